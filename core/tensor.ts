@@ -1,0 +1,135 @@
+/**
+ * Tensors as the gateway passes them between layers: Open Inference Protocol datatypes,
+ * row-major flat data whose buffer type is fixed by the datatype (as in onnxruntime's DataTypeMap).
+ */
+export const DATATYPES = [
+  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES',
+] as const;
+
+export type DataType = (typeof DATATYPES)[number];
+
+export interface DataTypeMap {
+  BOOL: Uint8Array;
+  UINT8: Uint8Array;
+  UINT16: Uint16Array;
+  UINT32: Uint32Array;
+  UINT64: BigUint64Array;
+  INT8: Int8Array;
+  INT16: Int16Array;
+  INT32: Int32Array;
+  INT64: BigInt64Array;
+  /** IEEE half floats as raw 16-bit words. */
+  FP16: Uint16Array;
+  FP32: Float32Array;
+  FP64: Float64Array;
+  /** One byte string per element. */
+  BYTES: Uint8Array[];
+}
+
+export type TensorData = DataTypeMap[DataType];
+
+export interface Tensor<D extends DataType = DataType> {
+  name: string;
+  datatype: D;
+  shape: number[];
+  data: DataTypeMap[D];
+}
+
+/** Name, datatype and shape of a model input or output; -1 marks a dynamic dimension. */
+export interface TensorInfo {
+  name: string;
+  datatype: DataType;
+  shape: number[];
+}
+
+type NumericCtor = new (n: number | ArrayBufferLike, offset?: number, length?: number) => ArrayBufferView & ArrayLike<number | bigint>;
+
+const CTORS: Record<Exclude<DataType, 'BYTES'>, NumericCtor> = {
+  BOOL: Uint8Array,
+  UINT8: Uint8Array,
+  UINT16: Uint16Array,
+  UINT32: Uint32Array,
+  UINT64: BigUint64Array as unknown as NumericCtor,
+  INT8: Int8Array,
+  INT16: Int16Array,
+  INT32: Int32Array,
+  INT64: BigInt64Array as unknown as NumericCtor,
+  FP16: Uint16Array,
+  FP32: Float32Array,
+  FP64: Float64Array,
+};
+
+/** Bytes per element of a fixed-size datatype. */
+export function elementSize(datatype: Exclude<DataType, 'BYTES'>): number {
+  return (CTORS[datatype] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+}
+
+/** Number of elements a shape holds. */
+export function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** A zeroed buffer of `length` elements of `datatype`. */
+export function allocate<D extends DataType>(datatype: D, length: number): DataTypeMap[D] {
+  if (datatype === 'BYTES') return Array.from({ length }, () => new Uint8Array(0)) as DataTypeMap[D];
+  return new CTORS[datatype as Exclude<DataType, 'BYTES'>](length) as unknown as DataTypeMap[D];
+}
+
+/** A typed view over raw little-endian bytes (copied when misaligned). */
+export function fromBytes(datatype: Exclude<DataType, 'BYTES'>, bytes: Uint8Array): DataTypeMap[Exclude<DataType, 'BYTES'>] {
+  const size = elementSize(datatype);
+  const ctor = CTORS[datatype];
+  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  return new ctor(aligned.buffer, aligned.byteOffset, aligned.byteLength / size) as unknown as DataTypeMap[Exclude<DataType, 'BYTES'>];
+}
+
+/** The raw bytes behind a fixed-size tensor's data (no copy). */
+export function toBytes(data: Exclude<TensorData, Uint8Array[]>): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Whether `actual` fits `declared`, where -1 in `declared` matches any size. */
+export function shapeMatches(declared: readonly number[], actual: readonly number[]): boolean {
+  return declared.length === actual.length && declared.every((d, i) => d < 0 || d === actual[i]);
+}
+
+/**
+ * Concatenate tensors of one name and datatype along dimension 0.
+ * @example concat([a /* [2,3] *\/, b /* [1,3] *\/]) // shape [3,3]
+ */
+export function concat(parts: readonly Tensor[]): Tensor {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  const rows = parts.reduce((n, t) => n + (t.shape[0] ?? 1), 0);
+  const shape = [rows, ...first.shape.slice(1)];
+  if (first.datatype === 'BYTES') {
+    return { name: first.name, datatype: 'BYTES', shape, data: parts.flatMap((t) => t.data as Uint8Array[]) };
+  }
+  const out = allocate(first.datatype, elementCount(shape)) as Exclude<TensorData, Uint8Array[]>;
+  let offset = 0;
+  for (const t of parts) {
+    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(t.data as ArrayLike<unknown>, offset);
+    offset += (t.data as ArrayLike<unknown>).length;
+  }
+  return { name: first.name, datatype: first.datatype, shape, data: out };
+}
+
+/** Rows [start, end) of a tensor along dimension 0 (a view for numeric data). */
+export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  const rowSize = elementCount(t.shape.slice(1));
+  const shape = [end - start, ...t.shape.slice(1)];
+  const data = t.datatype === 'BYTES'
+    ? (t.data as Uint8Array[]).slice(start * rowSize, end * rowSize)
+    : (t.data as Exclude<TensorData, Uint8Array[]>).subarray(start * rowSize, end * rowSize);
+  return { name: t.name, datatype: t.datatype, shape, data } as Tensor;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** UTF-8 bytes of a string, for BYTES tensors. */
+export const utf8 = (s: string): Uint8Array => encoder.encode(s);
+/** A BYTES element read as UTF-8. */
+export const fromUtf8 = (b: Uint8Array): string => decoder.decode(b);

@@ -1,0 +1,33 @@
+import type { Tensor } from '../../core/tensor.ts';
+
+/** Per-request scheduling options. */
+export interface SubmitOptions {
+  /** Outputs the caller wants (all when absent). */
+  outputs?: readonly string[];
+  /** Deadline for this request in ms; capped by the model's configured default. */
+  timeoutMs?: number;
+  /** Aborted when the client goes away: a queued request is then dropped. */
+  signal?: AbortSignal;
+  /** Priority level, 1 = highest. */
+  priority?: number;
+}
+
+/** Scheduler statistics for metrics and health. */
+export interface SchedulerStats {
+  queued: number;
+  running: number;
+  instances: number;
+}
+
+/**
+ * Puts requests (model feeds whose first dimension is the batch) onto a model version's instances.
+ * Implementations: the dynamic batcher (gateway/batching) and, with batching off, one request per run.
+ * Every accepted request is answered, with its own rows, or rejected with a GatewayError
+ * (QUEUE_FULL, TIMEOUT, CANCELLED, INFERENCE_FAILED).
+ */
+export interface Scheduler {
+  submit(feeds: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>>;
+  stats(): SchedulerStats;
+  /** Stops accepting, lets queued and running work finish. */
+  drain(): Promise<void>;
+}

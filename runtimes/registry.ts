@@ -1,0 +1,25 @@
+import type { Runtime } from './runtime.ts';
+import { GatewayError } from '../core/errors.ts';
+
+/**
+ * Runtime adapters by name, imported on first use so that a gateway serving only ONNX models never
+ * loads TensorFlow.js. Worker threads resolve runtimes through this table too.
+ */
+const LOADERS: Record<string, () => Promise<Runtime>> = {
+  onnx: async () => (await import('./onnx/index.ts')).onnxRuntime,
+  tfjs: async () => (await import('./tfjs/index.ts')).tfjsRuntime,
+};
+
+/** Names of the runtimes this build knows. */
+export const runtimeNames = (): string[] => Object.keys(LOADERS);
+
+/** Registers an extra runtime adapter (from a plugin package, say). */
+export function registerRuntime(name: string, loader: () => Promise<Runtime>): void {
+  LOADERS[name] = loader;
+}
+
+export async function getRuntime(name: string): Promise<Runtime> {
+  const loader = LOADERS[name];
+  if (!loader) throw new GatewayError('RUNTIME_UNAVAILABLE', `unknown runtime '${name}' (known: ${runtimeNames().join(', ')})`);
+  return loader();
+}

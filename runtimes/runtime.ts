@@ -1,0 +1,32 @@
+import type { Tensor, TensorInfo } from '../core/tensor.ts';
+
+/**
+ * What a runtime needs to load one model version. `path` is the model file (ONNX) or the folder /
+ * model.json (TensorFlow.js); `format` tells loaders apart where the path alone cannot.
+ */
+export interface LoadSpec {
+  path: string;
+  format?: string;
+  /** Execution providers or backends in order of preference, e.g. ['webgpu', 'cpu']. */
+  providers?: string[];
+  /** Runtime-specific options (threads, graph optimisation…). */
+  options?: Record<string, unknown>;
+}
+
+/** One loaded model: the contract every runtime adapter implements. */
+export interface RuntimeSession {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  /** The execution provider or backend actually in use (after fallback). */
+  readonly provider: string;
+  /** Runs the model. `outputNames` restricts what is computed and returned (all when omitted). */
+  run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Frees the model. Calling it twice is harmless. */
+  dispose(): Promise<void>;
+}
+
+/** A runtime adapter: onnxruntime-node, TensorFlow.js, fastText… */
+export interface Runtime {
+  readonly name: string;
+  load(spec: LoadSpec): Promise<RuntimeSession>;
+}

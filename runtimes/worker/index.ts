@@ -1,0 +1,79 @@
+import { Worker } from 'node:worker_threads';
+import type { RuntimeSession } from '../runtime.ts';
+import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+
+const THREAD = new URL('./thread.ts', import.meta.url);
+
+function toError(code: string, message: string): GatewayError {
+  const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INFERENCE_FAILED';
+  return new GatewayError(known, message);
+}
+
+/**
+ * A runtime session that lives in its own worker thread, so that a blocking `run()` (onnxruntime-node's
+ * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract.
+ *
+ * @example
+ * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
+ * const out = await session.run({ x: tensor });
+ */
+export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
+  const worker = new Worker(THREAD, { workerData: data, execArgv: ['--import', 'tsx'] });
+  worker.unref();
+  const pending = new Map<number, { resolve: (o: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: GatewayError | undefined;
+
+  const loaded = new Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string }>((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'loaded') return resolve(m);
+      const p = m.id === undefined ? undefined : pending.get(m.id);
+      if (m.type === 'error' && m.id === undefined) return reject(toError(m.code === 'INFERENCE_FAILED' ? 'MODEL_LOAD_FAILED' : m.code, m.message));
+      if (!p) return;
+      pending.delete(m.id!);
+      if (m.type === 'result') p.resolve(m.outputs);
+      else p.reject(toError(m.code, m.message));
+    });
+    const fail = (e: GatewayError) => {
+      dead = e;
+      reject(e);
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    worker.on('error', (e) => fail(new GatewayError('INFERENCE_FAILED', `model worker crashed: ${e.message}`, { cause: e })));
+    worker.on('exit', (code) => fail(new GatewayError('MODEL_NOT_READY', `model worker exited (code ${code})`)));
+  });
+
+  let meta: Awaited<typeof loaded>;
+  try {
+    meta = await loaded;
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+
+  const call = (msg: Omit<ToWorker, 'id'>) =>
+    new Promise<Record<string, Tensor>>((resolve, reject) => {
+      if (dead) return reject(dead);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id });
+    });
+
+  let disposed: Promise<void> | undefined;
+  return {
+    inputs: meta.inputs,
+    outputs: meta.outputs,
+    provider: meta.provider,
+    run: (feeds, outputNames) => call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>),
+    dispose() {
+      disposed ??= (async () => {
+        if (!dead) await call({ type: 'dispose' } as Omit<ToWorker, 'id'>).catch(() => undefined);
+        await worker.terminate();
+      })();
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import type { LoadSpec } from '../runtime.ts';
+
+/** Messages between a model instance's host (main thread) and its worker thread. */
+export type ToWorker =
+  | { type: 'run'; id: number; feeds: Record<string, Tensor>; outputs?: string[] }
+  | { type: 'dispose'; id: number };
+
+export type FromWorker =
+  | { type: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string }
+  | { type: 'result'; id: number; outputs: Record<string, Tensor> }
+  | { type: 'error'; id?: number; code: string; message: string };
+
+export interface WorkerData {
+  runtime: string;
+  spec: LoadSpec;
+  /** Module to import before loading, for runtimes registered outside this repository. */
+  runtimeModule?: string;
+}

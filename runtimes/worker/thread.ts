@@ -1,0 +1,56 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { getRuntime, registerRuntime } from '../registry.ts';
+import type { RuntimeSession } from '../runtime.ts';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import type { Tensor } from '../../core/tensor.ts';
+
+/** Worker-thread side of a model instance: loads one session and runs it on request. */
+const port = parentPort!;
+const data = workerData as WorkerData;
+const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+function errorOf(e: unknown): { code: string; message: string } {
+  const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'INFERENCE_FAILED';
+  return { code, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Buffers that can move to the main thread without a copy: whole, unshared ArrayBuffers only. */
+function transferable(outputs: Record<string, Tensor>): ArrayBuffer[] {
+  const seen = new Set<ArrayBuffer>();
+  for (const t of Object.values(outputs)) {
+    if (t.datatype === 'BYTES') continue;
+    const view = t.data as ArrayBufferView;
+    if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) seen.add(view.buffer);
+  }
+  return [...seen];
+}
+
+let session: RuntimeSession | undefined;
+
+port.on('message', async (msg: ToWorker) => {
+  if (msg.type === 'dispose') {
+    await session?.dispose();
+    session = undefined;
+    send({ type: 'result', id: msg.id, outputs: {} });
+    return;
+  }
+  try {
+    if (!session) throw Object.assign(new Error('the model instance is not loaded'), { code: 'MODEL_NOT_READY' });
+    const outputs = await session.run(msg.feeds, msg.outputs);
+    send({ type: 'result', id: msg.id, outputs }, transferable(outputs));
+  } catch (e) {
+    send({ type: 'error', id: msg.id, ...errorOf(e) });
+  }
+});
+
+try {
+  if (data.runtimeModule) {
+    const mod = (await import(data.runtimeModule)) as { runtime?: { name: string } };
+    if (mod.runtime) registerRuntime(data.runtime, async () => mod.runtime as never);
+  }
+  const runtime = await getRuntime(data.runtime);
+  session = await runtime.load(data.spec);
+  send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider });
+} catch (e) {
+  send({ type: 'error', ...errorOf(e) });
+}
