@@ -17,6 +17,20 @@ export interface PluginContext<P = Record<string, unknown>> {
    * to run a model several times per request (stateful audio models, cascades of sub-steps).
    */
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /**
+   * Another model of the store, for pipelines (an OCR detector handing crops to a recogniser):
+   * runs through that model's own scheduler, so its requests batch with everyone else's.
+   * Throws MODEL_NOT_FOUND / MODEL_NOT_READY like a request would.
+   */
+  model(name: string, version?: string): CompanionModel;
+}
+
+/** A model of the store as a plugin sees it through `ctx.model()`. */
+export interface CompanionModel {
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  readonly labels?: readonly string[];
+  run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
 }
 
 /**
@@ -38,7 +52,7 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   /** A sample friendly-API instance for the docs and model metadata. */
   example?: unknown;
   /** Checks the plugin against the loaded model at start-up (label count vs output width…); throws to refuse. */
-  validate?(ctx: Omit<PluginContext<P>, 'run'>): void;
+  validate?(ctx: Omit<PluginContext<P>, 'run' | 'model'>): void;
   /** One friendly-API instance → item. Throws GatewayError('INVALID_INPUT' …) for bad input. */
   parseInstance(instance: unknown, ctx: PluginContext<P>): Item | Promise<Item>;
   /** Open Inference Protocol v2 inputs → items (one per element of the batch). */

@@ -19,6 +19,8 @@ export interface RuntimeSession {
   readonly outputs: TensorInfo[];
   /** The execution provider or backend actually in use (after fallback). */
   readonly provider: string;
+  /** Class labels the model file itself carries (fastText, CLD3…), when it does. */
+  readonly labels?: readonly string[];
   /** Runs the model. `outputNames` restricts what is computed and returned (all when omitted). */
   run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
   /** Frees the model. Calling it twice is harmless. */

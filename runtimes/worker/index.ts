@@ -26,7 +26,7 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
   let nextId = 1;
   let dead: GatewayError | undefined;
 
-  const loaded = new Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string }>((resolve, reject) => {
+  const loaded = new Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string; labels?: readonly string[] }>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'loaded') return resolve(m);
       const p = m.id === undefined ? undefined : pending.get(m.id);
@@ -67,6 +67,7 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
     inputs: meta.inputs,
     outputs: meta.outputs,
     provider: meta.provider,
+    labels: meta.labels,
     run: (feeds, outputNames) => call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>),
     dispose() {
       disposed ??= (async () => {

@@ -7,7 +7,7 @@ export type ToWorker =
   | { type: 'dispose'; id: number };
 
 export type FromWorker =
-  | { type: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string }
+  | { type: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string; labels?: readonly string[] }
   | { type: 'result'; id: number; outputs: Record<string, Tensor> }
   | { type: 'error'; id?: number; code: string; message: string };
 

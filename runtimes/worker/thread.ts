@@ -50,7 +50,7 @@ try {
   }
   const runtime = await getRuntime(data.runtime);
   session = await runtime.load(data.spec);
-  send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider });
+  send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider, labels: session.labels });
 } catch (e) {
   send({ type: 'error', ...errorOf(e) });
 }
