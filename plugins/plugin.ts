@@ -4,7 +4,7 @@ import type { Tensor, TensorInfo } from '../core/tensor.ts';
 /** What a plugin sees of the model it serves. */
 export interface PluginContext<P = Record<string, unknown>> {
   /** Model name in the store. */
-  model: string;
+  modelName: string;
   /** Plugin parameters from the model's config, parsed by the plugin's `params` schema. */
   params: P;
   /** Class labels, when the model config names them. */
