@@ -4,7 +4,7 @@ import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 
-const THREAD = new URL('./thread.ts', import.meta.url);
+const THREAD = new URL('./bootstrap.mjs', import.meta.url);
 
 function toError(code: string, message: string): GatewayError {
   const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INFERENCE_FAILED';
@@ -20,7 +20,7 @@ function toError(code: string, message: string): GatewayError {
  * const out = await session.run({ x: tensor });
  */
 export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
-  const worker = new Worker(THREAD, { workerData: data, execArgv: ['--import', 'tsx'] });
+  const worker = new Worker(THREAD, { workerData: data });
   worker.unref();
   const pending = new Map<number, { resolve: (o: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
   let nextId = 1;

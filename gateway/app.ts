@@ -1,0 +1,83 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { readFileSync } from 'node:fs';
+import { GatewayError } from '../core/errors.ts';
+import { log, setLogLevel } from '../core/log.ts';
+import { ModelRepository } from '../model-store/repository.ts';
+import { listModels } from '../model-store/scan.ts';
+import { runtimeNames } from '../runtimes/registry.ts';
+import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
+import type { GatewayConfig } from './config.ts';
+import { onError } from './http/status.ts';
+import { versionLoader } from './models/load-version.ts';
+import type { ServedModel } from './models/served-model.ts';
+import { oipRoutes } from './oip/routes.ts';
+import { v1Routes } from './v1/routes.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Gateway {
+  app: Hono;
+  repository: ModelRepository<ServedModel>;
+  plugins: PluginRegistry;
+  config: GatewayConfig;
+  /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the gateway: plugins validated, repository wired, routes mounted. Nothing is loaded until
+ * `start()`, so `/v2/health/live` answers while models load and `/v2/health/ready` turns 200 after.
+ *
+ * @example
+ * const gw = await createGateway(loadConfig({ MODEL_STORE: './models' }));
+ * serve({ fetch: gw.app.fetch, port: 8080 });
+ * await gw.start();
+ */
+export async function createGateway(config: GatewayConfig): Promise<Gateway> {
+  setLogLevel(config.logLevel);
+  const plugins = await loadPlugins(config.plugins, runtimeNames());
+  let started = false;
+  const repository: ModelRepository<ServedModel> = new ModelRepository(
+    config.modelStore,
+    versionLoader({ config, plugins, resolve: (name, version) => repository.get(name, version) }),
+  );
+
+  const app = new Hono();
+  app.onError(onError);
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.use('*', bodyLimit({
+    maxSize: config.bodyLimitBytes,
+    onError: () => {
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `the request body exceeds ${config.bodyLimitBytes} bytes`);
+    },
+  }));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION }));
+  app.route('/', v1Routes(repository));
+
+  return {
+    app, repository, plugins, config,
+    async start() {
+      const names = config.loadModels ?? listModels(config.modelStore);
+      const failures = new Map<string, string>();
+      // Models load one after another: several at once would compete for the same two cores and
+      // slow every one of them; companions (OCR recogniser) load before nothing depends on order.
+      for (const name of names) {
+        try {
+          await repository.load(name);
+        } catch (e) {
+          failures.set(name, (e as Error).message);
+        }
+      }
+      if (failures.size && config.onModelError === 'exit') {
+        throw new GatewayError('MODEL_LOAD_FAILED', `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`);
+      }
+      for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
+      started = true;
+    },
+    async close() {
+      await repository.close();
+    },
+  };
+}

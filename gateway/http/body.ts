@@ -1,0 +1,16 @@
+import type { Context } from 'hono';
+import { GatewayError } from '../../core/errors.ts';
+
+/** Parses a JSON body; malformed JSON is a clear 400, never a 500. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') throw new GatewayError('INVALID_JSON', 'the request body is empty; expected JSON');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new GatewayError('INVALID_JSON', `malformed JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The request's abort signal: fires when the client disconnects. */
+export const clientSignal = (c: Context): AbortSignal | undefined => c.req.raw.signal;

@@ -1,0 +1,94 @@
+import { GatewayError } from '../../core/errors.ts';
+import { log } from '../../core/log.ts';
+import { loadInWorker } from '../../runtimes/worker/index.ts';
+import { runtimeNames } from '../../runtimes/registry.ts';
+import type { RuntimeSession } from '../../runtimes/runtime.ts';
+import { BatchingSchema } from '../../model-store/schema.ts';
+import { readLabels, type ModelEntry, type VersionEntry } from '../../model-store/scan.ts';
+import type { PluginRegistry } from '../../plugins/registry.ts';
+import type { CompanionModel, PluginContext } from '../../plugins/plugin.ts';
+import type { GatewayConfig } from '../config.ts';
+import { createScheduler } from '../temp-scheduler.ts';
+import { ServedModel } from './served-model.ts';
+
+export interface LoaderDeps {
+  config: GatewayConfig;
+  plugins: PluginRegistry;
+  /** Another served model, for plugins' companion models. */
+  resolve(name: string, version?: string): ServedModel;
+}
+
+/** Which runtime serves a version: the config's, else the one its file format implies, else the plugin's. */
+function runtimeFor(entry: ModelEntry, source: VersionEntry, pluginRuntime?: string): string {
+  if (entry.config.runtime) return entry.config.runtime;
+  if (source.format === 'onnx') return 'onnx';
+  if (source.format.startsWith('tfjs')) return 'tfjs';
+  if (runtimeNames().includes(source.format)) return source.format;
+  if (pluginRuntime) return pluginRuntime;
+  throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': cannot tell which runtime serves format '${source.format}'; set "runtime" in config.json`);
+}
+
+function providersFor(runtime: string, entry: ModelEntry, config: GatewayConfig): string[] | undefined {
+  if (entry.config.providers) return entry.config.providers;
+  if (runtime === 'onnx') return config.onnxProviders;
+  if (runtime === 'tfjs' && config.tfjsBackends.length) return config.tfjsBackends;
+  return undefined;
+}
+
+function companion(m: ServedModel): CompanionModel {
+  return { inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, run: (feeds, outputs) => m.run(feeds, { outputs }) };
+}
+
+/**
+ * Builds a ServedModel for one version: starts its instances (one worker thread each), binds its
+ * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
+ * was started and names the model.
+ */
+export function versionLoader(deps: LoaderDeps) {
+  return async (entry: ModelEntry, source: VersionEntry): Promise<ServedModel> => {
+    const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
+    const runtime = runtimeFor(entry, source, plugin?.runtime);
+    const spec = { path: source.path, format: source.format, providers: providersFor(runtime, entry, deps.config), options: entry.config.runtimeOptions };
+    const sessions: RuntimeSession[] = [];
+    try {
+      const started = await Promise.allSettled(Array.from({ length: entry.config.instances }, () => loadInWorker({ runtime, spec })));
+      for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const first = sessions[0]!;
+      const labels = readLabels(entry) ?? first.labels;
+      let params: Record<string, unknown> = entry.config.params;
+      if (plugin?.params) {
+        const parsed = plugin.params.safeParse(entry.config.params);
+        if (!parsed.success) {
+          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        }
+        params = parsed.data as Record<string, unknown>;
+      }
+      if (plugin?.validate) {
+        try {
+          plugin.validate({ modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs });
+        } catch (e) {
+          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`, { cause: e });
+        }
+      }
+      const batching = BatchingSchema.parse(entry.config.batching ?? {});
+      const scheduler = createScheduler(sessions, batching);
+      const model = new ServedModel({
+        entry, source, runtime, sessions, scheduler, labels, plugin,
+        context: plugin
+          ? (m): PluginContext => ({
+              modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs,
+              run: (feeds, outputs) => m.run(feeds, { outputs }),
+              model: (name, version) => companion(deps.resolve(name, version)),
+            })
+          : undefined,
+      });
+      log.info('model version loaded', { model: entry.name, version: source.version, runtime, provider: model.provider, instances: sessions.length, plugin: plugin?.name });
+      return model;
+    } catch (e) {
+      await Promise.all(sessions.map((s) => s.dispose()));
+      throw e;
+    }
+  };
+}

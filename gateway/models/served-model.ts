@@ -1,0 +1,141 @@
+import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { RuntimeSession } from '../../runtimes/runtime.ts';
+import type { LoadedVersion } from '../../model-store/repository.ts';
+import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
+import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
+import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
+
+export interface ServedModelParts {
+  entry: ModelEntry;
+  source: VersionEntry;
+  runtime: string;
+  sessions: RuntimeSession[];
+  scheduler: Scheduler;
+  labels?: readonly string[];
+  plugin?: ModelPlugin;
+  /** Built by the loader once the ServedModel exists (its `run` calls back into the model). */
+  context?: (model: ServedModel) => PluginContext;
+}
+
+/**
+ * One loaded version of a model: its instances (worker-thread sessions) behind a scheduler, its plugin
+ * if any, and in-flight tracking so that `close()` during a hot swap lets every accepted request finish.
+ */
+export class ServedModel implements LoadedVersion {
+  readonly name: string;
+  readonly version: number;
+  readonly entry: ModelEntry;
+  readonly source: VersionEntry;
+  readonly runtime: string;
+  readonly provider: string;
+  /** The runtime model's own inputs and outputs. */
+  readonly modelInputs: readonly TensorInfo[];
+  readonly modelOutputs: readonly TensorInfo[];
+  readonly labels?: readonly string[];
+  readonly plugin?: ModelPlugin;
+  readonly ctx?: PluginContext;
+  private readonly sessions: RuntimeSession[];
+  private readonly scheduler: Scheduler;
+  private inflight = 0;
+  private idle: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(parts: ServedModelParts) {
+    const first = parts.sessions[0]!;
+    this.name = parts.entry.name;
+    this.version = parts.source.version;
+    this.entry = parts.entry;
+    this.source = parts.source;
+    this.runtime = parts.runtime;
+    this.provider = first.provider;
+    this.modelInputs = first.inputs;
+    this.modelOutputs = first.outputs;
+    this.labels = parts.labels;
+    this.plugin = parts.plugin;
+    this.sessions = parts.sessions;
+    this.scheduler = parts.scheduler;
+    this.ctx = parts.context?.(this);
+  }
+
+  /** Inputs a client sends over v2: the plugin's (e.g. BYTES images) or the model's own. */
+  get inputs(): readonly TensorInfo[] {
+    return this.plugin ? this.plugin.inputs : this.modelInputs;
+  }
+
+  get outputs(): readonly TensorInfo[] {
+    return this.modelOutputs;
+  }
+
+  get config() {
+    return this.entry.config;
+  }
+
+  stats() {
+    return { ...this.scheduler.stats(), inflight: this.inflight };
+  }
+
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, { retryAfterS: 1 });
+    this.inflight++;
+    try {
+      return await work();
+    } finally {
+      if (--this.inflight === 0) this.idle?.();
+    }
+  }
+
+  /** Runs model feeds through the scheduler (batcher and instances). */
+  run(feeds: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>> {
+    return this.track(() => this.scheduler.submit(feeds, options));
+  }
+
+  private pluginOrThrow(): { plugin: ModelPlugin; ctx: PluginContext } {
+    if (!this.plugin || !this.ctx) throw new GatewayError('INVALID_INPUT', `model '${this.name}' has no plugin: send tensors to /v2/models/${this.name}/infer`);
+    return { plugin: this.plugin, ctx: this.ctx };
+  }
+
+  /** Plugin items → model outputs: preprocess, then predict (default: one scheduled run). */
+  private async runItems(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
+    const { plugin, ctx } = this.pluginOrThrow();
+    const feeds = await plugin.preprocess(items, ctx);
+    if (plugin.predict) {
+      const scoped: typeof ctx = { ...ctx, run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }) };
+      return plugin.predict(feeds, scoped, items);
+    }
+    return this.scheduler.submit(feeds, options);
+  }
+
+  /**
+   * Open Inference Protocol request → model outputs. Plugin models decode their v2 inputs to items and
+   * preprocess them; tensor models pass the inputs straight through.
+   */
+  infer(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>> {
+    return this.track(async () => {
+      if (!this.plugin) return this.scheduler.submit(inputs, options);
+      const { plugin, ctx } = this.pluginOrThrow();
+      const items = await plugin.fromTensors(inputs, ctx);
+      return this.runItems(items, { ...options, outputs: undefined });
+    });
+  }
+
+  /** Friendly API: instances → one JSON prediction each. */
+  predict(instances: readonly unknown[], parameters: Record<string, unknown>, options?: SubmitOptions): Promise<unknown[]> {
+    return this.track(async () => {
+      const { plugin, ctx } = this.pluginOrThrow();
+      const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
+      const outputs = await this.runItems(items, options);
+      return plugin.postprocess(outputs, ctx, items, parameters);
+    });
+  }
+
+  /** Stops taking requests, waits for in-flight ones, then frees the instances. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.inflight > 0) await new Promise<void>((r) => (this.idle = r));
+      await this.scheduler.drain();
+      await Promise.all(this.sessions.map((s) => s.dispose()));
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,80 @@
+import { invalidInput } from '../../core/errors.ts';
+import { allocate, fromUtf8, utf8, type DataType, type TensorData } from '../../core/tensor.ts';
+
+const INT_RANGE: Partial<Record<DataType, [number, number]>> = {
+  UINT8: [0, 255], UINT16: [0, 65535], UINT32: [0, 4294967295],
+  INT8: [-128, 127], INT16: [-32768, 32767], INT32: [-2147483648, 2147483647],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** Flattens nested `data` (row-major), checking that nesting, when used, follows `shape`. */
+export function flatten(name: string, data: unknown, shape: readonly number[]): unknown[] {
+  if (!Array.isArray(data)) throw invalidInput(`input '${name}': data must be an array`);
+  if (data.length === 0 || !Array.isArray(data[0])) return data;
+  const out: unknown[] = [];
+  const walk = (v: unknown, depth: number) => {
+    if (!Array.isArray(v)) {
+      if (depth !== shape.length) throw invalidInput(`input '${name}': nested data does not follow shape [${shape.join(',')}]`);
+      out.push(v);
+      return;
+    }
+    if (depth >= shape.length || v.length !== shape[depth]) {
+      throw invalidInput(`input '${name}': nested data does not follow shape [${shape.join(',')}]`);
+    }
+    for (const x of v) walk(x, depth + 1);
+  };
+  walk(data, 0);
+  return out;
+}
+
+/** JSON values → a typed buffer of `datatype`, rejecting anything that does not fit. */
+export function fromJson(name: string, datatype: DataType, values: readonly unknown[]): TensorData {
+  if (datatype === 'FP16') throw invalidInput(`input '${name}': FP16 is supported only in the binary tensor format`);
+  if (datatype === 'BYTES') {
+    return values.map((v, i) => {
+      if (typeof v !== 'string') throw invalidInput(`input '${name}': element ${i} of a BYTES tensor must be a string`);
+      return utf8(v);
+    });
+  }
+  const out = allocate(datatype, values.length) as Exclude<TensorData, Uint8Array[]>;
+  const range = INT_RANGE[datatype];
+  const big = datatype === 'INT64' || datatype === 'UINT64';
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (datatype === 'BOOL') {
+      if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
+      (out as Uint8Array)[i] = v ? 1 : 0;
+      continue;
+    }
+    if (typeof v !== 'number') throw invalidInput(`input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`);
+    if (range) {
+      if (!Number.isInteger(v)) throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
+      if (v < range[0] || v > range[1]) throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
+    }
+    if (big) (out as BigInt64Array)[i] = BigInt(v as number) as never;
+    else (out as Float32Array)[i] = v as number;
+  }
+  return out;
+}
+
+function halfToNumber(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** A typed buffer → JSON values (64-bit integers as numbers, BYTES as UTF-8 strings, FP16 decoded). */
+export function toJson(datatype: DataType, data: TensorData): unknown[] {
+  if (datatype === 'BYTES') return (data as Uint8Array[]).map(fromUtf8);
+  if (datatype === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
+  if (datatype === 'FP16') return Array.from(data as Uint16Array, halfToNumber);
+  if (datatype === 'INT64' || datatype === 'UINT64') return Array.from(data as BigInt64Array, (v) => Number(v));
+  if (datatype === 'FP32' || datatype === 'FP64') {
+    return Array.from(data as Float32Array, (v) => (Number.isFinite(v) ? v : null));
+  }
+  return Array.from(data as Int32Array);
+}
+

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { invalidInput } from '../../core/errors.ts';
+import { DATATYPES, elementCount, shapeMatches, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { flatten, fromJson } from './json-data.ts';
+
+const Parameters = z.record(z.string(), z.unknown());
+
+const RequestInput = z.object({
+  name: z.string().min(1),
+  shape: z.array(z.number().int().min(0)),
+  datatype: z.enum(DATATYPES),
+  parameters: Parameters.optional(),
+  data: z.unknown().optional(),
+});
+
+const RequestOutput = z.object({ name: z.string().min(1), parameters: Parameters.optional() });
+
+export const InferRequestSchema = z.object({
+  id: z.string().optional(),
+  parameters: Parameters.optional(),
+  inputs: z.array(RequestInput).min(1),
+  outputs: z.array(RequestOutput).optional(),
+});
+
+export type RawInferRequest = z.infer<typeof InferRequestSchema>;
+export type RequestedOutput = z.infer<typeof RequestOutput>;
+
+/** A validated inference request. */
+export interface InferRequest {
+  id?: string;
+  parameters: Record<string, unknown>;
+  inputs: Record<string, Tensor>;
+  outputs?: RequestedOutput[];
+}
+
+/** Raw tensor bytes handed over by the binary extension, by input name. */
+export type BinaryInputs = ReadonlyMap<string, Uint8Array>;
+
+/** Parses the JSON envelope of an inference request; schema errors become one clear 400. */
+export function parseEnvelope(body: unknown): RawInferRequest {
+  const r = InferRequestSchema.safeParse(body);
+  if (!r.success) {
+    throw invalidInput(`invalid inference request: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+/**
+ * Checks a request against the model's declared inputs and outputs and builds its tensors.
+ * `decodeBinary` turns binary-extension bytes into tensor data (gateway/oip/binary.ts).
+ */
+export function validateRequest(
+  raw: RawInferRequest,
+  declaredInputs: readonly TensorInfo[],
+  declaredOutputs: readonly TensorInfo[],
+  decodeBinary?: (input: RawInferRequest['inputs'][number]) => Tensor['data'] | undefined,
+): InferRequest {
+  const inputs: Record<string, Tensor> = {};
+  const byName = new Map(declaredInputs.map((d) => [d.name, d]));
+  for (const input of raw.inputs) {
+    const declared = byName.get(input.name);
+    if (!declared) throw invalidInput(`unknown input '${input.name}' (the model's inputs: ${[...byName.keys()].join(', ')})`);
+    if (inputs[input.name]) throw invalidInput(`input '${input.name}' appears twice`);
+    if (input.datatype !== declared.datatype) {
+      throw invalidInput(`input '${input.name}': datatype ${input.datatype} does not match the model's ${declared.datatype}`);
+    }
+    if (!shapeMatches(declared.shape, input.shape)) {
+      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] does not match the model's [${declared.shape.join(',')}]`);
+    }
+    const count = elementCount(input.shape);
+    let data = decodeBinary?.(input);
+    if (data === undefined) {
+      if (input.data === undefined) throw invalidInput(`input '${input.name}' has no data`);
+      const flat = flatten(input.name, input.data, input.shape);
+      if (flat.length !== count) {
+        throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
+      }
+      data = fromJson(input.name, input.datatype, flat);
+    } else if ((data as ArrayLike<unknown>).length !== count) {
+      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${(data as ArrayLike<unknown>).length}`);
+    }
+    inputs[input.name] = { name: input.name, datatype: input.datatype, shape: input.shape, data } as Tensor;
+  }
+  const missing = declaredInputs.filter((d) => !inputs[d.name]).map((d) => d.name);
+  if (missing.length) throw invalidInput(`missing input(s): ${missing.join(', ')}`);
+  const rows = new Set(Object.values(inputs).map((t) => t.shape[0]));
+  if (declaredInputs.every((d) => d.shape[0] === -1) && rows.size > 1) {
+    throw invalidInput(`inputs disagree on the batch size (${[...rows].join(' vs ')})`);
+  }
+  const known = new Set(declaredOutputs.map((o) => o.name));
+  for (const o of raw.outputs ?? []) {
+    if (!known.has(o.name)) throw invalidInput(`unknown output '${o.name}' (the model's outputs: ${[...known].join(', ')})`);
+  }
+  return { id: raw.id, parameters: raw.parameters ?? {}, inputs, outputs: raw.outputs?.length ? raw.outputs : undefined };
+}
+
+/** Request timeout from parameters: Triton's `timeout` (microseconds) or `timeout_ms`. */
+export function requestTimeoutMs(parameters: Record<string, unknown>): number | undefined {
+  const us = parameters.timeout;
+  const ms = parameters.timeout_ms;
+  if (us !== undefined && (typeof us !== 'number' || us <= 0)) throw invalidInput('parameter timeout must be a positive number of microseconds');
+  if (ms !== undefined && (typeof ms !== 'number' || ms <= 0)) throw invalidInput('parameter timeout_ms must be a positive number');
+  return typeof ms === 'number' ? ms : typeof us === 'number' ? us / 1000 : undefined;
+}
+
+/** Priority level from parameters (`priority`, 1 = highest). */
+export function requestPriority(parameters: Record<string, unknown>): number | undefined {
+  const p = parameters.priority;
+  if (p === undefined) return undefined;
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1) throw invalidInput('parameter priority must be a positive integer');
+  return p;
+}

@@ -1,0 +1,82 @@
+import { Hono, type Context } from 'hono';
+import type { ModelRepository } from '../../model-store/repository.ts';
+import type { ServedModel } from '../models/served-model.ts';
+import { clientSignal, readJson } from '../http/body.ts';
+import { modelMetadata } from './metadata.ts';
+import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
+import { jsonResponse, selectOutputs } from './response.ts';
+
+export interface OipDeps {
+  repository: ModelRepository<ServedModel>;
+  /** Server readiness beyond the repository (start-up finished). */
+  started(): boolean;
+  /** Extra readiness detail (cache tiers…). */
+  readinessDetail?(): Record<string, unknown>;
+  serverVersion: string;
+}
+
+export const EXTENSIONS = ['model_repository', 'classification', 'schedule_policy', 'sequence_id_none'];
+
+/**
+ * The Open Inference Protocol v2 REST endpoints: health, server and model metadata, inference, and
+ * the model repository extension.
+ */
+export function oipRoutes(deps: OipDeps): Hono {
+  const app = new Hono();
+  const { repository } = deps;
+
+  app.get('/v2/health/live', (c) => c.json({ live: true }));
+  app.get('/v2/health/ready', (c) => {
+    const ready = deps.started() && repository.ready();
+    const body = { ready, models: repository.readyModels().length, ...deps.readinessDetail?.() };
+    return c.json(body, ready ? 200 : 503);
+  });
+  app.get('/v2', (c) => c.json({ name: 'massgate', version: deps.serverVersion, extensions: EXTENSIONS }));
+
+  const metadata = (c: Context) => {
+    const name = c.req.param('name')!;
+    const model = repository.get(name, c.req.param('version'));
+    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version)));
+  };
+  app.get('/v2/models/:name', metadata);
+  app.get('/v2/models/:name/versions/:version', metadata);
+
+  const ready = (c: Context) => {
+    const name = c.req.param('name')!;
+    try {
+      repository.get(name, c.req.param('version'));
+      return c.json({ name, ready: true });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'MODEL_NOT_READY') return c.json({ name, ready: false, error: (e as Error).message }, 503);
+      throw e;
+    }
+  };
+  app.get('/v2/models/:name/ready', ready);
+  app.get('/v2/models/:name/versions/:version/ready', ready);
+
+  const infer = async (c: Context) => {
+    const model = repository.get(c.req.param('name')!, c.req.param('version'));
+    const raw = parseEnvelope(await readJson(c));
+    const request = validateRequest(raw, model.inputs, model.outputs);
+    const outputs = await model.infer(request.inputs, {
+      outputs: request.outputs?.map((o) => o.name),
+      timeoutMs: requestTimeoutMs(request.parameters),
+      priority: requestPriority(request.parameters),
+      signal: clientSignal(c),
+    });
+    return c.json(jsonResponse(model, request.id, selectOutputs(outputs, request.outputs, model.labels)));
+  };
+  app.post('/v2/models/:name/infer', infer);
+  app.post('/v2/models/:name/versions/:version/infer', infer);
+
+  app.post('/v2/repository/index', async (c) => c.json(repository.index()));
+  app.post('/v2/repository/models/:name/load', async (c) => {
+    await repository.load(c.req.param('name'));
+    return c.json({});
+  });
+  app.post('/v2/repository/models/:name/unload', async (c) => {
+    await repository.unload(c.req.param('name'));
+    return c.json({});
+  });
+  return app;
+}

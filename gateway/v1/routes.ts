@@ -1,0 +1,64 @@
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { GatewayError, invalidInput } from '../../core/errors.ts';
+import type { ModelRepository } from '../../model-store/repository.ts';
+import type { ServedModel } from '../models/served-model.ts';
+import { clientSignal, readJson } from '../http/body.ts';
+import { requestTimeoutMs } from '../oip/request.ts';
+
+const PredictSchema = z.object({
+  instances: z.array(z.unknown()).min(1),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
+async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch (e) {
+    throw invalidInput(`malformed multipart body: ${(e as Error).message}`);
+  }
+  const instances: unknown[] = [];
+  const parameters: Record<string, unknown> = {};
+  for (const [key, value] of form.entries()) {
+    if (typeof value === 'string') parameters[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    else instances.push(new Uint8Array(await value.arrayBuffer()));
+  }
+  if (instances.length === 0) throw invalidInput('the multipart body has no file field');
+  return { instances, parameters };
+}
+
+/**
+ * The friendly JSON API (KServe v1 style): `POST /v1/models/{m}:predict` with `{"instances": [...]}`
+ * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
+ * base64, a text…), and a multipart upload sends files directly.
+ */
+export function v1Routes(repository: ModelRepository<ServedModel>): Hono {
+  const app = new Hono();
+  app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
+  app.get('/v1/models/:spec', (c) => {
+    const name = c.req.param('spec');
+    const model = repository.get(name);
+    return c.json({ name, ready: true, version: String(model.version) });
+  });
+  app.post('/v1/models/:spec', async (c) => {
+    const spec = c.req.param('spec');
+    const at = spec.lastIndexOf(':');
+    if (at < 0 || spec.slice(at + 1) !== 'predict') throw new GatewayError('MODEL_NOT_FOUND', `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`);
+    const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
+    const model = repository.get(name, version);
+    const type = c.req.header('content-type') ?? '';
+    let body: { instances: unknown[]; parameters?: Record<string, unknown> };
+    if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
+    else {
+      const parsed = PredictSchema.safeParse(await readJson(c));
+      if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+      body = parsed.data;
+    }
+    const parameters = body.parameters ?? {};
+    const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
+    return c.json({ model_name: model.name, model_version: String(model.version), predictions });
+  });
+  return app;
+}

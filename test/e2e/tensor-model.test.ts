@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+
+describe('a plain ONNX model dropped into an empty store, no config', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    const store = tempStore();
+    writeModel(store, 'scale', 1, scaleSumModel());
+    gw = await startGateway({ MODEL_STORE: store });
+  });
+  afterAll(() => gw?.close());
+
+  it('is live, ready and lists the OIP extensions', async () => {
+    expect((await getJson(`${gw.url}/v2/health/live`)).status).toBe(200);
+    expect((await getJson(`${gw.url}/v2/health/ready`)).status).toBe(200);
+    const server = await getJson(`${gw.url}/v2`);
+    expect(server.body.name).toBe('massgate');
+    expect(server.body.extensions).toContain('model_repository');
+  });
+
+  it('reports metadata read from the model, dynamic dimensions as -1', async () => {
+    const { status, body } = await getJson(`${gw.url}/v2/models/scale`);
+    expect(status).toBe(200);
+    expect(body.versions).toEqual(['1']);
+    expect(body.platform).toBe('onnxruntime_onnx');
+    expect(body.inputs).toEqual([
+      { name: 'x', datatype: 'FP32', shape: [-1, 4] },
+      { name: 'ids', datatype: 'INT64', shape: [-1, 2] },
+    ]);
+    expect(body.outputs.map((o: { name: string }) => o.name).sort()).toEqual(['ids_out', 's', 'y']);
+    expect(body.parameters.provider).toBe('cpu');
+    expect((await getJson(`${gw.url}/v2/models/scale/versions/1/ready`)).body.ready).toBe(true);
+  });
+
+  it('computes correct outputs from nested or flat data, echoes id and selects outputs', async () => {
+    const { status, body } = await postJson(`${gw.url}/v2/models/scale/infer`, {
+      id: 'req-7',
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [2, 4], data: [[1, 2, 3, 4], [5, 6, 7, 8]] },
+        { name: 'ids', datatype: 'INT64', shape: [2, 2], data: [10, 11, 12, 13] },
+      ],
+      outputs: [{ name: 's' }, { name: 'ids_out' }],
+    });
+    expect(status).toBe(200);
+    expect(body.id).toBe('req-7');
+    expect(body.model_name).toBe('scale');
+    expect(body.model_version).toBe('1');
+    expect(body.outputs).toEqual([
+      { name: 's', datatype: 'FP32', shape: [2, 1], data: [10, 26] },
+      { name: 'ids_out', datatype: 'INT64', shape: [2, 2], data: [10, 11, 12, 13] },
+    ]);
+  });
+
+  it('answers 64 concurrent requests each with its own rows', async () => {
+    const results = await Promise.all(Array.from({ length: 64 }, async (_, i) => {
+      const rows = 1 + (i % 3);
+      const x = Array.from({ length: rows * 4 }, (_, j) => i * 100 + j);
+      const { status, body } = await postJson(`${gw.url}/v2/models/scale/infer`, {
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 4], data: x }, { name: 'ids', datatype: 'INT64', shape: [rows, 2], data: Array(rows * 2).fill(i) }],
+        outputs: [{ name: 'y' }, { name: 'ids_out' }],
+      });
+      return { status, body, x, i };
+    }));
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.body.outputs[0].data).toEqual(r.x.map((v) => v * 2));
+      expect(new Set(r.body.outputs[1].data)).toEqual(new Set([r.i]));
+    }
+  });
+
+  it.each([
+    ['malformed JSON', '{"inputs": [', 400, /malformed JSON/],
+    ['unknown input', { inputs: [{ name: 'z', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }, 400, /unknown input 'z'/],
+    ['wrong datatype', { inputs: [{ name: 'x', datatype: 'INT32', shape: [1, 4], data: [1, 2, 3, 4] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }] }, 400, /datatype INT32/],
+    ['wrong inner dimension', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }] }, 400, /shape \[1,3\]/],
+    ['shape/data mismatch', { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 4], data: [1, 2, 3, 4] }, { name: 'ids', datatype: 'INT64', shape: [2, 2], data: [1, 2, 3, 4] }] }, 400, /needs 8 elements/],
+    ['non-numeric data', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 'a', 3, 4] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }] }, 400, /not a number/],
+    ['missing input', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }, 400, /missing input/],
+    ['unknown output', { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }], outputs: [{ name: 'nope' }] }, 400, /unknown output 'nope'/],
+    ['no inputs at all', {}, 400, /inputs/],
+  ])('%s → a 400 with a clear message', async (_, body, status, message) => {
+    const r = await postJson(`${gw.url}/v2/models/scale/infer`, body);
+    expect(r.status).toBe(status);
+    expect(r.body.error).toMatch(message);
+  });
+
+  it('unknown model or version → 404', async () => {
+    expect((await postJson(`${gw.url}/v2/models/nope/infer`, { inputs: [] })).status).toBe(404);
+    expect((await getJson(`${gw.url}/v2/models/scale/versions/9`)).status).toBe(404);
+  });
+
+  it('unload → 503 on infer, load → serving again; the index shows both states', async () => {
+    const req = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 1, 1, 1] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [0, 0] }] };
+    expect((await postJson(`${gw.url}/v2/repository/models/scale/unload`, {})).status).toBe(200);
+    const down = await postJson(`${gw.url}/v2/models/scale/infer`, req);
+    expect(down.status).toBe(503);
+    expect((await postJson(`${gw.url}/v2/repository/index`, {})).body).toEqual([{ name: 'scale', state: 'UNAVAILABLE', reason: 'unloaded' }]);
+    expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
+    expect((await postJson(`${gw.url}/v2/models/scale/infer`, req)).status).toBe(200);
+    expect((await postJson(`${gw.url}/v2/repository/index`, {})).body).toEqual([{ name: 'scale', version: '1', state: 'READY', reason: '' }]);
+  });
+});

@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildModel } from '../../tools/onnx/build.ts';
+
+/**
+ * A tiny "scale and sum" model: y = 2·x (FP32 [-1,4]) and s = Σx per row (FP32 [-1,1]),
+ * plus an INT64 passthrough `ids` → `ids_out` so integer types are exercised end to end.
+ */
+export function scaleSumModel(): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: 'ids', type: 'int64', shape: ['batch', 2] }],
+    outputs: [
+      { name: 'y', type: 'float32', shape: ['batch', 4] },
+      { name: 's', type: 'float32', shape: ['batch', 1] },
+      { name: 'ids_out', type: 'int64', shape: ['batch', 2] },
+    ],
+    initializers: [
+      { name: 'two', type: 'float32', dims: [1], data: new Float32Array([2]) },
+      { name: 'axes', type: 'int64', dims: [1], data: new BigInt64Array([1n]) },
+    ],
+    nodes: [
+      { op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] },
+      { op: 'ReduceSum', inputs: ['x', 'axes'], outputs: ['s'], attributes: { keepdims: 1 } },
+      { op: 'Identity', inputs: ['ids'], outputs: ['ids_out'] },
+    ],
+  });
+}
+
+/** A fresh temporary store folder. */
+export function tempStore(): string {
+  return mkdtempSync(join(tmpdir(), 'massgate-store-'));
+}
+
+/** Writes `<store>/<name>/<version>/model.onnx` (and config.json when given). */
+export function writeModel(store: string, name: string, version: number, onnx: Uint8Array, config?: unknown): void {
+  mkdirSync(join(store, name, String(version)), { recursive: true });
+  writeFileSync(join(store, name, String(version), 'model.onnx'), onnx);
+  if (config !== undefined) writeFileSync(join(store, name, 'config.json'), JSON.stringify(config));
+}
