@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { ServedModel } from '../models/served-model.ts';
-import { clientSignal, readJson } from '../http/body.ts';
+import { clientSignal, parseJsonText, readJson } from '../http/body.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
-import { jsonResponse, selectOutputs } from './response.ts';
+import { inferResponse, selectOutputs } from './response.ts';
+import { binaryDecoder, HEADER_LENGTH, splitBody } from './binary.ts';
 
 export interface OipDeps {
   repository: ModelRepository<ServedModel>;
@@ -15,7 +16,7 @@ export interface OipDeps {
   serverVersion: string;
 }
 
-export const EXTENSIONS = ['model_repository', 'classification', 'schedule_policy', 'sequence_id_none'];
+export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
 
 /**
  * The Open Inference Protocol v2 REST endpoints: health, server and model metadata, inference, and
@@ -56,15 +57,22 @@ export function oipRoutes(deps: OipDeps): Hono {
 
   const infer = async (c: Context) => {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
-    const raw = parseEnvelope(await readJson(c));
-    const request = validateRequest(raw, model.inputs, model.outputs);
+    const headerLength = c.req.header(HEADER_LENGTH);
+    let request;
+    if (headerLength === undefined) {
+      request = validateRequest(parseEnvelope(await readJson(c)), model.inputs, model.outputs);
+    } else {
+      const { json, tail } = splitBody(new Uint8Array(await c.req.arrayBuffer()), headerLength);
+      const raw = parseEnvelope(parseJsonText(json));
+      request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
+    }
     const outputs = await model.infer(request.inputs, {
       outputs: request.outputs?.map((o) => o.name),
       timeoutMs: requestTimeoutMs(request.parameters),
       priority: requestPriority(request.parameters),
       signal: clientSignal(c),
     });
-    return c.json(jsonResponse(model, request.id, selectOutputs(outputs, request.outputs, model.labels)));
+    return inferResponse(c, model, request, selectOutputs(outputs, request.outputs, model.labels));
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

@@ -101,3 +101,55 @@ describe('a plain ONNX model dropped into an empty store, no config', () => {
     expect((await postJson(`${gw.url}/v2/repository/index`, {})).body).toEqual([{ name: 'scale', version: '1', state: 'READY', reason: '' }]);
   });
 });
+
+describe('binary tensor extension', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    const store = tempStore();
+    writeModel(store, 'scale', 1, scaleSumModel());
+    gw = await startGateway({ MODEL_STORE: store });
+  });
+  afterAll(() => gw?.close());
+
+  function binaryRequest(header: unknown, ...tails: ArrayBufferView[]): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const parts = [json, ...tails.map((t) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength))];
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { body.set(p, o); o += p.length; }
+    return { body, headerLength: json.length };
+  }
+
+  it('takes binary inputs and returns binary outputs with binary_data_size', async () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const ids = new BigInt64Array([1n, 2n, 3n, 4n]);
+    const { body, headerLength } = binaryRequest({
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [2, 4], parameters: { binary_data_size: x.byteLength } },
+        { name: 'ids', datatype: 'INT64', shape: [2, 2], parameters: { binary_data_size: ids.byteLength } },
+      ],
+      outputs: [{ name: 'y', parameters: { binary_data: true } }, { name: 's' }],
+    }, x, ids);
+    const res = await fetch(`${gw.url}/v2/models/scale/infer`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(headerLength) } });
+    expect(res.status).toBe(200);
+    const n = Number(res.headers.get('inference-header-content-length'));
+    const raw = new Uint8Array(await res.arrayBuffer());
+    const header = JSON.parse(new TextDecoder().decode(raw.subarray(0, n)));
+    expect(header.outputs[0]).toEqual({ name: 'y', datatype: 'FP32', shape: [2, 4], parameters: { binary_data_size: 32 } });
+    expect(header.outputs[1].data).toEqual([10, 26]);
+    expect(Array.from(new Float32Array(raw.slice(n).buffer))).toEqual([2, 4, 6, 8, 10, 12, 14, 16]);
+  });
+
+  it('refuses binary sizes that do not add up', async () => {
+    const x = new Float32Array([1, 2, 3, 4]);
+    const { body, headerLength } = binaryRequest({
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 12 } },
+        { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] },
+      ],
+    }, x);
+    const res = await fetch(`${gw.url}/v2/models/scale/infer`, { method: 'POST', body, headers: { 'inference-header-content-length': String(headerLength) } });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatch(/binary/);
+  });
+});

@@ -1,0 +1,80 @@
+import { invalidInput } from '../../core/errors.ts';
+import { elementSize, fromBytes, toBytes, type DataType, type Tensor, type TensorData } from '../../core/tensor.ts';
+import type { RawInferRequest, RequestedOutput } from './request.ts';
+
+/** Header naming the length of the JSON part of a binary-extension body. */
+export const HEADER_LENGTH = 'inference-header-content-length';
+
+/** Splits a binary-extension body into its JSON header text and the binary tail. */
+export function splitBody(body: Uint8Array, headerLength: string): { json: string; tail: Uint8Array } {
+  const n = Number(headerLength);
+  if (!Number.isInteger(n) || n < 0 || n > body.length) {
+    throw invalidInput(`Inference-Header-Content-Length ${headerLength} does not fit a ${body.length}-byte body`);
+  }
+  return { json: new TextDecoder().decode(body.subarray(0, n)), tail: body.subarray(n) };
+}
+
+/** BYTES elements in the binary format: each a 4-byte little-endian length, then the bytes. */
+function decodeBytesElements(name: string, b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let o = 0; o < b.length;) {
+    if (o + 4 > b.length) throw invalidInput(`input '${name}': truncated BYTES element length`);
+    const len = view.getUint32(o, true);
+    o += 4;
+    if (o + len > b.length) throw invalidInput(`input '${name}': BYTES element overruns its binary data`);
+    out.push(b.subarray(o, o + len));
+    o += len;
+  }
+  return out;
+}
+
+function encodeBytesElements(elements: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(elements.reduce((n, e) => n + 4 + e.length, 0));
+  const view = new DataView(out.buffer);
+  let o = 0;
+  for (const e of elements) {
+    view.setUint32(o, e.length, true);
+    out.set(e, o + 4);
+    o += 4 + e.length;
+  }
+  return out;
+}
+
+/**
+ * Returns a decoder for `validateRequest`: inputs carrying `binary_data_size` take their data from
+ * the tail, in input order; the sizes must add up to the tail exactly.
+ */
+export function binaryDecoder(raw: RawInferRequest, tail: Uint8Array) {
+  const slices = new Map<string, Uint8Array>();
+  let offset = 0;
+  for (const input of raw.inputs) {
+    const size = input.parameters?.binary_data_size;
+    if (size === undefined) continue;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw invalidInput(`input '${input.name}': binary_data_size must be a non-negative integer`);
+    if (offset + size > tail.length) throw invalidInput(`input '${input.name}': binary_data_size ${size} overruns the ${tail.length}-byte binary data`);
+    slices.set(input.name, tail.subarray(offset, offset + size));
+    offset += size;
+  }
+  if (offset !== tail.length) throw invalidInput(`binary data is ${tail.length} bytes but the inputs' binary_data_size add up to ${offset}`);
+  return (input: RawInferRequest['inputs'][number]): TensorData | undefined => {
+    const b = slices.get(input.name);
+    if (!b) return undefined;
+    if (input.data !== undefined) throw invalidInput(`input '${input.name}' has both data and binary_data_size`);
+    if (input.datatype === 'BYTES') return decodeBytesElements(input.name, b);
+    const size = elementSize(input.datatype as Exclude<DataType, 'BYTES'>);
+    if (b.length % size !== 0) throw invalidInput(`input '${input.name}': ${b.length} bytes is not a whole number of ${input.datatype} elements`);
+    return fromBytes(input.datatype as Exclude<DataType, 'BYTES'>, b);
+  };
+}
+
+/** Whether an output goes back as binary: its own `binary_data`, else the request's `binary_data_output`. */
+export function wantsBinary(name: string, requested: readonly RequestedOutput[] | undefined, parameters: Record<string, unknown>): boolean {
+  const own = requested?.find((r) => r.name === name)?.parameters?.binary_data;
+  return typeof own === 'boolean' ? own : parameters.binary_data_output === true;
+}
+
+/** Raw bytes of a tensor in the binary format. */
+export function tensorBytes(t: Tensor): Uint8Array {
+  return t.datatype === 'BYTES' ? encodeBytesElements(t.data as Uint8Array[]) : toBytes(t.data as Exclude<TensorData, Uint8Array[]>);
+}
