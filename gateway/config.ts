@@ -30,6 +30,8 @@ export const EnvSchema = z.object({
   CACHE_MEMORY_MB: num(64).pipe(z.number().min(0)),
   /** Largest response cached, in KiB. */
   CACHE_MAX_ENTRY_KB: num(1024).pipe(z.number().positive()),
+  /** Nice value of inference threads (Linux): above 0 they yield the CPU to the HTTP event loop. */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** OTLP traces endpoint; tracing export is on only when set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
 });
@@ -47,6 +49,7 @@ export interface GatewayConfig {
   loadModels?: string[];
   cache: { redisUrl?: string; memoryBytes: number; maxEntryBytes: number };
   otlpEndpoint?: string;
+  workerNice: number;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -83,5 +86,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loadModels: e.LOAD_MODELS,
     cache: { redisUrl: e.REDIS_URL, memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024), maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024) },
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    workerNice: e.WORKER_NICE,
   });
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { GatewayError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
 import { loadInWorker } from '../../runtimes/worker/index.ts';
@@ -48,10 +49,13 @@ export function versionLoader(deps: LoaderDeps) {
   return async (entry: ModelEntry, source: VersionEntry): Promise<ServedModel> => {
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
-    const spec = { path: source.path, format: source.format, providers: providersFor(runtime, entry, deps.config), options: entry.config.runtimeOptions };
+    // Instances share the cores: each gets its share of intra-op threads unless the config says otherwise.
+    const threads = Math.max(1, Math.floor(availableParallelism() / entry.config.instances));
+    const options = { intraOpNumThreads: threads, ...entry.config.runtimeOptions };
+    const spec = { path: source.path, format: source.format, providers: providersFor(runtime, entry, deps.config), options };
     const sessions: RuntimeSession[] = [];
     try {
-      const started = await Promise.allSettled(Array.from({ length: entry.config.instances }, () => loadInWorker({ runtime, spec })));
+      const started = await Promise.allSettled(Array.from({ length: entry.config.instances }, () => loadInWorker({ runtime, spec, nice: deps.config.workerNice })));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;

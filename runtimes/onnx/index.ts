@@ -61,19 +61,23 @@ class OnnxSession implements RuntimeSession {
 /**
  * onnxruntime-node adapter. Execution providers are tried in the configured order (onnxruntime-node
  * itself does not fall back: `['webgpu','cpu']` throws where WebGPU is absent), `cpu` by default.
- * `options.intraOpNumThreads` sets the threads one session uses.
+ * `options.intraOpNumThreads` sets the threads one session uses; `options.allowSpinning` lets idle
+ * pool threads spin (off by default: on a shared machine spinning steals the event loop's CPU).
  */
 export const onnxRuntime: Runtime = {
   name: 'onnx',
   async load(spec: LoadSpec): Promise<RuntimeSession> {
     const providers = spec.providers?.length ? spec.providers : ['cpu'];
     const threads = spec.options?.intraOpNumThreads;
+    // Spinning intra-op threads burn CPU the HTTP thread and other instances need; off unless asked for.
+    const spinning = spec.options?.allowSpinning === true ? '1' : '0';
     const { value, provider } = await firstThatLoads(
       providers,
       (p) => ort.InferenceSession.create(spec.path, {
         executionProviders: [p],
         graphOptimizationLevel: 'all',
         ...(typeof threads === 'number' ? { intraOpNumThreads: threads } : {}),
+        extra: { session: { intra_op: { allow_spinning: spinning }, inter_op: { allow_spinning: spinning } } },
       }),
       (p, e) => log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
     );

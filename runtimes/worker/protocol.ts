@@ -16,4 +16,6 @@ export interface WorkerData {
   spec: LoadSpec;
   /** Module to import before loading, for runtimes registered outside this repository. */
   runtimeModule?: string;
+  /** Nice value for the worker and the threads its runtime starts (Linux); 0 or absent = unchanged. */
+  nice?: number;
 }

@@ -1,4 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
@@ -27,6 +29,20 @@ function transferable(outputs: Record<string, Tensor>): ArrayBuffer[] {
 
 let session: RuntimeSession | undefined;
 
+/**
+ * Lowers this thread's scheduling priority before the runtime starts its own threads (Linux threads
+ * inherit their creator's nice value), so that inference yields the CPU to the HTTP event loop:
+ * health checks and queue admission stay fast while both cores compute.
+ */
+function lowerPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid)) setPriority(tid, nice);
+  } catch {
+    /* not Linux, or not permitted: run at normal priority */
+  }
+}
+
 port.on('message', async (msg: ToWorker) => {
   if (msg.type === 'dispose') {
     await session?.dispose();
@@ -44,6 +60,7 @@ port.on('message', async (msg: ToWorker) => {
 });
 
 try {
+  if (data.nice) lowerPriority(data.nice);
   if (data.runtimeModule) {
     const mod = (await import(data.runtimeModule)) as { runtime?: { name: string } };
     if (mod.runtime) registerRuntime(data.runtime, async () => mod.runtime as never);

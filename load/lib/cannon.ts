@@ -1,0 +1,77 @@
+import autocannon from 'autocannon';
+
+export interface CannonResult {
+  label: string;
+  connections: number;
+  durationS: number;
+  requests: number;
+  reqPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+}
+
+export interface CannonOptions {
+  label: string;
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  connections: number;
+  durationS: number;
+  /** Run the load generator in worker threads so that probes in this thread are not delayed by it. */
+  workers?: number;
+}
+
+/** Runs autocannon for a fixed time and returns the figures the reports use. */
+export async function cannon(o: CannonOptions): Promise<CannonResult> {
+  const r = await autocannon({
+    url: o.url,
+    method: o.method ?? 'POST',
+    body: o.body,
+    headers: o.headers ?? (o.body ? { 'content-type': 'application/json' } : {}),
+    connections: o.connections,
+    duration: o.durationS,
+    timeout: 30,
+    ...(o.workers ? { workers: o.workers } : {}),
+  });
+  const codes: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r)) {
+    const m = /^(\d)xx$/.exec(k);
+    if (m && typeof v === 'number' && v > 0) codes[k] = v;
+  }
+  const statusCodes = Object.fromEntries(Object.entries((r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  return {
+    label: o.label,
+    connections: o.connections,
+    durationS: o.durationS,
+    requests: r.requests.total,
+    reqPerSec: r.requests.total / o.durationS,
+    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    statusCodes: Object.keys(statusCodes).length ? statusCodes : codes,
+  };
+}
+
+/** Latency of sequential GETs while something else runs: every sample, for exact percentiles. */
+export async function probeLatency(url: string, untilMs: number, intervalMs = 5): Promise<number[]> {
+  const samples: number[] = [];
+  while (Date.now() < untilMs) {
+    const t0 = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    samples.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return samples;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util';
+import { writeReport, type Report } from './lib/report.ts';
+import { health } from './scenarios/health.ts';
+
+/**
+ * `npm run load -- <scenario> [--duration S]`: runs a load scenario against a gateway it starts
+ * itself and writes load/results/<scenario>.{json,md,svg}.
+ */
+const SCENARIOS: Record<string, (o: { durationS: number }) => Promise<Report>> = {
+  health,
+};
+
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' } } });
+const name = positionals[0] ?? '';
+const scenario = SCENARIOS[name];
+if (!scenario) {
+  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S]\n`);
+  process.exit(2);
+}
+writeReport(await scenario({ durationS: Number(values.duration) }));
+process.exit(0);

@@ -1,0 +1,42 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convNet } from '../../tools/onnx/conv-net.ts';
+import { cannon, percentile } from '../lib/cannon.ts';
+import { probeInChild } from '../lib/probe.ts';
+import { startGateway } from '../lib/processes.ts';
+import { binaryInferRequest, noise } from '../lib/requests.ts';
+import type { Report } from '../lib/report.ts';
+
+/**
+ * `/v2/health/live` latency while inference saturates the machine: a conv net on 2 instances
+ * (worker threads) under 32 connections, and a sequential prober on the live endpoint beside it.
+ */
+export async function health(opts: { durationS: number }): Promise<Report> {
+  const store = mkdtempSync(join(tmpdir(), 'massgate-load-'));
+  mkdirSync(join(store, 'conv', '1'), { recursive: true });
+  writeFileSync(join(store, 'conv', '1', 'model.onnx'), convNet({ layers: 8, channels: 32, size: 96 }));
+  writeFileSync(join(store, 'conv', 'config.json'), JSON.stringify({ instances: 2, batching: { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 1024 } }));
+  const gw = await startGateway({ MODEL_STORE: store });
+  try {
+    const live = `${gw.url}/v2/health/live`;
+    const idle = await probeInChild(live, 3000);
+    const req = binaryInferRequest({ name: 'input', shape: [1, 3, 96, 96], data: noise(3 * 96 * 96) }, ['probabilities']);
+    const [load, busy] = await Promise.all([
+      cannon({ label: 'conv net infer, 32 connections', url: `${gw.url}/v2/models/conv/infer`, body: req.body, headers: req.headers, connections: 32, durationS: opts.durationS }),
+      probeInChild(live, opts.durationS * 1000 - 500),
+    ]);
+    return {
+      scenario: 'health-under-load',
+      command: `npm run load -- health --duration ${opts.durationS}`,
+      rows: [
+        { label: 'infer (saturating load)', throughput: load.reqPerSec, unit: 'req/s', p50Ms: load.latencyMs.p50, p99Ms: load.latencyMs.p99, note: `${load.non2xx} non-2xx, ${load.errors} errors` },
+        { label: '/v2/health/live, idle', throughput: 1000 / (idle.reduce((a, b) => a + b, 0) / idle.length), unit: 'req/s (sequential)', p50Ms: percentile(idle, 50), p99Ms: percentile(idle, 99), note: `${idle.length} probes` },
+        { label: '/v2/health/live, under load', throughput: 1000 / (busy.reduce((a, b) => a + b, 0) / busy.length), unit: 'req/s (sequential)', p50Ms: percentile(busy, 50), p99Ms: percentile(busy, 99), note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms` },
+      ],
+      ratios: { 'live p99 under load (ms)': percentile(busy, 99), 'live p99 under load / idle': percentile(busy, 99) / percentile(idle, 99) },
+    };
+  } finally {
+    await gw.stop();
+  }
+}
