@@ -85,7 +85,7 @@ export class ModelRepository<T extends LoadedVersion> {
           if (isGatewayError(e) && e.code === 'MODEL_NOT_FOUND') this.slots.delete(name);
         }
         log.error('model load failed', { model: name, error: String(e), stillServing: wasReady });
-        if (isGatewayError(e)) throw e;
+        if (isGatewayError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'MODEL_NOT_FOUND')) throw e;
         throw new GatewayError('MODEL_LOAD_FAILED', `model '${name}' failed to load: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       const old = s.versions;

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { buildModel } from '../../tools/onnx/build.ts';
 
 /**
- * A tiny "scale and sum" model: y = 2·x (FP32 [-1,4]) and s = Σx per row (FP32 [-1,1]),
+ * A tiny "scale and sum" model: y = factor·x (2 by default) (FP32 [-1,4]) and s = Σx per row (FP32 [-1,1]),
  * plus an INT64 passthrough `ids` → `ids_out` so integer types are exercised end to end.
  */
-export function scaleSumModel(): Uint8Array {
+export function scaleSumModel(factor = 2): Uint8Array {
   return buildModel({
     inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: 'ids', type: 'int64', shape: ['batch', 2] }],
     outputs: [
@@ -17,7 +17,7 @@ export function scaleSumModel(): Uint8Array {
       { name: 'ids_out', type: 'int64', shape: ['batch', 2] },
     ],
     initializers: [
-      { name: 'two', type: 'float32', dims: [1], data: new Float32Array([2]) },
+      { name: 'two', type: 'float32', dims: [1], data: new Float32Array([factor]) },
       { name: 'axes', type: 'int64', dims: [1], data: new BigInt64Array([1n]) },
     ],
     nodes: [

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+
+const request = {
+  inputs: [
+    { name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 1, 1, 1] },
+    { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [0, 0] },
+  ],
+  outputs: [{ name: 'y' }],
+};
+
+describe('versioned store and hot swap', () => {
+  let gw: RunningGateway;
+  let store: string;
+  beforeAll(async () => {
+    store = tempStore();
+    writeModel(store, 'scale', 1, scaleSumModel(2), { instances: 2 });
+    gw = await startGateway({ MODEL_STORE: store });
+  });
+  afterAll(() => gw?.close());
+
+  it('swaps in a new version under traffic without failing a request', async () => {
+    let stop = false;
+    const seen: Array<{ status: number; version: string; y0: number }> = [];
+    const traffic = Promise.all(Array.from({ length: 8 }, async () => {
+      while (!stop) {
+        const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
+        seen.push({ status: r.status, version: r.body.model_version, y0: r.body.outputs?.[0]?.data[0] });
+      }
+    }));
+    await new Promise((r) => setTimeout(r, 200));
+    mkdirSync(join(store, 'scale', '2'));
+    writeFileSync(join(store, 'scale', '2', 'model.onnx'), scaleSumModel(3));
+    const load = await postJson(`${gw.url}/v2/repository/models/scale/load`, {});
+    expect(load.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    stop = true;
+    await traffic;
+    expect(seen.length).toBeGreaterThan(20);
+    expect(seen.filter((s) => s.status !== 200)).toEqual([]);
+    // Each answer is consistent with the version that produced it.
+    for (const s of seen) expect(s.y0).toBe(s.version === '1' ? 2 : 3);
+    expect(seen.at(-1)!.version).toBe('2');
+    expect(seen.some((s) => s.version === '1')).toBe(true);
+    const meta = await getJson(`${gw.url}/v2/models/scale`);
+    expect(meta.body.versions).toEqual(['2']);
+    expect((await getJson(`${gw.url}/v2/models/scale/versions/1`)).status).toBe(404);
+  });
+
+  it('keeps serving the old version when the new one fails to load', async () => {
+    mkdirSync(join(store, 'scale', '3'));
+    writeFileSync(join(store, 'scale', '3', 'model.onnx'), new Uint8Array([1, 2, 3, 4]));
+    const load = await postJson(`${gw.url}/v2/repository/models/scale/load`, {});
+    expect(load.status).toBe(400);
+    expect(load.body.error).toMatch(/scale/);
+    const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
+    expect(r.status).toBe(200);
+    expect(r.body.model_version).toBe('2');
+  });
+
+  it('serves several versions under a specific version policy', async () => {
+    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ versionPolicy: { specific: { versions: [1, 2] } } }));
+    expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
+    const v1 = await postJson(`${gw.url}/v2/models/scale/versions/1/infer`, request);
+    const v2 = await postJson(`${gw.url}/v2/models/scale/versions/2/infer`, request);
+    expect([v1.body.model_version, v1.body.outputs[0].data[0]]).toEqual(['1', 2]);
+    expect([v2.body.model_version, v2.body.outputs[0].data[0]]).toEqual(['2', 3]);
+    expect((await postJson(`${gw.url}/v2/models/scale/infer`, request)).body.model_version).toBe('2');
+    expect((await getJson(`${gw.url}/v2/models/scale`)).body.versions).toEqual(['2', '1']);
+  });
+
+  it('rejects an invalid config with a message naming the model and field', async () => {
+    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ instances: 0 }));
+    const r = await postJson(`${gw.url}/v2/repository/models/scale/load`, {});
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/model 'scale'.*instances/);
+  });
+});
