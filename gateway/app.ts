@@ -4,13 +4,14 @@ import { readFileSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
 import { ModelRepository } from '../model-store/repository.ts';
-import { listModels } from '../model-store/scan.ts';
+import { listModels, readModelConfig } from '../model-store/scan.ts';
+import { join } from 'node:path';
 import { runtimeNames } from '../runtimes/registry.ts';
 import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
 import type { GatewayConfig } from './config.ts';
 import { onError } from './http/status.ts';
 import { versionLoader } from './models/load-version.ts';
-import type { ServedModel } from './models/served-model.ts';
+import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
 
@@ -18,12 +19,20 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 export interface Gateway {
   app: Hono;
-  repository: ModelRepository<ServedModel>;
+  repository: ModelRepository<Servable>;
   plugins: PluginRegistry;
   config: GatewayConfig;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+function isEnsemble(store: string, name: string): boolean {
+  try {
+    return readModelConfig(name, join(store, name)).ensemble !== undefined;
+  } catch {
+    return false; // the load itself reports the config error
+  }
 }
 
 /**
@@ -39,7 +48,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config.logLevel);
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
-  const repository: ModelRepository<ServedModel> = new ModelRepository(
+  const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
     versionLoader({ config, plugins, resolve: (name, version) => repository.get(name, version) }),
   );
@@ -59,10 +68,13 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   return {
     app, repository, plugins, config,
     async start() {
-      const names = config.loadModels ?? listModels(config.modelStore);
+      // Ensembles load after the models they vote over.
+      const names = (config.loadModels ?? listModels(config.modelStore))
+        .map((name) => ({ name, ensemble: isEnsemble(config.modelStore, name) }))
+        .sort((a, b) => Number(a.ensemble) - Number(b.ensemble))
+        .map((m) => m.name);
       const failures = new Map<string, string>();
-      // Models load one after another: several at once would compete for the same two cores and
-      // slow every one of them; companions (OCR recogniser) load before nothing depends on order.
+      // One after another: loads at once would compete for the same cores and slow each other.
       for (const name of names) {
         try {
           await repository.load(name);

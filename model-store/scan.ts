@@ -71,10 +71,14 @@ export function scanModel(store: string, name: string): ModelEntry {
   const dir = join(store, name);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
   const config = readModelConfig(name, dir);
-  const versions = readdirSync(dir, { withFileTypes: true })
+  const numbered = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && /^[1-9][0-9]*$/.test(d.name))
-    .map((d) => ({ version: Number(d.name), dir: join(dir, d.name), ...findModelFile(name, join(dir, d.name)) }))
-    .sort((a, b) => b.version - a.version);
+    .map((d) => ({ version: Number(d.name), dir: join(dir, d.name) }));
+  // An ensemble has no model file: its versions are its folders, or version 1 when it has none.
+  const versions: VersionEntry[] = config.ensemble
+    ? (numbered.length ? numbered : [{ version: 1, dir }]).map((v) => ({ ...v, path: '', format: 'ensemble' }))
+    : numbered.map((v) => ({ ...v, ...findModelFile(name, v.dir) }));
+  versions.sort((a, b) => b.version - a.version);
   if (versions.length === 0) fail(name, 'no numeric version folder (e.g. 1/model.onnx)');
   return { name, dir, config, versions };
 }

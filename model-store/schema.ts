@@ -46,6 +46,33 @@ export const LicenseSchema = z.object({
   note: z.string().optional(),
 }).strict();
 
+/** An ensemble member: "model" or "model:version", or an object with per-member settings. */
+export const MemberSchema = z.union([
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[1-9][0-9]*)?$/, 'members are "model" or "model:version"'),
+  z.object({
+    model: z.string().min(1),
+    version: positiveInt.optional(),
+    weight: z.number().min(0).default(1),
+    /** member label → ensemble label; null drops the label. */
+    labelMap: z.record(z.string(), z.string().nullable()).optional(),
+    timeoutMs: positiveInt.optional(),
+  }).strict(),
+]);
+
+export const EnsembleSchema = z.object({
+  members: z.array(MemberSchema).min(2),
+  strategy: z.enum(['hard', 'soft', 'weighted', 'max-confidence', 'cascade']).default('soft'),
+  /** How the ensemble's labels are formed: identical sets (default), union, intersection, or a list. */
+  labelSet: z.union([z.enum(['same', 'union', 'intersection']), z.array(z.string()).min(2)]).default('same'),
+  /** Members that must answer; fewer → 503. Default: a majority. */
+  quorum: positiveInt.optional(),
+  /** Per-member deadline in ms; a member that misses it is left out of the vote. */
+  memberTimeoutMs: positiveInt.default(10_000),
+  /** Cascade: members in order, cheapest first; a member's answer stands when its confidence reaches the threshold. */
+  threshold: z.number().min(0).max(1).default(0.9),
+}).strict();
+export type EnsembleConfig = z.infer<typeof EnsembleSchema>;
+
 /**
  * `<store>/<model>/config.json`. Every field is optional: a bare `<store>/<model>/1/model.onnx`
  * is served as a tensor model with its inputs and outputs read from the model.
@@ -68,6 +95,8 @@ export const ModelConfigSchema = z.object({
   batching: BatchingSchema.partial().optional(),
   cache: CacheSchema.partial().optional(),
   license: LicenseSchema.optional(),
+  /** Makes this entry a voting ensemble of other models of the store (no model file needed). */
+  ensemble: EnsembleSchema.optional(),
   /** Runtime options passed to the adapter (threads…). */
   runtimeOptions: z.record(z.string(), z.unknown()).default({}),
 }).strict();

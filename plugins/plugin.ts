@@ -61,6 +61,11 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   preprocess(items: Item[], ctx: PluginContext<P>): Promise<Record<string, Tensor>>;
   /** Defaults to `ctx.run(feeds)`. */
   predict?(feeds: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): Promise<Record<string, Tensor>>;
+  /**
+   * Model outputs → class scores per item over `labels`, for voting ensembles. Optional: without it the
+   * gateway takes the model's first output of width `ctx.labels.length` as the scores.
+   */
+  scores?(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): { labels: readonly string[]; scores: number[][] };
   /** Model outputs → one JSON value per item. `options` carries request parameters such as `top_k`. */
   postprocess(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[], options: Record<string, unknown>): unknown[];
 }

@@ -11,12 +11,14 @@ import type { CompanionModel, PluginContext } from '../../plugins/plugin.ts';
 import type { GatewayConfig } from '../config.ts';
 import { createScheduler } from '../temp-scheduler.ts';
 import { ServedModel } from './served-model.ts';
+import type { Servable } from './servable.ts';
+import { buildEnsemble } from '../ensembles/ensemble-model.ts';
 
 export interface LoaderDeps {
   config: GatewayConfig;
   plugins: PluginRegistry;
   /** Another served model, for plugins' companion models. */
-  resolve(name: string, version?: string): ServedModel;
+  resolve(name: string, version?: string): Servable;
 }
 
 /** Which runtime serves a version: the config's, else the one its file format implies, else the plugin's. */
@@ -36,17 +38,19 @@ function providersFor(runtime: string, entry: ModelEntry, config: GatewayConfig)
   return undefined;
 }
 
-function companion(m: ServedModel): CompanionModel {
+function companion(m: Servable): CompanionModel {
+  if (!(m instanceof ServedModel)) throw new GatewayError('CONFIG_INVALID', `'${m.name}' is an ensemble; a plugin's companion must be a model`);
   return { inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, run: (feeds, outputs) => m.run(feeds, { outputs }) };
 }
 
 /**
- * Builds a ServedModel for one version: starts its instances (one worker thread each), binds its
+ * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
  * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
  * was started and names the model.
  */
 export function versionLoader(deps: LoaderDeps) {
-  return async (entry: ModelEntry, source: VersionEntry): Promise<ServedModel> => {
+  return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
+    if (entry.config.ensemble) return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
     // Instances share the cores: each gets its share of intra-op threads unless the config says otherwise.

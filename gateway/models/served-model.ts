@@ -5,6 +5,9 @@ import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
 import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
+import type { Scores, Servable } from './servable.ts';
+
+const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', tfjs: 'tensorflowjs' };
 
 export interface ServedModelParts {
   entry: ModelEntry;
@@ -22,7 +25,7 @@ export interface ServedModelParts {
  * One loaded version of a model: its instances (worker-thread sessions) behind a scheduler, its plugin
  * if any, and in-flight tracking so that `close()` during a hot swap lets every accepted request finish.
  */
-export class ServedModel implements LoadedVersion {
+export class ServedModel implements Servable {
   readonly name: string;
   readonly version: number;
   readonly entry: ModelEntry;
@@ -69,6 +72,26 @@ export class ServedModel implements LoadedVersion {
 
   get config() {
     return this.entry.config;
+  }
+
+  get platform(): string {
+    return PLATFORMS[this.runtime] ?? this.runtime;
+  }
+
+  describe(): Record<string, unknown> {
+    const c = this.config;
+    return {
+      version: String(this.version),
+      runtime: this.runtime,
+      provider: this.provider,
+      instances: this.sessions.length,
+      ...(c.description ? { description: c.description } : {}),
+      ...(this.plugin ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs } : {}),
+      ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
+      ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
+      ...(c.license ? { license: c.license } : {}),
+      ...(this.source.source ? { source: this.source.source } : {}),
+    };
   }
 
   stats() {
@@ -126,6 +149,35 @@ export class ServedModel implements LoadedVersion {
       const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
       const outputs = await this.runItems(items, options);
       return plugin.postprocess(outputs, ctx, items, parameters);
+    });
+  }
+
+  /** Class scores from model outputs: the plugin's `scores`, else the first output as wide as the labels. */
+  private scoresOf(outputs: Record<string, Tensor>, items: unknown[]): Scores {
+    if (this.plugin?.scores && this.ctx) return this.plugin.scores(outputs, this.ctx, items);
+    const labels = this.labels;
+    if (!labels) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no labels to vote with`);
+    const t = Object.values(outputs).find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === labels.length);
+    if (!t) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no output of width ${labels.length} (its label count)`);
+    const values = Array.from(t.data as ArrayLike<number>, Number);
+    const rows = values.length / labels.length;
+    return { labels, scores: Array.from({ length: rows }, (_, r) => values.slice(r * labels.length, (r + 1) * labels.length)) };
+  }
+
+  scoreInstances(instances: readonly unknown[], options?: SubmitOptions): Promise<Scores> {
+    return this.track(async () => {
+      const { plugin, ctx } = this.pluginOrThrow();
+      const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
+      return this.scoresOf(await this.runItems(items, options), items);
+    });
+  }
+
+  scoreTensors(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Scores> {
+    return this.track(async () => {
+      if (!this.plugin) return this.scoresOf(await this.scheduler.submit(inputs, options), []);
+      const { plugin, ctx } = this.pluginOrThrow();
+      const items = await plugin.fromTensors(inputs, ctx);
+      return this.scoresOf(await this.runItems(items, options), items);
     });
   }
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { ModelRepository } from '../../model-store/repository.ts';
-import type { ServedModel } from '../models/served-model.ts';
+import type { Servable } from '../models/servable.ts';
 import { clientSignal, parseJsonText, readJson } from '../http/body.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
@@ -8,7 +8,7 @@ import { inferResponse, selectOutputs } from './response.ts';
 import { binaryDecoder, HEADER_LENGTH, splitBody } from './binary.ts';
 
 export interface OipDeps {
-  repository: ModelRepository<ServedModel>;
+  repository: ModelRepository<Servable>;
   /** Server readiness beyond the repository (start-up finished). */
   started(): boolean;
   /** Extra readiness detail (cache tiers…). */

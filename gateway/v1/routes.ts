@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
-import type { ServedModel } from '../models/served-model.ts';
+import type { Servable } from '../models/servable.ts';
 import { clientSignal, readJson } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 
@@ -34,7 +34,7 @@ async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parame
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<ServedModel>): Hono {
+export function v1Routes(repository: ModelRepository<Servable>): Hono {
   const app = new Hono();
   app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
   app.get('/v1/models/:spec', (c) => {

@@ -39,3 +39,21 @@ export function writeModel(store: string, name: string, version: number, onnx: U
   writeFileSync(join(store, name, String(version), 'model.onnx'), onnx);
   if (config !== undefined) writeFileSync(join(store, name, 'config.json'), JSON.stringify(config));
 }
+
+/**
+ * A tiny 3-class classifier: probabilities = softmax(scale · x · P) for FP32 x [-1,3], where P is a
+ * permutation matrix (`order` says which input column feeds each output).
+ */
+export function tinyClassifier(order: [number, number, number] = [0, 1, 2], scale = 1): Uint8Array {
+  const p = new Float32Array(9);
+  order.forEach((src, dst) => (p[src * 3 + dst] = scale));
+  return buildModel({
+    inputs: [{ name: 'x', type: 'float32', shape: ['batch', 3] }],
+    outputs: [{ name: 'probabilities', type: 'float32', shape: ['batch', 3] }],
+    initializers: [{ name: 'p', type: 'float32', dims: [3, 3], data: p }],
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'p'], outputs: ['logits'] },
+      { op: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: 1 } },
+    ],
+  });
+}
