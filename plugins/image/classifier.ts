@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { GatewayError, invalidInput } from '../../core/errors.ts';
+import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { definePlugin, type PluginContext } from '../plugin.ts';
+import { asProbabilities, topK, topKParam } from '../top-k.ts';
+import { decodeImage, toFloat } from './decode.ts';
+
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+
+const Params = z.object({
+  /** [height, width]; read from the model's input shape when absent. */
+  size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  /** Tensor layout; inferred from the input shape ([N,H,W,3] or [N,3,H,W]) when absent. */
+  layout: z.enum(['nhwc', 'nchw']).optional(),
+  /** Per-channel normalisation after scaling to [0,1]: (x - mean) / std. */
+  mean: rgb.default([0, 0, 0]),
+  std: rgb.default([1, 1, 1]),
+  fit: z.enum(['fill', 'cover', 'contain']).default('fill'),
+  background: rgb.default([255, 255, 255]),
+  topK: z.number().int().positive().default(5),
+  maxPixels: z.number().int().positive().default(40_000_000),
+}).strict();
+type ImageParams = z.infer<typeof Params>;
+
+interface Geometry {
+  input: TensorInfo;
+  height: number;
+  width: number;
+  layout: 'nhwc' | 'nchw';
+}
+
+/** Where the image goes in the model: its single image input, size and layout. */
+function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'modelName'>): Geometry {
+  const input = ctx.inputs[0];
+  if (!input || ctx.inputs.length !== 1 || input.shape.length !== 4) {
+    throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' must have one 4-D image input (has ${ctx.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')})`);
+  }
+  const layout = ctx.params.layout ?? (input.shape[3] === 3 ? 'nhwc' : 'nchw');
+  const [h, w] = layout === 'nhwc' ? [input.shape[1]!, input.shape[2]!] : [input.shape[2]!, input.shape[3]!];
+  const [height, width] = ctx.params.size ?? [h, w];
+  if (!(height > 0 && width > 0)) throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' has a dynamic image size: set params.size`);
+  return { input, height, width, layout };
+}
+
+/** The model's first output as probabilities per item (softmax applied when it is not already). */
+function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>): { labels: readonly string[]; scores: number[][] } {
+  const t = Object.values(outputs)[0]!;
+  const classes = t.shape.at(-1)!;
+  const values = t.data as Float32Array;
+  const labels = ctx.labels ?? Array.from({ length: classes }, (_, i) => String(i));
+  return { labels, scores: Array.from({ length: values.length / classes }, (_, r) => asProbabilities(values.subarray(r * classes, (r + 1) * classes))) };
+}
+
+/** A base64 string, {b64}, {image} or a data URL → the image as sent. */
+function instanceImage(instance: unknown): string | Uint8Array {
+  if (typeof instance === 'string' || instance instanceof Uint8Array) return instance;
+  if (typeof instance === 'object' && instance !== null) {
+    const o = instance as Record<string, unknown>;
+    for (const key of ['b64', 'image', 'url', 'data']) if (typeof o[key] === 'string') return o[key] as string;
+  }
+  throw invalidInput('an image instance is a base64 string, {"b64": "…"} or {"image": "…"} (data: URLs allowed)');
+}
+
+/**
+ * Image classification with sharp preprocessing: decode (JPEG, PNG, WebP, GIF, TIFF; EXIF orientation,
+ * alpha, CMYK and greyscale handled), resize to the model's input, scale to [0,1] with optional
+ * mean/std normalisation; answers the top-k labels with scores.
+ */
+export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
+  name: 'image-classifier',
+  modality: 'image',
+  description: 'Image → top-k labels. Friendly API instances: base64 image strings, {"b64": …} or multipart files.',
+  runtime: 'tfjs',
+  params: Params,
+  inputs: [{ name: 'image', datatype: 'BYTES', shape: [-1] }],
+  example: { b64: '<base64 JPEG or PNG>' },
+  validate(ctx) {
+    geometry(ctx);
+    const width = ctx.outputs[0]?.shape.at(-1);
+    if (ctx.labels && width !== undefined && width > 0 && width !== ctx.labels.length) {
+      throw new Error(`the model outputs ${width} classes but ${ctx.labels.length} labels are configured`);
+    }
+  },
+  parseInstance: (instance) => instanceImage(instance),
+  fromTensors(inputs) {
+    const t = inputs.image;
+    if (!t) throw invalidInput(`expected a BYTES input named 'image'`);
+    return t.data as Uint8Array[];
+  },
+  async preprocess(items, ctx) {
+    const g = geometry(ctx);
+    const size = g.height * g.width * 3;
+    const data = new Float32Array(items.length * size);
+    const p = ctx.params;
+    await Promise.all(items.map(async (item, i) => {
+      const img = await decodeImage(item, { width: g.width, height: g.height, fit: p.fit, background: p.background, maxPixels: p.maxPixels });
+      toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
+    }));
+    const shape = g.layout === 'nhwc' ? [items.length, g.height, g.width, 3] : [items.length, 3, g.height, g.width];
+    return { [g.input.name]: { name: g.input.name, datatype: 'FP32', shape, data } as Tensor };
+  },
+  scores: classScores,
+  postprocess(outputs, ctx, _items, options) {
+    const { labels, scores } = classScores(outputs, ctx);
+    const k = topKParam(options, ctx.params.topK);
+    return scores.map((row) => {
+      const ranked = topK(row, labels, k);
+      return { label: ranked[0]!.label, score: ranked[0]!.score, top_k: ranked };
+    });
+  },
+});

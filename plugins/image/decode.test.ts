@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { decodeImage, imageBytes } from './decode.ts';
+
+const fixture = (f: string) => readFileSync(new URL(`../../test/fixtures/images/${f}`, import.meta.url));
+
+describe('image decoding', () => {
+  it('decodes JPEG and PNG photos to RGB at the requested size', async () => {
+    for (const f of ['chelsea.jpg', 'coffee.png']) {
+      const img = await decodeImage(fixture(f), { width: 64, height: 48 });
+      expect([img.width, img.height, img.rgb.length]).toEqual([64, 48, 64 * 48 * 3]);
+    }
+  });
+
+  it('applies EXIF orientation: the rotated file decodes like the upright one', async () => {
+    const upright = await decodeImage(fixture('chelsea.jpg'), { width: 32, height: 32 });
+    const rotated = await decodeImage(fixture('chelsea-exif6.jpg'), { width: 32, height: 32 });
+    expect(rotated.original.width).toBeGreaterThan(rotated.original.height);
+    expect(rotated.original.width).toBe(upright.original.width);
+    let diff = 0;
+    for (let i = 0; i < upright.rgb.length; i++) diff += Math.abs(upright.rgb[i]! - rotated.rgb[i]!);
+    expect(diff / upright.rgb.length).toBeLessThan(12); // JPEG re-encoding noise only
+  });
+
+  it('flattens transparency onto the background', async () => {
+    const white = await decodeImage(fixture('coffee-rgba.png'), { width: 8, height: 8 });
+    const black = await decodeImage(fixture('coffee-rgba.png'), { width: 8, height: 8, background: [0, 0, 0] });
+    expect([...white.rgb.subarray(0, 3)]).toEqual([255, 255, 255]); // top-left pixel is transparent
+    expect([...black.rgb.subarray(0, 3)]).toEqual([0, 0, 0]);
+    expect([...white.rgb.subarray(7 * 3, 8 * 3)]).toEqual([...black.rgb.subarray(7 * 3, 8 * 3)]); // opaque right edge
+  });
+
+  it('converts greyscale and CMYK to three sRGB channels', async () => {
+    const grey = await decodeImage(fixture('chelsea-grey.png'), { width: 16, height: 16 });
+    expect(grey.rgb.length).toBe(16 * 16 * 3);
+    expect(grey.rgb[0]).toBe(grey.rgb[1]);
+    const cmyk = await decodeImage(fixture('chelsea-cmyk.jpg'), { width: 16, height: 16 });
+    const rgb = await decodeImage(fixture('chelsea.jpg'), { width: 16, height: 16 });
+    let diff = 0;
+    for (let i = 0; i < rgb.rgb.length; i++) diff += Math.abs(rgb.rgb[i]! - cmyk.rgb[i]!);
+    expect(diff / rgb.rgb.length).toBeLessThan(20);
+  });
+
+  it('accepts base64 and data URLs', async () => {
+    const b64 = fixture('chelsea.jpg').toString('base64');
+    expect(Buffer.from(imageBytes(b64)).equals(fixture('chelsea.jpg'))).toBe(true);
+    const img = await decodeImage(`data:image/jpeg;base64,${b64}`, { width: 8, height: 8 });
+    expect(img.original.format).toBe('jpeg');
+  });
+
+  it.each([
+    ['truncated.jpg', /could not decode image \(jpeg\)/],
+    ['random.bin', /could not decode image/],
+  ])('refuses %s with INVALID_IMAGE', async (f, message) => {
+    await expect(decodeImage(fixture(f), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(message) });
+  });
+
+  it('refuses a decompression bomb before decoding it', async () => {
+    const bomb = await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#fff' } }).png().toBuffer();
+    expect(bomb.length).toBeLessThan(2_000_000);
+    await expect(decodeImage(bomb, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+});

@@ -1,0 +1,113 @@
+import sharp from 'sharp';
+import { GatewayError } from '../../core/errors.ts';
+
+export type Fit = 'fill' | 'cover' | 'contain';
+
+export interface DecodeOptions {
+  width: number;
+  height: number;
+  /** 'fill' stretches to the size, 'cover' centre-crops, 'contain' letterboxes on `background`. */
+  fit?: Fit;
+  /** Background for transparent pixels and letterboxing, as [r, g, b] (white by default). */
+  background?: readonly [number, number, number];
+  /** Decompression-bomb guard: images above this many pixels are refused. */
+  maxPixels?: number;
+}
+
+export interface DecodedImage {
+  /** Interleaved RGB, 8 bits per channel, height × width × 3. */
+  rgb: Buffer;
+  width: number;
+  height: number;
+  /** The source image's size after EXIF orientation. */
+  original: { width: number; height: number; format: string };
+}
+
+const MAGIC: Array<[string, (b: Uint8Array) => boolean]> = [
+  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ['png', (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47],
+  ['gif', (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46],
+  ['webp', (b) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45],
+  ['tiff', (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a)],
+];
+
+/** The image format its first bytes announce, if any. */
+export function sniff(bytes: Uint8Array): string | undefined {
+  return MAGIC.find(([, test]) => test(bytes))?.[0];
+}
+
+/**
+ * Image bytes from what a client sent: raw image bytes, or base64 text (optionally a `data:` URL).
+ * @example imageBytes('data:image/png;base64,iVBOR…')
+ */
+export function imageBytes(input: Uint8Array | string): Uint8Array {
+  if (typeof input !== 'string' && sniff(input)) return input;
+  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  const dataUrl = /^data:([^;,]*)(;base64)?,/.exec(text);
+  if (dataUrl) {
+    if (!dataUrl[2]) throw new GatewayError('INVALID_IMAGE', 'data URLs must be base64-encoded');
+    text = text.slice(dataUrl[0].length);
+  }
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length === 0) throw new GatewayError('INVALID_IMAGE', 'the image is empty');
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) {
+    throw new GatewayError('INVALID_IMAGE', 'could not decode image: neither image bytes (JPEG, PNG, WebP, GIF, TIFF) nor base64');
+  }
+  return Buffer.from(compact, 'base64');
+}
+
+/**
+ * Decodes and resizes an image with sharp: EXIF orientation applied, alpha flattened onto the
+ * background, CMYK and greyscale converted to sRGB RGB. Corrupt or truncated data is INVALID_IMAGE;
+ * an image over `maxPixels` is refused (PAYLOAD_TOO_LARGE) before its pixels are decoded.
+ *
+ * @example const { rgb } = await decodeImage(jpegBytes, { width: 224, height: 224 });
+ */
+export async function decodeImage(input: Uint8Array | string, o: DecodeOptions): Promise<DecodedImage> {
+  const bytes = imageBytes(input);
+  const format = sniff(bytes);
+  if (!format) throw new GatewayError('INVALID_IMAGE', 'could not decode image: unknown format (send JPEG, PNG, WebP, GIF or TIFF)');
+  const maxPixels = o.maxPixels ?? 40_000_000;
+  const [r, g, b] = o.background ?? [255, 255, 255];
+  try {
+    const img = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 });
+    const meta = await img.metadata();
+    if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) throw new Error('Input image exceeds pixel limit');
+    const swap = (meta.orientation ?? 1) >= 5;
+    const original = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0, format: meta.format ?? format };
+    const { data, info } = await img
+      .rotate()
+      .flatten({ background: { r, g, b } })
+      .toColourspace('srgb')
+      .resize(o.width, o.height, { fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill', background: { r, g, b } })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { rgb: data, width: info.width, height: info.height, original };
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/pixel limit/i.test(message)) {
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `the image has more than ${maxPixels} pixels (decompression-bomb limit)`);
+    }
+    throw new GatewayError('INVALID_IMAGE', `could not decode image (${format}): ${message}`);
+  }
+}
+
+/**
+ * Interleaved RGB bytes → float32 in NHWC or NCHW at `offset` of `out`, with
+ * `value = (byte / 255 - mean) / std` per channel (mean 0, std 1 gives [0, 1]).
+ */
+export function toFloat(
+  rgb: Uint8Array, width: number, height: number, layout: 'nhwc' | 'nchw',
+  mean: readonly number[] = [0, 0, 0], std: readonly number[] = [1, 1, 1],
+  out: Float32Array = new Float32Array(width * height * 3), offset = 0,
+): Float32Array {
+  const n = width * height;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) {
+      out[offset + (layout === 'nhwc' ? i * 3 + c : c * n + i)] = (rgb[i * 3 + c]! / 255 - mean[c]!) / std[c]!;
+    }
+  }
+  return out;
+}

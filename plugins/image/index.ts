@@ -1,0 +1,1 @@
+export { imageClassifier } from './classifier.ts';

@@ -1,0 +1,32 @@
+/** One ranked class. */
+export interface Ranked {
+  label: string;
+  score: number;
+}
+
+/**
+ * Classes ranked by score, best first, cut to `k`.
+ * @example topK([0.1, 0.7, 0.2], ['a', 'b', 'c'], 2) // [{label:'b',score:0.7},{label:'c',score:0.2}]
+ */
+export function topK(scores: ArrayLike<number>, labels: readonly string[], k = scores.length): Ranked[] {
+  return Array.from(scores, (score, i) => ({ label: labels[i] ?? String(i), score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(1, k));
+}
+
+/** Softmax of a row, unless it already sums to 1 (±1e-3) with no negative entries. */
+export function asProbabilities(row: ArrayLike<number>): number[] {
+  const values = Array.from(row);
+  const sum = values.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) < 1e-3 && values.every((v) => v >= 0)) return values;
+  const max = Math.max(...values);
+  const exp = values.map((v) => Math.exp(v - max));
+  const total = exp.reduce((a, b) => a + b, 0);
+  return exp.map((v) => v / total);
+}
+
+/** The `top_k` request parameter, or the default. */
+export function topKParam(options: Record<string, unknown>, fallback: number): number {
+  const k = options.top_k;
+  return typeof k === 'number' && Number.isInteger(k) && k > 0 ? k : fallback;
+}
