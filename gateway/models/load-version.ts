@@ -9,7 +9,7 @@ import { readLabels, type ModelEntry, type VersionEntry } from '../../model-stor
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import type { CompanionModel, PluginContext } from '../../plugins/plugin.ts';
 import type { GatewayConfig } from '../config.ts';
-import { createScheduler } from '../temp-scheduler.ts';
+import { createScheduler } from '../scheduling/index.ts';
 import { ServedModel } from './served-model.ts';
 import type { Servable } from './servable.ts';
 import { buildEnsemble } from '../ensembles/ensemble-model.ts';
@@ -80,7 +80,15 @@ export function versionLoader(deps: LoaderDeps) {
           throw new GatewayError('CONFIG_INVALID', `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`, { cause: e });
         }
       }
-      const batching = BatchingSchema.parse(entry.config.batching ?? {});
+      let batching = BatchingSchema.parse(entry.config.batching ?? {});
+      // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch.
+      const batchable = [...first.inputs, ...first.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
+      if (batching.maxBatchSize > 1 && !batchable) {
+        if (entry.config.batching?.maxBatchSize !== undefined) {
+          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': batching needs a variable first dimension on every input and output (${[...first.inputs, ...first.outputs].map((t) => `${t.name} [${t.shape}]`).join(', ')})`);
+        }
+        batching = { ...batching, maxBatchSize: 0 };
+      }
       const scheduler = createScheduler(sessions, batching);
       const model = new ServedModel({
         entry, source, runtime, sessions, scheduler, labels, plugin,

@@ -1,0 +1,261 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchingSchema } from '../../model-store/schema.ts';
+import type { RuntimeSession } from '../../runtimes/runtime.ts';
+import type { Tensor } from '../../core/tensor.ts';
+import { onnxRuntime } from '../../runtimes/onnx/index.ts';
+import { scaleSumModel, tempStore } from '../../test/support/tiny-models.ts';
+import { createScheduler } from './batcher.ts';
+
+/**
+ * A recording instance: doubles each row of `x` ([rows, 2]) and keeps every batch it ran. `hold()`
+ * makes the next runs wait until `release()`.
+ */
+function recorder(name = 'i') {
+  const batches: number[][] = [];
+  let gate: Promise<void> | undefined;
+  let open: (() => void) | undefined;
+  let fail: Error | undefined;
+  const session: RuntimeSession = {
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }, { name: 'n', datatype: 'FP32', shape: [-1, 1] }],
+    provider: name,
+    async run(feeds, outputs) {
+      const x = feeds.x!;
+      batches.push(Array.from(x.data as Float32Array));
+      if (gate) await gate;
+      if (fail) throw fail;
+      const y = Float32Array.from(x.data as Float32Array, (v) => v * 2);
+      const rows = x.shape[0]!;
+      const all: Record<string, Tensor> = {
+        y: { name: 'y', datatype: 'FP32', shape: [rows, 2], data: y },
+        n: { name: 'n', datatype: 'FP32', shape: [rows, 1], data: new Float32Array(rows).fill(rows) },
+      };
+      return outputs ? Object.fromEntries(outputs.map((o) => [o, all[o]!])) : all;
+    },
+    async dispose() {},
+  };
+  return {
+    session,
+    batches,
+    sizes: () => batches.map((b) => b.length / 2),
+    hold() {
+      gate = new Promise((r) => (open = r));
+    },
+    release() {
+      gate = undefined;
+      open?.();
+    },
+    failWith(e: Error) {
+      fail = e;
+    },
+  };
+}
+
+const rowsOf = (...values: number[][]): Tensor => ({ name: 'x', datatype: 'FP32', shape: [values.length, 2], data: Float32Array.from(values.flat()) });
+const config = (o: Record<string, unknown>) => BatchingSchema.parse(o);
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('dynamic batcher', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('counts rows, not requests: 3+3 fit in 8, the next 3 waits for the following batch', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 20 }));
+    const full = Array.from({ length: 8 }, () => [0, 0]);
+    const blocker = s.submit({ x: rowsOf(...full) }); // a full batch: dispatched at once, occupies the instance
+    await tick();
+    const reqs = [1, 2, 3].map((k) => s.submit({ x: rowsOf([k, k], [k, k], [k, k]) }));
+    r.release();
+    await Promise.all([blocker, ...reqs]);
+    expect(r.sizes()).toEqual([8, 6, 3]);
+  });
+
+  it('waits at most maxQueueDelayMs for companions', async () => {
+    vi.useFakeTimers();
+    const r = recorder();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 50 }), { now: () => Date.now() });
+    const a = s.submit({ x: rowsOf([1, 1]) });
+    await vi.advanceTimersByTimeAsync(30);
+    expect(r.batches).toHaveLength(0);
+    const b = s.submit({ x: rowsOf([2, 2]) });
+    await vi.advanceTimersByTimeAsync(19);
+    expect(r.batches).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2);
+    await Promise.all([a, b]);
+    expect(r.sizes()).toEqual([2]); // both went together once the oldest had waited 50 ms
+  });
+
+  it('dispatches at once when the batch is full or reaches a preferred size', async () => {
+    vi.useFakeTimers();
+    const r = recorder();
+    const s = createScheduler([r.session], config({ maxBatchSize: 4, maxQueueDelayMs: 10_000, preferredBatchSizes: [2] }), { now: () => Date.now() });
+    const a = s.submit({ x: rowsOf([1, 1]) });
+    const b = s.submit({ x: rowsOf([2, 2]) });
+    await vi.advanceTimersByTimeAsync(0);
+    await Promise.all([a, b]);
+    expect(r.sizes()).toEqual([2]);
+    const full = s.submit({ x: rowsOf([1, 1], [2, 2], [3, 3], [4, 4]) });
+    await vi.advanceTimersByTimeAsync(0);
+    await full;
+    expect(r.sizes()).toEqual([2, 4]);
+  });
+
+  it('never exceeds maxBatchSize rows', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 4, maxQueueDelayMs: 1 }));
+    const all = Array.from({ length: 9 }, (_, i) => s.submit({ x: rowsOf([i, i]) }));
+    await tick();
+    r.release();
+    await Promise.all(all);
+    expect(Math.max(...r.sizes())).toBeLessThanOrEqual(4);
+    expect(r.sizes().reduce((a, b) => a + b, 0)).toBe(9);
+  });
+
+  it('never merges requests whose non-batch dimensions or datatypes differ', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 1 }));
+    const blocker = s.submit({ x: rowsOf(...Array.from({ length: 8 }, () => [0, 0])) });
+    await tick();
+    const wide: Tensor = { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) };
+    const ints: Tensor = { name: 'x', datatype: 'INT32', shape: [1, 2], data: new Int32Array([5, 6]) };
+    const reqs = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: wide }), s.submit({ x: ints }), s.submit({ x: rowsOf([2, 2]) })];
+    r.release();
+    await Promise.all([blocker, ...reqs]);
+    expect(r.batches.map((b) => b.length)).toEqual([16, 4, 4, 2]); // blocker | [1,1]+[2,2] | wide | ints
+    expect(r.batches[1]).toEqual([1, 1, 2, 2]);
+  });
+
+  it('answers TIMEOUT for a request that waits too long, and drops it from the queue', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1, timeoutMs: 60_000 }));
+    const blocker = s.submit({ x: rowsOf([0, 0]) });
+    const late = s.submit({ x: rowsOf([1, 1]) }, { timeoutMs: 20 });
+    await expect(late).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(s.stats().queued).toBe(0);
+    r.release();
+    await blocker;
+    await tick();
+    expect(r.batches).toEqual([[0, 0]]); // the timed-out request never ran
+  });
+
+  it('answers TIMEOUT at the deadline even when the batch is already running', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1 }));
+    const t0 = Date.now();
+    await expect(s.submit({ x: rowsOf([1, 1]) }, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    r.release();
+  });
+
+  it('removes a request whose client went away', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1 }));
+    const blocker = s.submit({ x: rowsOf([0, 0]) });
+    const ac = new AbortController();
+    const gone = s.submit({ x: rowsOf([1, 1]) }, { signal: ac.signal });
+    ac.abort();
+    await expect(gone).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(s.stats().queued).toBe(0);
+    r.release();
+    await blocker;
+    expect(r.batches).toEqual([[0, 0]]);
+  });
+
+  it('serves FIFO within a priority level and higher priority first', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1, priorityLevels: 2 }));
+    const blocker = s.submit({ x: rowsOf([0, 0]) });
+    await tick();
+    const reqs = [
+      s.submit({ x: rowsOf([1, 1]) }, { priority: 2 }),
+      s.submit({ x: rowsOf([2, 2]) }, { priority: 1 }),
+      s.submit({ x: rowsOf([3, 3]) }, { priority: 2 }),
+      s.submit({ x: rowsOf([4, 4]) }, { priority: 1 }),
+    ];
+    r.release();
+    await Promise.all([blocker, ...reqs]);
+    expect(r.batches.map((b) => b[0])).toEqual([0, 2, 4, 1, 3]);
+  });
+
+  it('refuses at once with QUEUE_FULL beyond maxQueueSize', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1, maxQueueSize: 2 }));
+    const running = s.submit({ x: rowsOf([0, 0]) });
+    await tick();
+    const queued = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: rowsOf([2, 2]) })];
+    const t0 = performance.now();
+    await expect(s.submit({ x: rowsOf([3, 3]) })).rejects.toMatchObject({ code: 'QUEUE_FULL', retryAfterS: 1 });
+    expect(performance.now() - t0).toBeLessThan(5);
+    r.release();
+    await Promise.all([running, ...queued]);
+  });
+
+  it('gives each of 64 concurrent requests of mixed row counts exactly its own rows, on several instances', async () => {
+    const a = recorder('a');
+    const b = recorder('b');
+    const s = createScheduler([a.session, b.session], config({ maxBatchSize: 8, maxQueueDelayMs: 1 }));
+    const reqs = Array.from({ length: 64 }, (_, i) => {
+      const rows = Array.from({ length: 1 + (i % 4) }, (_, k) => [i * 10 + k, -(i * 10 + k)]);
+      return s.submit({ x: rowsOf(...rows) }, { outputs: i % 2 ? ['y'] : undefined }).then((o) => ({ o, rows, i }));
+    });
+    for (const { o, rows, i } of await Promise.all(reqs)) {
+      expect(Array.from(o.y!.data as Float32Array)).toEqual(rows.flat().map((v) => v * 2));
+      expect(o.y!.shape).toEqual([rows.length, 2]);
+      expect(Object.keys(o).sort()).toEqual(i % 2 ? ['y'] : ['n', 'y']);
+    }
+    expect(a.batches.length).toBeGreaterThan(0);
+    expect(b.batches.length).toBeGreaterThan(0);
+    expect(Math.max(...a.sizes(), ...b.sizes())).toBeGreaterThan(1);
+  });
+
+  it('rejects every request of a failed batch with the error', async () => {
+    const r = recorder();
+    r.failWith(Object.assign(new Error('boom'), { code: 'INFERENCE_FAILED' }));
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 4, maxQueueDelayMs: 1 }));
+    const reqs = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: rowsOf([2, 2]) })];
+    r.release();
+    for (const p of reqs) await expect(p).rejects.toThrow('boom');
+  });
+
+  it('drains: refuses new work, finishes what it accepted', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 1 }));
+    const accepted = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: rowsOf([2, 2]) })];
+    const drained = s.drain();
+    await expect(s.submit({ x: rowsOf([3, 3]) })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    r.release();
+    await drained;
+    expect((await Promise.all(accepted)).map((o) => o.y!.data[0])).toEqual([2, 4]);
+  });
+
+  it('batches a real ONNX session and splits its outputs per request', async () => {
+    const dir = tempStore();
+    writeFileSync(join(dir, 'm.onnx'), scaleSumModel(2));
+    const session = await onnxRuntime.load({ path: join(dir, 'm.onnx') });
+    const batches: number[] = [];
+    const s = createScheduler([session], config({ maxBatchSize: 16, maxQueueDelayMs: 5 }), { onBatch: (rows) => batches.push(rows) });
+    const reqs = Array.from({ length: 12 }, (_, i) => s.submit({
+      x: { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([i, i, i, i]) },
+      ids: { name: 'ids', datatype: 'INT64', shape: [1, 2], data: new BigInt64Array([BigInt(i), 0n]) },
+    }));
+    const out = await Promise.all(reqs);
+    out.forEach((o, i) => {
+      expect(Array.from(o.s!.data as Float32Array)).toEqual([4 * i]);
+      expect((o.ids_out!.data as BigInt64Array)[0]).toBe(BigInt(i));
+    });
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+    await session.dispose();
+  });
+});

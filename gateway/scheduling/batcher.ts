@@ -1,0 +1,231 @@
+import { GatewayError } from '../../core/errors.ts';
+import { concat, sliceRows, type Tensor } from '../../core/tensor.ts';
+import type { RuntimeSession } from '../../runtimes/runtime.ts';
+import type { BatchingConfig } from '../../model-store/schema.ts';
+import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
+import { Fifo } from './fifo.ts';
+
+/** What the scheduler reports, for metrics. */
+export interface SchedulerHooks {
+  /** A batch ran: its rows, its request count, and how long the instance took. */
+  onBatch?(rows: number, requests: number, computeMs: number): void;
+  /** A request left the queue for an instance after waiting `queueMs`. */
+  onDequeue?(queueMs: number): void;
+  /** Monotonic clock in ms (tests may inject one). */
+  now?(): number;
+}
+
+interface Pending {
+  feeds: Record<string, Tensor>;
+  rows: number;
+  /** Requests merge only when their signatures (input names, datatypes, non-batch dims) are equal. */
+  signature: string;
+  outputs?: readonly string[];
+  priority: number;
+  enqueuedAt: number;
+  settled: boolean;
+  resolve(o: Record<string, Tensor>): void;
+  reject(e: Error): void;
+}
+
+function signatureOf(feeds: Record<string, Tensor>): { signature: string; rows: number } {
+  const names = Object.keys(feeds).sort();
+  let rows = -1;
+  const parts: string[] = [];
+  for (const n of names) {
+    const t = feeds[n]!;
+    const r = t.shape[0] ?? 1;
+    if (rows < 0) rows = r;
+    else if (rows !== r) throw new GatewayError('INVALID_INPUT', `inputs disagree on the batch size (${rows} vs ${r})`);
+    parts.push(`${n}:${t.datatype}:${t.shape.slice(1).join('x')}`);
+  }
+  return { signature: parts.join('|'), rows: Math.max(rows, 0) };
+}
+
+/**
+ * The dynamic batcher, after Triton's: requests queue FIFO per priority level; a batch is formed from
+ * compatible requests (same input names, datatypes and non-batch dimensions) up to `maxBatchSize` rows
+ * (rows, not requests) and dispatched to the first free instance when it is full, when it reaches a
+ * preferred size, or when its oldest request has waited `maxQueueDelayMs`. The queue is bounded
+ * (QUEUE_FULL at once beyond `maxQueueSize`); each request has a deadline (TIMEOUT) and may be
+ * cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
+ * `maxBatchSize` 0 or 1 turns batching off: one request per run, same queueing rules.
+ *
+ * @example
+ * const scheduler = createScheduler(sessions, BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 2 }));
+ * const outputs = await scheduler.submit({ x }, { timeoutMs: 500 });
+ */
+export function createScheduler(instances: readonly RuntimeSession[], config: BatchingConfig, hooks: SchedulerHooks = {}): Scheduler {
+  const now = hooks.now ?? (() => performance.now());
+  const batching = config.maxBatchSize > 1;
+  const maxRows = Math.max(1, config.maxBatchSize);
+  const preferred = new Set(config.preferredBatchSizes.filter((s) => s <= maxRows));
+  const queues = Array.from({ length: config.priorityLevels }, () => new Fifo<Pending>());
+  const idle = [...instances];
+  let queued = 0;
+  let running = 0;
+  let draining = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  const drained: Array<() => void> = [];
+
+  const settle = (p: Pending) => {
+    if (p.settled) return false;
+    p.settled = true;
+    queued--;
+    return true;
+  };
+
+  /** The oldest live request of the highest non-empty priority level. */
+  const head = (): Pending | undefined => {
+    for (const q of queues) {
+      while (q.length && q.peek()!.settled) q.shift();
+      if (q.length) return q.peek();
+    }
+    return undefined;
+  };
+
+  /** Compatible requests for one batch, in priority then FIFO order, up to maxRows rows. */
+  function gather(first: Pending): { batch: Pending[]; rows: number; more: boolean } {
+    const batch = [first];
+    let rows = first.rows;
+    let more = false;
+    if (!batching) return { batch, rows, more: queued > 1 };
+    const scanLimit = maxRows * 4;
+    let scanned = 0;
+    outer: for (const q of queues) {
+      for (const p of q) {
+        if (p === first || p.settled) continue;
+        if (++scanned > scanLimit) break outer;
+        if (p.signature !== first.signature) continue;
+        if (rows + p.rows > maxRows) {
+          more = true;
+          break outer;
+        }
+        batch.push(p);
+        rows += p.rows;
+        if (rows === maxRows) break outer;
+      }
+    }
+    return { batch, rows, more: more || rows >= maxRows };
+  }
+
+  function schedule(at: number) {
+    if (timer && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      dispatch();
+    }, Math.max(0, at - now()));
+  }
+
+  function dispatch(): void {
+    while (idle.length) {
+      const first = head();
+      if (!first) break;
+      const { batch, rows, more } = gather(first);
+      const waited = now() - first.enqueuedAt;
+      const ready = !batching || more || rows >= maxRows || preferred.has(rows) || waited >= config.maxQueueDelayMs || draining;
+      if (!ready) {
+        schedule(first.enqueuedAt + config.maxQueueDelayMs);
+        break;
+      }
+      for (const p of batch) {
+        settle(p);
+        hooks.onDequeue?.(now() - p.enqueuedAt);
+      }
+      void run(idle.pop()!, batch, rows);
+    }
+    if (queued === 0 && running === 0) for (const d of drained.splice(0)) d();
+  }
+
+  async function run(instance: RuntimeSession, batch: Pending[], rows: number) {
+    running++;
+    const t0 = now();
+    try {
+      const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, concat(batch.map((p) => p.feeds[n]!))]));
+      const wantAll = batch.some((p) => !p.outputs);
+      const names = wantAll ? undefined : [...new Set(batch.flatMap((p) => p.outputs!))];
+      const out = await instance.run(feeds, names);
+      hooks.onBatch?.(rows, batch.length, now() - t0);
+      let offset = 0;
+      for (const p of batch) {
+        const mine: Record<string, Tensor> = {};
+        for (const [name, t] of Object.entries(out)) {
+          if (p.outputs && !p.outputs.includes(name)) continue;
+          if (batch.length === 1) mine[name] = t;
+          else if (t.shape[0] === rows) mine[name] = sliceRows(t, offset, offset + p.rows);
+          else throw new GatewayError('INFERENCE_FAILED', `output '${name}' has no batch dimension (shape [${t.shape.join(',')}]); turn batching off for this model`);
+        }
+        offset += p.rows;
+        p.resolve(mine);
+      }
+    } catch (e) {
+      for (const p of batch) p.reject(e as Error);
+    } finally {
+      running--;
+      idle.push(instance);
+      dispatch();
+    }
+  }
+
+  function submit(feeds: Record<string, Tensor>, options: SubmitOptions = {}): Promise<Record<string, Tensor>> {
+    if (draining) return Promise.reject(new GatewayError('UNAVAILABLE', 'the model is unloading', { retryAfterS: 1 }));
+    if (queued >= config.maxQueueSize) {
+      return Promise.reject(new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 }));
+    }
+    if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
+    const { signature, rows } = signatureOf(feeds);
+    const levels = queues.length;
+    const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
+    const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
+    return new Promise((resolve, reject) => {
+      let deadline: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = () => {
+        done = true;
+        clearTimeout(deadline);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (e: GatewayError) => {
+        if (done) return;
+        finish();
+        settle(p);
+        reject(e);
+        dispatch();
+      };
+      const onAbort = () => fail(new GatewayError('CANCELLED', 'the client went away'));
+      const p: Pending = {
+        feeds, rows, signature, priority, outputs: options.outputs, enqueuedAt: now(), settled: false,
+        resolve: (o) => {
+          if (done) return;
+          finish();
+          resolve(o);
+        },
+        reject: (e) => {
+          if (done) return;
+          finish();
+          reject(e);
+        },
+      };
+      deadline = setTimeout(() => fail(new GatewayError('TIMEOUT', `no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      queued++;
+      queues[priority - 1]!.push(p);
+      dispatch();
+    });
+  }
+
+  return {
+    submit,
+    stats: (): SchedulerStats => ({ queued, running, instances: instances.length }),
+    drain() {
+      draining = true;
+      dispatch();
+      if (queued === 0 && running === 0) return Promise.resolve();
+      return new Promise((r) => drained.push(r));
+    },
+  };
+}
