@@ -14,6 +14,7 @@ import { versionLoader } from './models/load-version.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
+import { createMetrics } from './metrics/index.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -48,9 +49,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config.logLevel);
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
+  const metrics = createMetrics();
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
-    versionLoader({ config, plugins, resolve: (name, version) => repository.get(name, version) }),
+    versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
   );
 
   const app = new Hono();
@@ -62,8 +64,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       throw new GatewayError('PAYLOAD_TOO_LARGE', `the request body exceeds ${config.bodyLimitBytes} bytes`);
     },
   }));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION }));
-  app.route('/', v1Routes(repository));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics }));
+  app.route('/', v1Routes(repository, metrics));
+  app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   return {
     app, repository, plugins, config,

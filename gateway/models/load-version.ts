@@ -9,6 +9,7 @@ import { readLabels, type ModelEntry, type VersionEntry } from '../../model-stor
 import type { PluginRegistry } from '../../plugins/registry.ts';
 import type { CompanionModel, PluginContext } from '../../plugins/plugin.ts';
 import type { GatewayConfig } from '../config.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { createScheduler } from '../scheduling/index.ts';
 import { ServedModel } from './served-model.ts';
 import type { Servable } from './servable.ts';
@@ -17,6 +18,7 @@ import { buildEnsemble } from '../ensembles/ensemble-model.ts';
 export interface LoaderDeps {
   config: GatewayConfig;
   plugins: PluginRegistry;
+  metrics?: Metrics;
   /** Another served model, for plugins' companion models. */
   resolve(name: string, version?: string): Servable;
 }
@@ -89,9 +91,11 @@ export function versionLoader(deps: LoaderDeps) {
         }
         batching = { ...batching, maxBatchSize: 0 };
       }
-      const scheduler = createScheduler(sessions, batching);
+      const version = String(source.version);
+      const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version));
       const model = new ServedModel({
         entry, source, runtime, sessions, scheduler, labels, plugin,
+        onClose: deps.metrics?.track(entry.name, version, () => scheduler.stats()),
         context: plugin
           ? (m): PluginContext => ({
               modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs,

@@ -17,6 +17,8 @@ export interface ServedModelParts {
   scheduler: Scheduler;
   labels?: readonly string[];
   plugin?: ModelPlugin;
+  /** Called once the version is closed (metrics stop reporting it). */
+  onClose?: () => void;
   /** Built by the loader once the ServedModel exists (its `run` calls back into the model). */
   context?: (model: ServedModel) => PluginContext;
 }
@@ -40,6 +42,7 @@ export class ServedModel implements Servable {
   readonly ctx?: PluginContext;
   private readonly sessions: RuntimeSession[];
   private readonly scheduler: Scheduler;
+  private readonly onClose?: () => void;
   private inflight = 0;
   private idle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -58,6 +61,7 @@ export class ServedModel implements Servable {
     this.plugin = parts.plugin;
     this.sessions = parts.sessions;
     this.scheduler = parts.scheduler;
+    this.onClose = parts.onClose;
     this.ctx = parts.context?.(this);
   }
 
@@ -187,6 +191,7 @@ export class ServedModel implements Servable {
       if (this.inflight > 0) await new Promise<void>((r) => (this.idle = r));
       await this.scheduler.drain();
       await Promise.all(this.sessions.map((s) => s.dispose()));
+      this.onClose?.();
     })();
     return this.closing;
   }

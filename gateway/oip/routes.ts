@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
 import { clientSignal, parseJsonText, readJson } from '../http/body.ts';
+import { observed } from '../http/observe.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
 import { inferResponse, selectOutputs } from './response.ts';
@@ -14,6 +16,7 @@ export interface OipDeps {
   /** Extra readiness detail (cache tiers…). */
   readinessDetail?(): Record<string, unknown>;
   serverVersion: string;
+  metrics?: Metrics;
 }
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
@@ -57,22 +60,24 @@ export function oipRoutes(deps: OipDeps): Hono {
 
   const infer = async (c: Context) => {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
-    const headerLength = c.req.header(HEADER_LENGTH);
-    let request;
-    if (headerLength === undefined) {
-      request = validateRequest(parseEnvelope(await readJson(c)), model.inputs, model.outputs);
-    } else {
-      const { json, tail } = splitBody(new Uint8Array(await c.req.arrayBuffer()), headerLength);
-      const raw = parseEnvelope(parseJsonText(json));
-      request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
-    }
-    const outputs = await model.infer(request.inputs, {
-      outputs: request.outputs?.map((o) => o.name),
-      timeoutMs: requestTimeoutMs(request.parameters),
-      priority: requestPriority(request.parameters),
-      signal: clientSignal(c),
+    return observed(deps.metrics, model, async () => {
+      const headerLength = c.req.header(HEADER_LENGTH);
+      let request;
+      if (headerLength === undefined) {
+        request = validateRequest(parseEnvelope(await readJson(c)), model.inputs, model.outputs);
+      } else {
+        const { json, tail } = splitBody(new Uint8Array(await c.req.arrayBuffer()), headerLength);
+        const raw = parseEnvelope(parseJsonText(json));
+        request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
+      }
+      const outputs = await model.infer(request.inputs, {
+        outputs: request.outputs?.map((o) => o.name),
+        timeoutMs: requestTimeoutMs(request.parameters),
+        priority: requestPriority(request.parameters),
+        signal: clientSignal(c),
+      });
+      return inferResponse(c, model, request, selectOutputs(outputs, request.outputs, model.labels));
     });
-    return inferResponse(c, model, request, selectOutputs(outputs, request.outputs, model.labels));
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

@@ -5,6 +5,8 @@ import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
 import { clientSignal, readJson } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
+import { observed } from '../http/observe.ts';
+import type { Metrics } from '../metrics/index.ts';
 
 const PredictSchema = z.object({
   instances: z.array(z.unknown()).min(1),
@@ -34,7 +36,7 @@ async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parame
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>): Hono {
+export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics): Hono {
   const app = new Hono();
   app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
   app.get('/v1/models/:spec', (c) => {
@@ -48,17 +50,19 @@ export function v1Routes(repository: ModelRepository<Servable>): Hono {
     if (at < 0 || spec.slice(at + 1) !== 'predict') throw new GatewayError('MODEL_NOT_FOUND', `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`);
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const model = repository.get(name, version);
-    const type = c.req.header('content-type') ?? '';
-    let body: { instances: unknown[]; parameters?: Record<string, unknown> };
-    if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
-    else {
-      const parsed = PredictSchema.safeParse(await readJson(c));
-      if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
-      body = parsed.data;
-    }
-    const parameters = body.parameters ?? {};
-    const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
-    return c.json({ model_name: model.name, model_version: String(model.version), predictions });
+    return observed(metrics, model, async () => {
+      const type = c.req.header('content-type') ?? '';
+      let body: { instances: unknown[]; parameters?: Record<string, unknown> };
+      if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
+      else {
+        const parsed = PredictSchema.safeParse(await readJson(c));
+        if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+        body = parsed.data;
+      }
+      const parameters = body.parameters ?? {};
+      const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
+      return c.json({ model_name: model.name, model_version: String(model.version), predictions });
+    });
   });
   return app;
 }

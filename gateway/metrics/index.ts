@@ -1,0 +1,75 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isGatewayError } from '../../core/errors.ts';
+import type { SchedulerHooks } from '../scheduling/index.ts';
+import type { SchedulerStats } from '../scheduling/scheduler.ts';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The gateway's Prometheus metrics, named after Triton's (`nv_inference_*` → `massgate_inference_*`),
+ * per model and version: request success and failure (with the error code as `reason`), end-to-end,
+ * queue and compute durations, batch sizes, queue depth and instances.
+ *
+ * @example
+ * const metrics = createMetrics();
+ * const hooks = metrics.schedulerHooks('resnet', '1');
+ * app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'massgate_' });
+  const labelNames = ['model', 'version'] as const;
+  const success = new Counter({ name: 'massgate_inference_request_success_total', help: 'Inference requests answered successfully', labelNames, registers: [registry] });
+  const failure = new Counter({ name: 'massgate_inference_request_failure_total', help: 'Inference requests that failed, by reason (error code)', labelNames: [...labelNames, 'reason'], registers: [registry] });
+  const request = new Histogram({ name: 'massgate_inference_request_duration_seconds', help: 'End-to-end request duration, body read to response', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const queue = new Histogram({ name: 'massgate_inference_queue_duration_seconds', help: 'Time requests wait in the scheduler queue', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const compute = new Histogram({ name: 'massgate_inference_compute_duration_seconds', help: 'Time an instance spends on one batch', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const batch = new Histogram({ name: 'massgate_inference_batch_size', help: 'Rows per executed batch', labelNames, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] });
+  const live = new Map<string, { model: string; version: string; stats: () => SchedulerStats }>();
+  new Gauge({
+    name: 'massgate_inference_queue_depth', help: 'Requests waiting in the scheduler queue', labelNames, registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().queued);
+    },
+  });
+  new Gauge({
+    name: 'massgate_inference_instances', help: 'Loaded instances (worker threads)', labelNames, registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().instances);
+    },
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    /** Hooks for a model version's scheduler. */
+    schedulerHooks(model: string, version: string): SchedulerHooks {
+      const labels = { model, version };
+      return {
+        onDequeue: (ms) => queue.observe(labels, ms / 1000),
+        onBatch: (rows, _requests, ms) => {
+          batch.observe(labels, rows);
+          compute.observe(labels, ms / 1000);
+        },
+      };
+    },
+    /** Starts reporting a loaded version's queue depth; the returned function stops it. */
+    track(model: string, version: string, stats: () => SchedulerStats): () => void {
+      const key = `${model}\u0000${version}`;
+      live.set(key, { model, version, stats });
+      return () => live.delete(key);
+    },
+    /** Records one request's outcome and duration. */
+    observe(model: string, version: string, seconds: number, error?: unknown): void {
+      const labels = { model, version };
+      request.observe(labels, seconds);
+      if (error === undefined) success.inc(labels);
+      else failure.inc({ ...labels, reason: isGatewayError(error) ? error.code : 'INTERNAL' });
+    },
+    render: () => registry.metrics(),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

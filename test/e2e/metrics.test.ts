@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+
+const request = (rows: number) => ({
+  inputs: [
+    { name: 'x', datatype: 'FP32', shape: [rows, 4], data: Array(rows * 4).fill(1) },
+    { name: 'ids', datatype: 'INT64', shape: [rows, 2], data: Array(rows * 2).fill(0) },
+  ],
+});
+
+describe('Prometheus metrics at /metrics', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    const store = tempStore();
+    writeModel(store, 'scale', 1, scaleSumModel(), { batching: { maxBatchSize: 16, maxQueueDelayMs: 20 } });
+    gw = await startGateway({ MODEL_STORE: store });
+  });
+  afterAll(() => gw?.close());
+
+  it('counts successes and failures by reason, and records queue, compute, batch size and latency', async () => {
+    await Promise.all(Array.from({ length: 6 }, () => postJson(`${gw.url}/v2/models/scale/infer`, request(2))));
+    const bad = await postJson(`${gw.url}/v2/models/scale/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3] }] });
+    expect(bad.status).toBe(400);
+    const res = await fetch(`${gw.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/massgate_inference_request_success_total\{model="scale",version="1"\} 6/);
+    expect(text).toMatch(/massgate_inference_request_failure_total\{model="scale",version="1",reason="INVALID_INPUT"\} 1/);
+    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1"\} 7/);
+    expect(text).toMatch(/massgate_inference_queue_duration_seconds_count\{model="scale",version="1"\} 6/);
+    const batches = Number(/massgate_inference_batch_size_count\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);
+    const rows = Number(/massgate_inference_batch_size_sum\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);
+    expect(rows).toBe(12);
+    expect(batches).toBeLessThan(6); // concurrent requests were batched
+    expect(text).toMatch(/massgate_inference_queue_depth\{model="scale",version="1"\} 0/);
+    expect(text).toMatch(/massgate_inference_instances\{model="scale",version="1"\} 1/);
+    expect(text).toMatch(/massgate_process_cpu_user_seconds_total/);
+  });
+});
