@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { writeReport, type Report } from './lib/report.ts';
 import { health } from './scenarios/health.ts';
+import { batching } from './scenarios/batching.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S]`: runs a load scenario against a gateway it starts
@@ -8,6 +9,7 @@ import { health } from './scenarios/health.ts';
  */
 const SCENARIOS: Record<string, (o: { durationS: number }) => Promise<Report>> = {
   health,
+  batching,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' } } });

@@ -1,0 +1,46 @@
+import { buildModel, type InitializerSpec, type NodeSpec } from './build.ts';
+
+export interface MlpOptions {
+  inputs?: number;
+  hidden?: number;
+  layers?: number;
+  classes?: number;
+  /** Adds an `echo` output (the input row, unchanged) so that load tests can check that every answer is the caller's own. */
+  echo?: boolean;
+}
+
+/**
+ * A dense classifier with fixed pseudo-random weights: `features` FP32 [N,inputs] → hidden ReLU layers
+ * → `probabilities` FP32 [N,classes]. Wide layers make batch 1 a memory-bound matrix-vector product, so
+ * batching gains a lot on a CPU, as recommendation and embedding models do. Not a trained model.
+ *
+ * @example writeFileSync('mlp.onnx', mlp({ hidden: 4096, layers: 4 }));
+ */
+export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, echo = false }: MlpOptions = {}): Uint8Array {
+  let s = 12345;
+  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
+  const nodes: NodeSpec[] = [];
+  const initializers: InitializerSpec[] = [];
+  let prev = 'features';
+  let width = inputs;
+  for (let i = 0; i <= layers; i++) {
+    const out = i === layers ? classes : hidden;
+    const scale = Math.sqrt(2 / width);
+    initializers.push({ name: `w${i}`, type: 'float32', dims: [width, out], data: new Float32Array(width * out).map(() => rand() * scale) });
+    nodes.push({ op: 'MatMul', inputs: [prev, `w${i}`], outputs: [`m${i}`] });
+    if (i < layers) nodes.push({ op: 'Relu', inputs: [`m${i}`], outputs: [`h${i}`] });
+    prev = i < layers ? `h${i}` : `m${i}`;
+    width = out;
+  }
+  nodes.push({ op: 'Softmax', inputs: [prev], outputs: ['probabilities'], attributes: { axis: 1 } });
+  if (echo) nodes.push({ op: 'Identity', inputs: ['features'], outputs: ['echo'] });
+  return buildModel({
+    inputs: [{ name: 'features', type: 'float32', shape: ['batch', inputs] }],
+    outputs: [
+      { name: 'probabilities', type: 'float32', shape: ['batch', classes] },
+      ...(echo ? [{ name: 'echo', type: 'float32' as const, shape: ['batch', inputs] }] : []),
+    ],
+    nodes,
+    initializers,
+  });
+}
