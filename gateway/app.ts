@@ -15,6 +15,7 @@ import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
 import { createMetrics } from './metrics/index.ts';
+import { createResponseCache } from './cache/index.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -50,6 +51,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
   const metrics = createMetrics();
+  const cache = createResponseCache({ memoryBytes: config.cache.memoryBytes, maxEntryBytes: config.cache.maxEntryBytes, redisUrl: config.cache.redisUrl }, metrics.registry);
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
     versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
@@ -64,8 +66,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       throw new GatewayError('PAYLOAD_TOO_LARGE', `the request body exceeds ${config.bodyLimitBytes} bytes`);
     },
   }));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics }));
-  app.route('/', v1Routes(repository, metrics));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }) }));
+  app.route('/', v1Routes(repository, metrics, cache));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   return {
@@ -93,6 +95,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     },
     async close() {
       await repository.close();
+      await cache.close();
     },
   };
 }

@@ -5,21 +5,6 @@ import { classify } from './classification.ts';
 import { toJson } from './json-data.ts';
 import { tensorBytes, wantsBinary } from './binary.ts';
 
-export interface ResponseOutput {
-  name: string;
-  datatype: string;
-  shape: number[];
-  data?: unknown[];
-  parameters?: Record<string, unknown>;
-}
-
-export interface InferResponse {
-  model_name: string;
-  model_version: string;
-  id?: string;
-  outputs: ResponseOutput[];
-}
-
 /**
  * Selects and shapes the outputs a request asked for (all when it named none), applying the
  * classification extension where requested.
@@ -34,32 +19,44 @@ export function selectOutputs(outputs: Record<string, Tensor>, requested: readon
 }
 
 /**
- * Encodes an inference response: JSON, or JSON header + binary tail (binary tensor extension) when
- * any output asked for `binary_data` or the request set `binary_data_output`.
+ * The outputs of a response, encoded once: the JSON of the `outputs` array and the binary tail
+ * (binary tensor extension). Independent of the request id, so the response cache can store it.
  */
-export function inferResponse(c: Context, model: { name: string; version: number }, request: InferRequest, tensors: readonly Tensor[]): Response {
+export interface EncodedOutputs {
+  outputsJson: string;
+  tail: Uint8Array;
+}
+
+export function encodeOutputs(request: InferRequest, tensors: readonly Tensor[]): EncodedOutputs {
   const tails: Uint8Array[] = [];
-  const outputs: ResponseOutput[] = tensors.map((t) => {
+  const outputs = tensors.map((t) => {
     const base = { name: t.name, datatype: t.datatype, shape: t.shape };
     if (!wantsBinary(t.name, request.outputs, request.parameters)) return { ...base, data: toJson(t.datatype, t.data) };
     const bytes = tensorBytes(t);
     tails.push(bytes);
     return { ...base, parameters: { binary_data_size: bytes.length } };
   });
-  const body: InferResponse = {
-    model_name: model.name,
-    model_version: String(model.version),
-    ...(request.id !== undefined ? { id: request.id } : {}),
-    outputs,
-  };
-  if (tails.length === 0) return c.json(body);
-  const header = new TextEncoder().encode(JSON.stringify(body));
-  const out = new Uint8Array(header.length + tails.reduce((n, t) => n + t.length, 0));
-  out.set(header);
-  let o = header.length;
-  for (const t of tails) {
-    out.set(t, o);
-    o += t.length;
-  }
-  return c.body(out, 200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) });
+  return { outputsJson: JSON.stringify(outputs), tail: Buffer.concat(tails) };
+}
+
+/** EncodedOutputs as one byte string (for the cache) and back. */
+export function packOutputs(e: EncodedOutputs): Uint8Array {
+  const json = Buffer.from(e.outputsJson);
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(json.length);
+  return Buffer.concat([head, json, e.tail]);
+}
+
+export function unpackOutputs(b: Uint8Array): EncodedOutputs {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const n = buf.readUInt32LE(0);
+  return { outputsJson: buf.toString('utf8', 4, 4 + n), tail: buf.subarray(4 + n) };
+}
+
+/** The HTTP response: JSON, or JSON header + binary tail with Inference-Header-Content-Length. */
+export function inferResponse(c: Context, model: { name: string; version: number }, id: string | undefined, e: EncodedOutputs): Response {
+  const json = `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`;
+  if (e.tail.length === 0) return c.body(json, 200, { 'content-type': 'application/json' });
+  const header = Buffer.from(json);
+  return c.body(Buffer.concat([header, e.tail]), 200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) });
 }

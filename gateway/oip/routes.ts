@@ -6,7 +6,9 @@ import { observed } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
-import { inferResponse, selectOutputs } from './response.ts';
+import { encodeOutputs, inferResponse, packOutputs, selectOutputs, unpackOutputs } from './response.ts';
+import { throughCache } from '../http/cached.ts';
+import type { ResponseCache } from '../cache/index.ts';
 import { binaryDecoder, HEADER_LENGTH, splitBody } from './binary.ts';
 
 export interface OipDeps {
@@ -17,6 +19,7 @@ export interface OipDeps {
   readinessDetail?(): Record<string, unknown>;
   serverVersion: string;
   metrics?: Metrics;
+  cache?: ResponseCache;
 }
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
@@ -70,13 +73,18 @@ export function oipRoutes(deps: OipDeps): Hono {
         const raw = parseEnvelope(parseJsonText(json));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
       }
-      const outputs = await model.infer(request.inputs, {
-        outputs: request.outputs?.map((o) => o.name),
-        timeoutMs: requestTimeoutMs(request.parameters),
-        priority: requestPriority(request.parameters),
-        signal: clientSignal(c),
-      });
-      return inferResponse(c, model, request, selectOutputs(outputs, request.outputs, model.labels));
+      const packed = await throughCache(c, deps.cache, model.config, request.parameters,
+        { model: model.name, version: model.version, inputs: request.inputs, outputs: request.outputs },
+        async () => {
+          const outputs = await model.infer(request.inputs, {
+            outputs: request.outputs?.map((o) => o.name),
+            timeoutMs: requestTimeoutMs(request.parameters),
+            priority: requestPriority(request.parameters),
+            signal: clientSignal(c),
+          });
+          return packOutputs(encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)));
+        });
+      return inferResponse(c, model, request.id, unpackOutputs(packed));
     });
   };
   app.post('/v2/models/:name/infer', infer);

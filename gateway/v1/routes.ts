@@ -6,6 +6,8 @@ import type { Servable } from '../models/servable.ts';
 import { clientSignal, readJson } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed } from '../http/observe.ts';
+import { throughCache } from '../http/cached.ts';
+import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 
 const PredictSchema = z.object({
@@ -36,7 +38,7 @@ async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parame
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics): Hono {
+export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache): Hono {
   const app = new Hono();
   app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
   app.get('/v1/models/:spec', (c) => {
@@ -60,8 +62,18 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
         body = parsed.data;
       }
       const parameters = body.parameters ?? {};
-      const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
-      return c.json({ model_name: model.name, model_version: String(model.version), predictions });
+      const compute = async () => {
+        const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
+        return Buffer.from(JSON.stringify(predictions));
+      };
+      // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
+      const predictions = type.startsWith('multipart/form-data')
+        ? await compute()
+        : await throughCache(c, cache, model.config, parameters, {
+            api: 'v1', model: model.name, version: model.version,
+            inputs: { instances: { name: 'instances', datatype: 'BYTES', shape: [1], data: [Buffer.from(canonicalJson(body.instances))] } },
+          }, compute);
+      return c.body(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}","predictions":${Buffer.from(predictions).toString('utf8')}}`, 200, { 'content-type': 'application/json' });
     });
   });
   return app;

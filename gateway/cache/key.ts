@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { Tensor } from '../../core/tensor.ts';
+
+/** What makes two inference requests the same, for the response cache. */
+export interface KeyParts {
+  model: string;
+  version: number | string;
+  inputs: Record<string, Tensor>;
+  /** Request parameters that change the response (not scheduling ones such as timeout or priority). */
+  parameters?: Record<string, unknown>;
+  /** Requested outputs with their parameters (classification, binary_data…); absent = all. */
+  outputs?: ReadonlyArray<{ name: string; parameters?: Record<string, unknown> }>;
+  /** Distinguishes APIs whose responses differ for the same tensors (e.g. 'v2', 'v1'). */
+  api?: string;
+}
+
+/** JSON with object keys sorted, so that equal values always serialise the same. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * The cache key: `massgate:v1:<model>:<version>:<sha256>`. The hash covers, in order: the API, then
+ * each input sorted by name as name, datatype, shape and raw bytes (BYTES elements length-prefixed),
+ * then the canonical JSON of the output-changing parameters and of the requested outputs sorted by
+ * name. Unlike Triton's key it includes shape and datatype: [2,3] and [3,2] of the same bytes differ.
+ * The model version is in the key, so a hot swap never serves the old version's answers.
+ *
+ * @example cacheKey({ model: 'resnet', version: 2, inputs }) // 'massgate:v1:resnet:2:9f86d0…'
+ */
+export function cacheKey(p: KeyParts): string {
+  const h = createHash('sha256');
+  const sep = Buffer.from([0]);
+  h.update(p.api ?? 'v2').update(sep);
+  for (const name of Object.keys(p.inputs).sort()) {
+    const t = p.inputs[name]!;
+    h.update(name).update(sep).update(t.datatype).update(sep).update(t.shape.join(',')).update(sep);
+    if (t.datatype === 'BYTES') {
+      const len = Buffer.alloc(4);
+      for (const e of t.data as Uint8Array[]) {
+        len.writeUInt32LE(e.length);
+        h.update(len).update(e);
+      }
+    } else {
+      const d = t.data as ArrayBufferView;
+      h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    }
+    h.update(sep);
+  }
+  h.update(canonicalJson(p.parameters ?? {})).update(sep);
+  h.update(canonicalJson([...(p.outputs ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))));
+  return `massgate:v1:${p.model}:${p.version}:${h.digest('hex')}`;
+}
