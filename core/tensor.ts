@@ -81,7 +81,8 @@ export function allocate<D extends DataType>(datatype: D, length: number): DataT
 export function fromBytes(datatype: Exclude<DataType, 'BYTES'>, bytes: Uint8Array): DataTypeMap[Exclude<DataType, 'BYTES'>] {
   const size = elementSize(datatype);
   const ctor = CTORS[datatype];
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // Typed views need aligned offsets; copy when the bytes sit at an odd place (Node Buffers often do).
+  const aligned = bytes.byteOffset % size === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
   return new ctor(aligned.buffer, aligned.byteOffset, aligned.byteLength / size) as unknown as DataTypeMap[Exclude<DataType, 'BYTES'>];
 }
 

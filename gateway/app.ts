@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { readFileSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
@@ -10,6 +9,7 @@ import { runtimeNames } from '../runtimes/registry.ts';
 import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
 import type { GatewayConfig } from './config.ts';
 import { onError } from './http/status.ts';
+import { limitBody, type GatewayEnv } from './http/body.ts';
 import { versionLoader } from './models/load-version.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
@@ -20,7 +20,7 @@ import { createResponseCache } from './cache/index.ts';
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface Gateway {
-  app: Hono;
+  app: Hono<GatewayEnv>;
   repository: ModelRepository<Servable>;
   plugins: PluginRegistry;
   config: GatewayConfig;
@@ -57,15 +57,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
   );
 
-  const app = new Hono();
+  const app = new Hono<GatewayEnv>();
   app.onError(onError);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
-  app.use('*', bodyLimit({
-    maxSize: config.bodyLimitBytes,
-    onError: () => {
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `the request body exceeds ${config.bodyLimitBytes} bytes`);
-    },
-  }));
+  app.use('*', limitBody(config.bodyLimitBytes));
   app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }) }));
   app.route('/', v1Routes(repository, metrics, cache));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));

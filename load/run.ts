@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { writeReport, type Report } from './lib/report.ts';
 import { health } from './scenarios/health.ts';
 import { batching } from './scenarios/batching.ts';
+import { cache } from './scenarios/cache.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S]`: runs a load scenario against a gateway it starts
@@ -10,6 +11,7 @@ import { batching } from './scenarios/batching.ts';
 const SCENARIOS: Record<string, (o: { durationS: number }) => Promise<Report>> = {
   health,
   batching,
+  cache,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' } } });

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, parseJsonText, readJson } from '../http/body.ts';
+import { clientSignal, parseJsonText, readBody, readJson, type GatewayEnv } from '../http/body.ts';
 import { observed } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
@@ -28,8 +28,8 @@ export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_
  * The Open Inference Protocol v2 REST endpoints: health, server and model metadata, inference, and
  * the model repository extension.
  */
-export function oipRoutes(deps: OipDeps): Hono {
-  const app = new Hono();
+export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
   const { repository } = deps;
 
   app.get('/v2/health/live', (c) => c.json({ live: true }));
@@ -40,7 +40,7 @@ export function oipRoutes(deps: OipDeps): Hono {
   });
   app.get('/v2', (c) => c.json({ name: 'massgate', version: deps.serverVersion, extensions: EXTENSIONS }));
 
-  const metadata = (c: Context) => {
+  const metadata = (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
     const model = repository.get(name, c.req.param('version'));
     return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version)));
@@ -48,7 +48,7 @@ export function oipRoutes(deps: OipDeps): Hono {
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
 
-  const ready = (c: Context) => {
+  const ready = (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
     try {
       repository.get(name, c.req.param('version'));
@@ -61,7 +61,7 @@ export function oipRoutes(deps: OipDeps): Hono {
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);
 
-  const infer = async (c: Context) => {
+  const infer = async (c: Context<GatewayEnv>) => {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
     return observed(deps.metrics, model, async () => {
       const headerLength = c.req.header(HEADER_LENGTH);
@@ -69,7 +69,7 @@ export function oipRoutes(deps: OipDeps): Hono {
       if (headerLength === undefined) {
         request = validateRequest(parseEnvelope(await readJson(c)), model.inputs, model.outputs);
       } else {
-        const { json, tail } = splitBody(new Uint8Array(await c.req.arrayBuffer()), headerLength);
+        const { json, tail } = splitBody(await readBody(c), headerLength);
         const raw = parseEnvelope(parseJsonText(json));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
       }

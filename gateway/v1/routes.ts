@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, readJson } from '../http/body.ts';
+import { clientSignal, readBody, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed } from '../http/observe.ts';
 import { throughCache } from '../http/cached.ts';
@@ -16,10 +16,10 @@ const PredictSchema = z.object({
 });
 
 /** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
-async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
+async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
   let form: FormData;
   try {
-    form = await c.req.formData();
+    form = await new Response(new Uint8Array(await readBody(c)), { headers: { 'content-type': c.req.header('content-type')! } }).formData();
   } catch (e) {
     throw invalidInput(`malformed multipart body: ${(e as Error).message}`);
   }
@@ -38,8 +38,8 @@ async function fromMultipart(c: Context): Promise<{ instances: unknown[]; parame
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache): Hono {
-  const app = new Hono();
+export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
   app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
   app.get('/v1/models/:spec', (c) => {
     const name = c.req.param('spec');

@@ -153,3 +153,26 @@ describe('binary tensor extension', () => {
     expect((await res.json()).error).toMatch(/binary/);
   });
 });
+
+describe('oversized bodies', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    const store = tempStore();
+    writeModel(store, 'scale', 1, scaleSumModel());
+    gw = await startGateway({ MODEL_STORE: store, BODY_LIMIT_MB: String(4096 / 1024 / 1024) });
+  });
+  afterAll(() => gw?.close());
+
+  it('answers 413 by Content-Length, before reading the body', async () => {
+    const r = await postJson(`${gw.url}/v2/models/scale/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: Array(3000).fill(1) }] });
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatch(/exceeds 4096 bytes/);
+  });
+
+  it('answers 413 for a chunked body that grows past the limit', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(1024));
+    const stream = new ReadableStream({ start(ctl) { for (let i = 0; i < 8; i++) ctl.enqueue(chunk); ctl.close(); } });
+    const res = await fetch(`${gw.url}/v2/models/scale/infer`, { method: 'POST', body: stream, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+});
