@@ -3,7 +3,7 @@ import { ByteLru } from './lru.ts';
 import { RedisTier } from './redis.ts';
 import { SingleFlight } from './single-flight.ts';
 
-export { cacheKey, canonicalJson, type KeyParts } from './key.ts';
+export { cacheKey, canonicalJson, exactKey, type KeyParts } from './key.ts';
 
 export interface CacheOptions {
   /** In-process tier size in bytes; 0 turns it off. */
@@ -24,6 +24,11 @@ export interface ResponseCache {
    * share a single lookup and compute.
    */
   getOrCompute(key: string, ttlSeconds: number, compute: () => Promise<Uint8Array>, model: string): Promise<{ value: Uint8Array; source: CacheSource }>;
+  /**
+   * Whole responses by exact request bytes, in the memory tier only: the fast path that skips parsing
+   * and validation for a byte-identical repeat. `get` counts a memory hit.
+   */
+  exact: { get(key: string, model: string): Uint8Array | undefined; set(key: string, value: Uint8Array, ttlSeconds: number): void };
   status(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -93,6 +98,16 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
       if (!leader) shared.inc({ model });
       const r = await promise;
       return leader ? r : { value: r.value, source: 'shared' };
+    },
+    exact: {
+      get(key, model) {
+        const v = memory?.get(key);
+        if (v) hits.inc({ tier: 'memory', model });
+        return v;
+      },
+      set(key, value, ttlSeconds) {
+        if (value.byteLength <= o.maxEntryBytes) memory?.set(key, value, ttlSeconds);
+      },
     },
     status() {
       countRedisErrors();

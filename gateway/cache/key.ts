@@ -55,3 +55,11 @@ export function cacheKey(p: KeyParts): string {
   h.update(canonicalJson([...(p.outputs ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))));
   return `massgate:v1:${p.model}:${p.version}:${h.digest('hex')}`;
 }
+
+/**
+ * A key over a request's exact bytes (plus model, version and how the body is framed): identical
+ * bytes are an identical request, so its whole response can be replayed without parsing anything.
+ */
+export function exactKey(model: string, version: number | string, framing: string, body: Uint8Array): string {
+  return `massgate:v1:${model}:${version}:exact:${createHash('sha256').update(framing).update('\0').update(body).digest('hex')}`;
+}

@@ -53,10 +53,34 @@ export function unpackOutputs(b: Uint8Array): EncodedOutputs {
   return { outputsJson: buf.toString('utf8', 4, 4 + n), tail: buf.subarray(4 + n) };
 }
 
-/** The HTTP response: JSON, or JSON header + binary tail with Inference-Header-Content-Length. */
-export function inferResponse(c: Context, model: { name: string; version: number }, id: string | undefined, e: EncodedOutputs): Response {
-  const json = `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`;
-  if (e.tail.length === 0) return c.body(json, 200, { 'content-type': 'application/json' });
-  const header = Buffer.from(json);
-  return c.body(Buffer.concat([header, e.tail]), 200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) });
+/** A rendered response: its body and, for the binary extension, the JSON header's length. */
+export interface Rendered {
+  body: Buffer;
+  headerLength?: number;
+}
+
+/** The response body: JSON, or JSON header + binary tail (binary tensor extension). */
+export function renderInferResponse(model: { name: string; version: number }, id: string | undefined, e: EncodedOutputs): Rendered {
+  const json = Buffer.from(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`);
+  if (e.tail.length === 0) return { body: json };
+  return { body: Buffer.concat([json, e.tail]), headerLength: json.length };
+}
+
+export function sendRendered(c: Context, r: Rendered): Response {
+  const body = r.body as unknown as Uint8Array<ArrayBuffer>;
+  if (r.headerLength === undefined) return c.body(body, 200, { 'content-type': 'application/json' });
+  return c.body(body, 200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(r.headerLength) });
+}
+
+/** A rendered response as bytes for the exact-request cache, and back: [u32 header length + 1 | 0][body]. */
+export function packRendered(r: Rendered): Uint8Array {
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(r.headerLength === undefined ? 0 : r.headerLength + 1);
+  return Buffer.concat([head, r.body]);
+}
+
+export function unpackRendered(b: Uint8Array): Rendered {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const h = buf.readUInt32LE(0);
+  return { body: buf.subarray(4), ...(h ? { headerLength: h - 1 } : {}) };
 }

@@ -1,14 +1,14 @@
 import { Hono, type Context } from 'hono';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, parseJsonText, readBody, readJson, type GatewayEnv } from '../http/body.ts';
+import { clientSignal, parseJsonText, readBody, type GatewayEnv } from '../http/body.ts';
 import { observed } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
-import { encodeOutputs, inferResponse, packOutputs, selectOutputs, unpackOutputs } from './response.ts';
+import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered } from './response.ts';
 import { throughCache } from '../http/cached.ts';
-import type { ResponseCache } from '../cache/index.ts';
+import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { binaryDecoder, HEADER_LENGTH, splitBody } from './binary.ts';
 
 export interface OipDeps {
@@ -65,11 +65,20 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
     return observed(deps.metrics, model, async () => {
       const headerLength = c.req.header(HEADER_LENGTH);
+      const body = await readBody(c);
+      // A byte-identical repeat of a cached request is answered before parsing anything.
+      const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
+      const exact = cacheOn ? exactKey(model.name, model.version, headerLength ?? 'json', body) : undefined;
+      const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
+      if (replay) {
+        c.header('massgate-cache', 'memory');
+        return sendRendered(c, unpackRendered(replay));
+      }
       let request;
       if (headerLength === undefined) {
-        request = validateRequest(parseEnvelope(await readJson(c)), model.inputs, model.outputs);
+        request = validateRequest(parseEnvelope(parseJsonText(body.toString('utf8'))), model.inputs, model.outputs);
       } else {
-        const { json, tail } = splitBody(await readBody(c), headerLength);
+        const { json, tail } = splitBody(body, headerLength);
         const raw = parseEnvelope(parseJsonText(json));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
       }
@@ -84,7 +93,9 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
           });
           return packOutputs(encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)));
         });
-      return inferResponse(c, model, request.id, unpackOutputs(packed));
+      const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
+      if (exact && request.parameters.cache !== false) deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
+      return sendRendered(c, rendered);
     });
   };
   app.post('/v2/models/:name/infer', infer);
