@@ -8,6 +8,9 @@ import { GatewayError } from '../core/errors.ts';
 const LOADERS: Record<string, () => Promise<Runtime>> = {
   onnx: async () => (await import('./onnx/index.ts')).onnxRuntime,
   tfjs: async () => (await import('./tfjs/index.ts')).tfjsRuntime,
+  fasttext: async () => (await import('./fasttext/index.ts')).fasttextRuntime,
+  cld3: async () => (await import('./cld3/index.ts')).cld3Runtime,
+  lande: async () => (await import('./lande/index.ts')).landeRuntime,
 };
 
 /** Names of the runtimes this build knows. */

@@ -1,8 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import type { Runtime, RuntimeSession, LoadSpec } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
-import { fromUtf8, utf8 } from '../../core/tensor.ts';
-import { GatewayError } from '../../core/errors.ts';
+import { fromUtf8, shapeMatches, utf8 } from '../../core/tensor.ts';
+import { GatewayError, invalidInput } from '../../core/errors.ts';
 import { firstThatLoads } from '../providers.ts';
 import { fromOrtType, toOrtType } from './dtypes.ts';
 import { log } from '../../core/log.ts';
@@ -26,6 +26,19 @@ function fromOrt(name: string, t: ort.Tensor): Tensor {
   return { name, datatype, shape: [...t.dims], data } as Tensor;
 }
 
+/** Refuses feeds the model would reject or silently ignore: unknown, missing, wrong datatype or shape. */
+function checkFeeds(inputs: readonly TensorInfo[], feeds: Record<string, Tensor>): void {
+  for (const name of Object.keys(feeds)) {
+    if (!inputs.some((i) => i.name === name)) throw invalidInput(`unknown input '${name}' (inputs: ${inputs.map((i) => i.name).join(', ')})`);
+  }
+  for (const i of inputs) {
+    const t = feeds[i.name];
+    if (!t) throw invalidInput(`missing input '${i.name}'`);
+    if (t.datatype !== i.datatype) throw invalidInput(`input '${i.name}': datatype ${t.datatype} does not match the model's ${i.datatype}`);
+    if (!shapeMatches(i.shape, t.shape)) throw invalidInput(`input '${i.name}': shape [${t.shape}] does not match the model's [${i.shape}]`);
+  }
+}
+
 class OnnxSession implements RuntimeSession {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
@@ -38,6 +51,7 @@ class OnnxSession implements RuntimeSession {
 
   async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
+    checkFeeds(this.inputs, feeds);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
     let result: ort.InferenceSession.ReturnType;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { invalidInput } from '../../core/errors.ts';
+import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
+import { definePlugin, type PluginContext } from '../plugin.ts';
+import { topK, topKParam } from '../top-k.ts';
+
+const Params = z.object({
+  /** Longest text accepted, in characters. */
+  maxLength: z.number().int().positive().default(10_000),
+  topK: z.number().int().positive().default(3),
+}).strict();
+type TextParams = z.infer<typeof Params>;
+
+/** A string or {"text": string}, non-empty and within the length cap. */
+function text(instance: unknown, p: TextParams): string {
+  const t = typeof instance === 'string' ? instance : typeof instance === 'object' && instance !== null ? (instance as { text?: unknown }).text : undefined;
+  if (typeof t !== 'string') throw invalidInput('a text instance is a string or {"text": "…"}');
+  if (t.trim().length === 0) throw invalidInput('the text is empty');
+  if (t.length > p.maxLength) throw invalidInput(`the text has ${t.length} characters; the limit is ${p.maxLength}`);
+  return t;
+}
+
+/** Rows of the model's first output, each scaled to sum to 1 (all zeros stays all zeros: no opinion). */
+function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>) {
+  const t = Object.values(outputs)[0]!;
+  const width = t.shape.at(-1)!;
+  const values = t.data as Float32Array;
+  const labels = ctx.labels ?? Array.from({ length: width }, (_, i) => String(i));
+  const scores = Array.from({ length: values.length / width }, (_, r) => {
+    const row = Array.from(values.subarray(r * width, (r + 1) * width));
+    const sum = row.reduce((a, b) => a + b, 0);
+    return sum > 0 ? row.map((v) => v / sum) : row;
+  });
+  return { labels, scores };
+}
+
+/**
+ * Text classification (language identification with fastText, CLD3 or lande; any model taking a BYTES
+ * text and giving one score per label). Friendly API instances: a string or {"text": "…"}.
+ */
+export const textClassifier = definePlugin<string, TextParams>({
+  name: 'text-classifier',
+  modality: 'text',
+  description: 'Text → top-k labels with scores',
+  params: Params,
+  inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
+  example: 'Bonjour tout le monde',
+  validate(ctx) {
+    const input = ctx.inputs[0];
+    if (ctx.inputs.length !== 1 || input?.datatype !== 'BYTES') throw new Error('the model must take one BYTES text input');
+    if (!ctx.labels?.length) throw new Error('the model has no labels (configure "labels" or use a runtime that carries them)');
+  },
+  parseInstance: (instance, ctx) => text(instance, ctx.params),
+  fromTensors(inputs, ctx) {
+    const t = inputs.text;
+    if (!t) throw invalidInput(`expected a BYTES input named 'text'`);
+    return (t.data as Uint8Array[]).map((b) => text(fromUtf8(b), ctx.params));
+  },
+  async preprocess(items, ctx) {
+    const name = ctx.inputs[0]!.name;
+    return { [name]: { name, datatype: 'BYTES', shape: [items.length], data: items.map(utf8) } as Tensor };
+  },
+  scores: classScores,
+  postprocess(outputs, ctx, _items, options) {
+    const { labels, scores } = classScores(outputs, ctx);
+    const k = topKParam(options, ctx.params.topK);
+    return scores.map((row) => {
+      const ranked = topK(row, labels, k);
+      return { label: ranked[0]!.score > 0 ? ranked[0]!.label : null, score: ranked[0]!.score, top_k: ranked };
+    });
+  },
+});

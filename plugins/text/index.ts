@@ -1,0 +1,1 @@
+export { textClassifier } from './classifier.ts';

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { utf8, type Tensor } from '../core/tensor.ts';
+import { packageDir } from '../model-store/package-file.ts';
+import { scaleSumModel, tempStore } from '../test/support/tiny-models.ts';
+import { runtimeConformance } from './conformance.ts';
+import { onnxRuntime } from './onnx/index.ts';
+import { tfjsRuntime } from './tfjs/index.ts';
+import { fasttextRuntime } from './fasttext/index.ts';
+import { cld3Runtime } from './cld3/index.ts';
+import { landeRuntime } from './lande/index.ts';
+import { loadInWorker } from './worker/index.ts';
+
+const dir = tempStore();
+const onnxPath = join(dir, 'scale.onnx');
+writeFileSync(onnxPath, scaleSumModel(2));
+const onnxFeeds = (b: number): Record<string, Tensor> => ({
+  x: { name: 'x', datatype: 'FP32', shape: [b, 4], data: Float32Array.from({ length: b * 4 }, (_, i) => i * 0.5) },
+  ids: { name: 'ids', datatype: 'INT64', shape: [b, 2], data: BigInt64Array.from({ length: b * 2 }, (_, i) => BigInt(i)) },
+});
+const image = (b: number): Record<string, Tensor> => ({
+  input_1: { name: 'input_1', datatype: 'FP32', shape: [b, 224, 224, 3], data: Float32Array.from({ length: b * 224 * 224 * 3 }, (_, i) => ((i * 7919) % 255) / 255) },
+});
+const texts = ['The weather is lovely today.', 'Le temps est magnifique.', 'Das Wetter ist herrlich.'];
+const textFeeds = (b: number): Record<string, Tensor> => ({ text: { name: 'text', datatype: 'BYTES', shape: [b], data: texts.slice(0, b).map(utf8) } });
+const lid = `${packageDir('fasttext.wasm.js')}/dist/models/language-identification/assets/lid.176.ftz`;
+
+runtimeConformance('onnx', { load: () => onnxRuntime.load({ path: onnxPath }), feeds: onnxFeeds });
+runtimeConformance('onnx in a worker thread', { load: () => loadInWorker({ runtime: 'onnx', spec: { path: onnxPath } }), feeds: onnxFeeds });
+runtimeConformance('tfjs (nsfwjs MobileNetV2)', { load: () => tfjsRuntime.load({ path: `${packageDir('nsfwjs')}/dist/models/mobilenet_v2`, format: 'tfjs-minjs' }), feeds: image, tolerance: 1e-3 });
+runtimeConformance('fasttext (lid.176)', { load: () => fasttextRuntime.load({ path: lid }), feeds: textFeeds });
+runtimeConformance('cld3', { load: () => cld3Runtime.load({ path: '' }), feeds: textFeeds });
+runtimeConformance('lande', { load: () => landeRuntime.load({ path: '' }), feeds: textFeeds });
+
+describe('ONNX execution providers', () => {
+  it('falls back along the configured order and reports the provider in use', async () => {
+    const s = await onnxRuntime.load({ path: onnxPath, providers: ['cuda', 'cpu'] });
+    expect(s.provider).toBe('cpu');
+    await s.dispose();
+  });
+  it('names every provider that failed when none loads', async () => {
+    await expect(onnxRuntime.load({ path: onnxPath, providers: ['cuda'] })).rejects.toMatchObject({ code: 'RUNTIME_UNAVAILABLE', message: expect.stringMatching(/cuda:/) });
+  });
+});
+
+describe('worker threads keep the event loop free', () => {
+  it('a 5 ms timer keeps firing while a worker runs a heavy model', async () => {
+    const { mlp } = await import('../tools/onnx/mlp.ts');
+    const path = join(dir, 'mlp.onnx');
+    writeFileSync(path, mlp({ inputs: 1024, hidden: 2048, layers: 4 }));
+    const s = await loadInWorker({ runtime: 'onnx', spec: { path } });
+    const x: Tensor = { name: 'features', datatype: 'FP32', shape: [64, 1024], data: new Float32Array(64 * 1024).fill(0.1) };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 600) await s.run({ features: x });
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    await s.dispose();
+    expect(ticks).toBeGreaterThan((ms / 5) * 0.5); // at least half the ticks a free loop would get
+  });
+});

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+
+const SENTENCES: Record<string, string> = {
+  en: 'The weather is lovely today and we are going for a long walk in the park.',
+  fr: "Le temps est magnifique aujourd'hui et nous allons faire une longue promenade dans le parc.",
+  de: 'Das Wetter ist heute herrlich und wir machen einen langen Spaziergang im Park.',
+  es: 'Hoy hace un tiempo estupendo y vamos a dar un largo paseo por el parque.',
+  ru: 'Сегодня прекрасная погода, и мы идём на долгую прогулку в парк.',
+  ja: '今日はとても良い天気なので、公園を長い時間散歩します。',
+};
+// lande labels with ISO 639-3 codes.
+const ISO3: Record<string, string> = { en: 'eng', fr: 'fra', de: 'deu', es: 'spa', ru: 'rus', ja: 'jpn' };
+
+describe('language identification on real models (fastText lid.176, CLD3, lande) and their ensemble', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble' });
+  });
+  afterAll(() => gw?.close());
+
+  it.each(['lang-fasttext', 'lang-cld3', 'lang-lande', 'lang-ensemble'])('%s identifies six languages', async (model) => {
+    const r = await postJson(`${gw.url}/v1/models/${model}:predict`, { instances: Object.values(SENTENCES).map((text) => ({ text })) });
+    expect(r.status).toBe(200);
+    const expected = Object.keys(SENTENCES).map((l) => (model === 'lang-lande' ? ISO3[l] : l));
+    expect(r.body.predictions.map((p: { label: string }) => p.label)).toEqual(expected);
+    for (const p of r.body.predictions) expect(p.score).toBeGreaterThan(0.5);
+  });
+
+  it('the ensemble aligns different label sets and reports each member on request', async () => {
+    const meta = await getJson(`${gw.url}/v2/models/lang-ensemble`);
+    expect(meta.body.parameters.labels).toContain('en');
+    expect(meta.body.parameters.labels).not.toContain('eng');
+    const r = await postJson(`${gw.url}/v1/models/lang-ensemble:predict`, { instances: [SENTENCES.de], parameters: { members: true } });
+    expect(r.body.predictions[0].answered.sort()).toEqual(['lang-cld3', 'lang-fasttext', 'lang-lande']);
+    for (const m of Object.values(r.body.predictions[0].members) as Array<{ label: string }>) expect(m.label).toBe('de');
+  });
+
+  it('is reachable over v2 with a BYTES input', async () => {
+    const r = await postJson(`${gw.url}/v2/models/lang-fasttext/infer`, {
+      inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: [SENTENCES.fr] }],
+      outputs: [{ name: 'probabilities', parameters: { classification: 1 } }],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.outputs[0].data[0]).toMatch(/:fr$/);
+  });
+
+  it.each([
+    ['a number', 42, /a text instance is/],
+    ['an empty text', '   ', /empty/],
+    ['a text over the cap', 'a'.repeat(10_001), /limit is 10000/],
+  ])('refuses %s with a 400', async (_, instance, message) => {
+    const r = await postJson(`${gw.url}/v1/models/lang-fasttext:predict`, { instances: [instance] });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(message);
+  });
+});
