@@ -177,7 +177,9 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       return Promise.reject(new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 }));
     }
     if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
-    const { signature, rows } = signatureOf(feeds);
+    // Without batching nothing is merged, so feeds need no common batch dimension (a scalar or a
+    // state tensor batched on another axis is fine).
+    const { signature, rows } = batching ? signatureOf(feeds) : { signature: '', rows: 1 };
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);

@@ -1,0 +1,1 @@
+export { sileroVad } from './vad.ts';
