@@ -4,8 +4,9 @@ import { GatewayError } from '../../core/errors.ts';
 export type Fit = 'fill' | 'cover' | 'contain';
 
 export interface DecodeOptions {
-  width: number;
-  height: number;
+  /** Target size; give only the height to keep the aspect ratio, neither to keep the original size. */
+  width?: number;
+  height?: number;
   /** 'fill' stretches to the size, 'cover' centre-crops, 'contain' letterboxes on `background`. */
   fit?: Fit;
   /** Background for transparent pixels and letterboxing, as [r, g, b] (white by default). */
@@ -75,11 +76,11 @@ export async function decodeImage(input: Uint8Array | string, o: DecodeOptions):
     if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) throw new Error('Input image exceeds pixel limit');
     const swap = (meta.orientation ?? 1) >= 5;
     const original = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0, format: meta.format ?? format };
-    const { data, info } = await img
-      .rotate()
-      .flatten({ background: { r, g, b } })
-      .toColourspace('srgb')
-      .resize(o.width, o.height, { fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill', background: { r, g, b } })
+    let pipeline = img.rotate().flatten({ background: { r, g, b } }).toColourspace('srgb');
+    if (o.width !== undefined || o.height !== undefined) {
+      pipeline = pipeline.resize(o.width ?? null, o.height ?? null, { fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill', background: { r, g, b } });
+    }
+    const { data, info } = await pipeline
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

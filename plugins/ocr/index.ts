@@ -1,0 +1,2 @@
+export { ocrRecognizer } from './recognizer.ts';
+export { ocrPage } from './page.ts';
