@@ -73,6 +73,8 @@ export class EnsembleModel implements Servable {
     displayLabels: readonly string[],
     inputs: readonly TensorInfo[],
     private readonly resolve: (name: string, version?: string) => Servable,
+    /** The members' modality (image, text, audio), for clients and tools. */
+    private readonly modality?: string,
   ) {
     this.inputs = inputs;
     this.labels = displayLabels;
@@ -84,6 +86,7 @@ export class EnsembleModel implements Servable {
   describe(): Record<string, unknown> {
     return {
       version: String(this.version),
+      ...(this.modality ? { modality: this.modality } : {}),
       ensemble: {
         strategy: this.cfg.strategy,
         members: this.members.map((m) => ({ model: m.model, ...(m.version ? { version: m.version } : {}), weight: m.weight, timeout_ms: m.timeoutMs })),
@@ -238,5 +241,5 @@ export function buildEnsemble(name: string, version: number, config: ModelConfig
     const same = m.inputs.length === first.inputs.length && m.inputs.every((t, k) => t.name === first.inputs[k]!.name && t.datatype === first.inputs[k]!.datatype);
     if (!same) throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${specs[i]!.model}' takes different inputs than '${specs[0]!.model}'`);
   }
-  return new EnsembleModel(name, version, config, cfg, specs, alignment, display, first.inputs, resolve);
+  return new EnsembleModel(name, version, config, cfg, specs, alignment, display, first.inputs, resolve, first.describe().modality as string | undefined);
 }

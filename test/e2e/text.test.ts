@@ -15,7 +15,7 @@ const ISO3: Record<string, string> = { en: 'eng', fr: 'fra', de: 'deu', es: 'spa
 describe('language identification on real models (fastText lid.176, CLD3, lande) and their ensemble', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble' });
+    gw = await startGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble,lang-cascade' });
   });
   afterAll(() => gw?.close());
 
@@ -34,6 +34,16 @@ describe('language identification on real models (fastText lid.176, CLD3, lande)
     const r = await postJson(`${gw.url}/v1/models/lang-ensemble:predict`, { instances: [SENTENCES.de], parameters: { members: true } });
     expect(r.body.predictions[0].answered.sort()).toEqual(['lang-cld3', 'lang-fasttext', 'lang-lande']);
     for (const m of Object.values(r.body.predictions[0].members) as Array<{ label: string }>) expect(m.label).toBe('de');
+  });
+
+  it('the cascade lets fastText answer alone when it is sure, and consults the others when it is not', async () => {
+    const r = await postJson(`${gw.url}/v1/models/lang-cascade:predict`, { instances: [SENTENCES.en, 'Il a plu toute la nuit.'] });
+    expect(r.status).toBe(200);
+    const [sure, unsure] = r.body.predictions;
+    expect([sure.label, sure.decided_by, sure.answered]).toEqual(['en', 'lang-fasttext', ['lang-fasttext']]);
+    expect(unsure.decided_by).toBeUndefined();
+    expect(unsure.answered.sort()).toEqual(['lang-cld3', 'lang-fasttext', 'lang-lande']);
+    expect(unsure.label).toBe('fr'); // fastText alone is only 35% sure of it
   });
 
   it('is reachable over v2 with a BYTES input', async () => {
