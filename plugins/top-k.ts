@@ -30,3 +30,14 @@ export function topKParam(options: Record<string, unknown>, fallback: number): n
   const k = options.top_k;
   return typeof k === 'number' && Number.isInteger(k) && k > 0 ? k : fallback;
 }
+
+/**
+ * One prediction per row: the top label (null when every score is 0: the model has no opinion), its
+ * score and the top k.
+ */
+export function predictions(scores: readonly ArrayLike<number>[], labels: readonly string[], k: number) {
+  return scores.map((row) => {
+    const ranked = topK(row, labels, k);
+    return { label: ranked[0]!.score > 0 ? ranked[0]!.label : null, score: ranked[0]!.score, top_k: ranked };
+  });
+}

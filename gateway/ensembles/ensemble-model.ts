@@ -5,6 +5,7 @@ import type { SubmitOptions } from '../scheduling/scheduler.ts';
 import type { Scores, Servable } from '../models/servable.ts';
 import { align, normalise, project, type Alignment } from './labels.ts';
 import { combine, type MemberVote } from './strategies.ts';
+import { topK, topKParam } from '../../plugins/top-k.ts';
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 export interface MemberSpec {
@@ -196,14 +197,14 @@ export class EnsembleModel implements Servable {
   }
 
   async predict(instances: readonly unknown[], parameters: Record<string, unknown>, options: SubmitOptions = {}): Promise<unknown[]> {
-    const topK = typeof parameters.top_k === 'number' && parameters.top_k > 0 ? Math.floor(parameters.top_k) : 5;
+    const k = topKParam(parameters, 5);
     const withMembers = parameters.members === true;
     const results = await this.run(instances.length, (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o), options);
-    const top = (p: readonly number[]) => p.map((score, i) => ({ label: this.labels[i]!, score })).sort((a, b) => b.score - a.score);
+    const top = (p: readonly number[]) => topK(p, this.labels);
     return results.map((r) => ({
       label: this.labels[r.winner],
       score: r.probabilities[r.winner],
-      top_k: top(r.probabilities).slice(0, topK),
+      top_k: top(r.probabilities).slice(0, k),
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),

@@ -3,6 +3,7 @@ import { invalidInput } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { resample } from './resample.ts';
+import { bytesInput, encodedInstance } from '../instances.ts';
 import { decodeWav } from './wav.ts';
 
 const RATE = 16_000;
@@ -33,10 +34,8 @@ function variant(ctx: Pick<PluginContext, 'inputs'>): { frame: number; context: 
 }
 
 function clipBytes(instance: unknown): Uint8Array {
-  const v = typeof instance === 'string' || instance instanceof Uint8Array ? instance
-    : typeof instance === 'object' && instance !== null ? ((instance as { b64?: unknown }).b64 ?? (instance as { audio?: unknown }).audio) : undefined;
+  const v = encodedInstance(instance, ['b64', 'audio'], 'an audio (WAV)');
   if (v instanceof Uint8Array) return v;
-  if (typeof v !== 'string' || v.length === 0) throw invalidInput('an audio instance is a base64 WAV string, {"b64": "…"} or {"audio": "…"}');
   const text = v.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) throw invalidInput('the audio is not base64');
   return Buffer.from(text, 'base64');
@@ -103,11 +102,7 @@ export const sileroVad = definePlugin<Clip, VadParams>({
   example: { b64: '<base64 WAV>' },
   validate: (ctx) => void variant(ctx),
   parseInstance: (instance) => ({ bytes: clipBytes(instance) }),
-  fromTensors(inputs) {
-    const t = inputs.audio;
-    if (!t) throw invalidInput(`expected a BYTES input named 'audio'`);
-    return (t.data as Uint8Array[]).map((bytes) => ({ bytes }));
-  },
+  fromTensors: (inputs) => bytesInput(inputs, 'audio').map((bytes) => ({ bytes })),
   /** Decodes every clip and returns the feeds of the first frame (the model's own inputs). */
   async preprocess(items, ctx) {
     const v = variant(ctx);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { GatewayError, invalidInput } from '../../core/errors.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { bytesInput, encodedInstance } from '../instances.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
-import { asProbabilities, topK, topKParam } from '../top-k.ts';
+import { asProbabilities, predictions, topKParam } from '../top-k.ts';
 import { decodeImage, toFloat } from './decode.ts';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
@@ -51,16 +52,6 @@ function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, '
   return { labels, scores: Array.from({ length: values.length / classes }, (_, r) => asProbabilities(values.subarray(r * classes, (r + 1) * classes))) };
 }
 
-/** A base64 string, {b64}, {image} or a data URL → the image as sent. */
-function instanceImage(instance: unknown): string | Uint8Array {
-  if (typeof instance === 'string' || instance instanceof Uint8Array) return instance;
-  if (typeof instance === 'object' && instance !== null) {
-    const o = instance as Record<string, unknown>;
-    for (const key of ['b64', 'image', 'url', 'data']) if (typeof o[key] === 'string') return o[key] as string;
-  }
-  throw invalidInput('an image instance is a base64 string, {"b64": "…"} or {"image": "…"} (data: URLs allowed)');
-}
-
 /**
  * Image classification with sharp preprocessing: decode (JPEG, PNG, WebP, GIF, TIFF; EXIF orientation,
  * alpha, CMYK and greyscale handled), resize to the model's input, scale to [0,1] with optional
@@ -81,12 +72,8 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
       throw new Error(`the model outputs ${width} classes but ${ctx.labels.length} labels are configured`);
     }
   },
-  parseInstance: (instance) => instanceImage(instance),
-  fromTensors(inputs) {
-    const t = inputs.image;
-    if (!t) throw invalidInput(`expected a BYTES input named 'image'`);
-    return t.data as Uint8Array[];
-  },
+  parseInstance: (instance) => encodedInstance(instance, ['b64', 'image', 'url'], 'an image'),
+  fromTensors: (inputs) => bytesInput(inputs, 'image'),
   async preprocess(items, ctx) {
     const g = geometry(ctx);
     const size = g.height * g.width * 3;
@@ -102,10 +89,6 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
   scores: classScores,
   postprocess(outputs, ctx, _items, options) {
     const { labels, scores } = classScores(outputs, ctx);
-    const k = topKParam(options, ctx.params.topK);
-    return scores.map((row) => {
-      const ranked = topK(row, labels, k);
-      return { label: ranked[0]!.label, score: ranked[0]!.score, top_k: ranked };
-    });
+    return predictions(scores, labels, topKParam(options, ctx.params.topK));
   },
 });

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { z } from 'zod';
-import { invalidInput } from '../../core/errors.ts';
+import { bytesInput, encodedInstance } from '../instances.ts';
 import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
 import { boxesFromMap } from './boxes.ts';
-import { ctcDecode, lineFeeds, lineInstance } from './recognizer.ts';
+import { ctcDecode, lineFeeds } from './recognizer.ts';
 
 const Params = z.object({
   /** The recogniser: another model of the store (plugin 'ocr-recognizer'). */
@@ -65,12 +65,8 @@ export const ocrPage = definePlugin<Page, PageParams>({
   validate(ctx) {
     if (ctx.inputs.length !== 1 || ctx.inputs[0]!.shape.length !== 4) throw new Error('the detector takes one NCHW image input');
   },
-  parseInstance: (instance) => ({ input: lineInstance(instance) as string | Uint8Array }),
-  fromTensors(inputs) {
-    const t = inputs.image;
-    if (!t) throw invalidInput(`expected a BYTES input named 'image'`);
-    return (t.data as Uint8Array[]).map((input) => ({ input }));
-  },
+  parseInstance: (instance) => ({ input: encodedInstance(instance, ['b64', 'image'], 'an image') }),
+  fromTensors: (inputs) => bytesInput(inputs, 'image').map((input) => ({ input })),
   /** Decodes every page; returns the detector feeds of the first (pages are run one by one in predict). */
   async preprocess(items, ctx) {
     await Promise.all(items.map(async (page) => {

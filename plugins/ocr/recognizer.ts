@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { z } from 'zod';
-import { invalidInput } from '../../core/errors.ts';
+import { bytesInput, encodedInstance } from '../instances.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
@@ -81,15 +81,6 @@ export function ctcDecode(outputs: Record<string, Tensor>, keys: readonly string
   });
 }
 
-export function lineInstance(instance: unknown): LineImage {
-  if (typeof instance === 'string' || instance instanceof Uint8Array) return instance;
-  if (typeof instance === 'object' && instance !== null) {
-    const o = instance as Record<string, unknown>;
-    for (const key of ['b64', 'image']) if (typeof o[key] === 'string') return o[key] as string;
-  }
-  throw invalidInput('an image instance is a base64 string, {"b64": "…"} or {"image": "…"}');
-}
-
 /**
  * Text-line recognition with PaddleOCR PP-OCRv4's recogniser (6623 characters + space): a cropped line
  * image in, `{text, confidence}` out. Lines of a request batch together, padded to the widest.
@@ -109,12 +100,8 @@ export const ocrRecognizer = definePlugin<LineImage, RecognizerParams>({
       throw new Error(`the model has ${width} classes; blank + ${ctx.labels.length} keys + space = ${ctx.labels.length + 2}`);
     }
   },
-  parseInstance: (instance) => lineInstance(instance),
-  fromTensors(inputs) {
-    const t = inputs.image;
-    if (!t) throw invalidInput(`expected a BYTES input named 'image'`);
-    return t.data as Uint8Array[];
-  },
+  parseInstance: (instance) => encodedInstance(instance, ['b64', 'image'], 'an image'),
+  fromTensors: (inputs) => bytesInput(inputs, 'image'),
   preprocess: (items, ctx) => lineFeeds(items, ctx),
   postprocess: (outputs, ctx) => ctcDecode(outputs, ctx.labels ?? []),
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
 import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
-import { topK, topKParam } from '../top-k.ts';
+import { predictions, topKParam } from '../top-k.ts';
+import { bytesInput } from '../instances.ts';
 
 const Params = z.object({
   /** Longest text accepted, in characters. */
@@ -51,11 +52,7 @@ export const textClassifier = definePlugin<string, TextParams>({
     if (!ctx.labels?.length) throw new Error('the model has no labels (configure "labels" or use a runtime that carries them)');
   },
   parseInstance: (instance, ctx) => text(instance, ctx.params),
-  fromTensors(inputs, ctx) {
-    const t = inputs.text;
-    if (!t) throw invalidInput(`expected a BYTES input named 'text'`);
-    return (t.data as Uint8Array[]).map((b) => text(fromUtf8(b), ctx.params));
-  },
+  fromTensors: (inputs, ctx) => bytesInput(inputs, 'text').map((b) => text(fromUtf8(b), ctx.params)),
   async preprocess(items, ctx) {
     const name = ctx.inputs[0]!.name;
     return { [name]: { name, datatype: 'BYTES', shape: [items.length], data: items.map(utf8) } as Tensor };
@@ -63,10 +60,6 @@ export const textClassifier = definePlugin<string, TextParams>({
   scores: classScores,
   postprocess(outputs, ctx, _items, options) {
     const { labels, scores } = classScores(outputs, ctx);
-    const k = topKParam(options, ctx.params.topK);
-    return scores.map((row) => {
-      const ranked = topK(row, labels, k);
-      return { label: ranked[0]!.score > 0 ? ranked[0]!.label : null, score: ranked[0]!.score, top_k: ranked };
-    });
+    return predictions(scores, labels, topKParam(options, ctx.params.topK));
   },
 });
