@@ -33,6 +33,8 @@ function variant(ctx: Pick<PluginContext, 'inputs'>): { frame: number; context: 
   throw new Error(`not a Silero VAD model (inputs: ${[...names].join(', ')})`);
 }
 
+const isRiff = (b: Uint8Array) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46;
+
 function clipBytes(instance: unknown): Uint8Array {
   const v = encodedInstance(instance, ['b64', 'audio'], 'an audio (WAV)');
   if (v instanceof Uint8Array) return v;
@@ -102,7 +104,8 @@ export const sileroVad = definePlugin<Clip, VadParams>({
   example: { b64: '<base64 WAV>' },
   validate: (ctx) => void variant(ctx),
   parseInstance: (instance) => ({ bytes: clipBytes(instance) }),
-  fromTensors: (inputs) => bytesInput(inputs, 'audio').map((bytes) => ({ bytes })),
+  // v2 BYTES elements are raw WAV bytes, or base64 text (JSON requests carry strings).
+  fromTensors: (inputs) => bytesInput(inputs, 'audio').map((b) => ({ bytes: isRiff(b) ? b : clipBytes(Buffer.from(b).toString('latin1')) })),
   /** Decodes every clip and returns the feeds of the first frame (the model's own inputs). */
   async preprocess(items, ctx) {
     const v = variant(ctx);

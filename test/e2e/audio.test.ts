@@ -29,12 +29,18 @@ describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', 
     expect(noise.max_probability).toBeLessThan(0.5);
   });
 
-  it('returns frame probabilities on request, and works over v2 with raw WAV bytes', async () => {
+  it('returns frame probabilities on request, and works over v2 (frame probabilities as tensors)', async () => {
     const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [wav('speech.wav')], parameters: { frames: true } });
     expect(r.body.predictions[0].frames.length).toBe(Math.ceil((3.506 * 16000) / 512));
-    const v2 = await postJson(`${gw.url}/v2/models/vad-silero-v5/infer`, { inputs: [{ name: 'audio', datatype: 'BYTES', shape: [1], data: [wav('noise.wav')] }] });
-    expect(v2.status).toBe(400); // v2 BYTES are raw bytes: base64 text is not a WAV
-    expect(v2.body.code).toBe('INVALID_AUDIO');
+    const v2 = await postJson(`${gw.url}/v2/models/vad-silero-v5/infer`, { inputs: [{ name: 'audio', datatype: 'BYTES', shape: [2], data: [wav('speech.wav'), wav('noise.wav')] }] });
+    expect(v2.status).toBe(200);
+    const [probs, frames] = v2.body.outputs;
+    expect(probs.name).toBe('probabilities');
+    expect(frames.data).toEqual([110, 63]); // 3.51 s and 2 s of 32 ms frames
+    const speechMax = Math.max(...probs.data.slice(0, 110));
+    const noiseMax = Math.max(...probs.data.slice(probs.shape[1], probs.shape[1] + 63));
+    expect(speechMax).toBeGreaterThan(0.9);
+    expect(noiseMax).toBeLessThan(0.5);
   });
 
   it('the ensemble votes on speech', async () => {

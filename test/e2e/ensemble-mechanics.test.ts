@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
-import { tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
+import { slowClassifier, tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 
 const infer = (data: number[][], extra: Record<string, unknown> = {}) => ({
   inputs: [{ name: 'x', datatype: 'FP32', shape: [data.length, 3], data }],
@@ -19,12 +19,14 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
     writeModel(store, 'b', 1, tinyClassifier([2, 1, 0]), { labels: ['Bird', 'Dog', 'Cat'] });
     writeModel(store, 'c', 1, tinyClassifier([1, 0, 2], 3), { labels: ['dog', 'cat', 'bird'] });
     writeModel(store, 'other', 1, tinyClassifier(), { labels: ['red', 'green', 'blue'] });
+    writeModel(store, 'slow', 1, slowClassifier(), { labels: ['cat', 'dog', 'bird'] });
     const ens = (name: string, ensemble: unknown) => {
       mkdirSync(join(store, name));
       writeFileSync(join(store, name, 'config.json'), JSON.stringify({ ensemble }));
     };
     ens('soft', { members: ['a', 'b', 'c'], strategy: 'soft' });
     ens('quorum3', { members: ['a', 'b', 'c'], strategy: 'soft', quorum: 3 });
+    ens('deadline', { members: ['a', 'b', { model: 'slow', timeoutMs: 2 }], strategy: 'hard', quorum: 2 });
     gw = await startGateway({ MODEL_STORE: store });
   });
   afterAll(() => gw?.close());
@@ -68,6 +70,16 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
     expect(lost.body.error).toMatch(/2 of 3 members answered, quorum is 3.*c:/);
     expect((await postJson(`${gw.url}/v2/repository/models/c/load`, {})).status).toBe(200);
     expect((await postJson(`${gw.url}/v2/models/quorum3/infer`, infer([[4, 0, 0]]))).status).toBe(200);
+  });
+
+  it('answers without a member that misses its deadline', async () => {
+    const t0 = performance.now();
+    const slowAlone = await postJson(`${gw.url}/v2/models/slow/infer`, infer([[0, 3, 0]]));
+    expect(performance.now() - t0).toBeGreaterThan(5); // the slow member really is slower than its 2 ms deadline
+    expect(slowAlone.status).toBe(200);
+    const v2 = await postJson(`${gw.url}/v2/models/deadline/infer`, infer([[0, 3, 0]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }));
+    expect(v2.status).toBe(200);
+    expect(v2.body.outputs[0].data[0]).toMatch(/:1:dog$/);
   });
 
   it('refuses incompatible label sets at load time, naming the labels', async () => {
