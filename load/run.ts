@@ -3,6 +3,7 @@ import { writeReport, type Report } from './lib/report.ts';
 import { health } from './scenarios/health.ts';
 import { batching } from './scenarios/batching.ts';
 import { cache } from './scenarios/cache.ts';
+import { overload } from './scenarios/overload.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S]`: runs a load scenario against a gateway it starts
@@ -12,6 +13,7 @@ const SCENARIOS: Record<string, (o: { durationS: number }) => Promise<Report>> =
   health,
   batching,
   cache,
+  overload,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' } } });

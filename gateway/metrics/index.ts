@@ -21,7 +21,7 @@ export function createMetrics() {
   const labelNames = ['model', 'version'] as const;
   const success = new Counter({ name: 'massgate_inference_request_success_total', help: 'Inference requests answered successfully', labelNames, registers: [registry] });
   const failure = new Counter({ name: 'massgate_inference_request_failure_total', help: 'Inference requests that failed, by reason (error code)', labelNames: [...labelNames, 'reason'], registers: [registry] });
-  const request = new Histogram({ name: 'massgate_inference_request_duration_seconds', help: 'End-to-end request duration, body read to response', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
+  const request = new Histogram({ name: 'massgate_inference_request_duration_seconds', help: 'Request duration from routing to response, by outcome (success or the error code)', labelNames: [...labelNames, 'outcome'], buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
   const queue = new Histogram({ name: 'massgate_inference_queue_duration_seconds', help: 'Time requests wait in the scheduler queue', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
   const compute = new Histogram({ name: 'massgate_inference_compute_duration_seconds', help: 'Time an instance spends on one batch', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
   const batch = new Histogram({ name: 'massgate_inference_batch_size', help: 'Rows per executed batch', labelNames, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] });
@@ -64,9 +64,10 @@ export function createMetrics() {
     /** Records one request's outcome and duration. */
     observe(model: string, version: string, seconds: number, error?: unknown): void {
       const labels = { model, version };
-      request.observe(labels, seconds);
-      if (error === undefined) success.inc(labels);
-      else failure.inc({ ...labels, reason: isGatewayError(error) ? error.code : 'INTERNAL' });
+      const reason = error === undefined ? undefined : isGatewayError(error) ? error.code : 'INTERNAL';
+      request.observe({ ...labels, outcome: reason ?? 'success' }, seconds);
+      if (reason === undefined) success.inc(labels);
+      else failure.inc({ ...labels, reason });
     },
     render: () => registry.metrics(),
   };

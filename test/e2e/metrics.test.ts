@@ -27,7 +27,8 @@ describe('Prometheus metrics at /metrics', () => {
     const text = await res.text();
     expect(text).toMatch(/massgate_inference_request_success_total\{model="scale",version="1"\} 6/);
     expect(text).toMatch(/massgate_inference_request_failure_total\{model="scale",version="1",reason="INVALID_INPUT"\} 1/);
-    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1"\} 7/);
+    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="success"\} 6/);
+    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="INVALID_INPUT"\} 1/);
     expect(text).toMatch(/massgate_inference_queue_duration_seconds_count\{model="scale",version="1"\} 6/);
     const batches = Number(/massgate_inference_batch_size_count\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);
     const rows = Number(/massgate_inference_batch_size_sum\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);
