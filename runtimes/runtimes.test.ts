@@ -61,3 +61,19 @@ describe('worker threads keep the event loop free', () => {
     expect(ticks).toBeGreaterThan((ms / 5) * 0.5); // at least half the ticks a free loop would get
   });
 });
+
+describe('TensorFlow.js backends', () => {
+  const model = { path: `${packageDir('nsfwjs')}/dist/models/mobilenet_v2`, format: 'tfjs-minjs' };
+  it('falls back past the native tfjs-node packages (absent here) to the pure-JS cpu backend', async () => {
+    const s = await loadInWorker({ runtime: 'tfjs', spec: { ...model, providers: ['tensorflow-gpu', 'tensorflow', 'cpu'] } });
+    expect(s.provider).toBe('cpu');
+    const out = await s.run(image(1));
+    const p = Array.from(Object.values(out)[0]!.data as Float32Array);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    await s.dispose();
+  }, 120_000);
+  it('names every backend that failed when none initialises', async () => {
+    await expect(loadInWorker({ runtime: 'tfjs', spec: { ...model, providers: ['tensorflow-gpu', 'tensorflow'] } }))
+      .rejects.toMatchObject({ message: expect.stringMatching(/tensorflow-gpu:.*tensorflow:/) });
+  });
+});
