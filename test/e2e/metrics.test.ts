@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
-import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+import { startWithModel, postJson, type RunningGateway } from '../support/gateway.ts';
+import { scaleSumModel } from '../support/tiny-models.ts';
 
 const request = (rows: number) => ({
   inputs: [
@@ -12,9 +12,7 @@ const request = (rows: number) => ({
 describe('Prometheus metrics at /metrics', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    const store = tempStore();
-    writeModel(store, 'scale', 1, scaleSumModel(), { batching: { maxBatchSize: 16, maxQueueDelayMs: 20 } });
-    gw = await startGateway({ MODEL_STORE: store });
+    gw = await startWithModel('scale', scaleSumModel(), { batching: { maxBatchSize: 16, maxQueueDelayMs: 20 } });
   });
   afterAll(() => gw?.close());
 

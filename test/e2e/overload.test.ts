@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../support/gateway.ts';
-import { slowClassifier, tempStore, writeModel } from '../support/tiny-models.ts';
+import { startWithModel, type RunningGateway } from '../support/gateway.ts';
+import { slowClassifier } from '../support/tiny-models.ts';
 
 const softmax = (x: number[]) => {
   const e = x.map((v) => Math.exp(v - Math.max(...x)));
@@ -11,9 +11,7 @@ const softmax = (x: number[]) => {
 describe('above capacity', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    const store = tempStore();
-    writeModel(store, 'slow', 1, slowClassifier(), { batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 8 } });
-    gw = await startGateway({ MODEL_STORE: store });
+    gw = await startWithModel('slow', slowClassifier(), { batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 8 } });
   });
   afterAll(() => gw?.close());
 

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
-import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+import { startWithModel, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { scaleSumModel } from '../support/tiny-models.ts';
 
 describe('a plain ONNX model dropped into an empty store, no config', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    const store = tempStore();
-    writeModel(store, 'scale', 1, scaleSumModel());
-    gw = await startGateway({ MODEL_STORE: store });
+    gw = await startWithModel('scale', scaleSumModel());
   });
   afterAll(() => gw?.close());
 
@@ -105,9 +103,7 @@ describe('a plain ONNX model dropped into an empty store, no config', () => {
 describe('binary tensor extension', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    const store = tempStore();
-    writeModel(store, 'scale', 1, scaleSumModel());
-    gw = await startGateway({ MODEL_STORE: store });
+    gw = await startWithModel('scale', scaleSumModel());
   });
   afterAll(() => gw?.close());
 
@@ -157,9 +153,7 @@ describe('binary tensor extension', () => {
 describe('oversized bodies', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    const store = tempStore();
-    writeModel(store, 'scale', 1, scaleSumModel());
-    gw = await startGateway({ MODEL_STORE: store, BODY_LIMIT_MB: String(4096 / 1024 / 1024) });
+    gw = await startWithModel('scale', scaleSumModel(), undefined, { BODY_LIMIT_MB: String(4096 / 1024 / 1024) });
   });
   afterAll(() => gw?.close());
 

@@ -44,3 +44,11 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }
+
+/** A gateway over a fresh store holding one ONNX model (`<name>/1/model.onnx`, optional config). */
+export async function startWithModel(name: string, onnx: Uint8Array, config?: unknown, env: Record<string, string> = {}): Promise<RunningGateway> {
+  const { tempStore, writeModel } = await import('./tiny-models.ts');
+  const store = tempStore();
+  writeModel(store, name, 1, onnx, config);
+  return startGateway({ MODEL_STORE: store, ...env });
+}
