@@ -87,6 +87,11 @@ export const ModelConfigSchema = z.object({
   providers: z.array(z.string()).min(1).optional(),
   /** Worker-thread instances per loaded version. */
   instances: positiveInt.max(64).default(1),
+  /**
+   * Device placement per instance (Triton's instance_group): e.g. one instance on WebGPU and two on the
+   * CPU. Replaces `instances` and `providers` when given.
+   */
+  instanceGroups: z.array(z.object({ count: positiveInt.max(64).default(1), providers: z.array(z.string()).min(1) }).strict()).min(1).optional(),
   versionPolicy: VersionPolicySchema.default({ latest: { numVersions: 1 } }),
   /** Class labels: a list, a file beside config.json, or a file in a package. */
   labels: z.union([z.array(z.string()).min(1), z.string(), PackageFileSchema]).optional(),

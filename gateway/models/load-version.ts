@@ -55,13 +55,17 @@ export function versionLoader(deps: LoaderDeps) {
     if (entry.config.ensemble) return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
+    // One provider list per instance: the instance groups', else `instances` copies of the model's.
+    const placement = entry.config.instanceGroups
+      ? entry.config.instanceGroups.flatMap((g) => Array.from({ length: g.count }, () => g.providers))
+      : Array.from({ length: entry.config.instances }, () => providersFor(runtime, entry, deps.config));
     // Instances share the cores: each gets its share of intra-op threads unless the config says otherwise.
-    const threads = Math.max(1, Math.floor(availableParallelism() / entry.config.instances));
+    const threads = Math.max(1, Math.floor(availableParallelism() / placement.length));
     const options = { intraOpNumThreads: threads, ...entry.config.runtimeOptions };
-    const spec = { path: source.path, format: source.format, providers: providersFor(runtime, entry, deps.config), options };
     const sessions: RuntimeSession[] = [];
     try {
-      const started = await Promise.allSettled(Array.from({ length: entry.config.instances }, () => loadInWorker({ runtime, spec, nice: deps.config.workerNice })));
+      const started = await Promise.allSettled(placement.map((providers) =>
+        loadInWorker({ runtime, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice })));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;

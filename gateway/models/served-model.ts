@@ -89,6 +89,7 @@ export class ServedModel implements Servable {
       runtime: this.runtime,
       provider: this.provider,
       instances: this.sessions.length,
+      ...(new Set(this.sessions.map((x) => x.provider)).size > 1 ? { instance_providers: this.sessions.map((x) => x.provider) } : {}),
       ...(c.description ? { description: c.description } : {}),
       ...(this.plugin ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs } : {}),
       ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),

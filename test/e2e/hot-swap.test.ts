@@ -72,6 +72,14 @@ describe('versioned store and hot swap', () => {
     expect((await getJson(`${gw.url}/v2/models/scale`)).body.versions).toEqual(['2', '1']);
   });
 
+  it('places instances per instance group (providers fall back to cpu here)', async () => {
+    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ instanceGroups: [{ count: 1, providers: ['cuda', 'cpu'] }, { count: 2, providers: ['cpu'] }] }));
+    expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
+    const meta = await getJson(`${gw.url}/v2/models/scale`);
+    expect([meta.body.parameters.instances, meta.body.parameters.provider]).toEqual([3, 'cpu']);
+    expect((await postJson(`${gw.url}/v2/models/scale/infer`, request)).status).toBe(200);
+  });
+
   it('rejects an invalid config with a message naming the model and field', async () => {
     writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ instances: 0 }));
     const r = await postJson(`${gw.url}/v2/repository/models/scale/load`, {});
