@@ -73,7 +73,7 @@ describe('versioned store and hot swap', () => {
   });
 
   it('places instances per instance group (providers fall back to cpu here)', async () => {
-    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ instanceGroups: [{ count: 1, providers: ['cuda', 'cpu'] }, { count: 2, providers: ['cpu'] }] }));
+    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ versionPolicy: { specific: { versions: [2] } }, instanceGroups: [{ count: 1, providers: ['cuda', 'cpu'] }, { count: 2, providers: ['cpu'] }] }));
     expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
     const meta = await getJson(`${gw.url}/v2/models/scale`);
     expect([meta.body.parameters.instances, meta.body.parameters.provider]).toEqual([3, 'cpu']);
