@@ -21,8 +21,12 @@ export interface RuntimeSession {
   readonly provider: string;
   /** Class labels the model file itself carries (fastText, CLD3…), when it does. */
   readonly labels?: readonly string[];
-  /** Runs the model. `outputNames` restricts what is computed and returned (all when omitted). */
-  run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the model. `outputNames` restricts what is computed and returned (all when omitted).
+   * `options.transferInputs` says the caller will not touch the feeds' buffers again, so a session in
+   * another thread may take them over instead of copying them.
+   */
+  run(feeds: Record<string, Tensor>, outputNames?: readonly string[], options?: { transferInputs?: boolean }): Promise<Record<string, Tensor>>;
   /** Frees the model. Calling it twice is harmless. */
   dispose(): Promise<void>;
 }

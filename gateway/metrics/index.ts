@@ -17,7 +17,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'massgate_' });
+  collectDefaultMetrics({ register: registry, prefix: 'massgate_', eventLoopMonitoringPrecision: 1 });
   const labelNames = ['model', 'version'] as const;
   const success = new Counter({ name: 'massgate_inference_request_success_total', help: 'Inference requests answered successfully', labelNames, registers: [registry] });
   const failure = new Counter({ name: 'massgate_inference_request_failure_total', help: 'Inference requests that failed, by reason (error code)', labelNames: [...labelNames, 'reason'], registers: [registry] });

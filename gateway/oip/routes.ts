@@ -65,7 +65,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
     return observed(deps.metrics, model, async () => {
       const headerLength = c.req.header(HEADER_LENGTH);
-      const body = await readBody(c);
+      const body = await readBody(c, headerLength === undefined ? undefined : Number(headerLength) || 0);
       // A byte-identical repeat of a cached request is answered before parsing anything.
       const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
       const exact = cacheOn ? exactKey(model.name, model.version, headerLength ?? 'json', body) : undefined;

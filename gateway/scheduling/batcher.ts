@@ -148,7 +148,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, concat(batch.map((p) => p.feeds[n]!))]));
       const wantAll = batch.some((p) => !p.outputs);
       const names = wantAll ? undefined : [...new Set(batch.flatMap((p) => p.outputs!))];
-      const out = await instance.run(feeds, names);
+      // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
+      const out = await instance.run(feeds, names, { transferInputs: batch.length > 1 });
       hooks.onBatch?.(rows, batch.length, now() - t0);
       let offset = 0;
       for (const p of batch) {

@@ -17,15 +17,18 @@ export async function health(opts: { durationS: number }): Promise<Report> {
   mkdirSync(join(store, 'conv', '1'), { recursive: true });
   writeFileSync(join(store, 'conv', '1', 'model.onnx'), convNet({ layers: 8, channels: 32, size: 96 }));
   writeFileSync(join(store, 'conv', 'config.json'), JSON.stringify({ instances: 2, batching: { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 1024 } }));
-  const gw = await startGateway({ MODEL_STORE: store });
+  const gw = await startGateway({ MODEL_STORE: store, ...(process.env.WORKER_NICE ? { WORKER_NICE: process.env.WORKER_NICE } : {}) });
   try {
     const live = `${gw.url}/v2/health/live`;
     const idle = await probeInChild(live, 3000);
+    await fetch(`${gw.url}/metrics`); // resets the event-loop delay histogram
     const req = binaryInferRequest({ name: 'input', shape: [1, 3, 96, 96], data: noise(3 * 96 * 96) }, ['probabilities']);
     const [load, busy] = await Promise.all([
       cannon({ label: 'conv net infer, 32 connections', url: `${gw.url}/v2/models/conv/infer`, body: req.body, headers: req.headers, connections: 32, durationS: opts.durationS }),
       probeInChild(live, opts.durationS * 1000 - 500),
     ]);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const lag = (q: string) => 1000 * Number(new RegExp(`^massgate_nodejs_eventloop_lag_${q}_seconds (\\S+)`, "m").exec(metrics)?.[1]);
     return {
       scenario: 'health-under-load',
       command: `npm run load -- health --duration ${opts.durationS}`,
@@ -34,7 +37,12 @@ export async function health(opts: { durationS: number }): Promise<Report> {
         { label: '/v2/health/live, idle', throughput: 1000 / (idle.reduce((a, b) => a + b, 0) / idle.length), unit: 'req/s (sequential)', p50Ms: percentile(idle, 50), p99Ms: percentile(idle, 99), note: `${idle.length} probes` },
         { label: '/v2/health/live, under load', throughput: 1000 / (busy.reduce((a, b) => a + b, 0) / busy.length), unit: 'req/s (sequential)', p50Ms: percentile(busy, 50), p99Ms: percentile(busy, 99), note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms` },
       ],
-      ratios: { 'live p99 under load (ms)': percentile(busy, 99), 'live p99 under load / idle': percentile(busy, 99) / percentile(idle, 99) },
+      ratios: {
+        'live p99 under load (ms)': percentile(busy, 99),
+        'live p99 under load / idle': percentile(busy, 99) / percentile(idle, 99),
+        "gateway event-loop delay p99 under load (ms, the server's own view)": lag('p99'),
+        'gateway event-loop delay max under load (ms)': lag('max'),
+      },
     };
   } finally {
     await gw.stop();

@@ -3,6 +3,7 @@ import type { RuntimeSession } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import { transferable } from './transfer.ts';
 
 const THREAD = new URL('./bootstrap.mjs', import.meta.url);
 
@@ -54,12 +55,12 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
     throw e;
   }
 
-  const call = (msg: Omit<ToWorker, 'id'>) =>
+  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = []) =>
     new Promise<Record<string, Tensor>>((resolve, reject) => {
       if (dead) return reject(dead);
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...msg, id });
+      worker.postMessage({ ...msg, id }, transfer);
     });
 
   let disposed: Promise<void> | undefined;
@@ -68,7 +69,8 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
     outputs: meta.outputs,
     provider: meta.provider,
     labels: meta.labels,
-    run: (feeds, outputNames) => call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>),
+    run: (feeds, outputNames, options) =>
+      call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
     dispose() {
       disposed ??= (async () => {
         if (!dead) await call({ type: 'dispose' } as Omit<ToWorker, 'id'>).catch(() => undefined);

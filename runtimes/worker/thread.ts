@@ -4,7 +4,7 @@ import { setPriority } from 'node:os';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
-import type { Tensor } from '../../core/tensor.ts';
+import { transferable } from './transfer.ts';
 
 /** Worker-thread side of a model instance: loads one session and runs it on request. */
 const port = parentPort!;
@@ -14,17 +14,6 @@ const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m
 function errorOf(e: unknown): { code: string; message: string } {
   const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'INFERENCE_FAILED';
   return { code, message: e instanceof Error ? e.message : String(e) };
-}
-
-/** Buffers that can move to the main thread without a copy: whole, unshared ArrayBuffers only. */
-function transferable(outputs: Record<string, Tensor>): ArrayBuffer[] {
-  const seen = new Set<ArrayBuffer>();
-  for (const t of Object.values(outputs)) {
-    if (t.datatype === 'BYTES') continue;
-    const view = t.data as ArrayBufferView;
-    if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) seen.add(view.buffer);
-  }
-  return [...seen];
 }
 
 let session: RuntimeSession | undefined;
