@@ -30,7 +30,9 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 /** Status and body for any error: `{"error": message, "code": code}`; unknown errors are logged and hidden. */
 export function errorBody(e: unknown): { status: ContentfulStatusCode; body: { error: string; code: string }; retryAfterS?: number } {
   if (isGatewayError(e)) {
-    return { status: STATUS[e.code] ?? 500, body: { error: e.message, code: e.code }, retryAfterS: e.retryAfterS };
+    const status = STATUS[e.code] ?? 500;
+    if (status >= 500 && status !== 503) log.error('request failed', { code: e.code, error: e.message });
+    return { status, body: { error: e.message, code: e.code }, retryAfterS: e.retryAfterS };
   }
   log.error('unhandled error', { error: e instanceof Error ? e.stack : String(e) });
   return { status: 500, body: { error: 'internal error', code: 'INTERNAL' } };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
+import { concat, fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { predictions, topKParam } from '../top-k.ts';
 import { bytesInput } from '../instances.ts';
@@ -9,6 +9,8 @@ const Params = z.object({
   /** Longest text accepted, in characters. */
   maxLength: z.number().int().positive().default(10_000),
   topK: z.number().int().positive().default(3),
+  /** The model takes one text per run (its graph has a fixed batch of 1): texts are run one by one. */
+  onePerRun: z.boolean().default(false),
 }).strict();
 type TextParams = z.infer<typeof Params>;
 
@@ -21,9 +23,13 @@ function text(instance: unknown, p: TextParams): string {
   return t;
 }
 
-/** Rows of the model's first output, each scaled to sum to 1 (all zeros stays all zeros: no opinion). */
+/**
+ * Rows of the model's score output (the first numeric output as wide as the labels, else the first),
+ * each scaled to sum to 1 (all zeros stays all zeros: no opinion).
+ */
 function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>) {
-  const t = Object.values(outputs)[0]!;
+  const all = Object.values(outputs);
+  const t = all.find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === ctx.labels?.length) ?? all[0]!;
   const width = t.shape.at(-1)!;
   const values = t.data as Float32Array;
   const labels = ctx.labels ?? Array.from({ length: width }, (_, i) => String(i));
@@ -56,6 +62,12 @@ export const textClassifier = definePlugin<string, TextParams>({
   async preprocess(items, ctx) {
     const name = ctx.inputs[0]!.name;
     return { [name]: { name, datatype: 'BYTES', shape: [items.length], data: items.map(utf8) } as Tensor };
+  },
+  async predict(feeds, ctx) {
+    if (!ctx.params.onePerRun) return ctx.run(feeds);
+    const [name, t] = Object.entries(feeds)[0]!;
+    const rows = await Promise.all((t.data as Uint8Array[]).map((text) => ctx.run({ [name]: { name, datatype: 'BYTES', shape: [1], data: [text] } })));
+    return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,
   postprocess(outputs, ctx, _items, options) {

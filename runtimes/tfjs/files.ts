@@ -12,6 +12,8 @@ interface ModelJson {
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
   signature?: unknown;
   userDefinedMetadata?: Record<string, unknown>;
+  /** Graph models with hash tables initialise them from this sub-graph. */
+  modelInitializer?: unknown;
 }
 
 export interface ModelArtifacts {
@@ -71,6 +73,7 @@ export function readArtifacts(path: string, format = 'tfjs'): ModelArtifacts {
       convertedBy: json.convertedBy ?? undefined,
       signature: json.signature as object | undefined,
       userDefinedMetadata: json.userDefinedMetadata as {} | undefined,
+      modelInitializer: json.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
     },
   };
 }

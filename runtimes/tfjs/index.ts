@@ -71,7 +71,14 @@ class TfjsSession implements RuntimeSession {
       }
       if (this.model instanceof tf.GraphModel) {
         const named = Object.fromEntries(this.inputs.map((i, k) => [i.name, inputs[k]!]));
-        const out = this.needsAsync ? await this.model.executeAsync(named, wanted) : this.model.execute(named, wanted);
+        let out: tf.Tensor | tf.Tensor[];
+        try {
+          out = this.needsAsync ? await this.model.executeAsync(named, wanted) : this.model.execute(named, wanted);
+        } catch (e) {
+          if (this.needsAsync || !/executeAsync/.test((e as Error).message)) throw e;
+          this.needsAsync = true; // control flow or hash tables: found on the first run
+          out = await this.model.executeAsync(named, wanted);
+        }
         results = Array.isArray(out) ? out : [out];
       } else {
         const out = this.model.predict(inputs.length === 1 ? inputs[0]! : inputs);
@@ -98,21 +105,14 @@ class TfjsSession implements RuntimeSession {
    * leaves out (reported with a dynamic batch dimension).
    */
   async warmUp(): Promise<void> {
-    if (this.inputs.some((i) => i.shape.slice(1).some((d) => d < 0) || i.datatype === 'BYTES')) return;
+    if (this.inputs.some((i) => i.shape.slice(1).some((d) => d < 0))) return;
     const feeds = Object.fromEntries(this.inputs.map((i) => {
       const shape = [1, ...i.shape.slice(1)];
       const size = shape.reduce((a, b) => a * b, 1);
-      const data = i.datatype === 'FP32' ? new Float32Array(size) : i.datatype === 'BOOL' ? new Uint8Array(size) : new Int32Array(size);
+      const data = i.datatype === 'BYTES' ? Array.from({ length: size }, () => utf8('warm-up'))
+        : i.datatype === 'FP32' ? new Float32Array(size) : i.datatype === 'BOOL' ? new Uint8Array(size) : new Int32Array(size);
       return [i.name, { name: i.name, datatype: i.datatype, shape, data } as Tensor];
     }));
-    if (this.model instanceof tf.GraphModel) {
-      try {
-        await this.run(feeds);
-      } catch (e) {
-        if (!/executeAsync/.test(String((e as Error).message))) throw e;
-        this.needsAsync = true;
-      }
-    }
     const out = await this.run(feeds);
     this.outputs = this.outputs.map((o) => (o.shape.length ? o : { ...o, shape: [-1, ...out[o.name]!.shape.slice(1)] }));
   }
@@ -133,6 +133,9 @@ export const tfjsRuntime: Runtime = {
   name: 'tfjs',
   async load(spec: LoadSpec): Promise<RuntimeSession> {
     const provider = await initBackend(spec.providers?.length ? spec.providers : BACKENDS);
+    // Some converted graph models (vscode-languagedetection) only run with this flag on; each worker
+    // thread holds one model, so setting it here affects that model alone.
+    if (spec.options?.keepIntermediateTensors === true) tf.env().set('KEEP_INTERMEDIATE_TENSORS', true);
     const { artifacts, kind } = readArtifacts(spec.path, spec.format);
     const handler = tf.io.fromMemory(artifacts);
     try {

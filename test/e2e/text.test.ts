@@ -65,3 +65,24 @@ describe('language identification on real models (fastText lid.176, CLD3, lande)
     expect(r.body.error).toMatch(message);
   });
 });
+
+describe("programming-language detection (VS Code's model on TensorFlow.js)", () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ LOAD_MODELS: 'code-language', LOG_LEVEL: 'error' });
+  });
+  afterAll(() => gw?.close());
+
+  const SNIPPETS: Record<string, string> = {
+    py: 'import os\n\ndef list_files(path):\n    for name in os.listdir(path):\n        if name.endswith(".py"):\n            print(name)\n\nif __name__ == "__main__":\n    list_files(".")\n',
+    js: 'const express = require("express");\nconst app = express();\napp.get("/", (req, res) => {\n  res.send("hello");\n});\napp.listen(3000, () => console.log("listening"));\n',
+    rs: 'use std::collections::HashMap;\n\nfn main() {\n    let mut counts: HashMap<String, i32> = HashMap::new();\n    for word in "a b a".split_whitespace() {\n        *counts.entry(word.to_string()).or_insert(0) += 1;\n    }\n    println!("{:?}", counts);\n}\n',
+    sql: 'SELECT customers.name, COUNT(orders.id) AS order_count\nFROM customers\nLEFT JOIN orders ON orders.customer_id = customers.id\nGROUP BY customers.name\nORDER BY order_count DESC;\n',
+  };
+
+  it('names the language of real source snippets', async () => {
+    const r = await postJson(`${gw.url}/v1/models/code-language:predict`, { instances: Object.values(SNIPPETS) });
+    expect(r.status).toBe(200);
+    expect(r.body.predictions.map((p: { label: string }) => p.label)).toEqual(Object.keys(SNIPPETS));
+  });
+});
