@@ -49,6 +49,8 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   params?: z.ZodType<P>;
   /** Inputs the plugin accepts over Open Inference Protocol v2 (one element per instance). */
   inputs: TensorInfo[];
+  /** Outputs a v2 response carries when `predict` returns other tensors than the model's own. */
+  outputs?: TensorInfo[];
   /** A sample friendly-API instance for the docs and model metadata. */
   example?: unknown;
   /** Checks the plugin against the loaded model at start-up (label count vs output width…); throws to refuse. */

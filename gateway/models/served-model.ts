@@ -71,7 +71,7 @@ export class ServedModel implements Servable {
   }
 
   get outputs(): readonly TensorInfo[] {
-    return this.modelOutputs;
+    return this.plugin?.outputs ?? this.modelOutputs;
   }
 
   get config() {

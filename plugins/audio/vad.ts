@@ -101,6 +101,7 @@ export const sileroVad = definePlugin<Clip, VadParams>({
   runtime: 'onnx',
   params: Params,
   inputs: [{ name: 'audio', datatype: 'BYTES', shape: [-1] }],
+  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, -1] }, { name: 'frames', datatype: 'INT32', shape: [-1] }],
   example: { b64: '<base64 WAV>' },
   validate: (ctx) => void variant(ctx),
   parseInstance: (instance) => ({ bytes: clipBytes(instance) }),

@@ -61,6 +61,8 @@ export const ocrPage = definePlugin<Page, PageParams>({
   runtime: 'onnx',
   params: Params,
   inputs: [{ name: 'image', datatype: 'BYTES', shape: [-1] }],
+  /** One JSON document per page: {text, lines: [{text, confidence, box}]}. */
+  outputs: [{ name: 'result', datatype: 'BYTES', shape: [-1] }],
   example: { b64: '<base64 PNG or JPEG of a page>' },
   validate(ctx) {
     if (ctx.inputs.length !== 1 || ctx.inputs[0]!.shape.length !== 4) throw new Error('the detector takes one NCHW image input');

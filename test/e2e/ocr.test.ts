@@ -27,6 +27,17 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
     for (const l of page.lines) expect(l.box[2]).toBeGreaterThan(l.box[0]);
   });
 
+  it('serves the page pipeline over v2 too: one JSON document per page in the declared output', async () => {
+    const meta = await (await fetch(`${gw.url}/v2/models/ocr`)).json();
+    expect(meta.outputs).toEqual([{ name: 'result', datatype: 'BYTES', shape: [-1] }]);
+    const r = await postJson(`${gw.url}/v2/models/ocr/infer`, {
+      inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [png('ocr/hello-line.png')] }],
+      outputs: [{ name: 'result' }],
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.outputs[0].data[0]).text).toBe('Hello World 2024');
+  });
+
   it('refuses a corrupt image with a 400', async () => {
     const r = await postJson(`${gw.url}/v1/models/ocr:predict`, { instances: [png('images/truncated.jpg')] });
     expect(r.status).toBe(400);
