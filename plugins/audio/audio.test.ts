@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeWav, encodeWav } from './wav.ts';
-import { resample } from './resample.ts';
+import { resample, resampleAsync } from './resample.ts';
 import { segments } from './vad.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../../test/fixtures/audio/${f}`, import.meta.url));
@@ -51,6 +51,11 @@ describe('resampling', () => {
     expect(out.length).toBe(Math.round(0.5 * 16000));
     expect(amplitude(out, 16000, 1000)).toBeCloseTo(0.5, 1);
   });
+  it('gives the same samples when it yields to the event loop between chunks', async () => {
+    const x = sine(1000, 44100, 1);
+    expect(await resampleAsync(x, 44100, 16000, 16, 1000)).toEqual(resample(x, 44100, 16000));
+  });
+
   it('removes a tone above the new Nyquist frequency instead of aliasing it', () => {
     const out = resample(sine(12000, 48000), 48000, 16000);
     expect(amplitude(out, 16000, 4000)).toBeLessThan(0.01); // 12 kHz would alias to 4 kHz

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
-import { resample } from './resample.ts';
+import { resampleAsync } from './resample.ts';
 import { bytesInput, encodedInstance } from '../instances.ts';
 import { decodeWav } from './wav.ts';
 
@@ -112,7 +112,7 @@ export const sileroVad = definePlugin<Clip, VadParams>({
     const v = variant(ctx);
     for (const clip of items) {
       const pcm = decodeWav(clip.bytes, { maxSeconds: ctx.params.maxSeconds });
-      clip.samples = resample(pcm.samples, pcm.sampleRate, RATE);
+      clip.samples = await resampleAsync(pcm.samples, pcm.sampleRate, RATE);
     }
     const n = items.length;
     const feeds: Record<string, Tensor> = {
