@@ -11,6 +11,7 @@ const LOADERS: Record<string, () => Promise<Runtime>> = {
   fasttext: async () => (await import('./fasttext/index.ts')).fasttextRuntime,
   cld3: async () => (await import('./cld3/index.ts')).cld3Runtime,
   lande: async () => (await import('./lande/index.ts')).landeRuntime,
+  faceapi: async () => (await import('./faceapi/index.ts')).faceapiRuntime,
 };
 
 /** Names of the runtimes this build knows. */

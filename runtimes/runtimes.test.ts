@@ -10,6 +10,7 @@ import { tfjsRuntime } from './tfjs/index.ts';
 import { fasttextRuntime } from './fasttext/index.ts';
 import { cld3Runtime } from './cld3/index.ts';
 import { landeRuntime } from './lande/index.ts';
+import { faceapiRuntime } from './faceapi/index.ts';
 import { loadInWorker } from './worker/index.ts';
 
 const dir = tempStore();
@@ -32,6 +33,10 @@ runtimeConformance('tfjs (nsfwjs MobileNetV2)', { load: () => tfjsRuntime.load({
 runtimeConformance('fasttext (lid.176)', { load: () => fasttextRuntime.load({ path: lid }), feeds: textFeeds });
 runtimeConformance('cld3', { load: () => cld3Runtime.load({ path: '' }), feeds: textFeeds });
 runtimeConformance('lande', { load: () => landeRuntime.load({ path: '' }), feeds: textFeeds });
+runtimeConformance('faceapi (expression net rebuilt as ONNX)', {
+  load: () => faceapiRuntime.load({ path: `${packageDir('@vladmandic/face-api')}/model/face_expression_model-weights_manifest.json` }),
+  feeds: (b) => ({ image: { name: 'image', datatype: 'FP32', shape: [b, 3, 112, 112], data: Float32Array.from({ length: b * 3 * 112 * 112 }, (_, i) => ((i * 7919) % 255) / 255 - 0.45) } }),
+});
 
 describe('ONNX execution providers', () => {
   it('falls back along the configured order and reports the provider in use', async () => {

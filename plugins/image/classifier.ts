@@ -4,7 +4,7 @@ import { bytesInput, encodedInstance } from '../instances.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { asProbabilities, predictions, topKParam } from '../top-k.ts';
-import { decodeImage, toFloat } from './decode.ts';
+import { decodeImage, toFloat, toGrey } from './decode.ts';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -28,6 +28,8 @@ interface Geometry {
   height: number;
   width: number;
   layout: 'nhwc' | 'nchw';
+  /** 3 for RGB, 1 for greyscale models (luma 0.2989 R + 0.587 G + 0.114 B). */
+  channels: 1 | 3;
 }
 
 /** Where the image goes in the model: its single image input, size and layout. */
@@ -36,11 +38,12 @@ function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'm
   if (!input || ctx.inputs.length !== 1 || input.shape.length !== 4) {
     throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' must have one 4-D image input (has ${ctx.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')})`);
   }
-  const layout = ctx.params.layout ?? (input.shape[3] === 3 ? 'nhwc' : 'nchw');
+  const layout = ctx.params.layout ?? (input.shape[3] === 3 || input.shape[3] === 1 ? 'nhwc' : 'nchw');
   const [h, w] = layout === 'nhwc' ? [input.shape[1]!, input.shape[2]!] : [input.shape[2]!, input.shape[3]!];
   const [height, width] = ctx.params.size ?? [h, w];
   if (!(height > 0 && width > 0)) throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' has a dynamic image size: set params.size`);
-  return { input, height, width, layout };
+  const channels = (layout === 'nhwc' ? input.shape[3] : input.shape[1]) === 1 ? 1 : 3;
+  return { input, height, width, layout, channels };
 }
 
 /** The model's first output as probabilities per item (softmax applied when it is not already). */
@@ -76,14 +79,15 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
   fromTensors: (inputs) => bytesInput(inputs, 'image'),
   async preprocess(items, ctx) {
     const g = geometry(ctx);
-    const size = g.height * g.width * 3;
+    const size = g.height * g.width * g.channels;
     const data = new Float32Array(items.length * size);
     const p = ctx.params;
     await Promise.all(items.map(async (item, i) => {
       const img = await decodeImage(item, { width: g.width, height: g.height, fit: p.fit, background: p.background, maxPixels: p.maxPixels });
-      toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
+      if (g.channels === 3) toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
+      else toGrey(img.rgb, p.mean[0], p.std[0], data, i * size);
     }));
-    const shape = g.layout === 'nhwc' ? [items.length, g.height, g.width, 3] : [items.length, 3, g.height, g.width];
+    const shape = g.layout === 'nhwc' ? [items.length, g.height, g.width, g.channels] : [items.length, g.channels, g.height, g.width];
     return { [g.input.name]: { name: g.input.name, datatype: 'FP32', shape, data } as Tensor };
   },
   scores: classScores,

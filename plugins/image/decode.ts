@@ -112,3 +112,11 @@ export function toFloat(
   }
   return out;
 }
+
+/** Interleaved RGB bytes → one luma channel (0.2989 R + 0.587 G + 0.114 B), `(y / 255 - mean) / std`. */
+export function toGrey(rgb: Uint8Array, mean: number, std: number, out: Float32Array, offset = 0): Float32Array {
+  for (let i = 0; i * 3 < rgb.length; i++) {
+    out[offset + i] = ((rgb[i * 3]! * 0.2989 + rgb[i * 3 + 1]! * 0.587 + rgb[i * 3 + 2]! * 0.114) / 255 - mean) / std;
+  }
+  return out;
+}
