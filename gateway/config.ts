@@ -32,8 +32,6 @@ export const EnvSchema = z.object({
   CACHE_MAX_ENTRY_KB: num(1024).pipe(z.number().positive()),
   /** Nice value of inference threads (Linux): above 0 they yield the CPU to the HTTP event loop. */
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
-  /** OTLP traces endpoint; tracing export is on only when set. */
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
 });
 
 export interface GatewayConfig {
@@ -48,7 +46,6 @@ export interface GatewayConfig {
   onModelError: 'exit' | 'continue';
   loadModels?: string[];
   cache: { redisUrl?: string; memoryBytes: number; maxEntryBytes: number };
-  otlpEndpoint?: string;
   workerNice: number;
 }
 
@@ -85,7 +82,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     onModelError: e.ON_MODEL_ERROR,
     loadModels: e.LOAD_MODELS,
     cache: { redisUrl: e.REDIS_URL, memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024), maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024) },
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     workerNice: e.WORKER_NICE,
   });
 }
