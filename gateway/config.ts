@@ -32,6 +32,8 @@ export const EnvSchema = z.object({
   CACHE_MAX_ENTRY_KB: num(1024).pipe(z.number().positive()),
   /** Nice value of inference threads (Linux): above 0 they yield the CPU to the HTTP event loop. */
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /** Inference threads under Linux's SCHED_IDLE policy (via `chrt`): CPU only when the event loop does not want it. */
+  WORKER_SCHED_IDLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 
 export interface GatewayConfig {
@@ -47,6 +49,7 @@ export interface GatewayConfig {
   loadModels?: string[];
   cache: { redisUrl?: string; memoryBytes: number; maxEntryBytes: number };
   workerNice: number;
+  workerSchedIdle: boolean;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -83,5 +86,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     loadModels: e.LOAD_MODELS,
     cache: { redisUrl: e.REDIS_URL, memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024), maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024) },
     workerNice: e.WORKER_NICE,
+    workerSchedIdle: e.WORKER_SCHED_IDLE,
   });
 }

@@ -6,22 +6,23 @@ import { cache } from './scenarios/cache.ts';
 import { overload } from './scenarios/overload.ts';
 
 /**
- * `npm run load -- <scenario> [--duration S]`: runs a load scenario against a gateway it starts
- * itself and writes load/results/<scenario>.{json,md,svg}.
+ * `npm run load -- <scenario> [--duration S] [--variant V]`: runs a load scenario against a gateway it
+ * starts itself and writes load/results/<scenario>.{json,md,svg}. `--variant` picks the batching
+ * scenario's model (`windows`, the default, or `rows`).
  */
-const SCENARIOS: Record<string, (o: { durationS: number }) => Promise<Report>> = {
+const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => Promise<Report>> = {
   health,
   batching,
   cache,
   overload,
 };
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' }, variant: { type: 'string' } } });
 const name = positionals[0] ?? '';
 const scenario = SCENARIOS[name];
 if (!scenario) {
-  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S]\n`);
+  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S] [--variant windows|rows]\n`);
   process.exit(2);
 }
-writeReport(await scenario({ durationS: Number(values.duration) }));
+writeReport(await scenario({ durationS: Number(values.duration), variant: values.variant }));
 process.exit(0);

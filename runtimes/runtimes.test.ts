@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { utf8, type Tensor } from '../core/tensor.ts';
 import { packageDir } from '../model-store/package-file.ts';
@@ -80,5 +81,22 @@ describe('TensorFlow.js backends', () => {
   it('names every backend that failed when none initialises', async () => {
     await expect(loadInWorker({ runtime: 'tfjs', spec: { ...model, providers: ['tensorflow-gpu', 'tensorflow'] } }))
       .rejects.toMatchObject({ message: expect.stringMatching(/tensorflow-gpu:.*tensorflow:/) });
+  });
+});
+
+describe('inference threads yield the CPU', () => {
+  const policies = () => readdirSync('/proc/self/task').map((t) => {
+    const sched = readFileSync(`/proc/self/task/${t}/sched`, 'utf8');
+    return { policy: Number(/^policy\s*:\s*(\d+)/m.exec(sched)?.[1]), nice: getPriority(Number(t)) };
+  });
+  it.runIf(process.platform === 'linux')('a worker loaded with idle and nice runs under SCHED_IDLE at that nice value; the calling thread is untouched', async () => {
+    const before = policies().filter((p) => p.policy === 5).length;
+    const s = await loadInWorker({ runtime: 'onnx', spec: { path: onnxPath }, nice: 7, idle: true });
+    const after = policies();
+    await s.dispose();
+    expect(after.filter((p) => p.policy === 5).length).toBeGreaterThan(before); // 5 = SCHED_IDLE
+    expect(after.some((p) => p.policy === 5 && p.nice === 7)).toBe(true);
+    expect(getPriority(0)).toBe(0);
+    expect(readFileSync('/proc/thread-self/sched', 'utf8')).toMatch(/^policy\s*:\s*0$/m);
   });
 });

@@ -65,7 +65,7 @@ export function versionLoader(deps: LoaderDeps) {
     const sessions: RuntimeSession[] = [];
     try {
       const started = await Promise.allSettled(placement.map((providers) =>
-        loadInWorker({ runtime, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice })));
+        loadInWorker({ runtime, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle })));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;

@@ -115,6 +115,27 @@ describe('dynamic batcher', () => {
     expect(r.sizes().reduce((a, b) => a + b, 0)).toBe(9);
   });
 
+  it('splits the queue evenly across instances that are free at the same moment', async () => {
+    vi.useFakeTimers();
+    const [a, b] = [recorder('a'), recorder('b')];
+    const s = createScheduler([a.session, b.session], config({ maxBatchSize: 8, maxQueueDelayMs: 10 }), { now: () => Date.now() });
+    const reqs = Array.from({ length: 6 }, (_, i) => s.submit({ x: rowsOf([i, i]) }));
+    await vi.advanceTimersByTimeAsync(11);
+    await Promise.all(reqs);
+    expect([...a.sizes(), ...b.sizes()]).toEqual([3, 3]); // not 6 on one instance while the other idles
+    // One free instance (the other busy) still takes everything that is there.
+    a.hold();
+    b.hold();
+    const blocker = s.submit({ x: rowsOf([9, 9]) });
+    await vi.advanceTimersByTimeAsync(11);
+    const more = Array.from({ length: 5 }, (_, i) => s.submit({ x: rowsOf([i, i]) }));
+    await vi.advanceTimersByTimeAsync(11);
+    expect([...a.sizes().slice(1), ...b.sizes().slice(1)].sort()).toEqual([1, 5]);
+    a.release();
+    b.release();
+    await Promise.all([blocker, ...more]);
+  });
+
   it('never merges requests whose non-batch dimensions or datatypes differ', async () => {
     const r = recorder();
     r.hold();

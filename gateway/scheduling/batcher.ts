@@ -46,7 +46,8 @@ function signatureOf(feeds: Record<string, Tensor>): { signature: string; rows: 
  * The dynamic batcher, after Triton's: requests queue FIFO per priority level; a batch is formed from
  * compatible requests (same input names, datatypes and non-batch dimensions) up to `maxBatchSize` rows
  * (rows, not requests) and dispatched to the first free instance when it is full, when it reaches a
- * preferred size, or when its oldest request has waited `maxQueueDelayMs`. The queue is bounded
+ * preferred size, or when its oldest request has waited `maxQueueDelayMs`; when several instances are
+ * free at that moment they split the queued rows evenly (unless preferred sizes are set). The queue is bounded
  * (QUEUE_FULL at once beyond `maxQueueSize`); each request has a deadline (TIMEOUT) and may be
  * cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
  * `maxBatchSize` 0 or 1 turns batching off: one request per run, same queueing rules.
@@ -85,8 +86,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     return undefined;
   };
 
-  /** Compatible requests for one batch, in priority then FIFO order, up to maxRows rows. */
-  function gather(first: Pending): { batch: Pending[]; rows: number; more: boolean } {
+  /** Compatible requests for one batch, in priority then FIFO order, up to `limit` rows. */
+  function gather(first: Pending, limit = maxRows): { batch: Pending[]; rows: number; more: boolean } {
     const batch = [first];
     let rows = first.rows;
     let more = false;
@@ -98,16 +99,30 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         if (p === first || p.settled) continue;
         if (++scanned > scanLimit) break outer;
         if (p.signature !== first.signature) continue;
-        if (rows + p.rows > maxRows) {
+        if (rows + p.rows > limit) {
           more = true;
           break outer;
         }
         batch.push(p);
         rows += p.rows;
-        if (rows === maxRows) break outer;
+        if (rows === limit) break outer;
       }
     }
-    return { batch, rows, more: more || rows >= maxRows };
+    return { batch, rows, more: more || rows >= limit };
+  }
+
+  /** Rows of queued requests compatible with `first` (its own included), counting up to `cap`. */
+  function available(first: Pending, cap: number): number {
+    let rows = 0;
+    let scanned = 0;
+    for (const q of queues) {
+      for (const p of q) {
+        if (p.settled || p.signature !== first.signature) continue;
+        rows += p.rows;
+        if (rows >= cap || ++scanned > maxRows * 4 * idle.length) return rows;
+      }
+    }
+    return rows;
   }
 
   function schedule(at: number) {
@@ -125,13 +140,18 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     while (idle.length) {
       const first = head();
       if (!first) break;
-      const { batch, rows, more } = gather(first);
+      const candidate = gather(first);
       const waited = now() - first.enqueuedAt;
-      const ready = !batching || more || rows >= maxRows || preferred.has(rows) || waited >= config.maxQueueDelayMs || draining;
+      const ready = !batching || candidate.more || preferred.has(candidate.rows) || waited >= config.maxQueueDelayMs || draining;
       if (!ready) {
         schedule(first.enqueuedAt + config.maxQueueDelayMs);
         break;
       }
+      // Several free instances share what is queued rather than one taking it all while the others
+      // idle: balanced batches also keep instances from settling into one large and one tiny batch.
+      // Preferred sizes, where configured, are kept as they are.
+      const share = batching && idle.length > 1 && preferred.size === 0 ? Math.ceil(available(first, maxRows * idle.length) / idle.length) : maxRows;
+      const { batch, rows } = share < candidate.rows ? gather(first, Math.max(first.rows, share)) : candidate;
       for (const p of batch) {
         settle(p);
         hooks.onDequeue?.(now() - p.enqueuedAt);

@@ -58,18 +58,6 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
 }
 
 /** Latency of sequential GETs while something else runs: every sample, for exact percentiles. */
-export async function probeLatency(url: string, untilMs: number, intervalMs = 5): Promise<number[]> {
-  const samples: number[] = [];
-  while (Date.now() < untilMs) {
-    const t0 = performance.now();
-    const res = await fetch(url);
-    await res.arrayBuffer();
-    samples.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  return samples;
-}
-
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

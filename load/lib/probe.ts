@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { probeLatency } from './cannon.ts';
+import { Agent, get } from 'node:http';
 
 /**
  * Sequential latency probe in its own process, so that the load generator's event loop does not
@@ -13,6 +13,32 @@ export function probeInChild(url: string, durationMs: number): Promise<number[]>
       else resolve(JSON.parse(stdout) as number[]);
     });
   });
+}
+
+/**
+ * Sequential GETs on one kept-alive connection, `intervalMs` apart, as a kubelet or load balancer
+ * probes: plain `node:http` (fetch adds a millisecond or more of its own per call).
+ */
+export async function probeLatency(url: string, untilMs: number, intervalMs = 5): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () => new Promise<void>((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', resolve);
+    }).on('error', reject);
+  });
+  const samples: number[] = [];
+  try {
+    while (Date.now() < untilMs) {
+      const t0 = performance.now();
+      await once();
+      samples.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  } finally {
+    agent.destroy();
+  }
+  return samples;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

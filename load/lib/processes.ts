@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The Node flags of `npm start` (e.g. `--single-threaded-gc`), so that load runs measure the gateway as it is started. */
+export function startFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(1, words.indexOf('--import'));
+}
 
 export interface Child {
   url: string;
@@ -22,8 +30,8 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Pro
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
-function start(script: string, env: Record<string, string>, port: number, readyPath: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+function start(script: string, env: Record<string, string>, port: number, readyPath: string, flags: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -42,7 +50,7 @@ function start(script: string, env: Record<string, string>, port: number, readyP
 }
 
 /** Starts the real gateway (`gateway/main.ts`) in a child process and waits until it is ready. */
-export const startGateway = (env: Record<string, string>, port = 18080) => start('gateway/main.ts', env, port, '/v2/health/ready');
+export const startGateway = (env: Record<string, string>, port = 18080) => start('gateway/main.ts', env, port, '/v2/health/ready', startFlags());
 
 /** Starts the plain Hono JSON echo server (the HTTP ceiling). */
 export const startEcho = (port = 18090) => start('load/lib/echo-server.ts', {}, port, '/health');

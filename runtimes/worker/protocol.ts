@@ -18,4 +18,9 @@ export interface WorkerData {
   runtimeModule?: string;
   /** Nice value for the worker and the threads its runtime starts (Linux); 0 or absent = unchanged. */
   nice?: number;
+  /**
+   * Linux's SCHED_IDLE policy for the worker and its runtime's threads: they run only when no normal
+   * thread wants the CPU, and a waking normal thread preempts them at once (a stronger yield than nice).
+   */
+  idle?: boolean;
 }

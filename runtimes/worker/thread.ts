@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { RuntimeSession } from '../runtime.ts';
@@ -20,15 +21,27 @@ let session: RuntimeSession | undefined;
 
 /**
  * Lowers this thread's scheduling priority before the runtime starts its own threads (Linux threads
- * inherit their creator's nice value), so that inference yields the CPU to the HTTP event loop:
- * health checks and queue admission stay fast while both cores compute.
+ * inherit their creator's nice value and policy), so that inference yields the CPU to the HTTP event
+ * loop: health checks and queue admission stay fast while every core computes. SCHED_IDLE is set with
+ * util-linux's `chrt` (Node has no sched_setscheduler); where that fails the nice value still applies.
  */
-function lowerPriority(nice: number): void {
+function lowerPriority(nice: number, idle: boolean): void {
+  let tid: number;
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid)) setPriority(tid, nice);
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
   } catch {
-    /* not Linux, or not permitted: run at normal priority */
+    return; // not Linux: run at normal priority
+  }
+  if (!Number.isInteger(tid)) return;
+  try {
+    if (nice) setPriority(tid, nice);
+  } catch {
+    /* not permitted */
+  }
+  try {
+    if (idle) execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore' });
+  } catch {
+    /* no chrt, or not permitted: the nice value alone */
   }
 }
 
@@ -49,7 +62,7 @@ port.on('message', async (msg: ToWorker) => {
 });
 
 try {
-  if (data.nice) lowerPriority(data.nice);
+  if (data.nice || data.idle) lowerPriority(data.nice ?? 0, data.idle ?? false);
   if (data.runtimeModule) {
     const mod = (await import(data.runtimeModule)) as { runtime?: { name: string } };
     if (mod.runtime) registerRuntime(data.runtime, async () => mod.runtime as never);

@@ -5,6 +5,8 @@ export interface MlpOptions {
   hidden?: number;
   layers?: number;
   classes?: number;
+  /** Rows per item: with `tokens` set, `features` is [N,tokens,inputs] and each token is classified (a token classifier over a fixed window). */
+  tokens?: number;
   /** Adds an `echo` output (the input row, unchanged) so that load tests can check that every answer is the caller's own. */
   echo?: boolean;
 }
@@ -16,7 +18,7 @@ export interface MlpOptions {
  *
  * @example writeFileSync('mlp.onnx', mlp({ hidden: 4096, layers: 4 }));
  */
-export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, echo = false }: MlpOptions = {}): Uint8Array {
+export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, tokens, echo = false }: MlpOptions = {}): Uint8Array {
   let s = 12345;
   const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
   const nodes: NodeSpec[] = [];
@@ -32,13 +34,14 @@ export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, ec
     prev = i < layers ? `h${i}` : `m${i}`;
     width = out;
   }
-  nodes.push({ op: 'Softmax', inputs: [prev], outputs: ['probabilities'], attributes: { axis: 1 } });
+  const lead = tokens ? ['batch', tokens] : ['batch'];
+  nodes.push({ op: 'Softmax', inputs: [prev], outputs: ['probabilities'], attributes: { axis: lead.length } });
   if (echo) nodes.push({ op: 'Identity', inputs: ['features'], outputs: ['echo'] });
   return buildModel({
-    inputs: [{ name: 'features', type: 'float32', shape: ['batch', inputs] }],
+    inputs: [{ name: 'features', type: 'float32', shape: [...lead, inputs] }],
     outputs: [
-      { name: 'probabilities', type: 'float32', shape: ['batch', classes] },
-      ...(echo ? [{ name: 'echo', type: 'float32' as const, shape: ['batch', inputs] }] : []),
+      { name: 'probabilities', type: 'float32', shape: [...lead, classes] },
+      ...(echo ? [{ name: 'echo', type: 'float32' as const, shape: [...lead, inputs] }] : []),
     ],
     nodes,
     initializers,
