@@ -88,6 +88,27 @@ describe('dynamic batcher', () => {
     expect(r.sizes()).toEqual([2]); // both went together once the oldest had waited 50 ms
   });
 
+  it('counts the delay from when an instance could take the request, so a freed instance still gathers', async () => {
+    vi.useFakeTimers();
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 50 }), { now: () => Date.now() });
+    const blocker = s.submit({ x: rowsOf(...Array.from({ length: 8 }, () => [0, 0])) });
+    await vi.advanceTimersByTimeAsync(0);
+    const a = s.submit({ x: rowsOf([1, 1]) });
+    await vi.advanceTimersByTimeAsync(100); // a has queued 100 ms, all of it behind a busy instance
+    r.release();
+    await blocker;
+    await vi.advanceTimersByTimeAsync(20);
+    expect(r.sizes()).toEqual([8]); // a did not leave alone the moment the instance freed
+    const b = s.submit({ x: rowsOf([2, 2]) });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(r.sizes()).toEqual([8]);
+    await vi.advanceTimersByTimeAsync(2);
+    await Promise.all([a, b]);
+    expect(r.sizes()).toEqual([8, 2]); // 50 ms after the instance freed, a and b went together
+  });
+
   it('dispatches at once when the batch is full or reaches a preferred size', async () => {
     vi.useFakeTimers();
     const r = recorder();

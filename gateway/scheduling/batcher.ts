@@ -46,7 +46,8 @@ function signatureOf(feeds: Record<string, Tensor>): { signature: string; rows: 
  * The dynamic batcher, after Triton's: requests queue FIFO per priority level; a batch is formed from
  * compatible requests (same input names, datatypes and non-batch dimensions) up to `maxBatchSize` rows
  * (rows, not requests) and dispatched to the first free instance when it is full, when it reaches a
- * preferred size, or when its oldest request has waited `maxQueueDelayMs`; when several instances are
+ * preferred size, or when its oldest request has waited `maxQueueDelayMs` (counted from when an instance
+ * was free to take it: behind busy instances a request queues without being held back by the delay); when several instances are
  * free at that moment they split the queued rows evenly (unless preferred sizes are set). The queue is bounded
  * (QUEUE_FULL at once beyond `maxQueueSize`); each request has a deadline (TIMEOUT) and may be
  * cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
@@ -63,6 +64,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   const preferred = new Set(config.preferredBatchSizes.filter((s) => s <= maxRows));
   const queues = Array.from({ length: config.priorityLevels }, () => new Fifo<Pending>());
   const idle = [...instances];
+  /** When each idle instance became free (parallel to `idle`, oldest first). */
+  const idleSince = instances.map(() => -Infinity);
   let queued = 0;
   let running = 0;
   let draining = false;
@@ -141,10 +144,13 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       const first = head();
       if (!first) break;
       const candidate = gather(first);
-      const waited = now() - first.enqueuedAt;
-      const ready = !batching || candidate.more || preferred.has(candidate.rows) || waited >= config.maxQueueDelayMs || draining;
+      // The delay holds a request back only from the moment it could have run: a request that queued
+      // while every instance was busy gets the same chance to gather companions once one frees up (the
+      // clients answered by that instance are typically on their way back).
+      const since = Math.max(first.enqueuedAt, idleSince[0]!);
+      const ready = !batching || candidate.more || preferred.has(candidate.rows) || now() - since >= config.maxQueueDelayMs || draining;
       if (!ready) {
-        schedule(first.enqueuedAt + config.maxQueueDelayMs);
+        schedule(since + config.maxQueueDelayMs);
         break;
       }
       // Several free instances share what is queued rather than one taking it all while the others
@@ -156,6 +162,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         settle(p);
         hooks.onDequeue?.(now() - p.enqueuedAt);
       }
+      idleSince.pop();
       void run(idle.pop()!, batch, rows);
     }
     if (queued === 0 && running === 0) for (const d of drained.splice(0)) d();
@@ -188,6 +195,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     } finally {
       running--;
       idle.push(instance);
+      idleSince.push(now());
       dispatch();
     }
   }
