@@ -117,6 +117,33 @@ export function concat(parts: readonly Tensor[]): Tensor {
   return { name: first.name, datatype: first.datatype, shape, data: out };
 }
 
+/**
+ * A numeric tensor grown to `shape` (same rank, no dimension smaller), its values at the start of every
+ * axis and `value` in the new cells; the tensor itself when it already has that shape.
+ */
+export function padTo(t: Tensor, shape: readonly number[], value: number): Tensor {
+  if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
+  if (t.datatype === 'BYTES') throw new Error(`BYTES tensor '${t.name}' cannot be padded`);
+  const out = allocate(t.datatype, elementCount(shape)) as Exclude<TensorData, Uint8Array[]>;
+  if (value !== 0) (out as { fill(v: unknown): unknown }).fill(out instanceof BigInt64Array || out instanceof BigUint64Array ? BigInt(value) : value);
+  const src = t.data as Exclude<TensorData, Uint8Array[]>;
+  const rank = shape.length;
+  const inner = t.shape[rank - 1] ?? 1;
+  const outer = src.length / Math.max(inner, 1);
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
+  // Copy each innermost run of the source to where it sits in the larger shape.
+  for (let o = 0; o < outer; o++) {
+    let at = 0;
+    for (let i = 0; i < rank - 1; i++) at = at * shape[i]! + index[i]!;
+    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(src.subarray(o * inner, (o + 1) * inner) as ArrayLike<unknown>, at * (shape[rank - 1] ?? 1));
+    for (let i = rank - 2; i >= 0; i--) {
+      if (++index[i]! < t.shape[i]!) break;
+      index[i] = 0;
+    }
+  }
+  return { name: t.name, datatype: t.datatype, shape: [...shape], data: out } as Tensor;
+}
+
 /** Rows [start, end) of a tensor along dimension 0 (a view for numeric data). */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const rowSize = elementCount(t.shape.slice(1));

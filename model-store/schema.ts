@@ -31,6 +31,12 @@ export const BatchingSchema = z.object({
   /** Number of priority levels (1 = FIFO only); level 1 is served first. */
   priorityLevels: positiveInt.default(1),
   defaultPriority: positiveInt.optional(),
+  /**
+   * Non-batch axes along which requests of different sizes may still merge: each input of a batch is
+   * padded at the end of these axes to the batch's largest size with `value` (e.g. a text model's sequence
+   * axis, an OCR line's width). Outputs come back at the padded size. Plugins may declare a default.
+   */
+  padding: z.object({ axes: z.array(positiveInt).min(1), value: z.number().default(0) }).strict().optional(),
 }).strict();
 export type BatchingConfig = z.infer<typeof BatchingSchema>;
 

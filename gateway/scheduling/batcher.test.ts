@@ -157,6 +157,36 @@ describe('dynamic batcher', () => {
     await Promise.all([blocker, ...more]);
   });
 
+  it('pads requests along declared axes to merge them, and gives each its own padded rows', async () => {
+    vi.useFakeTimers();
+    const shapes: number[][] = [];
+    const identity: RuntimeSession = {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, -1, -1] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, -1, -1] }],
+      provider: 'cpu',
+      async run(feeds) {
+        shapes.push([...feeds.x!.shape]);
+        return { y: { ...feeds.x!, name: 'y' } };
+      },
+      async dispose() {},
+    };
+    const s = createScheduler([identity], config({ maxBatchSize: 8, maxQueueDelayMs: 5, padding: { axes: [1, 2], value: -1 } }), { now: () => Date.now() });
+    const t = (shape: number[], data: number[]): Tensor => ({ name: 'x', datatype: 'FP32', shape, data: Float32Array.from(data) });
+    const a = s.submit({ x: t([1, 2, 2], [1, 2, 3, 4]) });
+    const b = s.submit({ x: t([2, 1, 3], [5, 6, 7, 8, 9, 10]) });
+    const c = s.submit({ x: t([1, 2], [0, 0]) }); // another rank: never merged
+    await vi.advanceTimersByTimeAsync(6);
+    const [ya, yb] = await Promise.all([a, b]);
+    expect(shapes[0]).toEqual([3, 2, 3]);
+    expect(ya.y!.shape).toEqual([1, 2, 3]);
+    expect(Array.from(ya.y!.data as Float32Array)).toEqual([1, 2, -1, 3, 4, -1]);
+    expect(yb.y!.shape).toEqual([2, 2, 3]);
+    expect(Array.from(yb.y!.data as Float32Array)).toEqual([5, 6, 7, -1, -1, -1, 8, 9, 10, -1, -1, -1]);
+    await vi.advanceTimersByTimeAsync(6);
+    expect((await c).y!.shape).toEqual([1, 2]);
+    expect(shapes).toHaveLength(2);
+  });
+
   it('never merges requests whose non-batch dimensions or datatypes differ', async () => {
     const r = recorder();
     r.hold();

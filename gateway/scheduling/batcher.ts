@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.ts';
-import { concat, sliceRows, type Tensor } from '../../core/tensor.ts';
+import { concat, padTo, sliceRows, type Tensor } from '../../core/tensor.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import type { BatchingConfig } from '../../model-store/schema.ts';
 import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
@@ -28,7 +28,11 @@ interface Pending {
   reject(e: Error): void;
 }
 
-function signatureOf(feeds: Record<string, Tensor>): { signature: string; rows: number } {
+/**
+ * What must match for two requests to merge: input names, datatypes and non-batch dimensions, where the
+ * dimensions on padded axes (numeric inputs only) match anything of the same rank.
+ */
+function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[]): { signature: string; rows: number } {
   const names = Object.keys(feeds).sort();
   let rows = -1;
   const parts: string[] = [];
@@ -37,7 +41,8 @@ function signatureOf(feeds: Record<string, Tensor>): { signature: string; rows: 
     const r = t.shape[0] ?? 1;
     if (rows < 0) rows = r;
     else if (rows !== r) throw new GatewayError('INVALID_INPUT', `inputs disagree on the batch size (${rows} vs ${r})`);
-    parts.push(`${n}:${t.datatype}:${t.shape.slice(1).join('x')}`);
+    const dims = t.shape.map((d, i) => (t.datatype !== 'BYTES' && padAxes.includes(i) ? '*' : String(d)));
+    parts.push(`${n}:${t.datatype}:${dims.slice(1).join('x')}`);
   }
   return { signature: parts.join('|'), rows: Math.max(rows, 0) };
 }
@@ -62,6 +67,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   const batching = config.maxBatchSize > 1;
   const maxRows = Math.max(1, config.maxBatchSize);
   const preferred = new Set(config.preferredBatchSizes.filter((s) => s <= maxRows));
+  const padAxes = config.padding?.axes ?? [];
   const queues = Array.from({ length: config.priorityLevels }, () => new Fifo<Pending>());
   const idle = [...instances];
   /** When each idle instance became free (parallel to `idle`, oldest first). */
@@ -168,14 +174,22 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     if (queued === 0 && running === 0) for (const d of drained.splice(0)) d();
   }
 
+  /** One input of a batch: its requests' tensors, padded to the largest on the padded axes, then stacked. */
+  function merge(parts: Tensor[]): Tensor {
+    if (!padAxes.length || parts[0]!.datatype === 'BYTES') return concat(parts);
+    const target = parts[0]!.shape.map((_, i) => (i > 0 && padAxes.includes(i) ? Math.max(...parts.map((t) => t.shape[i]!)) : -1));
+    return concat(parts.map((t) => padTo(t, t.shape.map((d, i) => (target[i]! >= 0 ? target[i]! : d)), config.padding!.value)));
+  }
+
   async function run(instance: RuntimeSession, batch: Pending[], rows: number) {
     running++;
     const t0 = now();
     try {
-      const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, concat(batch.map((p) => p.feeds[n]!))]));
+      const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, merge(batch.map((p) => p.feeds[n]!))]));
       const wantAll = batch.some((p) => !p.outputs);
       const names = wantAll ? undefined : [...new Set(batch.flatMap((p) => p.outputs!))];
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
+      // (Padding keeps that true: concat of several parts always allocates.)
       const out = await instance.run(feeds, names, { transferInputs: batch.length > 1 });
       hooks.onBatch?.(rows, batch.length, now() - t0);
       let offset = 0;
@@ -208,7 +222,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
     // Without batching nothing is merged, so feeds need no common batch dimension (a scalar or a
     // state tensor batched on another axis is fine).
-    const { signature, rows } = batching ? signatureOf(feeds) : { signature: '', rows: 1 };
+    const { signature, rows } = batching ? signatureOf(feeds, padAxes) : { signature: '', rows: 1 };
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
