@@ -52,5 +52,5 @@ function start(script: string, env: Record<string, string>, port: number, readyP
 /** Starts the real gateway (`gateway/main.ts`) in a child process and waits until it is ready. */
 export const startGateway = (env: Record<string, string>, port = 18080) => start('gateway/main.ts', env, port, '/v2/health/ready', startFlags());
 
-/** Starts the plain Hono JSON echo server (the HTTP ceiling). */
-export const startEcho = (port = 18090) => start('load/lib/echo-server.ts', {}, port, '/health');
+/** Starts the plain Hono JSON echo server (the HTTP ceiling), on the same Node flags as the gateway. */
+export const startEcho = (port = 18090) => start('load/lib/echo-server.ts', {}, port, '/health', startFlags());
