@@ -4,6 +4,7 @@ import { health } from './scenarios/health.ts';
 import { batching } from './scenarios/batching.ts';
 import { cache } from './scenarios/cache.ts';
 import { overload } from './scenarios/overload.ts';
+import { padding } from './scenarios/padding.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V]`: runs a load scenario against a gateway it
@@ -15,6 +16,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => 
   batching,
   cache,
   overload,
+  padding,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' }, variant: { type: 'string' } } });

@@ -34,7 +34,7 @@ export const BatchingSchema = z.object({
   /**
    * Non-batch axes along which requests of different sizes may still merge: each input of a batch is
    * padded at the end of these axes to the batch's largest size with `value` (e.g. a text model's sequence
-   * axis, an OCR line's width). Outputs come back at the padded size. Plugins may declare a default.
+   * axis, an OCR line's width). Outputs come back at the padded size. Triton calls this ragged batching.
    */
   padding: z.object({ axes: z.array(positiveInt).min(1), value: z.number().default(0) }).strict().optional(),
 }).strict();

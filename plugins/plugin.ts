@@ -53,12 +53,6 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   outputs?: TensorInfo[];
   /** A sample friendly-API instance for the docs and model metadata. */
   example?: unknown;
-  /**
-   * Axes of the model's inputs along which requests of different sizes may be padded to merge into one
-   * batch (a line image's width, a sequence length), and the fill value; the model config's
-   * `batching.padding` overrides it. Outputs then come back at the padded size.
-   */
-  batchPadding?: { axes: number[]; value?: number };
   /** Checks the plugin against the loaded model at start-up (label count vs output width…); throws to refuse. */
   validate?(ctx: Omit<PluginContext<P>, 'run' | 'model'>): void;
   /** One friendly-API instance → item. Throws GatewayError('INVALID_INPUT' …) for bad input. */

@@ -87,7 +87,6 @@ export function versionLoader(deps: LoaderDeps) {
         }
       }
       let batching = BatchingSchema.parse(entry.config.batching ?? {});
-      if (!batching.padding && plugin?.batchPadding) batching = { ...batching, padding: { value: 0, ...plugin.batchPadding } };
       // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch.
       const batchable = [...first.inputs, ...first.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
       if (batching.maxBatchSize > 1 && !batchable) {

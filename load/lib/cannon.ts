@@ -18,6 +18,8 @@ export interface CannonOptions {
   url: string;
   method?: 'GET' | 'POST';
   body?: string | Buffer;
+  /** Bodies to pick from at random for each request, instead of one `body`. */
+  bodies?: ReadonlyArray<string | Buffer>;
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
@@ -35,6 +37,7 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
     connections: o.connections,
     duration: o.durationS,
     timeout: 30,
+    ...(o.bodies ? { requests: [{ setupRequest: (req: object) => ({ ...req, body: o.bodies![Math.floor(Math.random() * o.bodies!.length)] }) }] } : {}),
     ...(o.workers ? { workers: o.workers } : {}),
   });
   const codes: Record<string, number> = {};

@@ -90,8 +90,6 @@ export const ocrRecognizer = definePlugin<LineImage, RecognizerParams>({
   modality: 'image',
   description: 'Text-line image → text (PaddleOCR recogniser, CTC decoding)',
   runtime: 'onnx',
-  // Lines of different widths batch together padded to the widest, as within one request (lineFeeds).
-  batchPadding: { axes: [3], value: 0 },
   params: Params,
   inputs: [{ name: 'image', datatype: 'BYTES', shape: [-1] }],
   example: { b64: '<base64 PNG of one line of text>' },

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
 
@@ -19,25 +22,34 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
     expect(r.body.predictions[0].confidence).toBeGreaterThan(0.8);
   });
 
-  it('batches concurrent lines of different widths together, padded, each read correctly', async () => {
-    const line = readFileSync(new URL('../fixtures/ocr/hello-line.png', import.meta.url));
-    const wide = (await sharp(line).extend({ right: 160, background: '#ffffff' }).png().toBuffer()).toString('base64');
-    // Batches of more than 8 rows (the `le="16"` bucket less the `le="8"` one): with 8 lines of each
-    // width, only batches that mixed the widths can hold that many.
-    const mixed = async () => {
-      const m = await (await fetch(`${gw.url}/metrics`)).text();
-      const bucket = (le: number) => Number(new RegExp(`massgate_inference_batch_size_bucket\\{le="${le}",model="ocr-rec",version="1"\\} (\\d+)`).exec(m)?.[1] ?? NaN);
-      return bucket(16) - bucket(8);
-    };
-    const before = await mixed();
-    // The first request occupies the instance; the other 15 queue meanwhile and leave together.
-    const rs = await Promise.all(Array.from({ length: 16 }, (_, i) =>
-      postJson(`${gw.url}/v1/models/ocr-rec:predict`, { instances: [i % 2 ? wide : png('ocr/hello-line.png')] })));
-    for (const r of rs) {
-      expect(r.status).toBe(200);
-      expect(r.body.predictions[0].text).toBe('Hello World 2024');
+  it('with batching.padding on the width axis, lines of different widths share batches, each read correctly', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'massgate-ocr-pad-'));
+    cpSync(fileURLToPath(new URL('../../models/ocr-rec', import.meta.url)), join(store, 'ocr-rec'), { recursive: true });
+    const config = JSON.parse(readFileSync(join(store, 'ocr-rec', 'config.json'), 'utf8'));
+    writeFileSync(join(store, 'ocr-rec', 'config.json'), JSON.stringify({ ...config, batching: { ...config.batching, padding: { axes: [3] } } }));
+    const padded = await startGateway({ MODEL_STORE: store });
+    try {
+      const line = readFileSync(new URL('../fixtures/ocr/hello-line.png', import.meta.url));
+      const wide = (await sharp(line).extend({ right: 160, background: '#ffffff' }).png().toBuffer()).toString('base64');
+      // Batches of more than 8 rows (the `le="16"` bucket less the `le="8"` one): with 8 lines of each
+      // width, only batches that mixed the widths can hold that many.
+      const mixed = async () => {
+        const m = await (await fetch(`${padded.url}/metrics`)).text();
+        const bucket = (le: number) => Number(new RegExp(`massgate_inference_batch_size_bucket\\{le="${le}",model="ocr-rec",version="1"\\} (\\d+)`).exec(m)?.[1] ?? 0); // absent before the first batch
+        return bucket(16) - bucket(8);
+      };
+      const before = await mixed();
+      // The first request occupies the instance; the other 15 queue meanwhile and leave together.
+      const rs = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+        postJson(`${padded.url}/v1/models/ocr-rec:predict`, { instances: [i % 2 ? wide : png('ocr/hello-line.png')] })));
+      for (const r of rs) {
+        expect(r.status).toBe(200);
+        expect(r.body.predictions[0].text).toBe('Hello World 2024');
+      }
+      expect(await mixed() - before).toBeGreaterThanOrEqual(1);
+    } finally {
+      await padded.close();
     }
-    expect(await mixed() - before).toBeGreaterThanOrEqual(1);
   });
 
   it('the page pipeline finds and reads three lines in order', async () => {
