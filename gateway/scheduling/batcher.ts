@@ -52,10 +52,11 @@ function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[]):
  * compatible requests (same input names, datatypes and non-batch dimensions) up to `maxBatchSize` rows
  * (rows, not requests) and dispatched to the first free instance when it is full, when it reaches a
  * preferred size, or when its oldest request has waited `maxQueueDelayMs` (counted from when an instance
- * was free to take it: behind busy instances a request queues without being held back by the delay); when several instances are
- * free at that moment they split the queued rows evenly (unless preferred sizes are set). The queue is bounded
- * (QUEUE_FULL at once beyond `maxQueueSize`); each request has a deadline (TIMEOUT) and may be
- * cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
+ * was free to take it: behind busy instances a request queues without being held back by the delay);
+ * several instances free at that moment split the queued rows evenly (unless preferred sizes are set).
+ * With `padding`, dimensions on its axes need not match: each batch's inputs are padded to the largest.
+ * The queue is bounded (QUEUE_FULL at once beyond `maxQueueSize`); each request has a deadline (TIMEOUT)
+ * and may be cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
  * `maxBatchSize` 0 or 1 turns batching off: one request per run, same queueing rules.
  *
  * @example

@@ -60,7 +60,7 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
   };
 }
 
-/** Latency of sequential GETs while something else runs: every sample, for exact percentiles. */
+/** The p-th percentile of the samples (nearest rank); NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
