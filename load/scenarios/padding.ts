@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { storeWithShippedModel } from '../../test/support/tiny-models.ts';
 import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { startGateway } from '../lib/processes.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
@@ -10,24 +10,21 @@ import type { Report, ReportRow } from '../lib/report.ts';
 const CONNECTIONS = 32;
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The shipped PaddleOCR recogniser in a store of its own, with `batching` merged into its config. */
-function store(batching: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'massgate-padding-'));
-  cpSync(join(ROOT, 'models', 'ocr-rec'), join(dir, 'ocr-rec'), { recursive: true });
-  const config = JSON.parse(readFileSync(join(dir, 'ocr-rec', 'config.json'), 'utf8'));
-  writeFileSync(join(dir, 'ocr-rec', 'config.json'), JSON.stringify({ ...config, batching: { ...config.batching, ...batching } }));
-  return dir;
-}
-
 async function run(label: string, dir: string, bodies: string[], durationS: number, port: number): Promise<CannonResult & { avgBatch: number }> {
   const gw = await startGateway({ MODEL_STORE: dir }, port);
   try {
     const url = `${gw.url}/v1/models/ocr-rec:predict`;
     await cannon({ label: 'warm-up', url, bodies, connections: CONNECTIONS, durationS: 3 });
-    const metric = async (name: string) => Number(new RegExp(`${name}\\{model="ocr-rec",version="1"\\} (\\S+)`).exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
-    const [sum0, count0] = [await metric('massgate_inference_batch_size_sum'), await metric('massgate_inference_batch_size_count')];
+    /** Rows and batches run so far, from one scrape of /metrics. */
+    const batches = async () => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`${name}\\{model="ocr-rec",version="1"\\} (\\S+)`).exec(text)?.[1] ?? 0);
+      return { rows: value('massgate_inference_batch_size_sum'), count: value('massgate_inference_batch_size_count') };
+    };
+    const before = await batches();
     const r = await cannon({ label, url, bodies, connections: CONNECTIONS, durationS });
-    const avgBatch = (await metric('massgate_inference_batch_size_sum') - sum0) / (await metric('massgate_inference_batch_size_count') - count0);
+    const after = await batches();
+    const avgBatch = (after.rows - before.rows) / (after.count - before.count);
     return { ...r, avgBatch };
   } finally {
     await gw.stop();
@@ -48,8 +45,8 @@ export async function padding(opts: { durationS: number }): Promise<Report> {
   const line = readFileSync(join(ROOT, 'test', 'fixtures', 'ocr', 'hello-line.png'));
   const widened = await Promise.all([0, 40, 80, 120, 160, 200, 240, 280].map(async (px) => (px ? await sharp(line).extend({ right: px, background: '#ffffff' }).png().toBuffer() : line)));
   const bodies = widened.map((png) => JSON.stringify({ instances: [png.toString('base64')] }));
-  const padded = await run('(a) padding on the width axis', store({ padding: { axes: [3] } }), bodies, opts.durationS, 18111);
-  const exact = await run('(b) no padding (equal widths merge)', store({}), bodies, opts.durationS, 18112);
+  const padded = await run('(a) padding on the width axis', storeWithShippedModel('ocr-rec', { padding: { axes: [3] } }), bodies, opts.durationS, 18111);
+  const exact = await run('(b) no padding (equal widths merge)', storeWithShippedModel('ocr-rec', {}), bodies, opts.durationS, 18112);
   return {
     scenario: 'padding',
     command: `npm run load -- padding --duration ${opts.durationS}`,

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { storeWithShippedModel } from '../support/tiny-models.ts';
 
 const png = (f: string) => readFileSync(new URL(`../fixtures/${f}`, import.meta.url)).toString('base64');
 
@@ -23,11 +21,7 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
   });
 
   it('with batching.padding on the width axis, lines of different widths share batches, each read correctly', async () => {
-    const store = mkdtempSync(join(tmpdir(), 'massgate-ocr-pad-'));
-    cpSync(fileURLToPath(new URL('../../models/ocr-rec', import.meta.url)), join(store, 'ocr-rec'), { recursive: true });
-    const config = JSON.parse(readFileSync(join(store, 'ocr-rec', 'config.json'), 'utf8'));
-    writeFileSync(join(store, 'ocr-rec', 'config.json'), JSON.stringify({ ...config, batching: { ...config.batching, padding: { axes: [3] } } }));
-    const padded = await startGateway({ MODEL_STORE: store });
+    const padded = await startGateway({ MODEL_STORE: storeWithShippedModel('ocr-rec', { padding: { axes: [3] } }) });
     try {
       const line = readFileSync(new URL('../fixtures/ocr/hello-line.png', import.meta.url));
       const wide = (await sharp(line).extend({ right: 160, background: '#ffffff' }).png().toBuffer()).toString('base64');

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildModel } from '../../tools/onnx/build.ts';
 
 /**
@@ -31,6 +31,19 @@ export function scaleSumModel(factor = 2): Uint8Array {
 /** A fresh temporary store folder. */
 export function tempStore(): string {
   return mkdtempSync(join(tmpdir(), 'massgate-store-'));
+}
+
+/**
+ * A fresh store holding a copy of the default store's model `name` (`models/<name>`), with `batching`
+ * merged into its config's batching section.
+ */
+export function storeWithShippedModel(name: string, batching: Record<string, unknown>): string {
+  const store = tempStore();
+  cpSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)), join(store, name), { recursive: true });
+  const file = join(store, name, 'config.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...config, batching: { ...config.batching, ...batching } }));
+  return store;
 }
 
 /** Writes `<store>/<name>/<version>/model.onnx` (and config.json when given). */
