@@ -7,6 +7,12 @@ import { log } from '../../core/log.ts';
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_JSON: 400,
   INVALID_INPUT: 400,
+  INVALID_NAME: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  RATE_LIMITED: 429,
   INVALID_IMAGE: 400,
   INVALID_AUDIO: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
