@@ -343,14 +343,14 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     dispatch();
   }
 
-  const unwatch = instances.map((i) => (i as Partial<SupervisedSession>).watch?.((live) => (live ? up(i) : down(i))));
+  // Disposing a supervised instance (when the version closes) ends its watch.
+  for (const i of instances) (i as Partial<SupervisedSession>).watch?.((live) => (live ? up(i) : down(i)));
 
   return {
     submit,
     stats: (): SchedulerStats => ({ queued, running, instances: instances.length, live: liveCount() }),
     drain() {
       draining = true;
-      for (const stop of unwatch) stop?.();
       dispatch();
       if (queued === 0 && running === 0) return Promise.resolve();
       return new Promise((r) => drained.push(r));
