@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerRuntime } from '../../runtimes/registry.ts';
+import { fileURLToPath } from 'node:url';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 
 const EXIT = 42; // the crash-test runtime's worker calls process.exit on this input
 const THROW = 43; // …and dies of an uncaught error on this one
-const CRASH_RUNTIME = new URL('../fixtures/crash-runtime/index.ts', import.meta.url).href;
+/** Operator-configured code: a PLUGINS folder whose index exports the crash-test runtime adapter. */
+const CRASH_RUNTIME = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
 
 const body = (v: number, rows = 1) => ({
   inputs: [
@@ -35,18 +36,18 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: st
 
 /**
  * A model whose worker thread dies on input 42 (process.exit) or 43 (uncaught error), served next to a
- * healthy one: the test runtime is registered with its module URL, as operator-configured runtimes are.
+ * healthy one. The test runtime comes from a PLUGINS folder, as operator-configured runtimes do: its
+ * module path is handed to the inference threads.
  */
 describe('worker supervision: an inference thread that dies mid-batch', () => {
   let gw: RunningGateway;
   let blocker: string;
   beforeAll(async () => {
-    registerRuntime('crash-test', async () => (await import(CRASH_RUNTIME)).crashRuntime, CRASH_RUNTIME);
     const store = tempStore();
     writeModel(store, 'fragile', 1, scaleSumModel(), { runtime: 'crash-test', instances: 1, batching: { maxBatchSize: 8, maxQueueDelayMs: 20 } });
     writeModel(store, 'steady', 1, scaleSumModel(3));
     blocker = join(store, 'fragile', '1', 'model.onnx.fail-load');
-    gw = await startGateway({ MODEL_STORE: store, LOG_LEVEL: 'silent', WORKER_RESTART_BASE_MS: '100', WORKER_RESTART_MAX_MS: '200' });
+    gw = await startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME, LOG_LEVEL: 'silent', WORKER_RESTART_BASE_MS: '100', WORKER_RESTART_MAX_MS: '200' });
   });
   afterAll(() => gw?.close());
 
