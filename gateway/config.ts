@@ -34,6 +34,10 @@ export const EnvSchema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Inference threads under Linux's SCHED_IDLE policy (via `chrt`): CPU only when the event loop does not want it. */
   WORKER_SCHED_IDLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** First delay before a dead inference thread is restarted, in ms (doubles while it keeps dying). */
+  WORKER_RESTART_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(500),
+  /** Longest delay between restarts of a dead inference thread, in ms. */
+  WORKER_RESTART_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 });
 
 export interface GatewayConfig {
@@ -50,6 +54,7 @@ export interface GatewayConfig {
   cache: { redisUrl?: string; memoryBytes: number; maxEntryBytes: number };
   workerNice: number;
   workerSchedIdle: boolean;
+  workerRestart: { baseMs: number; maxMs: number };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -87,5 +92,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cache: { redisUrl: e.REDIS_URL, memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024), maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024) },
     workerNice: e.WORKER_NICE,
     workerSchedIdle: e.WORKER_SCHED_IDLE,
+    workerRestart: { baseMs: e.WORKER_RESTART_BASE_MS, maxMs: Math.max(e.WORKER_RESTART_BASE_MS, e.WORKER_RESTART_MAX_MS) },
   });
 }

@@ -6,6 +6,8 @@ import { listModels, scanModel, selectVersions, type ModelEntry, type VersionEnt
 export interface LoadedVersion {
   readonly version: number;
   close(): Promise<void>;
+  /** Liveness hook (worker supervision): false while the version has no live instance. Absent = live. */
+  live?(): boolean;
 }
 
 export type VersionLoader<T extends LoadedVersion> = (entry: ModelEntry, version: VersionEntry) => Promise<T>;
@@ -123,7 +125,7 @@ export class ModelRepository<T extends LoadedVersion> {
     if (version !== undefined) {
       const n = /^[1-9][0-9]*$/.test(version) ? Number(version) : NaN;
       const loaded = s.versions.get(n);
-      if (loaded) return loaded;
+      if (loaded) return liveOrThrow(name, loaded);
       if (s.entry && s.entry.versions.some((v) => v.version === n) && s.state !== 'READY') {
         throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${version} is not loaded`, { retryAfterS: 1 });
       }
@@ -131,7 +133,7 @@ export class ModelRepository<T extends LoadedVersion> {
     }
     const newest = [...s.versions.keys()].sort((a, b) => b - a)[0];
     if (newest === undefined) throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not ready (${s.reason || s.state.toLowerCase()})`, { retryAfterS: 1 });
-    return s.versions.get(newest)!;
+    return liveOrThrow(name, s.versions.get(newest)!);
   }
 
   /** Every loaded version of a model, newest first. */
@@ -153,19 +155,19 @@ export class ModelRepository<T extends LoadedVersion> {
       const s = this.slots.get(name);
       if (!s) rows.push({ name, state: 'UNAVAILABLE', reason: 'not loaded' });
       else if (s.versions.size === 0) rows.push({ name, state: s.state, reason: s.reason });
-      else for (const v of s.versions.keys()) rows.push({ name, version: String(v), state: s.state, reason: s.reason });
+      else for (const [v, l] of s.versions) rows.push({ name, version: String(v), ...(s.state === 'READY' && !isLive(l) ? { state: 'UNAVAILABLE', reason: NOT_LIVE } : { state: s.state, reason: s.reason }) });
     }
     return rows;
   }
 
   /** True when every model that was asked to load is serving. */
   ready(): boolean {
-    return [...this.slots.values()].every((s) => s.state === 'READY' || s.reason === 'unloaded');
+    return [...this.slots.values()].every((s) => (s.state === 'READY' && allLive(s.versions)) || s.reason === 'unloaded');
   }
 
   /** Names of the models currently serving. */
   readyModels(): string[] {
-    return [...this.slots.entries()].filter(([, s]) => s.state === 'READY').map(([n]) => n).sort();
+    return [...this.slots.entries()].filter(([, s]) => s.state === 'READY' && allLive(s.versions)).map(([n]) => n).sort();
   }
 
   async close(): Promise<void> {
@@ -175,6 +177,15 @@ export class ModelRepository<T extends LoadedVersion> {
       s.state = 'UNAVAILABLE';
     })));
   }
+}
+
+// Liveness hook (worker supervision): a loaded version whose instances are all dead is not ready.
+const NOT_LIVE = 'no live instance (model worker exited; restarting)';
+const isLive = (l: LoadedVersion): boolean => l.live?.() !== false;
+const allLive = (versions: Map<number, LoadedVersion>): boolean => [...versions.values()].every(isLive);
+function liveOrThrow<T extends LoadedVersion>(name: string, l: T): T {
+  if (!isLive(l)) throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${l.version} is not ready: ${NOT_LIVE}`, { retryAfterS: 1 });
+  return l;
 }
 
 function safeList(store: string): string[] {

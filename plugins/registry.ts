@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../core/errors.ts';
 import { packageDir } from '../model-store/package-file.ts';
 import type { ModelPlugin } from './plugin.ts';
+import { registerRuntime, runtimeModuleOf } from '../runtimes/registry.ts';
+import type { Runtime } from '../runtimes/runtime.ts';
 
 const BUILT_IN_DIR = new URL('.', import.meta.url);
 const REQUIRED = ['name', 'modality', 'inputs', 'parseInstance', 'fromTensors', 'preprocess', 'postprocess'] as const;
@@ -26,9 +28,26 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
 }
 
+const looksLikeRuntime = (v: unknown): v is Runtime =>
+  typeof v === 'object' && v !== null && typeof (v as Runtime).name === 'string' && typeof (v as Runtime).load === 'function' && !looksLikePlugin(v);
+
 async function pluginsOfModule(url: string): Promise<ModelPlugin[]> {
   const mod = (await import(url)) as Record<string, unknown>;
   return Object.values(mod).filter(looksLikePlugin);
+}
+
+/**
+ * Runtime adapters an external source exports (objects with `name` and `load()`): registered with the
+ * module's URL, which inference threads import to run them. Built-in names cannot be replaced.
+ */
+async function runtimesOfModule(url: string, source: string, known: readonly string[]): Promise<string[]> {
+  const mod = (await import(url)) as Record<string, unknown>;
+  const found = Object.values(mod).filter(looksLikeRuntime);
+  for (const r of found) {
+    if (known.includes(r.name) && runtimeModuleOf(r.name) !== url) throw new GatewayError('PLUGIN_INVALID', `runtime '${r.name}' (${source}) is already defined`);
+    registerRuntime(r.name, async () => r, url);
+  }
+  return found.map((r) => r.name).filter((n) => !known.includes(n));
 }
 
 /** The module to import for a plugin source: a folder (its index.ts/index.js), a file, or an npm package. */
@@ -72,7 +91,8 @@ export class PluginRegistry {
 
 /**
  * Loads the built-in plugins (every `plugins/<folder>/index.ts`) and the external sources named in
- * config: folders, files or npm packages whose exports include plugin objects.
+ * config: folders, files or npm packages whose exports include plugin objects, or runtime adapters
+ * (`{ name, load }`), which become available to models' `runtime` by name.
  *
  * @example
  * const registry = await loadPlugins(['./examples/echo-plugin', 'massgate-plugin-foo'], ['onnx', 'tfjs']);
@@ -86,16 +106,21 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
   for (const dir of builtIn) {
     for (const p of await pluginsOfModule(new URL(`${dir}/index.ts`, BUILT_IN_DIR).href)) registry.add(p, `plugins/${dir}`, knownRuntimes);
   }
+  let runtimes = [...knownRuntimes];
   for (const source of external) {
     let found: ModelPlugin[];
+    let added: string[];
     try {
-      found = await pluginsOfModule(entryOf(source, cwd));
+      const url = entryOf(source, cwd);
+      added = await runtimesOfModule(url, source, runtimes);
+      found = await pluginsOfModule(url);
     } catch (e) {
       if (e instanceof GatewayError) throw e;
       throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}`, { cause: e });
     }
-    if (found.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin`);
-    for (const p of found) registry.add(p, source, knownRuntimes);
+    runtimes = [...runtimes, ...added];
+    if (found.length === 0 && added.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
+    for (const p of found) registry.add(p, source, runtimes);
   }
   return registry;
 }

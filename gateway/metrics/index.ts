@@ -25,6 +25,8 @@ export function createMetrics() {
   const queue = new Histogram({ name: 'massgate_inference_queue_duration_seconds', help: 'Time requests wait in the scheduler queue', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
   const compute = new Histogram({ name: 'massgate_inference_compute_duration_seconds', help: 'Time an instance spends on one batch', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
   const batch = new Histogram({ name: 'massgate_inference_batch_size', help: 'Rows per executed batch', labelNames, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] });
+  const restarts = new Counter({ name: 'massgate_instance_restarts_total', help: 'Inference threads restarted after their worker exited or crashed', labelNames, registers: [registry] });
+  const exits = new Counter({ name: 'massgate_instance_exits_total', help: 'Inference threads that exited or crashed while serving', labelNames, registers: [registry] });
   const live = new Map<string, { model: string; version: string; stats: () => SchedulerStats }>();
   new Gauge({
     name: 'massgate_inference_queue_depth', help: 'Requests waiting in the scheduler queue', labelNames, registers: [registry],
@@ -38,6 +40,13 @@ export function createMetrics() {
     collect() {
       this.reset();
       for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().instances);
+    },
+  });
+  new Gauge({
+    name: 'massgate_inference_instances_live', help: 'Instances whose worker thread is alive (the others are restarting)', labelNames, registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().live);
     },
   });
 
@@ -54,6 +63,11 @@ export function createMetrics() {
           compute.observe(labels, ms / 1000);
         },
       };
+    },
+    /** Counters for a model version's supervised instances: an exit, a restart. */
+    instanceHooks(model: string, version: string) {
+      const labels = { model, version };
+      return { onExit: () => exits.inc(labels), onRestart: () => restarts.inc(labels) };
     },
     /** Starts reporting a loaded version's queue depth; the returned function stops it. */
     track(model: string, version: string, stats: () => SchedulerStats): () => void {

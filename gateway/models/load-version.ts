@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { GatewayError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
-import { loadInWorker } from '../../runtimes/worker/index.ts';
-import { runtimeNames } from '../../runtimes/registry.ts';
+import { superviseWorker, type SupervisorHooks } from '../../runtimes/worker/supervise.ts';
+import { runtimeModuleOf, runtimeNames } from '../../runtimes/registry.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import { BatchingSchema } from '../../model-store/schema.ts';
 import { readLabels, type ModelEntry, type VersionEntry } from '../../model-store/scan.ts';
@@ -40,6 +40,25 @@ function providersFor(runtime: string, entry: ModelEntry, config: GatewayConfig)
   return undefined;
 }
 
+/** Logs each death and restart of one instance once, and counts them. */
+function instanceHooks(model: string, version: number, instance: number, metrics?: Metrics): SupervisorHooks {
+  const counters = metrics?.instanceHooks(model, String(version));
+  const who = { model, version, instance };
+  return {
+    onExit(error, cause, restartInMs) {
+      counters?.onExit();
+      log.error('model worker exited', { ...who, exitCode: error.exitCode, error: cause ? String(cause.stack ?? cause) : undefined, restartInMs });
+    },
+    onRestart(attempt) {
+      counters?.onRestart();
+      log.info('model worker restarted', { ...who, attempt });
+    },
+    onRestartFailed(error, attempt, retryInMs) {
+      log.warn('model worker restart failed', { ...who, attempt, error: String(error), retryInMs });
+    },
+  };
+}
+
 function companion(m: Servable): CompanionModel {
   if (!(m instanceof ServedModel)) throw new GatewayError('CONFIG_INVALID', `'${m.name}' is an ensemble; a plugin's companion must be a model`);
   return { inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, run: (feeds, outputs) => m.run(feeds, { outputs }) };
@@ -64,8 +83,12 @@ export function versionLoader(deps: LoaderDeps) {
     const options = { intraOpNumThreads: threads, ...entry.config.runtimeOptions };
     const sessions: RuntimeSession[] = [];
     try {
-      const started = await Promise.allSettled(placement.map((providers) =>
-        loadInWorker({ runtime, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle })));
+      const runtimeModule = runtimeModuleOf(runtime);
+      const started = await Promise.allSettled(placement.map((providers, i) =>
+        superviseWorker(
+          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
+          { backoff: deps.config.workerRestart, hooks: instanceHooks(entry.name, source.version, i, deps.metrics) },
+        )));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
@@ -99,6 +122,7 @@ export function versionLoader(deps: LoaderDeps) {
       const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version));
       const model = new ServedModel({
         entry, source, runtime, sessions, scheduler, labels, plugin,
+        chunkItems: batching.maxBatchSize > 1 ? batching.maxBatchSize : 0,
         onClose: deps.metrics?.track(entry.name, version, () => scheduler.stats()),
         context: plugin
           ? (m): PluginContext => ({

@@ -3,8 +3,10 @@ import { GatewayError } from '../../core/errors.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
+import { BatchingSchema } from '../../model-store/schema.ts';
 import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
+import { joinChunks } from '../scheduling/chunks.ts';
 import type { Scores, Servable } from './servable.ts';
 
 const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', tfjs: 'tensorflowjs' };
@@ -17,6 +19,11 @@ export interface ServedModelParts {
   scheduler: Scheduler;
   labels?: readonly string[];
   plugin?: ModelPlugin;
+  /**
+   * Plugin items preprocessed and run per this many (the model's maxBatchSize), so that a request of
+   * many items never builds one huge tensor; 0 = all at once (batching off).
+   */
+  chunkItems?: number;
   /** Called once the version is closed (metrics stop reporting it). */
   onClose?: () => void;
   /** Built by the loader once the ServedModel exists (its `run` calls back into the model). */
@@ -43,6 +50,7 @@ export class ServedModel implements Servable {
   private readonly sessions: RuntimeSession[];
   private readonly scheduler: Scheduler;
   private readonly onClose?: () => void;
+  private readonly chunkItems: number;
   private inflight = 0;
   private idle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -62,6 +70,7 @@ export class ServedModel implements Servable {
     this.sessions = parts.sessions;
     this.scheduler = parts.scheduler;
     this.onClose = parts.onClose;
+    this.chunkItems = parts.chunkItems ?? 0;
     this.ctx = parts.context?.(this);
   }
 
@@ -89,6 +98,7 @@ export class ServedModel implements Servable {
       runtime: this.runtime,
       provider: this.provider,
       instances: this.sessions.length,
+      live_instances: this.scheduler.stats().live,
       ...(new Set(this.sessions.map((x) => x.provider)).size > 1 ? { instance_providers: this.sessions.map((x) => x.provider) } : {}),
       ...(c.description ? { description: c.description } : {}),
       ...(this.plugin ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs } : {}),
@@ -97,6 +107,11 @@ export class ServedModel implements Servable {
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),
     };
+  }
+
+  /** False while every instance's worker is dead (restarting): readiness and routing consult it. */
+  live(): boolean {
+    return this.scheduler.stats().live > 0;
   }
 
   stats() {
@@ -123,8 +138,29 @@ export class ServedModel implements Servable {
     return { plugin: this.plugin, ctx: this.ctx };
   }
 
-  /** Plugin items → model outputs: preprocess, then predict (default: one scheduled run). */
+  /**
+   * Plugin items → model outputs: preprocess, then predict (default: one scheduled run). More items than
+   * the model's maxBatchSize go through in chunks of that many, one after another (each chunk queues
+   * behind other clients' requests, and only one chunk's tensors exist at a time); the chunks' outputs
+   * are joined in order, so postprocess sees one output row per item as before.
+   */
   private async runItems(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
+    const size = this.chunkItems;
+    if (size < 1 || items.length <= size) return this.runChunk(items, options);
+    // One deadline for the whole request, not one per chunk.
+    const timeoutMs = options?.timeoutMs ?? this.entry.config.batching?.timeoutMs ?? BatchingSchema.parse({}).timeoutMs;
+    const until = performance.now() + timeoutMs;
+    const parts: Array<Record<string, Tensor>> = [];
+    for (let i = 0; i < items.length; i += size) {
+      if (options?.signal?.aborted) throw new GatewayError('CANCELLED', 'the client went away');
+      const left = until - performance.now();
+      if (left <= 0) throw new GatewayError('TIMEOUT', `no answer within ${Math.round(timeoutMs)} ms`);
+      parts.push(await this.runChunk(items.slice(i, i + size), { ...options, timeoutMs: left }));
+    }
+    return joinChunks(parts);
+  }
+
+  private async runChunk(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
     const { plugin, ctx } = this.pluginOrThrow();
     const feeds = await plugin.preprocess(items, ctx);
     if (plugin.predict) {

@@ -7,6 +7,8 @@ import type { Tensor } from '../../core/tensor.ts';
 import { onnxRuntime } from '../../runtimes/onnx/index.ts';
 import { scaleSumModel, tempStore } from '../../test/support/tiny-models.ts';
 import { createScheduler } from './batcher.ts';
+import type { SupervisedSession } from '../../runtimes/worker/supervise.ts';
+import { WorkerExitedError } from '../../runtimes/worker/exited.ts';
 
 /**
  * A recording instance: doubles each row of `x` ([rows, 2]) and keeps every batch it ran. `hold()`
@@ -329,5 +331,155 @@ describe('dynamic batcher', () => {
     });
     expect(Math.max(...batches)).toBeGreaterThan(1);
     await session.dispose();
+  });
+});
+
+/** A recorder whose instance can die and come back, as a supervised worker does. */
+function mortal(name: string) {
+  const r = recorder(name);
+  let live = true;
+  const listeners = new Set<(live: boolean) => void>();
+  const session: SupervisedSession = {
+    ...r.session,
+    get live() {
+      return live;
+    },
+    watch(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+  const set = (v: boolean) => {
+    live = v;
+    for (const l of listeners) l(v);
+  };
+  return { ...r, session, die: () => set(false), revive: () => set(true) };
+}
+
+const rows = (n: number, from = 0) => rowsOf(...Array.from({ length: n }, (_, i) => [from + i, -(from + i)]));
+
+describe('requests larger than maxBatchSize', () => {
+  it('runs a 100-row request as 13 batches of at most 8 rows, answered in order, and lets a later 1-row request through first', async () => {
+    const r = recorder();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 1 }));
+    const order: string[] = [];
+    const big = s.submit({ x: rows(100) }).then((o) => (order.push('big'), o));
+    const small = s.submit({ x: rowsOf([-7, -7]) }).then((o) => (order.push('small'), o));
+    const [out, one] = await Promise.all([big, small]);
+    expect(order).toEqual(['small', 'big']);
+    expect(Array.from(one.y!.data as Float32Array)).toEqual([-14, -14]);
+    expect(out.y!.shape).toEqual([100, 2]);
+    expect(Array.from(out.y!.data as Float32Array)).toEqual(Array.from({ length: 100 }, (_, i) => [2 * i, -2 * i]).flat());
+    expect(out.n!.shape).toEqual([100, 1]);
+    const bigBatches = r.batches.filter((b) => b[0] !== -7);
+    expect(bigBatches).toHaveLength(13);
+    expect(Math.max(...r.sizes())).toBeLessThanOrEqual(8);
+    const smallAt = r.batches.findIndex((b) => b[0] === -7);
+    expect(smallAt).toBeGreaterThan(0);
+    expect(smallAt).toBeLessThan(r.batches.length - 1); // between chunks of the big one
+    expect(s.stats().queued).toBe(0);
+  });
+
+  it('counts a chunked request once per chunk against maxQueueSize, and refuses one that could never fit', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueSize: 20 }));
+    await expect(s.submit({ x: rows(8 * 21) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    const big = s.submit({ x: rows(100) }); // 13 places, one dispatched at once
+    await tick();
+    expect(s.stats().queued).toBe(12);
+    await expect(s.submit({ x: rows(72) })).rejects.toMatchObject({ code: 'QUEUE_FULL' }); // 9 more would be 21
+    const fits = s.submit({ x: rows(64) }); // 8 more: 20
+    r.release();
+    await Promise.all([big, fits]);
+    expect(s.stats().queued).toBe(0);
+  });
+
+  it('drops the remaining chunks of a cancelled request', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8 }));
+    const ac = new AbortController();
+    const big = s.submit({ x: rows(100) }, { signal: ac.signal });
+    await tick();
+    expect(r.batches).toHaveLength(1);
+    ac.abort();
+    await expect(big).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(s.stats().queued).toBe(0);
+    r.release();
+    const after = await s.submit({ x: rowsOf([5, 5]) });
+    expect(Array.from(after.y!.data as Float32Array)).toEqual([10, 10]);
+    expect(r.batches).toHaveLength(2); // the first chunk and the later request: no other chunk ran
+  });
+
+  it('fails the request when one chunk fails, and runs none of its later chunks', async () => {
+    const seen: number[] = [];
+    const picky: RuntimeSession = {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
+      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }],
+      provider: 'cpu',
+      async run(feeds) {
+        const x = feeds.x!.data as Float32Array;
+        seen.push(x[0]!);
+        if (x.includes(42)) throw Object.assign(new Error('bad row'), { code: 'INVALID_INPUT' });
+        return { y: { ...feeds.x!, name: 'y' } };
+      },
+      async dispose() {},
+    };
+    const s = createScheduler([picky], config({ maxBatchSize: 8 }));
+    await expect(s.submit({ x: rows(40, 30) })).rejects.toThrow('bad row'); // rows 30..69: 42 is in the second chunk
+    expect(seen).toEqual([30, 38]);
+    expect(s.stats().queued).toBe(0);
+  });
+});
+
+describe('instances whose worker dies', () => {
+  it('takes a dead instance out of rotation, fails its batch with 503, and uses it again once restarted', async () => {
+    const both = [mortal('a'), mortal('b')];
+    both.forEach((m) => m.hold());
+    const s = createScheduler(both.map((m) => m.session), config({ maxBatchSize: 1 }));
+    const first = s.submit({ x: rowsOf([1, 1]) });
+    await tick();
+    const victim = both.find((m) => m.batches.length === 1)!;
+    const other = both.find((m) => m !== victim)!;
+    other.release();
+    victim.die();
+    victim.failWith(new WorkerExitedError('code 1', 1));
+    victim.release();
+    await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'model worker exited (code 1)', retryAfterS: 1 });
+    expect(s.stats().live).toBe(1);
+    const later = await Promise.all([1, 2, 3].map((k) => s.submit({ x: rowsOf([k, k]) })));
+    expect(later.map((o) => o.y!.data[0])).toEqual([2, 4, 6]);
+    expect(victim.batches).toHaveLength(1); // nothing more was handed to the dead instance
+    expect(other.batches).toHaveLength(3);
+    victim.failWith(undefined as never);
+    victim.revive();
+    expect(s.stats().live).toBe(2);
+    other.hold();
+    const x = s.submit({ x: rowsOf([7, 7]) });
+    const y = s.submit({ x: rowsOf([8, 8]) });
+    await tick();
+    other.release();
+    expect((await Promise.all([x, y])).map((o) => o.y!.data[0])).toEqual([14, 16]);
+    expect(victim.batches).toHaveLength(2); // the restarted instance took work again
+  });
+
+  it('answers 503 at once, queued and new requests alike, while no instance is live', async () => {
+    const a = mortal('a');
+    a.hold();
+    const s = createScheduler([a.session], config({ maxBatchSize: 1 }));
+    const running = s.submit({ x: rowsOf([1, 1]) });
+    const queued = s.submit({ x: rowsOf([2, 2]) });
+    await tick();
+    a.die();
+    await expect(queued).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfterS: 1 });
+    await expect(s.submit({ x: rowsOf([3, 3]) })).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfterS: 1 });
+    expect(s.stats()).toMatchObject({ live: 0, queued: 0 });
+    a.failWith(new WorkerExitedError('code 1', 1));
+    a.release();
+    await expect(running).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    a.failWith(undefined as never);
+    a.revive();
+    expect((await s.submit({ x: rowsOf([4, 4]) })).y!.data[0]).toBe(8);
   });
 });

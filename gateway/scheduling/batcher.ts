@@ -2,8 +2,10 @@ import { GatewayError } from '../../core/errors.ts';
 import { concat, padTo, sliceRows, type Tensor } from '../../core/tensor.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import type { BatchingConfig } from '../../model-store/schema.ts';
+import type { SupervisedSession } from '../../runtimes/worker/supervise.ts';
 import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
 import { Fifo } from './fifo.ts';
+import { copyRows, joinChunks } from './chunks.ts';
 
 /** What the scheduler reports, for metrics. */
 export interface SchedulerHooks {
@@ -15,6 +17,7 @@ export interface SchedulerHooks {
   now?(): number;
 }
 
+/** One queue entry: a whole request, or one chunk of at most `maxBatchSize` rows of a larger one. */
 interface Pending {
   feeds: Record<string, Tensor>;
   rows: number;
@@ -24,9 +27,19 @@ interface Pending {
   priority: number;
   enqueuedAt: number;
   settled: boolean;
+  /** Called when the entry leaves the queue for an instance (the next chunk of its request queues then). */
+  onDispatch?(): void;
   resolve(o: Record<string, Tensor>): void;
+  /** This entry's batch failed. */
   reject(e: Error): void;
+  /** Fails the whole request at once (no live instance left). */
+  fail(e: Error): void;
 }
+
+/** False for a supervised instance whose worker is dead (plain sessions are always live). */
+const isLive = (i: RuntimeSession): boolean => (i as Partial<SupervisedSession>).live !== false;
+
+const noLiveInstance = () => new GatewayError('UNAVAILABLE', 'no live model instance (model worker exited; restarting)', { retryAfterS: 1 });
 
 /**
  * What must match for two requests to merge: input names, datatypes and non-batch dimensions, where the
@@ -59,6 +72,16 @@ function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[]):
  * and may be cancelled (CANCELLED, e.g. client gone); every request gets exactly its own rows back.
  * `maxBatchSize` 0 or 1 turns batching off: one request per run, same queueing rules.
  *
+ * A request of more rows than `maxBatchSize` is split into chunks of at most that many rows, queued one
+ * at a time (the next when the previous leaves for an instance), so other requests interleave with it
+ * FIFO; its answer is the chunks' outputs joined in order. It holds one queue place per chunk (admission
+ * and `maxQueueSize` count chunks: PAYLOAD_TOO_LARGE when it could never fit); its deadline and
+ * cancellation drop its remaining chunks, and a failed chunk fails it.
+ *
+ * Supervised instances (worker threads that may die) leave rotation when their worker exits — the batch
+ * they were running fails with 503 UNAVAILABLE, not retried: its input may be what killed the worker —
+ * and rejoin when restarted. With no live instance, queued and new requests get 503 at once.
+ *
  * @example
  * const scheduler = createScheduler(sessions, BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 2 }));
  * const outputs = await scheduler.submit({ x }, { timeoutMs: 500 });
@@ -70,9 +93,11 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   const preferred = new Set(config.preferredBatchSizes.filter((s) => s <= maxRows));
   const padAxes = config.padding?.axes ?? [];
   const queues = Array.from({ length: config.priorityLevels }, () => new Fifo<Pending>());
-  const idle = [...instances];
+  const idle = instances.filter(isLive);
   /** When each idle instance became free (parallel to `idle`, oldest first). */
-  const idleSince = instances.map(() => -Infinity);
+  const idleSince = idle.map(() => -Infinity);
+  const busy = new Set<RuntimeSession>();
+  const liveCount = () => instances.filter(isLive).length;
   let queued = 0;
   let running = 0;
   let draining = false;
@@ -168,6 +193,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       for (const p of batch) {
         settle(p);
         hooks.onDequeue?.(now() - p.enqueuedAt);
+        p.onDispatch?.();
       }
       idleSince.pop();
       void run(idle.pop()!, batch, rows);
@@ -184,6 +210,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
 
   async function run(instance: RuntimeSession, batch: Pending[], rows: number) {
     running++;
+    busy.add(instance);
     const t0 = now();
     try {
       const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, merge(batch.map((p) => p.feeds[n]!))]));
@@ -209,64 +236,119 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       for (const p of batch) p.reject(e as Error);
     } finally {
       running--;
-      idle.push(instance);
-      idleSince.push(now());
+      busy.delete(instance);
+      if (isLive(instance)) {
+        idle.push(instance);
+        idleSince.push(now());
+      }
       dispatch();
     }
   }
 
   function submit(feeds: Record<string, Tensor>, options: SubmitOptions = {}): Promise<Record<string, Tensor>> {
     if (draining) return Promise.reject(new GatewayError('UNAVAILABLE', 'the model is unloading', { retryAfterS: 1 }));
-    if (queued >= config.maxQueueSize) {
-      return Promise.reject(new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 }));
-    }
+    if (liveCount() === 0) return Promise.reject(noLiveInstance());
     if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
     // Without batching nothing is merged, so feeds need no common batch dimension (a scalar or a
     // state tensor batched on another axis is fine).
     const { signature, rows } = batching ? signatureOf(feeds, padAxes) : { signature: '', rows: 1 };
+    const chunks = batching ? Math.max(1, Math.ceil(rows / maxRows)) : 1;
+    if (chunks > config.maxQueueSize) {
+      return Promise.reject(new GatewayError('PAYLOAD_TOO_LARGE', `a request of ${rows} rows runs as ${chunks} batches of at most ${maxRows}; this model queues at most ${config.maxQueueSize}`));
+    }
+    if (queued + chunks > config.maxQueueSize) {
+      return Promise.reject(new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 }));
+    }
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
     return new Promise((resolve, reject) => {
       let deadline: NodeJS.Timeout | undefined;
       let done = false;
+      /** Chunks not yet queued (their queue places are held), the one waiting in the queue, the answers. */
+      let unqueued = chunks;
+      let waiting: Pending | undefined;
+      const answers: Array<Record<string, Tensor>> = [];
+      let answered = 0;
       const finish = () => {
         done = true;
         clearTimeout(deadline);
         options.signal?.removeEventListener('abort', onAbort);
+        queued -= unqueued; // places held for chunks that will never queue
+        unqueued = 0;
       };
-      const fail = (e: GatewayError) => {
+      const fail = (e: Error) => {
         if (done) return;
         finish();
-        settle(p);
+        if (waiting) settle(waiting);
         reject(e);
         dispatch();
       };
       const onAbort = () => fail(new GatewayError('CANCELLED', 'the client went away'));
-      const p: Pending = {
-        feeds, rows, signature, priority, outputs: options.outputs, enqueuedAt: now(), settled: false,
-        resolve: (o) => {
-          if (done) return;
-          finish();
-          resolve(o);
-        },
-        reject: (e) => {
-          if (done) return;
-          finish();
-          reject(e);
-        },
+      const enqueue = () => {
+        const k = chunks - unqueued;
+        unqueued--;
+        const part = chunks === 1 ? feeds : copyRows(feeds, k * maxRows, Math.min(rows, (k + 1) * maxRows));
+        const p: Pending = {
+          feeds: part, rows: chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows, signature, priority,
+          outputs: options.outputs, enqueuedAt: now(), settled: false,
+          onDispatch: () => {
+            waiting = undefined;
+            if (!done && unqueued > 0) enqueue();
+          },
+          resolve: (o) => {
+            if (done) return;
+            answers[k] = o;
+            if (++answered < chunks) return;
+            let joined: Record<string, Tensor>;
+            try {
+              joined = joinChunks(answers);
+            } catch (e) {
+              return fail(e as Error);
+            }
+            finish();
+            resolve(joined);
+          },
+          reject: (e) => fail(e),
+          fail,
+        };
+        waiting = p;
+        queues[priority - 1]!.push(p);
       };
       deadline = setTimeout(() => fail(new GatewayError('TIMEOUT', `no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      queued++;
-      queues[priority - 1]!.push(p);
+      queued += chunks;
+      enqueue();
       dispatch();
     });
   }
 
+  /** A supervised instance's worker died: out of rotation; with none left, nothing waits for one. */
+  function down(instance: RuntimeSession): void {
+    const at = idle.indexOf(instance);
+    if (at >= 0) {
+      idle.splice(at, 1);
+      idleSince.splice(at, 1);
+    }
+    if (liveCount() > 0) return;
+    const waiting = queues.flatMap((q) => [...q].filter((p) => !p.settled));
+    for (const p of waiting) p.fail(noLiveInstance());
+  }
+
+  /** A supervised instance is back: it takes work again (at once when idle, else when its batch ends). */
+  function up(instance: RuntimeSession): void {
+    if (busy.has(instance) || idle.includes(instance) || !isLive(instance)) return;
+    idle.push(instance);
+    idleSince.push(now());
+    dispatch();
+  }
+
+  // Disposing a supervised instance (when the version closes) ends its watch.
+  for (const i of instances) (i as Partial<SupervisedSession>).watch?.((live) => (live ? up(i) : down(i)));
+
   return {
     submit,
-    stats: (): SchedulerStats => ({ queued, running, instances: instances.length }),
+    stats: (): SchedulerStats => ({ queued, running, instances: instances.length, live: liveCount() }),
     drain() {
       draining = true;
       dispatch();

@@ -14,16 +14,19 @@ export interface SubmitOptions {
 
 /** Scheduler statistics for metrics and health. */
 export interface SchedulerStats {
+  /** Queue places taken (a request larger than maxBatchSize takes one per chunk). */
   queued: number;
   running: number;
   instances: number;
+  /** Instances whose worker is alive (the others are restarting). */
+  live: number;
 }
 
 /**
  * Puts requests (model feeds whose first dimension is the batch) onto a model version's instances.
  * Implementations: the dynamic batcher (gateway/batching) and, with batching off, one request per run.
  * Every accepted request is answered, with its own rows, or rejected with a GatewayError
- * (QUEUE_FULL, TIMEOUT, CANCELLED, INFERENCE_FAILED).
+ * (QUEUE_FULL, TIMEOUT, CANCELLED, INFERENCE_FAILED, UNAVAILABLE when no instance is live).
  */
 export interface Scheduler {
   submit(feeds: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>>;

@@ -4,12 +4,22 @@ import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
+import { WorkerExitedError } from './exited.ts';
 
 const THREAD = new URL('./bootstrap.mjs', import.meta.url);
 
 function toError(code: string, message: string): GatewayError {
   const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INFERENCE_FAILED';
   return new GatewayError(known, message);
+}
+
+export interface WorkerHooks {
+  /**
+   * Called once, synchronously, when the loaded worker's thread exits or crashes (not when it is
+   * disposed), before its in-flight calls are rejected with WorkerExitedError. `cause` is the uncaught
+   * error, if that is what ended it.
+   */
+  onExit?(error: WorkerExitedError, cause?: Error): void;
 }
 
 /**
@@ -20,16 +30,21 @@ function toError(code: string, message: string): GatewayError {
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
  * const out = await session.run({ x: tensor });
  */
-export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
+export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): Promise<RuntimeSession> {
   const worker = new Worker(THREAD, { workerData: data });
   worker.unref();
   const pending = new Map<number, { resolve: (o: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let dead: GatewayError | undefined;
+  let isLoaded = false;
+  let closing = false;
 
   const loaded = new Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string; labels?: readonly string[] }>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'loaded') return resolve(m);
+      if (m.type === 'loaded') {
+        isLoaded = true;
+        return resolve(m);
+      }
       const p = m.id === undefined ? undefined : pending.get(m.id);
       if (m.type === 'error' && m.id === undefined) return reject(toError(m.code === 'INFERENCE_FAILED' ? 'MODEL_LOAD_FAILED' : m.code, m.message));
       if (!p) return;
@@ -37,14 +52,17 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
       if (m.type === 'result') p.resolve(m.outputs);
       else p.reject(toError(m.code, m.message));
     });
-    const fail = (e: GatewayError) => {
+    // 'error' (an uncaught exception) is followed by 'exit': the first one counts.
+    const fail = (e: GatewayError, cause?: Error) => {
+      if (dead) return;
       dead = e;
-      reject(e);
+      if (!isLoaded) reject(new GatewayError('MODEL_LOAD_FAILED', cause ? `model worker crashed while loading: ${cause.message}` : `${e.message} while loading`));
+      if (isLoaded && !closing && e instanceof WorkerExitedError) hooks.onExit?.(e, cause);
       for (const p of pending.values()) p.reject(e);
       pending.clear();
     };
-    worker.on('error', (e) => fail(new GatewayError('INFERENCE_FAILED', `model worker crashed: ${e.message}`, { cause: e })));
-    worker.on('exit', (code) => fail(new GatewayError('MODEL_NOT_READY', `model worker exited (code ${code})`)));
+    worker.on('error', (e) => fail(new WorkerExitedError('uncaught error'), e));
+    worker.on('exit', (code) => fail(closing ? new GatewayError('MODEL_NOT_READY', 'the model instance is closed') : new WorkerExitedError(`code ${code}`, code)));
   });
 
   let meta: Awaited<typeof loaded>;
@@ -73,6 +91,7 @@ export async function loadInWorker(data: WorkerData): Promise<RuntimeSession> {
       call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
     dispose() {
       disposed ??= (async () => {
+        closing = true;
         if (!dead) await call({ type: 'dispose' } as Omit<ToWorker, 'id'>).catch(() => undefined);
         await worker.terminate();
       })();

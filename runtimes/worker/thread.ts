@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { getRuntime, registerRuntime } from '../registry.ts';
-import type { RuntimeSession } from '../runtime.ts';
+import type { Runtime, RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
 
@@ -64,8 +64,10 @@ port.on('message', async (msg: ToWorker) => {
 try {
   if (data.nice || data.idle) lowerPriority(data.nice ?? 0, data.idle ?? false);
   if (data.runtimeModule) {
-    const mod = (await import(data.runtimeModule)) as { runtime?: { name: string } };
-    if (mod.runtime) registerRuntime(data.runtime, async () => mod.runtime as never);
+    const mod = (await import(data.runtimeModule)) as Record<string, unknown>;
+    const isRuntime = (v: unknown): v is Runtime => typeof v === 'object' && v !== null && typeof (v as Runtime).load === 'function';
+    const found = Object.values(mod).find((v) => isRuntime(v) && v.name === data.runtime) ?? mod.runtime;
+    if (isRuntime(found)) registerRuntime(data.runtime, async () => found);
   }
   const runtime = await getRuntime(data.runtime);
   session = await runtime.load(data.spec);
