@@ -75,7 +75,7 @@ describe('rate limits and the default deadline', () => {
   beforeAll(async () => {
     const store = tempStore();
     writeModel(store, 'scale', 1, scaleSumModel(2));
-    writeModel(store, 'slow', 1, slowClassifier(), { batching: { maxBatchSize: 1 } });
+    writeModel(store, 'slow', 1, slowClassifier(2, 256), { batching: { maxBatchSize: 1 } });
     gw = await startGateway({ MODEL_STORE: store, API_KEYS: `infer:${INFER},infer:${OTHER_INFER}`, RATE_LIMIT_RPS: '0.01', RATE_LIMIT_BURST: '3', INFER_TIMEOUT_MS: '1' });
   });
   afterAll(() => gw?.close());
@@ -114,7 +114,7 @@ describe('no keys configured', () => {
 describe('response cache single-flight', () => {
   it('answers the other identical requests when the first one disconnects', async () => {
     const store = tempStore();
-    writeModel(store, 'slow', 1, slowClassifier(), { instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
+    writeModel(store, 'slow', 1, slowClassifier(4, 1024), { instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
     const gw = await startGateway({ MODEL_STORE: store });
     try {
       // A different request occupies the only instance, so the identical ones below wait in the queue.
