@@ -75,7 +75,7 @@ describe('rate limits and the default deadline', () => {
   beforeAll(async () => {
     const store = tempStore();
     writeModel(store, 'scale', 1, scaleSumModel(2));
-    writeModel(store, 'slow', 1, slowClassifier(2, 256), { batching: { maxBatchSize: 1 } });
+    writeModel(store, 'slow', 1, slowClassifier(4, 1024), { instances: 1, batching: { maxBatchSize: 1 } });
     gw = await startGateway({ MODEL_STORE: store, API_KEYS: `infer:${INFER},infer:${OTHER_INFER}`, RATE_LIMIT_RPS: '0.01', RATE_LIMIT_BURST: '3', INFER_TIMEOUT_MS: '1' });
   });
   afterAll(() => gw?.close());
@@ -92,8 +92,11 @@ describe('rate limits and the default deadline', () => {
   });
 
   it('applies INFER_TIMEOUT_MS to an inference request that states no timeout', async () => {
+    // A request with its own long timeout holds the only instance; the one with none waits behind it past 1 ms.
+    const stated = call(gw.url, '/v2/models/slow/infer', { key: OTHER_INFER, body: JSON.stringify({ ...JSON.parse(slowRequest([4, 5, 6])), parameters: { timeout_ms: 60_000 } }) });
     const r = await call(gw.url, '/v2/models/slow/infer', { key: OTHER_INFER, body: slowRequest([1, 2, 3]) });
     expect([r.status, r.body.code]).toEqual([504, 'TIMEOUT']);
+    expect((await stated).status).toBe(200);
   });
 });
 
@@ -114,7 +117,7 @@ describe('no keys configured', () => {
 describe('response cache single-flight', () => {
   it('answers the other identical requests when the first one disconnects', async () => {
     const store = tempStore();
-    writeModel(store, 'slow', 1, slowClassifier(4, 1024), { instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
+    writeModel(store, 'slow', 1, slowClassifier(8, 2048), { instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
     const gw = await startGateway({ MODEL_STORE: store });
     try {
       // A different request occupies the only instance, so the identical ones below wait in the queue.
