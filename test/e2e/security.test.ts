@@ -126,7 +126,7 @@ describe('response cache single-flight', () => {
       const first = new AbortController();
       const a = call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]), signal: first.signal }).catch((e: Error) => e.name);
       await waitUntil(() => gw.server.inFlight >= 2);
-      const others = [call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) }), call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) })];
+      const others: [ReturnType<typeof call>, ReturnType<typeof call>] = [call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) }), call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) })];
       await waitUntil(() => gw.server.inFlight >= 4);
       first.abort();
       expect(await a).toBe('AbortError');
