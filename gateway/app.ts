@@ -16,6 +16,7 @@ import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
 import { createMetrics } from './metrics/index.ts';
 import { createResponseCache } from './cache/index.ts';
+import { guard } from './auth/guard.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -24,6 +25,8 @@ export interface Gateway {
   repository: ModelRepository<Servable>;
   plugins: PluginRegistry;
   config: GatewayConfig;
+  /** Server readiness, as `/v2/health/ready` answers it (also used by the server's health fast path). */
+  readiness(): { ready: boolean; body: Record<string, unknown> };
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -60,13 +63,18 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.use('*', guard({ keys: config.auth.keys, metricsAuth: config.auth.metricsAuth, rateLimit: config.rateLimit }));
   app.use('*', limitBody(config.bodyLimitBytes));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }) }));
-  app.route('/', v1Routes(repository, metrics, cache));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs }));
+  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   return {
     app, repository, plugins, config,
+    readiness() {
+      const ready = started && repository.ready();
+      return { ready, body: { ready, models: repository.readyModels().length, cache: cache.status() } };
+    },
     async start() {
       // Ensembles load after the models they vote over.
       const names = (config.loadModels ?? listModels(config.modelStore))

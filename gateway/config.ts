@@ -1,16 +1,20 @@
 import { z } from 'zod';
 import { fileURLToPath } from 'node:url';
 import { GatewayError } from '../core/errors.ts';
+import { readApiKeys, type ApiKey } from './auth/keys.ts';
+import { isLoopback } from './auth/loopback.ts';
 
 const DEFAULT_STORE = fileURLToPath(new URL('../models', import.meta.url));
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const num = (d: number) => z.coerce.number().default(d);
+const bool = (d: 'true' | 'false') => z.enum(['true', 'false']).default(d).transform((v) => v === 'true');
 
 /** Environment variables the gateway reads, validated once at start-up. */
 export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  /** Address to bind: 0.0.0.0 when API keys are configured, 127.0.0.1 when not (see ALLOW_UNAUTHENTICATED). */
+  HOST: z.string().optional(),
   MODEL_STORE: z.string().default(DEFAULT_STORE),
   /** Largest request body in MiB (413 above). */
   BODY_LIMIT_MB: num(64).pipe(z.number().positive()),
@@ -38,6 +42,28 @@ export const EnvSchema = z.object({
   WORKER_RESTART_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(500),
   /** Longest delay between restarts of a dead inference thread, in ms. */
   WORKER_RESTART_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  /** API keys, `role:key` comma list (roles: infer, admin). */
+  API_KEYS: z.string().optional(),
+  /** File of API keys: one `role:key` per line (# comments), or JSON `[{"role": …, "key": …}]`. */
+  API_KEYS_FILE: z.string().optional(),
+  /** 'true' allows binding a non-loopback HOST with no API keys (anyone who can reach the port is admin). */
+  ALLOW_UNAUTHENTICATED: bool('false'),
+  /** 'false' serves /metrics without a key (a scraper on a private network); otherwise it needs an `infer` key. */
+  METRICS_AUTH: bool('true'),
+  /** Requests per second per API key (per client IP without keys); 0 turns rate limiting off. */
+  RATE_LIMIT_RPS: num(0).pipe(z.number().min(0)),
+  /** Token-bucket burst (requests); defaults to twice the rate, at least 1. */
+  RATE_LIMIT_BURST: z.coerce.number().positive().optional(),
+  /** Deadline in ms for inference requests that state none (`timeout`/`timeout_ms`); a model's own `timeoutMs` still caps it. */
+  INFER_TIMEOUT_MS: num(30_000).pipe(z.number().positive()),
+  /** On SIGTERM/SIGINT, how long requests already received may take to finish, in seconds. */
+  SHUTDOWN_TIMEOUT_S: num(30).pipe(z.number().min(0)),
+  /** A client must send all request headers within this many seconds (408 after). */
+  HEADERS_TIMEOUT_S: num(10).pipe(z.number().positive()),
+  /** A client must send the whole request (headers and body) within this many seconds (408 after). */
+  REQUEST_TIMEOUT_S: num(60).pipe(z.number().positive()),
+  /** An idle kept-alive connection is closed after this many seconds. */
+  KEEP_ALIVE_TIMEOUT_S: num(5).pipe(z.number().positive()),
 });
 
 export interface GatewayConfig {
@@ -55,6 +81,13 @@ export interface GatewayConfig {
   workerNice: number;
   workerSchedIdle: boolean;
   workerRestart: { baseMs: number; maxMs: number };
+  /** API keys (sha256 digests, never the keys) and who may do what; no keys = no authentication. */
+  auth: { keys: readonly ApiKey[]; metricsAuth: boolean; allowUnauthenticated: boolean };
+  /** Token bucket per key or client IP; `rps` 0 = off. */
+  rateLimit: { rps: number; burst: number };
+  inferTimeoutMs: number;
+  /** HTTP server timeouts, in ms. */
+  server: { shutdownTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -78,9 +111,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new GatewayError('CONFIG_INVALID', `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  const keys = readApiKeys(e.API_KEYS, e.API_KEYS_FILE);
+  const host = e.HOST ?? (keys.length ? '0.0.0.0' : '127.0.0.1');
+  if (!keys.length && !isLoopback(host) && !e.ALLOW_UNAUTHENTICATED) {
+    throw new GatewayError('CONFIG_INVALID', `invalid configuration: HOST=${host} with no API keys would let anyone who can reach the port load and unload models; set API_KEYS or API_KEYS_FILE, or ALLOW_UNAUTHENTICATED=true`);
+  }
+  if (e.HEADERS_TIMEOUT_S > e.REQUEST_TIMEOUT_S) {
+    throw new GatewayError('CONFIG_INVALID', 'invalid configuration: HEADERS_TIMEOUT_S must not exceed REQUEST_TIMEOUT_S');
+  }
   return deepFreeze({
     port: e.PORT,
-    host: e.HOST,
+    host,
     modelStore: e.MODEL_STORE,
     bodyLimitBytes: Math.round(e.BODY_LIMIT_MB * 1024 * 1024),
     logLevel: e.LOG_LEVEL,
@@ -93,5 +134,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerNice: e.WORKER_NICE,
     workerSchedIdle: e.WORKER_SCHED_IDLE,
     workerRestart: { baseMs: e.WORKER_RESTART_BASE_MS, maxMs: Math.max(e.WORKER_RESTART_BASE_MS, e.WORKER_RESTART_MAX_MS) },
+    auth: { keys, metricsAuth: e.METRICS_AUTH, allowUnauthenticated: e.ALLOW_UNAUTHENTICATED },
+    rateLimit: { rps: e.RATE_LIMIT_RPS, burst: e.RATE_LIMIT_BURST ?? Math.max(1, 2 * e.RATE_LIMIT_RPS) },
+    inferTimeoutMs: e.INFER_TIMEOUT_MS,
+    server: {
+      shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_S * 1000),
+      headersTimeoutMs: Math.round(e.HEADERS_TIMEOUT_S * 1000),
+      requestTimeoutMs: Math.round(e.REQUEST_TIMEOUT_S * 1000),
+      keepAliveTimeoutMs: Math.round(e.KEEP_ALIVE_TIMEOUT_S * 1000),
+    },
   });
 }

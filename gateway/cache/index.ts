@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ByteLru } from './lru.ts';
 import { RedisTier } from './redis.ts';
-import { SingleFlight } from './single-flight.ts';
+import { SingleFlight, type WaitOptions } from './single-flight.ts';
 
 export { cacheKey, canonicalJson, exactKey, type KeyParts } from './key.ts';
 
@@ -21,9 +21,10 @@ export type CacheSource = 'memory' | 'redis' | 'computed' | 'shared';
 export interface ResponseCache {
   /**
    * The cached value for `key`, or `compute()`'s, stored on success only. Concurrent calls for one key
-   * share a single lookup and compute.
+   * share a single lookup and compute. Each caller waits with its own `signal` and deadline (`own`);
+   * the signal `compute` gets aborts only when every caller waiting on it has gone.
    */
-  getOrCompute(key: string, ttlSeconds: number, compute: () => Promise<Uint8Array>, model: string): Promise<{ value: Uint8Array; source: CacheSource }>;
+  getOrCompute(key: string, ttlSeconds: number, compute: (signal: AbortSignal) => Promise<Uint8Array>, model: string, own?: WaitOptions): Promise<{ value: Uint8Array; source: CacheSource }>;
   /**
    * Whole responses by exact request bytes, in the memory tier only: the fast path that skips parsing
    * and validation for a byte-identical repeat. `get` counts a memory hit.
@@ -62,7 +63,7 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
   };
 
   return {
-    async getOrCompute(key, ttlSeconds, compute, model) {
+    async getOrCompute(key, ttlSeconds, compute, model, own) {
       if (memory) {
         const t0 = performance.now();
         const v = memory.get(key);
@@ -72,7 +73,7 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
           return { value: v, source: 'memory' };
         }
       }
-      const { promise, leader } = flights.run(key, async () => {
+      const { promise, leader } = flights.run(key, async (signal) => {
         if (redis?.up) {
           const t0 = performance.now();
           const v = await redis.get(key);
@@ -87,14 +88,14 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
           errors.inc({ tier: 'redis' });
         }
         misses.inc({ model });
-        const value = await compute();
+        const value = await compute(signal);
         if (value.byteLength > o.maxEntryBytes) skipped.inc({ model });
         else {
           memory?.set(key, value, ttlSeconds);
           redis?.set(key, value, ttlSeconds);
         }
         return { value, source: 'computed' as const };
-      });
+      }, own);
       if (!leader) shared.inc({ model });
       const r = await promise;
       return leader ? r : { value: r.value, source: 'shared' };

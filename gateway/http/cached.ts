@@ -10,21 +10,34 @@ export function answerParameters(parameters: Record<string, unknown>): Record<st
   return Object.fromEntries(Object.entries(parameters).filter(([k]) => !SCHEDULING.has(k)));
 }
 
+/** The cancellation signal and deadline a computation runs under. */
+export interface RunOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
 /**
  * Runs `compute` through the response cache when the model opted in (`"cache": {…}` in its config)
  * and the request did not opt out (`"parameters": {"cache": false}`). Sets the `massgate-cache`
  * response header to where the answer came from (memory, redis, computed, shared, off).
+ *
+ * Without the cache, `compute` runs under the request's own signal and deadline (`own`). Through the
+ * cache it may be shared by identical concurrent requests, so it runs under neither: its signal aborts
+ * only when every waiting request has gone, its deadline is `sharedTimeoutMs`, and each request waits
+ * with its own signal and deadline.
  */
 export async function throughCache(
   c: Context, cache: ResponseCache | undefined, config: ModelConfig, parameters: Record<string, unknown>,
-  key: Omit<KeyParts, 'parameters'>, compute: () => Promise<Uint8Array>,
+  key: Omit<KeyParts, 'parameters'>, compute: (run: RunOptions) => Promise<Uint8Array>,
+  own: RunOptions = {}, sharedTimeoutMs?: number,
 ): Promise<Uint8Array> {
   const policy = config.cache;
   if (!cache || !policy || policy.enabled === false || parameters.cache === false) {
     c.header('massgate-cache', 'off');
-    return compute();
+    return compute(own);
   }
-  const { value, source } = await cache.getOrCompute(cacheKey({ ...key, parameters: answerParameters(parameters) }), policy.ttlSeconds ?? 300, compute, key.model);
+  const { value, source } = await cache.getOrCompute(cacheKey({ ...key, parameters: answerParameters(parameters) }), policy.ttlSeconds ?? 300,
+    (signal) => compute({ signal, timeoutMs: sharedTimeoutMs }), key.model, own);
   c.header('massgate-cache', source);
   return value;
 }

@@ -20,7 +20,11 @@ export interface OipDeps {
   serverVersion: string;
   metrics?: Metrics;
   cache?: ResponseCache;
+  /** Deadline (ms) of inference requests that state none. */
+  defaultTimeoutMs?: number;
 }
+
+const maxDefined = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
 
@@ -82,17 +86,14 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
         const raw = parseEnvelope(parseJsonText(json));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
       }
+      const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
+      const priority = requestPriority(request.parameters);
       const packed = await throughCache(c, deps.cache, model.config, request.parameters,
         { model: model.name, version: model.version, inputs: request.inputs, outputs: request.outputs },
-        async () => {
-          const outputs = await model.infer(request.inputs, {
-            outputs: request.outputs?.map((o) => o.name),
-            timeoutMs: requestTimeoutMs(request.parameters),
-            priority: requestPriority(request.parameters),
-            signal: clientSignal(c),
-          });
+        async (run) => {
+          const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs: run.timeoutMs, priority, signal: run.signal });
           return packOutputs(encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)));
-        });
+        }, { signal: clientSignal(c), timeoutMs }, maxDefined(timeoutMs, deps.defaultTimeoutMs));
       const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
       if (exact && request.parameters.cache !== false) deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
       return sendRendered(c, rendered);

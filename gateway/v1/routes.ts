@@ -6,7 +6,7 @@ import type { Servable } from '../models/servable.ts';
 import { clientSignal, readBody, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed } from '../http/observe.ts';
-import { throughCache } from '../http/cached.ts';
+import { throughCache, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 
@@ -38,7 +38,7 @@ async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unkno
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache): Hono<GatewayEnv> {
+export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache, defaultTimeoutMs?: number): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
   app.get('/v1/models/:spec', (c) => {
@@ -62,17 +62,18 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
         body = parsed.data;
       }
       const parameters = body.parameters ?? {};
-      const compute = async () => {
-        const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
+      const own = { signal: clientSignal(c), timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs };
+      const compute = async (run: RunOptions) => {
+        const predictions = await model.predict(body.instances, parameters, run);
         return Buffer.from(JSON.stringify(predictions));
       };
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
       const predictions = type.startsWith('multipart/form-data')
-        ? await compute()
+        ? await compute(own)
         : await throughCache(c, cache, model.config, parameters, {
             api: 'v1', model: model.name, version: model.version,
             inputs: { instances: { name: 'instances', datatype: 'BYTES', shape: [1], data: [Buffer.from(canonicalJson(body.instances))] } },
-          }, compute);
+          }, compute, own, Math.max(own.timeoutMs ?? 0, defaultTimeoutMs ?? 0) || undefined);
       return c.body(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}","predictions":${Buffer.from(predictions).toString('utf8')}}`, 200, { 'content-type': 'application/json' });
     });
   });

@@ -1,11 +1,12 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../gateway/config.ts';
 import { createGateway, type Gateway } from '../../gateway/app.ts';
+import { listen, type GatewayServer } from '../../gateway/server.ts';
 
 export interface RunningGateway {
   url: string;
   gateway: Gateway;
+  /** The HTTP server (the same one `npm start` runs). */
+  server: GatewayServer;
   close(): Promise<void>;
 }
 
@@ -17,17 +18,16 @@ export interface RunningGateway {
  * await fetch(`${gw.url}/v2/health/ready`);
  */
 export async function startGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
-  const gateway = await createGateway(loadConfig({ LOG_LEVEL: 'warn', ...env, PORT: '0', HOST: '127.0.0.1' }));
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const gateway = await createGateway(config);
+  const server = await listen(gateway, { ...config.server, port: 0, host: '127.0.0.1' });
   await gateway.start();
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     gateway,
+    server,
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.drain(5_000);
       await gateway.close();
     },
   };

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+const KEY = 'admin:0123456789abcdef0123';
+
+describe('config: binding and authentication', () => {
+  it('binds to loopback when no keys are configured, and to every address when keys are', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({}).port).toBe(8080);
+    expect(loadConfig({ API_KEYS: KEY }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses a non-loopback HOST without keys unless ALLOW_UNAUTHENTICATED=true', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/ALLOW_UNAUTHENTICATED/);
+    expect(() => loadConfig({ HOST: '::' })).toThrow(/ALLOW_UNAUTHENTICATED/);
+    expect(loadConfig({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(loadConfig({ HOST: '10.0.0.5', API_KEYS: KEY }).host).toBe('10.0.0.5');
+  });
+
+  it('parses limits and timeouts, with rate limiting off by default', () => {
+    const c = loadConfig({ RATE_LIMIT_RPS: '5', REQUEST_TIMEOUT_S: '2.5', HEADERS_TIMEOUT_S: '1' });
+    expect(c.rateLimit).toEqual({ rps: 5, burst: 10 });
+    expect(c.server.requestTimeoutMs).toBe(2500);
+    expect(loadConfig({}).rateLimit.rps).toBe(0);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_S: '20', REQUEST_TIMEOUT_S: '10' })).toThrow(/HEADERS_TIMEOUT_S/);
+  });
+});
