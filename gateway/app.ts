@@ -10,6 +10,9 @@ import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
 import type { GatewayConfig } from './config.ts';
 import { onError } from './http/status.ts';
 import { limitBody, type GatewayEnv } from './http/body.ts';
+import { useLimits } from './http/limits.ts';
+import { allowKnownMethods } from './http/methods.ts';
+import { addScrubRoot } from './http/scrub.ts';
 import { versionLoader } from './models/load-version.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
@@ -48,6 +51,7 @@ function isEnsemble(store: string, name: string): boolean {
  */
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config.logLevel);
+  addScrubRoot(config.modelStore, '<model-store>');
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
   const metrics = createMetrics();
@@ -61,9 +65,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.onError(onError);
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
   app.use('*', limitBody(config.bodyLimitBytes));
+  app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
+  app.use('*', useLimits(config.limits));
   app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }) }));
   app.route('/', v1Routes(repository, metrics, cache));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
+  allowKnownMethods(app); // after every route: known paths with another method get 405, unknown paths 404
 
   return {
     app, repository, plugins, config,

@@ -8,6 +8,8 @@ import { requestTimeoutMs } from '../oip/request.ts';
 import { observed } from '../http/observe.ts';
 import { throughCache } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
+import { requireJsonType } from '../http/content.ts';
+import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 
 const PredictSchema = z.object({
@@ -54,6 +56,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     const model = repository.get(name, version);
     return observed(metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
+      requireJsonType(type, ['multipart/form-data']);
       let body: { instances: unknown[]; parameters?: Record<string, unknown> };
       if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
       else {
@@ -61,6 +64,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
         if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
         body = parsed.data;
       }
+      checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
       const compute = async () => {
         const predictions = await model.predict(body.instances, parameters, { timeoutMs: requestTimeoutMs(parameters), signal: clientSignal(c) });
