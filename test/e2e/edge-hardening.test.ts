@@ -152,9 +152,9 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
       expect(r.status, encoding).toBe(200);
       expect(r.body.outputs[0].data).toEqual([6, 22]);
     }
-    // 64 MiB of spaces compress to ~64 KiB: refused once the output passes the 1 MiB limit.
-    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
-    expect(bomb.length).toBeLessThan(1024 * 1024);
+    // 16 MiB of spaces compress to ~16 KiB: refused once the output passes the 1 MiB limit.
+    const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
     const boom = await send(infer, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb });
     expect(boom.status).toBe(413);
     const corrupt = await send(infer, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip' });
@@ -193,5 +193,30 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
     expect(text).not.toContain(tmpdir());
     expect(text).not.toContain(process.cwd());
     await live();
+  });
+});
+
+describe('limits on a plugin model (lang-lande, text)', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ LOAD_MODELS: 'lang-lande', MAX_INSTANCES: '4' });
+  });
+  afterAll(() => gw?.close());
+
+  it('defect 1 as reported: curl -H "Inference-Header-Content-Length: 0.5" --data-binary x gets 400 and the gateway keeps serving', async () => {
+    const r = await fetch(`${gw.url}/v2/models/lang-lande/infer`, { method: 'POST', headers: { 'inference-header-content-length': '0.5', 'content-type': 'application/x-www-form-urlencoded' }, body: 'x' });
+    expect(r.status).toBe(400);
+    expect((await getJson(`${gw.url}/v2/health/live`)).status).toBe(200);
+  });
+
+  it('caps the BYTES elements of a v2 request (one per instance) with 413; within the cap it answers', async () => {
+    const texts = (n: number) => ({ inputs: [{ name: 'text', datatype: 'BYTES', shape: [n], data: Array(n).fill('Bonjour tout le monde, comment allez-vous ?') }] });
+    const over = await postJson(`${gw.url}/v2/models/lang-lande/infer`, texts(5));
+    expect(over.status).toBe(413);
+    expect(over.body.error).toContain('MAX_INSTANCES');
+    const ok = await postJson(`${gw.url}/v2/models/lang-lande/infer`, texts(4));
+    expect(ok.status).toBe(200);
+    const v1 = await postJson(`${gw.url}/v1/models/lang-lande:predict`, { instances: Array(5).fill('Bonjour') });
+    expect(v1.status).toBe(413);
   });
 });
