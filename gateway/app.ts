@@ -11,7 +11,7 @@ import type { GatewayConfig } from './config.ts';
 import { onError } from './http/status.ts';
 import { limitBody, type GatewayEnv } from './http/body.ts';
 import { useLimits } from './http/limits.ts';
-import { allowKnownMethods } from './http/methods.ts';
+import { notFoundOr405 } from './http/methods.ts';
 import { addScrubRoot } from './http/scrub.ts';
 import { versionLoader } from './models/load-version.ts';
 import type { Servable } from './models/servable.ts';
@@ -63,14 +63,13 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
 
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
   app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }) }));
   app.route('/', v1Routes(repository, metrics, cache));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
-  allowKnownMethods(app); // after every route: known paths with another method get 405, unknown paths 404
 
   return {
     app, repository, plugins, config,
