@@ -18,8 +18,11 @@ export const EnvSchema = z.object({
   REPOSITORY_BODY_LIMIT_KB: num(64).pipe(z.number().positive()),
   /** Deepest nesting of arrays and objects in a JSON body (400 above). */
   MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(10_000).default(64),
-  /** Most elements one request tensor may declare (its shape product, zero dimensions counted as 1; 400 above). */
-  MAX_TENSOR_ELEMENTS: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(67_108_864),
+  /**
+   * Most elements one request tensor may declare (its shape product, zero dimensions counted as 1; 400
+   * above). At most 2^31 − 1: runtimes refuse larger dimensions (onnxruntime: "Tensor.dims[1] is invalid").
+   */
+  MAX_TENSOR_ELEMENTS: z.coerce.number().int().positive().max(2 ** 31 - 1).default(67_108_864),
   /** Most instances per request: v1 instances, v2 batch rows (413 above). */
   MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

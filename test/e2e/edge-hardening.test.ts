@@ -99,6 +99,10 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
     }
     const unsafe = await postJson(dyn, '{"inputs":[{"name":"x","datatype":"FP32","shape":[1,9007199254740993],"data":[]}]}');
     expect(unsafe.status).toBe(400);
+    for (const shape of [[0, 3], [0, 60_000_000]]) {
+      const empty = await postJson(dyn, { inputs: [{ name: 'x', datatype: 'FP32', shape, data: [] }] });
+      expect(empty.status, `shape ${shape}`).toBeLessThan(500);
+    }
     const ok = await postJson(dyn, { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 2], data: [1, 2, 3, 4] }] });
     expect(ok.status).toBe(200);
     expect(ok.body.outputs[0].data).toEqual([1, 2, 3, 4]);
