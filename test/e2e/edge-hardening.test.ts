@@ -47,6 +47,9 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
     writeModel(store, 'dyn', 1, identity2d());
     mkdirSync(join(store, 'corrupt', '1'), { recursive: true });
     writeFileSync(join(store, 'corrupt', '1', 'model.onnx'), 'not an onnx model');
+    mkdirSync(join(store, 'empty', '1'), { recursive: true });
+    writeModel(store, 'badconfig', 1, scaleSumModel(2));
+    writeFileSync(join(store, 'badconfig', 'config.json'), '{"batching": ');
     gw = await startGateway({ MODEL_STORE: store, BODY_LIMIT_MB: '1', MAX_INSTANCES: '8', ON_MODEL_ERROR: 'continue', LOAD_MODELS: 'scale,dyn' });
     infer = `${gw.url}/v2/models/scale/infer`;
   });
@@ -189,9 +192,10 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
     expect((await postJson(infer, scaleRequest())).status).toBe(200);
   });
 
-  it('defect 8: a failed load answers without any absolute server path', async () => {
-    const r = await send(`${gw.url}/v2/repository/models/corrupt/load`, { method: 'POST' });
+  it.each(['corrupt', 'empty', 'badconfig'])('defect 8: a failed load (%s) answers without any absolute server path', async (name) => {
+    const r = await send(`${gw.url}/v2/repository/models/${name}/load`, { method: 'POST' });
     expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).not.toBe(500);
     const text = JSON.stringify(r.body);
     expect(text).not.toContain(store);
     expect(text).not.toContain(tmpdir());
