@@ -57,8 +57,9 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     return observed(metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
+      const multipart = /^\s*multipart\/form-data/i.test(type);
       let body: { instances: unknown[]; parameters?: Record<string, unknown> };
-      if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
+      if (multipart) body = await fromMultipart(c);
       else {
         const parsed = PredictSchema.safeParse(await readJson(c));
         if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
@@ -71,7 +72,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
         return Buffer.from(JSON.stringify(predictions));
       };
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
-      const predictions = type.startsWith('multipart/form-data')
+      const predictions = multipart
         ? await compute()
         : await throughCache(c, cache, model.config, parameters, {
             api: 'v1', model: model.name, version: model.version,
