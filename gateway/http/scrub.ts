@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute folders of this server → what a client sees instead, longest first. */
@@ -25,7 +25,9 @@ export function addScrubRoot(path: string, label: string): void {
   roots.sort((a, b) => b[0].length - a[0].length);
 }
 
-addScrubRoot(fileURLToPath(new URL('../..', import.meta.url)), '<server>');
+const SERVER = fileURLToPath(new URL('../..', import.meta.url));
+addScrubRoot(SERVER, '<server>');
+addScrubRoot(join(SERVER, 'node_modules'), '<node_modules>'); // its real path too, where it is a link
 addScrubRoot(process.cwd(), '<cwd>');
 addScrubRoot(tmpdir(), '<tmp>');
 addScrubRoot(homedir(), '<home>');

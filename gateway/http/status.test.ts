@@ -40,6 +40,12 @@ describe('scrubPaths', () => {
     expect(scrubPaths('file:///home/u/m.onnx and C:\\models\\m.onnx')).toBe('<path> and <path>');
   });
 
+  it('hides where node_modules really lives', async () => {
+    const { realpathSync } = await import('node:fs');
+    const real = realpathSync(join(process.cwd(), 'node_modules'));
+    expect(scrubPaths(`Failed to load library ${real}/onnxruntime-node/bin/x.so`)).toBe('Failed to load library <node_modules>/onnxruntime-node/bin/x.so');
+  });
+
   it('leaves API paths and relative paths alone', () => {
     const message = 'no such endpoint: POST /v1/models/x (use /v1/models/{name}:predict); send tensors to /v2/models/m/infer; see models/m/config.json';
     expect(scrubPaths(message)).toBe(message);
