@@ -1,3 +1,5 @@
+import { invalidInput } from './errors.ts';
+
 /**
  * Tensors as the gateway passes them between layers: Open Inference Protocol datatypes,
  * row-major flat data whose buffer type is fixed by the datatype (as in onnxruntime's DataTypeMap).
@@ -69,6 +71,34 @@ export function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/** A shape for messages: at most 8 dimensions shown. */
+export function shapeText(shape: readonly number[]): string {
+  return `[${shape.slice(0, 8).join(',')}${shape.length > 8 ? `,… ${shape.length} dimensions` : ''}]`;
+}
+
+/**
+ * The element count of a shape sent by a client, checked before anything is sized by it: every
+ * dimension a non-negative safe integer, and the shape's extent — the product of its dimensions with
+ * zeros counted as 1 — at most `maxElements`. So `[0, 4294967296]` (no elements, a huge extent) is
+ * refused like `[65536, 65536]`, and no product ever leaves the safe-integer range (each step is
+ * checked against `maxElements` ≤ 2^53 before the next). Throws INVALID_INPUT naming the limit.
+ *
+ * @example checkedElementCount([2, 3], 1_000) // 6
+ */
+export function checkedElementCount(shape: readonly number[], maxElements: number): number {
+  let extent = 1;
+  let count = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw invalidInput(`shape ${shapeText(shape)}: dimensions must be non-negative integers`);
+    if (d > 0) extent *= d;
+    if (extent > maxElements) {
+      throw invalidInput(`shape ${shapeText(shape)} spans more than ${maxElements} elements, the limit per tensor (MAX_TENSOR_ELEMENTS)`);
+    }
+    count *= d;
+  }
+  return count;
 }
 
 /** A zeroed buffer of `length` elements of `datatype`. */

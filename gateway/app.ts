@@ -10,6 +10,9 @@ import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
 import type { GatewayConfig } from './config.ts';
 import { onError } from './http/status.ts';
 import { limitBody, type GatewayEnv } from './http/body.ts';
+import { useLimits } from './http/limits.ts';
+import { notFoundOr405 } from './http/methods.ts';
+import { addScrubRoot } from './http/scrub.ts';
 import { versionLoader } from './models/load-version.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
@@ -51,6 +54,7 @@ function isEnsemble(store: string, name: string): boolean {
  */
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   setLogLevel(config.logLevel);
+  addScrubRoot(config.modelStore, '<model-store>');
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
   const metrics = createMetrics();
@@ -62,9 +66,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
 
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
-  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
   app.use('*', guard({ keys: config.auth.keys, metricsAuth: config.auth.metricsAuth, rateLimit: config.rateLimit }));
   app.use('*', limitBody(config.bodyLimitBytes));
+  app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
+  app.use('*', useLimits(config.limits));
   app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs }));
   app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));

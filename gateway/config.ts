@@ -18,6 +18,17 @@ export const EnvSchema = z.object({
   MODEL_STORE: z.string().default(DEFAULT_STORE),
   /** Largest request body in MiB (413 above). */
   BODY_LIMIT_MB: num(64).pipe(z.number().positive()),
+  /** Largest body of the repository routes (load, unload, index) in KiB (413 above). */
+  REPOSITORY_BODY_LIMIT_KB: num(64).pipe(z.number().positive()),
+  /** Deepest nesting of arrays and objects in a JSON body (400 above). */
+  MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(10_000).default(64),
+  /**
+   * Most elements one request tensor may declare (its shape product, zero dimensions counted as 1; 400
+   * above). At most 2^31 − 1: runtimes refuse larger dimensions (onnxruntime: "Tensor.dims[1] is invalid").
+   */
+  MAX_TENSOR_ELEMENTS: z.coerce.number().int().positive().max(2 ** 31 - 1).default(67_108_864),
+  /** Most instances per request: v1 instances, v2 batch rows (413 above). */
+  MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Comma-separated folders or npm package names holding extra plugins. */
   PLUGINS: csv.default([]),
@@ -71,6 +82,8 @@ export interface GatewayConfig {
   host: string;
   modelStore: string;
   bodyLimitBytes: number;
+  repositoryBodyLimitBytes: number;
+  limits: { maxJsonDepth: number; maxTensorElements: number; maxInstances: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   plugins: string[];
   onnxProviders: string[];
@@ -124,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     modelStore: e.MODEL_STORE,
     bodyLimitBytes: Math.round(e.BODY_LIMIT_MB * 1024 * 1024),
+    repositoryBodyLimitBytes: Math.round(e.REPOSITORY_BODY_LIMIT_KB * 1024),
+    limits: { maxJsonDepth: e.MAX_JSON_DEPTH, maxTensorElements: e.MAX_TENSOR_ELEMENTS, maxInstances: e.MAX_INSTANCES },
     logLevel: e.LOG_LEVEL,
     plugins: e.PLUGINS,
     onnxProviders: e.ONNX_PROVIDERS,

@@ -14,13 +14,45 @@ export interface KeyParts {
   api?: string;
 }
 
-/** JSON with object keys sorted, so that equal values always serialise the same. */
+/** Text emitted as is by canonicalJson (punctuation, object keys), as opposed to a value to serialise. */
+class Raw {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Raw(','), CLOSE_ARRAY = new Raw(']'), CLOSE_OBJECT = new Raw('}');
+
+/**
+ * JSON with object keys sorted, so that equal values always serialise the same. Built with an explicit
+ * stack, not recursion: any nesting depth works (10,000 nested arrays cannot overflow the call stack).
+ *
+ * @example canonicalJson({ b: 1, a: [true, null] }) // '{"a":[true,null],"b":1}'
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  let out = '';
+  const todo: unknown[] = [v];
+  while (todo.length > 0) {
+    const x = todo.pop();
+    if (x instanceof Raw) {
+      out += x.text;
+    } else if (Array.isArray(x)) {
+      out += '[';
+      todo.push(CLOSE_ARRAY);
+      for (let i = x.length - 1; i >= 0; i--) {
+        todo.push(x[i]);
+        if (i > 0) todo.push(COMMA);
+      }
+    } else if (x && typeof x === 'object') {
+      out += '{';
+      todo.push(CLOSE_OBJECT);
+      const keys = Object.keys(x).sort();
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push((x as Record<string, unknown>)[keys[i]!], new Raw(`${JSON.stringify(keys[i])}:`));
+        if (i > 0) todo.push(COMMA);
+      }
+    } else {
+      out += JSON.stringify(x) ?? 'null';
+    }
   }
-  return JSON.stringify(v) ?? 'null';
+  return out;
 }
 
 /**

@@ -1,10 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../../core/errors.ts';
+import { contentEncoding, decodeContent, requireJsonType } from './content.ts';
+import { checkJsonDepth } from './json-depth.ts';
+import { DEFAULT_LIMITS, type EdgeLimits } from './limits.ts';
 
 /** What the gateway's Hono apps carry per request. */
 export type GatewayEnv = {
-  Variables: { bodyLimit: number };
+  Variables: { bodyLimit: number; limits: EdgeLimits };
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 };
 
@@ -17,59 +20,96 @@ const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the r
 export function limitBody(limit: number): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
     const length = c.req.header('content-length');
-    if (length !== undefined && Number(length) > limit) throw tooLarge(limit);
+    if (length !== undefined && !(Number(length) <= limit)) {
+      if (/^\s*\d+\s*$/.test(length)) throw tooLarge(limit);
+      throw new GatewayError('INVALID_INPUT', 'Content-Length is not a non-negative integer');
+    }
     c.set('bodyLimit', limit);
     await next();
   };
 }
 
-/**
- * The raw request body, read straight from Node's request stream (no WHATWG Request is built: on the
- * cache-hit path that object is the largest cost), capped at the body limit. With `alignAfter`, the
- * bytes from that offset on start 8-byte aligned in memory, so that binary tensors after a JSON header
- * of that length can be viewed in place instead of copied.
- */
-export function readBody(c: Context<GatewayEnv>, alignAfter?: number): Promise<Buffer> {
-  const limit = c.get('bodyLimit') ?? Infinity;
-  const incoming = c.env?.incoming;
-  if (!incoming || typeof incoming.on !== 'function') {
-    return c.req.arrayBuffer().then((b) => {
-      if (b.byteLength > limit) throw tooLarge(limit);
-      return Buffer.from(b);
-    });
+/** One buffer holding `parts`, whose bytes from `alignAfter` on start 8-byte aligned in memory. */
+function alignedCopy(parts: readonly Uint8Array[], size: number, alignAfter: number): Buffer {
+  const pad = (8 - (alignAfter % 8)) % 8;
+  const out = Buffer.from(new ArrayBuffer(size + pad), pad, size);
+  let o = 0;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
   }
+  return out;
+}
+
+/** Reads Node's request stream up to `limit` bytes; nothing thrown in its listeners escapes. */
+function readStream(incoming: IncomingMessage, limit: number, alignAfter: number | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const fail = (e: unknown) => {
+      incoming.off('data', onData);
+      incoming.resume(); // drain the rest so that the error response can still be sent
+      reject(e);
+    };
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        incoming.off('data', onData);
-        incoming.resume(); // drain the rest so that the 413 can still be sent
-        reject(tooLarge(limit));
-        return;
+      try {
+        size += chunk.length;
+        if (size > limit) return fail(tooLarge(limit));
+        chunks.push(chunk);
+      } catch (e) {
+        fail(new GatewayError('INVALID_INPUT', `could not read the request body: ${(e as Error).message}`));
       }
-      chunks.push(chunk);
     };
     incoming.on('data', onData);
     incoming.once('end', () => {
-      if (alignAfter === undefined) return resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-      const pad = (8 - (alignAfter % 8)) % 8;
-      const out = Buffer.from(new ArrayBuffer(size + pad), pad, size);
-      let o = 0;
-      for (const ch of chunks) {
-        out.set(ch, o);
-        o += ch.length;
+      try {
+        if (alignAfter === undefined) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+        else resolve(alignedCopy(chunks, size, alignAfter));
+      } catch (e) {
+        reject(new GatewayError('INVALID_INPUT', `could not read the request body: ${(e as Error).message}`));
       }
-      resolve(out);
     });
     incoming.once('error', (e) => reject(new GatewayError('INVALID_INPUT', `could not read the request body: ${e.message}`)));
   });
 }
 
-/** Parses a JSON body; malformed JSON is a clear 400, never a 500. */
+/**
+ * The raw request body, read straight from Node's request stream (no WHATWG Request is built: on the
+ * cache-hit path that object is the largest cost), capped at the body limit. A gzip, deflate or br
+ * Content-Encoding is decoded, capped at the same limit; any other is 415. With `alignAfter` (a
+ * validated non-negative integer), the bytes from that offset on start 8-byte aligned in memory, so
+ * that binary tensors after a JSON header of that length can be viewed in place instead of copied.
+ */
+export async function readBody(c: Context<GatewayEnv>, alignAfter?: number): Promise<Buffer> {
+  const limit = c.get('bodyLimit') ?? Infinity;
+  if (alignAfter !== undefined && !(Number.isSafeInteger(alignAfter) && alignAfter >= 0)) {
+    throw new GatewayError('INVALID_INPUT', `cannot align a body after ${alignAfter} bytes`);
+  }
+  const encoding = contentEncoding(c.req.header('content-encoding'));
+  const incoming = c.env?.incoming;
+  let body: Buffer;
+  if (!incoming || typeof incoming.on !== 'function') {
+    const b = await c.req.arrayBuffer();
+    if (b.byteLength > limit) throw tooLarge(limit);
+    body = Buffer.from(b);
+  } else {
+    body = await readStream(incoming, limit, encoding ? undefined : alignAfter);
+  }
+  if (!encoding) return body;
+  const decoded = await decodeContent(encoding, body, limit);
+  return alignAfter === undefined ? decoded : alignedCopy([decoded], decoded.length, alignAfter);
+}
+
+/** Parses a JSON body (JSON Content-Type required, nesting depth checked first); malformed JSON is a clear 400. */
 export async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
-  return parseJsonText((await readBody(c)).toString('utf8'));
+  requireJsonType(c.req.header('content-type'));
+  return parseJsonBody(c, await readBody(c));
+}
+
+/** JSON.parse of body bytes after the MAX_JSON_DEPTH check (a linear scan, no recursion). */
+export function parseJsonBody(c: Context<GatewayEnv>, bytes: Uint8Array): unknown {
+  checkJsonDepth(bytes, (c.get('limits') ?? DEFAULT_LIMITS).maxJsonDepth);
+  return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
 }
 
 /** JSON.parse with the gateway's error for malformed or empty text. */

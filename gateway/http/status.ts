@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isGatewayError, type ErrorCode } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
+import { scrubPaths } from './scrub.ts';
 
 /** The one table from error codes to HTTP statuses. */
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -33,15 +34,26 @@ export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INTERNAL: 500,
 };
 
-/** Status and body for any error: `{"error": message, "code": code}`; unknown errors are logged and hidden. */
+/** What a client is told of an error that is the server's fault (status 500): the detail stays in the log. */
+const GENERIC: Partial<Record<ErrorCode, string>> = {
+  INFERENCE_FAILED: 'inference failed; the details are in the server log',
+  PLUGIN_INVALID: "the model's plugin failed; the details are in the server log",
+};
+
+/**
+ * Status and body for any error: `{"error": message, "code": code}`. Errors that are the server's fault
+ * (status 500, unknown errors) are logged once with their detail and answered with a generic message;
+ * other messages keep their wording, with every absolute server path scrubbed (gateway/http/scrub.ts).
+ */
 export function errorBody(e: unknown): { status: ContentfulStatusCode; body: { error: string; code: string }; retryAfterS?: number } {
   if (isGatewayError(e)) {
     const status = STATUS[e.code] ?? 500;
     if (status >= 500 && status !== 503) log.error('request failed', { code: e.code, error: e.message });
-    return { status, body: { error: e.message, code: e.code }, retryAfterS: e.retryAfterS };
+    const message = status === 500 ? GENERIC[e.code] ?? 'internal error; the details are in the server log' : scrubPaths(e.message);
+    return { status, body: { error: message, code: status === 500 && !(e.code in STATUS) ? 'INTERNAL' : e.code }, retryAfterS: e.retryAfterS };
   }
   log.error('unhandled error', { error: e instanceof Error ? e.stack : String(e) });
-  return { status: 500, body: { error: 'internal error', code: 'INTERNAL' } };
+  return { status: 500, body: { error: 'internal error; the details are in the server log', code: 'INTERNAL' } };
 }
 
 /** Hono error handler: one error shape everywhere. */

@@ -5,13 +5,26 @@ import type { RawInferRequest, RequestedOutput } from './request.ts';
 /** Header naming the length of the JSON part of a binary-extension body. */
 export const HEADER_LENGTH = 'inference-header-content-length';
 
+/**
+ * The Inference-Header-Content-Length header checked before the body is read: absent (undefined), or
+ * a non-negative integer in plain decimal digits no larger than the body limit. Anything else
+ * (`0.5`, `-1`, `1e3`, `Infinity`, `abc`, a 400-digit number) is 400 INVALID_INPUT.
+ */
+export function parseHeaderLength(value: string | undefined, bodyLimit: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw invalidInput(`Inference-Header-Content-Length must be a non-negative integer (got ${JSON.stringify(value.slice(0, 40))})`);
+  if (n > bodyLimit) throw invalidInput(`Inference-Header-Content-Length ${n} is larger than the body limit of ${bodyLimit} bytes`);
+  return n;
+}
+
 /** Splits a binary-extension body into its JSON header text and the binary tail. */
-export function splitBody(body: Uint8Array, headerLength: string): { json: string; tail: Uint8Array } {
-  const n = Number(headerLength);
-  if (!Number.isInteger(n) || n < 0 || n > body.length) {
+export function splitBody(body: Uint8Array, headerLength: number): { json: Uint8Array; tail: Uint8Array } {
+  if (!Number.isSafeInteger(headerLength) || headerLength < 0 || headerLength > body.length) {
     throw invalidInput(`Inference-Header-Content-Length ${headerLength} does not fit a ${body.length}-byte body`);
   }
-  return { json: new TextDecoder().decode(body.subarray(0, n)), tail: body.subarray(n) };
+  return { json: body.subarray(0, headerLength), tail: body.subarray(headerLength) };
 }
 
 /** BYTES elements in the binary format: each a 4-byte little-endian length, then the bytes. */

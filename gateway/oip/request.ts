@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { DATATYPES, elementCount, shapeMatches, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkedElementCount, DATATYPES, shapeMatches, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkInstances, DEFAULT_LIMITS, type EdgeLimits } from '../http/limits.ts';
 import { flatten, fromJson } from './json-data.ts';
 
 const Parameters = z.record(z.string(), z.unknown());
 
 const RequestInput = z.object({
   name: z.string().min(1),
-  shape: z.array(z.number().int().min(0)),
+  shape: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)),
   datatype: z.enum(DATATYPES),
   parameters: Parameters.optional(),
   data: z.unknown().optional(),
@@ -47,13 +48,17 @@ export function parseEnvelope(body: unknown): RawInferRequest {
 
 /**
  * Checks a request against the model's declared inputs and outputs and builds its tensors.
- * `decodeBinary` turns binary-extension bytes into tensor data (gateway/oip/binary.ts).
+ * `decodeBinary` turns binary-extension bytes into tensor data (gateway/oip/binary.ts). Each shape is
+ * checked against `limits.maxTensorElements` (400) and the rows of a batch dimension (a dynamic first
+ * dimension: images or texts of a plugin model, rows of a tensor model) against `limits.maxInstances`
+ * (413), before any data is converted.
  */
 export function validateRequest(
   raw: RawInferRequest,
   declaredInputs: readonly TensorInfo[],
   declaredOutputs: readonly TensorInfo[],
   decodeBinary?: (input: RawInferRequest['inputs'][number]) => Tensor['data'] | undefined,
+  limits: Pick<EdgeLimits, 'maxTensorElements' | 'maxInstances'> = DEFAULT_LIMITS,
 ): InferRequest {
   const inputs: Record<string, Tensor> = {};
   const byName = new Map(declaredInputs.map((d) => [d.name, d]));
@@ -65,9 +70,15 @@ export function validateRequest(
       throw invalidInput(`input '${input.name}': datatype ${input.datatype} does not match the model's ${declared.datatype}`);
     }
     if (!shapeMatches(declared.shape, input.shape)) {
-      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] does not match the model's [${declared.shape.join(',')}]`);
+      throw invalidInput(`input '${input.name}': shape ${shapeText(input.shape)} does not match the model's [${declared.shape.join(',')}]`);
     }
-    const count = elementCount(input.shape);
+    let count: number;
+    try {
+      count = checkedElementCount(input.shape, limits.maxTensorElements);
+    } catch (e) {
+      throw invalidInput(`input '${input.name}': ${(e as Error).message}`);
+    }
+    if (declared.shape[0]! < 0) checkInstances(input.shape[0]!, limits.maxInstances);
     let data = decodeBinary?.(input);
     if (data === undefined) {
       if (input.data === undefined) throw invalidInput(`input '${input.name}' has no data`);

@@ -1,7 +1,10 @@
 import { Hono, type Context } from 'hono';
+import { invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, parseJsonText, readBody, type GatewayEnv } from '../http/body.ts';
+import { clientSignal, parseJsonBody, readBody, type GatewayEnv } from '../http/body.ts';
+import { requireJsonType } from '../http/content.ts';
+import { DEFAULT_LIMITS } from '../http/limits.ts';
 import { observed } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
@@ -9,7 +12,7 @@ import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } fro
 import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered } from './response.ts';
 import { throughCache } from '../http/cached.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
-import { binaryDecoder, HEADER_LENGTH, splitBody } from './binary.ts';
+import { binaryDecoder, HEADER_LENGTH, parseHeaderLength, splitBody } from './binary.ts';
 
 export interface OipDeps {
   repository: ModelRepository<Servable>;
@@ -25,6 +28,17 @@ export interface OipDeps {
 }
 
 const maxDefined = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+/** The optional JSON object of a repository request: empty, or an object (400 otherwise). */
+async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
+  const length = c.req.header('content-length');
+  if (length === '0' || (length === undefined && c.req.header('transfer-encoding') === undefined)) return {};
+  requireJsonType(c.req.header('content-type'));
+  const bytes = await readBody(c);
+  if (bytes.length === 0) return {};
+  const body = parseJsonBody(c, bytes);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the repository request body must be a JSON object');
+  return body as Record<string, unknown>;
+}
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
 
@@ -68,11 +82,14 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   const infer = async (c: Context<GatewayEnv>) => {
     const model = repository.get(c.req.param('name')!, c.req.param('version'));
     return observed(deps.metrics, model, async () => {
-      const headerLength = c.req.header(HEADER_LENGTH);
-      const body = await readBody(c, headerLength === undefined ? undefined : Number(headerLength) || 0);
+      // Every header that sizes something is validated before a byte of the body is read.
+      const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
+      requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
+      const limits = c.get('limits') ?? DEFAULT_LIMITS;
+      const body = await readBody(c, headerLength);
       // A byte-identical repeat of a cached request is answered before parsing anything.
       const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
-      const exact = cacheOn ? exactKey(model.name, model.version, headerLength ?? 'json', body) : undefined;
+      const exact = cacheOn ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body) : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         c.header('massgate-cache', 'memory');
@@ -80,11 +97,11 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       }
       let request;
       if (headerLength === undefined) {
-        request = validateRequest(parseEnvelope(parseJsonText(body.toString('utf8'))), model.inputs, model.outputs);
+        request = validateRequest(parseEnvelope(parseJsonBody(c, body)), model.inputs, model.outputs, undefined, limits);
       } else {
         const { json, tail } = splitBody(body, headerLength);
-        const raw = parseEnvelope(parseJsonText(json));
-        request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail));
+        const raw = parseEnvelope(parseJsonBody(c, json));
+        request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail), limits);
       }
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
       const priority = requestPriority(request.parameters);
@@ -102,12 +119,19 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);
 
-  app.post('/v2/repository/index', async (c) => c.json(repository.index()));
+  // The repository routes take an optional small JSON object (Triton's `{"ready": true}`, load
+  // parameters); it is read under the route's own body limit (REPOSITORY_BODY_LIMIT_KB) and checked.
+  app.post('/v2/repository/index', async (c) => {
+    await repositoryBody(c);
+    return c.json(repository.index());
+  });
   app.post('/v2/repository/models/:name/load', async (c) => {
+    await repositoryBody(c);
     await repository.load(c.req.param('name'));
     return c.json({});
   });
   app.post('/v2/repository/models/:name/unload', async (c) => {
+    await repositoryBody(c);
     await repository.unload(c.req.param('name'));
     return c.json({});
   });

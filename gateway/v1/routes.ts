@@ -8,6 +8,8 @@ import { requestTimeoutMs } from '../oip/request.ts';
 import { observed } from '../http/observe.ts';
 import { throughCache, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
+import { requireJsonType } from '../http/content.ts';
+import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 
 const PredictSchema = z.object({
@@ -54,13 +56,16 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     const model = repository.get(name, version);
     return observed(metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
+      requireJsonType(type, ['multipart/form-data']);
+      const multipart = /^\s*multipart\/form-data/i.test(type);
       let body: { instances: unknown[]; parameters?: Record<string, unknown> };
-      if (type.startsWith('multipart/form-data')) body = await fromMultipart(c);
+      if (multipart) body = await fromMultipart(c);
       else {
         const parsed = PredictSchema.safeParse(await readJson(c));
         if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
         body = parsed.data;
       }
+      checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
       const own = { signal: clientSignal(c), timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs };
       const compute = async (run: RunOptions) => {
@@ -68,7 +73,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
         return Buffer.from(JSON.stringify(predictions));
       };
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
-      const predictions = type.startsWith('multipart/form-data')
+      const predictions = multipart
         ? await compute(own)
         : await throughCache(c, cache, model.config, parameters, {
             api: 'v1', model: model.name, version: model.version,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { crc32, deflateSync } from 'node:zlib';
 import { decodeImage, imageBytes } from './decode.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../../test/fixtures/images/${f}`, import.meta.url));
@@ -60,5 +61,27 @@ describe('image decoding', () => {
     const bomb = await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#fff' } }).png().toBuffer();
     expect(bomb.length).toBeLessThan(2_000_000);
     await expect(decodeImage(bomb, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('reads the declared size from the header: a PNG claiming 100000×100000 pixels is 413 without decoding, a lying small one 400', async () => {
+    const chunk = (type: string, data: Buffer) => {
+      const body = Buffer.concat([Buffer.from(type), data]);
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(data.length);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([head, body, crc]);
+    };
+    const png = (width: number, height: number) => {
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(width, 0);
+      ihdr.writeUInt32BE(height, 4);
+      ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+      // A valid header and 16 bytes of pixel data: far fewer than the header claims.
+      return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
+    };
+    await expect(decodeImage(png(100_000, 100_000), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('40000000') });
+    await expect(decodeImage(png(2 ** 31 - 1, 2 ** 31 - 1), { width: 8, height: 8 })).rejects.toMatchObject({ code: expect.stringMatching(/^(PAYLOAD_TOO_LARGE|INVALID_IMAGE)$/) });
+    await expect(decodeImage(png(64, 64), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
   });
 });

@@ -1,0 +1,40 @@
+import type { Env, Hono, NotFoundHandler } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
+import { errorBody } from './status.ts';
+import { GatewayError } from '../../core/errors.ts';
+
+/** Every path pattern of `app` → the methods it serves ('GET' implies 'HEAD'). Middleware is left out. */
+function allowedByPath(app: Hono<Env>): TrieRouter<string> {
+  const byPath = new Map<string, Set<string>>();
+  for (const r of app.routes) {
+    const method = r.method.toUpperCase();
+    if (method === 'ALL') continue;
+    const methods = byPath.get(r.path) ?? new Set<string>();
+    methods.add(method);
+    if (method === 'GET') methods.add('HEAD');
+    byPath.set(r.path, methods);
+  }
+  const router = new TrieRouter<string>();
+  for (const [path, methods] of byPath) router.add('ALL', path, [...methods].sort().join(', '));
+  return router;
+}
+
+/**
+ * The app's not-found handler: a known path asked with a method it does not serve (GET on an infer
+ * route, DELETE on a model…) answers 405 METHOD_NOT_ALLOWED with an `Allow` header; an unknown path
+ * answers 404. It runs only when no route matched, so it costs nothing on served requests, and it reads
+ * the routes on its first call: routes mounted in any order are covered.
+ *
+ * @example app.notFound(notFoundOr405(app));
+ */
+export function notFoundOr405<E extends Env>(app: Hono<E>): NotFoundHandler<E> {
+  let router: TrieRouter<string> | undefined;
+  return (c) => {
+    router ??= allowedByPath(app as unknown as Hono<Env>);
+    const [matches] = router.match('ALL', c.req.path) as [[string, unknown][]];
+    const allow = [...new Set(matches.flatMap(([a]) => a.split(', ')))].sort().join(', ');
+    if (!allow) return c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404);
+    const { status, body } = errorBody(new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`));
+    return c.json(body, status, { Allow: allow });
+  };
+}
