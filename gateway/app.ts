@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
 import { ModelRepository } from '../model-store/repository.ts';
-import { listModels, readModelConfig } from '../model-store/scan.ts';
+import { ignoredFolders, listModels, readModelConfig } from '../model-store/scan.ts';
 import { join } from 'node:path';
 import { runtimeNames } from '../runtimes/registry.ts';
 import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
@@ -91,7 +91,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       // One after another: loads at once would compete for the same cores and slow each other.
       for (const name of names) {
         try {
-          await repository.load(name);
+          await repository.load(name, { required: true });
         } catch (e) {
           failures.set(name, (e as Error).message);
         }
@@ -100,6 +100,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         throw new GatewayError('MODEL_LOAD_FAILED', `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`);
       }
       for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
+      for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore)) log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
     },
     async close() {

@@ -1,6 +1,9 @@
 import { GatewayError, isGatewayError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
-import { listModels, scanModel, selectVersions, type ModelEntry, type VersionEntry } from './scan.ts';
+import { listModels, modelExists, scanModel, selectVersions, type ModelEntry, type VersionEntry } from './scan.ts';
+import { checkModelName, checkVersion } from './names.ts';
+import { scrubPaths, storeRoots } from './paths.ts';
+import { verifyVersion } from './checksum.ts';
 
 /** Something loaded for one model version; `close()` must let in-flight work finish first. */
 export interface LoadedVersion {
@@ -13,6 +16,14 @@ export interface LoadedVersion {
 export type VersionLoader<T extends LoadedVersion> = (entry: ModelEntry, version: VersionEntry) => Promise<T>;
 
 export type ModelState = 'LOADING' | 'READY' | 'UNAVAILABLE';
+
+export interface LoadOptions {
+  /**
+   * The server was configured to serve this model (start-up): it counts for readiness even before
+   * its first successful load. An explicit load counts only once it has succeeded.
+   */
+  required?: boolean;
+}
 
 export interface IndexEntry {
   name: string;
@@ -28,12 +39,29 @@ interface Slot<T> {
   reason: string;
   /** Serialises load and unload of this model. */
   lock: Promise<unknown>;
+  /** Counts for readiness: configured at start-up or loaded successfully on request, and not unloaded since. */
+  required: boolean;
+  /** Operations queued on `lock`, the running one included. */
+  pending: number;
 }
 
 /**
  * The versioned model repository (Triton layout `<store>/<model>/<version>/`). Loads the versions a
  * model's policy selects and swaps them in atomically: new versions are loaded before the old ones are
  * closed (MLServer's rule), so at least one is always serving, and a failed load leaves the old ones in place.
+ *
+ * Names and readiness (the rules behind `/v2/health/ready` and the repository index):
+ * - Every name is checked (model-store/names.ts) before anything is recorded: an invalid name is
+ *   INVALID_NAME, a valid name with no folder in the store is MODEL_NOT_FOUND, and neither creates an
+ *   entry. Entries exist only for folders of the store, so the index cannot grow from requests.
+ * - The server is ready when every *required* model is READY. Required: the models the server was
+ *   configured to serve at start-up (`load(name, { required: true })`, even when that load failed), and
+ *   every model an operator loaded successfully since; an unload makes a model not required.
+ * - A failed explicit load of a model that was not serving leaves it UNAVAILABLE in the index with the
+ *   reason, and does not change readiness. A failed reload of a READY model leaves the old versions
+ *   serving (still READY), and is only logged and returned to the caller.
+ * - Error messages and reasons never carry absolute paths: paths are shown relative to the store or as
+ *   `package:path` (full paths go to the log).
  */
 export class ModelRepository<T extends LoadedVersion> {
   private readonly slots = new Map<string, Slot<T>>();
@@ -45,7 +73,7 @@ export class ModelRepository<T extends LoadedVersion> {
     const failures = new Map<string, string>();
     for (const name of listModels(this.store)) {
       try {
-        await this.load(name);
+        await this.load(name, { required: true });
       } catch (e) {
         failures.set(name, e instanceof Error ? e.message : String(e));
       }
@@ -56,7 +84,7 @@ export class ModelRepository<T extends LoadedVersion> {
   private slot(name: string): Slot<T> {
     let s = this.slots.get(name);
     if (!s) {
-      s = { versions: new Map(), state: 'UNAVAILABLE', reason: 'not loaded', lock: Promise.resolve() };
+      s = { versions: new Map(), state: 'UNAVAILABLE', reason: 'not loaded', lock: Promise.resolve(), required: false, pending: 0 };
       this.slots.set(name, s);
     }
     return s;
@@ -64,33 +92,69 @@ export class ModelRepository<T extends LoadedVersion> {
 
   private exclusive<R>(name: string, work: (slot: Slot<T>) => Promise<R>): Promise<R> {
     const s = this.slot(name);
-    const next = s.lock.then(() => work(s), () => work(s));
+    s.pending += 1;
+    const run = async () => {
+      try {
+        return await work(s);
+      } finally {
+        s.pending -= 1;
+      }
+    };
+    const next = s.lock.then(run, run);
     s.lock = next.catch(() => undefined);
     return next;
   }
 
-  /** (Re)loads a model from disk: a hot swap when it is already serving. */
-  load(name: string): Promise<void> {
+  /** Forgets an entry whose folder is gone, when nothing serves from it and nothing else waits on it. */
+  private dropIfGone(name: string, s: Slot<T>): void {
+    if (s.pending <= 1 && !s.required && s.versions.size === 0 && this.slots.get(name) === s && !modelExists(this.store, name)) this.slots.delete(name);
+  }
+
+  /** `message` with absolute paths replaced by store- or package-relative ones (full paths stay in logs). */
+  private scrub(message: string): string {
+    return scrubPaths(message, storeRoots(this.store));
+  }
+
+  /** A load failure as returned to clients: its code kept (or MODEL_LOAD_FAILED), its message scrubbed. */
+  private loadError(name: string, e: unknown): GatewayError {
+    const message = this.scrub(e instanceof Error ? e.message : String(e));
+    const code = isGatewayError(e) && ['CONFIG_INVALID', 'MODEL_NOT_FOUND', 'INVALID_NAME'].includes(e.code) ? e.code : 'MODEL_LOAD_FAILED';
+    const named = message.startsWith(`model '${name}'`) ? message : `model '${name}' failed to load: ${message}`;
+    return new GatewayError(code, named, { cause: e });
+  }
+
+  /**
+   * (Re)loads a model from disk: a hot swap when it is already serving. Each model file is checked
+   * against the sha256 its config names before any worker starts. See the class comment for what a
+   * failure does to readiness.
+   */
+  async load(name: string, options: LoadOptions = {}): Promise<void> {
+    checkModelName(name);
+    if (!this.slots.has(name) && !modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     return this.exclusive(name, async (s) => {
+      if (options.required) s.required = true;
       const wasReady = s.state === 'READY';
       if (!wasReady) s.state = 'LOADING';
       let entry: ModelEntry;
       const fresh = new Map<number, T>();
       try {
         entry = scanModel(this.store, name);
-        for (const v of selectVersions(entry)) fresh.set(v.version, await this.loader(entry, v));
+        const selected = selectVersions(entry);
+        for (const v of selected) await verifyVersion(entry, v);
+        for (const v of selected) fresh.set(v.version, await this.loader(entry, v));
       } catch (e) {
         await Promise.all([...fresh.values()].map((l) => l.close()));
+        const error = this.loadError(name, e);
         if (!wasReady) {
           s.state = 'UNAVAILABLE';
-          s.reason = e instanceof Error ? e.message : String(e);
-          if (isGatewayError(e) && e.code === 'MODEL_NOT_FOUND') this.slots.delete(name);
+          s.reason = error.message;
+          this.dropIfGone(name, s);
         }
         log.error('model load failed', { model: name, error: String(e), stillServing: wasReady });
-        if (isGatewayError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'MODEL_NOT_FOUND')) throw e;
-        throw new GatewayError('MODEL_LOAD_FAILED', `model '${name}' failed to load: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        throw error;
       }
       const old = s.versions;
+      s.required = true;
       s.entry = entry;
       s.versions = fresh;
       s.state = 'READY';
@@ -100,18 +164,22 @@ export class ModelRepository<T extends LoadedVersion> {
     });
   }
 
-  /** Stops serving a model; in-flight requests finish first. */
-  unload(name: string): Promise<void> {
+  /** Stops serving a model (it no longer counts for readiness); in-flight requests finish first. */
+  async unload(name: string): Promise<void> {
+    checkModelName(name);
     if (!this.slots.has(name)) {
-      scanModel(this.store, name); // throws MODEL_NOT_FOUND for unknown models
+      if (!modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+      return; // in the store but never loaded: nothing to stop, nothing to record
     }
     return this.exclusive(name, async (s) => {
       const old = s.versions;
       s.versions = new Map();
       s.state = 'UNAVAILABLE';
       s.reason = 'unloaded';
+      s.required = false;
       await Promise.all([...old.values()].map((l) => l.close()));
       log.info('model unloaded', { model: name });
+      this.dropIfGone(name, s);
     });
   }
 
@@ -120,10 +188,11 @@ export class ModelRepository<T extends LoadedVersion> {
    * Unknown model or version → 404 codes; known but not loaded → MODEL_NOT_READY.
    */
   get(name: string, version?: string): T {
+    checkModelName(name); // INVALID_NAME (400) for any name that could not be a model
     const s = this.slots.get(name);
     if (!s) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     if (version !== undefined) {
-      const n = /^[1-9][0-9]*$/.test(version) ? Number(version) : NaN;
+      const n = checkVersion(version); // INVALID_NAME (400) for anything but a positive integer
       const loaded = s.versions.get(n);
       if (loaded) return liveOrThrow(name, loaded);
       if (s.entry && s.entry.versions.some((v) => v.version === n) && s.state !== 'READY') {
@@ -160,9 +229,9 @@ export class ModelRepository<T extends LoadedVersion> {
     return rows;
   }
 
-  /** True when every model that was asked to load is serving. */
+  /** True when every required model (see the class comment) is serving. */
   ready(): boolean {
-    return [...this.slots.values()].every((s) => (s.state === 'READY' && allLive(s.versions)) || s.reason === 'unloaded');
+    return [...this.slots.values()].every((s) => !s.required || (s.state === 'READY' && allLive(s.versions)));
   }
 
   /** Names of the models currently serving. */

