@@ -49,7 +49,7 @@ describe('a plugin model asked for more items than maxBatchSize', () => {
     const batching = BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 0 });
     const model = new ServedModel({
       entry: { name: 'd', dir: '/nonexistent', config: ModelConfigSchema.parse({}), versions: [] },
-      source: { version: 1, dir: '/nonexistent/1', path: '/nonexistent/1/model.onnx', format: 'onnx' },
+      source: { version: 1, dir: '/nonexistent/1', path: '/nonexistent/1/model.onnx', shownPath: 'd/1/model.onnx', format: 'onnx' },
       runtime: 'onnx', sessions: [s], scheduler: createScheduler([s], batching), plugin, chunkItems: 8,
       context: (m) => ({ modelName: 'd', params: {}, inputs: s.inputs, outputs: s.outputs, run: (f, o) => m.run(f, { outputs: o }), model: () => { throw new Error('none'); } }),
     });
