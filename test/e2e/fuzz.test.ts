@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChildGateway, type ChildGateway } from '../support/fuzz/child.ts';
 import { fuzzCases, fuzzContext } from '../support/fuzz/index.ts';
@@ -31,6 +31,7 @@ describe(`fuzzing the gateway (seed ${SEED}, ${N} requests)`, () => {
       concurrency: 16, timeoutMs: 20_000, readyEvery: 250, secrets: [store, ROOT], sampleMs: 1000,
     });
     process.stdout.write(summary(result, SEED));
+    if (process.env.FUZZ_OUT) writeFileSync(process.env.FUZZ_OUT, JSON.stringify({ seed: SEED, ...result }, null, 1));
   }, 600_000);
   afterAll(async () => {
     await gw?.stop();
@@ -62,6 +63,10 @@ describe(`fuzzing the gateway (seed ${SEED}, ${N} requests)`, () => {
     expect((await fetch(`${gw.url}/v2/health/live`)).status).toBe(200);
     expect(result.readiness.notReady).toBe(0);
     expect((await fetch(`${gw.url}/v2/health/ready`)).status).toBe(200);
+  });
+
+  it("issue 11's minor defects: 405 for a wrong method, 415 (or a decoded body) for odd types and encodings, 413 for oversize bodies, chunked too", () => {
+    expect(kinds('unexpected-status')).toEqual([]);
   });
 
   it('resident memory grows by less than 300 MB', () => {

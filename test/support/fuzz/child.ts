@@ -47,6 +47,7 @@ export async function startChildGateway(env: Record<string, string>, port?: numb
   const url = `http://127.0.0.1:${p}`;
   let child!: ChildProcess;
   let stderr = '';
+  let exitedPromise: Promise<void> = Promise.resolve();
   const exits: ChildGateway['exits'] = [];
   const launch = async () => {
     stderr = '';
@@ -56,12 +57,15 @@ export async function startChildGateway(env: Record<string, string>, port?: numb
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4096)));
-    child.once('exit', (code, signal) => exits.push({ code, signal, stderrTail: stderr }));
+    exitedPromise = new Promise((r) => child.once('exit', (code, signal) => {
+      exits.push({ code, signal, stderrTail: stderr });
+      r();
+    }));
     await waitReady(url, child, 120_000);
   };
   await launch();
   const running = () => child.exitCode === null && child.signalCode === null;
-  const exited = () => new Promise<void>((r) => (running() ? child.once('exit', () => r()) : r()));
+  const exited = () => exitedPromise;
   return {
     url, exits,
     pid: () => child.pid,

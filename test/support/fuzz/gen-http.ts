@@ -33,18 +33,21 @@ export const HTTP_GENERATORS: Record<string, Generator> = {
       ['DELETE', '/v2/repository/models/scale/load'], ['POST', '/v2/health/live'], ['POST', '/v2/health/ready'], ['PUT', '/v2'], ['OPTIONS', '/v2/models/scale/infer'],
       ['HEAD', '/v2/models/scale/infer'], ['TRACE', '/v2/health/live'], ['POST', '/metrics'], ['GET', '/v2/repository/models/scale/unload'],
     ]);
-    return { category: 'http.methods', label: `${method} ${path}`, method, path, headers: JSON_TYPE, body: method === 'GET' || method === 'HEAD' || method === 'TRACE' ? undefined : VALIDISH };
+    const body = method === 'GET' || method === 'HEAD' || method === 'TRACE' ? undefined : VALIDISH;
+    return { category: 'http.methods', label: `${method} ${path}`, method, path, headers: JSON_TYPE, body, expect: method === 'OPTIONS' ? [204, 405] : [405] };
   },
   'http.content-type': (rng) => {
     const type = rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=utf-16', 'image/png', '', 'application/json, text/plain', 'x'.repeat(2000)]);
     const path = rng.pick(['/v2/models/scale/infer', '/v1/models/lang-lande:predict']);
     const body = path.startsWith('/v1') ? '{"instances":["hello world"]}' : VALIDISH;
-    return post('http.content-type', `${type.slice(0, 40)} → ${path}`, path, body, type ? { 'content-type': type } : {});
+    const lenient = type === '' || type.startsWith('application/json');
+    return { ...post('http.content-type', `${type.slice(0, 40)} → ${path}`, path, body, type ? { 'content-type': type } : {}), expect: lenient ? [200, 400, 415] : [400, 415] };
   },
   'http.content-encoding': (rng) => {
     const enc = rng.pick(['gzip', 'gzip (real)', 'br', 'deflate, gzip', 'identity', 'x-garbage', 'gzip (bomb)']);
     const body = enc === 'gzip (real)' ? gzipSync(VALIDISH) : enc === 'gzip (bomb)' ? gzipSync(Buffer.alloc(50 * 1024 * 1024)) : Buffer.from(VALIDISH);
-    return post('http.content-encoding', enc, '/v2/models/scale/infer', body, { 'content-type': 'application/json', 'content-encoding': enc.split(' ')[0]! });
+    const expect = enc === 'identity' ? [200] : enc === 'gzip (real)' ? [200, 415] : enc === 'gzip (bomb)' ? [400, 413, 415] : [400, 415];
+    return { ...post('http.content-encoding', enc, '/v2/models/scale/infer', body, { 'content-type': 'application/json', 'content-encoding': enc.split(' ')[0]! }), expect };
   },
   'http.multipart': (rng, ctx) => {
     const boundary = 'fuzzBoundary' + rng.int(1e6);
@@ -68,7 +71,7 @@ export const HTTP_GENERATORS: Record<string, Generator> = {
     const path = rng.pick(['/v2/models/scale/infer', '/v1/models/lang-lande:predict', '/v2/repository/models/scale/load', '/v2/repository/index']);
     const chunked = rng.chance(0.5);
     const big = Buffer.alloc(size, 0x20);
-    const c: FuzzCase = { category: 'http.oversize', label: `${size >> 20} MiB ${chunked ? 'chunked' : 'with length'} → ${path}`, method: 'POST', path, headers: JSON_TYPE, body: chunked ? { chunks: [big.subarray(0, size / 2), big.subarray(size / 2)] } : big };
+    const c: FuzzCase = { category: 'http.oversize', label: `${size >> 20} MiB ${chunked ? 'chunked' : 'with length'} → ${path}`, method: 'POST', path, headers: JSON_TYPE, body: chunked ? { chunks: [big.subarray(0, size / 2), big.subarray(size / 2)] } : big, expect: [413] };
     return c;
   },
 };

@@ -92,8 +92,8 @@ export function wav(s: WavSpec): Buffer {
   h.writeUInt16LE(s.format ?? 1, 20);
   h.writeUInt16LE(s.channels, 22);
   h.writeUInt32LE(s.rate, 24);
-  h.writeUInt32LE((s.rate * s.channels * s.bits) / 8, 28);
-  h.writeUInt16LE(s.blockAlign ?? (s.channels * s.bits) / 8, 32);
+  h.writeUInt32LE(Math.floor((s.rate * s.channels * s.bits) / 8) % 2 ** 32, 28);
+  h.writeUInt16LE((s.blockAlign ?? Math.floor((s.channels * s.bits) / 8)) & 0xffff, 32);
   h.writeUInt16LE(s.bits, 34);
   h.write('data', 36, 'ascii');
   h.writeUInt32LE(s.dataSize ?? data.length, 40);

@@ -24,10 +24,13 @@ export interface CategoryStats {
   leaks: number;
   /** Valid requests answered wrongly (or not 200). */
   wrong: number;
+  /** Client-side time: total and slowest, ms. */
+  totalMs: number;
+  maxMs: number;
 }
 
 export interface Finding {
-  kind: 'server-error' | 'reset' | 'timeout' | 'crash' | 'leak' | 'wrong-answer' | 'readiness-lost' | 'other';
+  kind: 'server-error' | 'unexpected-status' | 'reset' | 'timeout' | 'crash' | 'leak' | 'wrong-answer' | 'readiness-lost' | 'other';
   category: string;
   label: string;
   detail: string;
@@ -85,7 +88,7 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   let recovering: Promise<void> | undefined;
   let suspects: FuzzCase[] = [];
 
-  const stats = (c: string) => (categories[c] ??= { sent: 0, statuses: {}, serverErrors: 0, resets: 0, timeouts: 0, crashes: 0, leaks: 0, wrong: 0 });
+  const stats = (c: string) => (categories[c] ??= { sent: 0, statuses: {}, serverErrors: 0, resets: 0, timeouts: 0, crashes: 0, leaks: 0, wrong: 0, totalMs: 0, maxMs: 0 });
   const find = (f: Finding) => {
     const key = `${f.kind}|${f.category}|${f.label}`;
     const had = findings.get(key);
@@ -101,6 +104,8 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   const record = (c: FuzzCase, r: Outcome) => {
     const s = stats(c.category);
     s.sent++;
+    s.totalMs += r.ms;
+    s.maxMs = Math.max(s.maxMs, Math.round(r.ms));
     const key = r.status !== undefined ? String(r.status) : r.error!;
     s.statuses[key] = (s.statuses[key] ?? 0) + 1;
     statuses[key] = (statuses[key] ?? 0) + 1;
@@ -108,6 +113,9 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
     if (r.status !== undefined && r.status >= 500 && !c.allow5xx?.includes(r.status)) {
       s.serverErrors++;
       find({ kind: 'server-error', category: c.category, label: c.label, detail: `${r.status} ${text}` });
+    }
+    if (c.expect && r.status !== undefined && !c.expect.includes(r.status)) {
+      find({ kind: 'unexpected-status', category: c.category, label: c.label, detail: `${r.status} (expected ${c.expect.join(' or ')}) ${text}` });
     }
     if (r.error === 'reset' || r.error === 'refused') {
       s.resets++;
