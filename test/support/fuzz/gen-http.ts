@@ -62,9 +62,16 @@ export const HTTP_GENERATORS: Record<string, Generator> = {
       ['no boundary', part('Content-Disposition: form-data; name="f"', 'x'), 'multipart/form-data'],
       ['wrong boundary', part('Content-Disposition: form-data; name="f"; filename="x"', 'x'), 'multipart/form-data; boundary=other'],
       ['huge field name', Buffer.concat([part(`Content-Disposition: form-data; name="${'n'.repeat(20000)}"`, '1'), Buffer.from(`--${boundary}--\r\n`)]), `multipart/form-data; boundary=${boundary}`],
-      ['2000 tiny files', Buffer.concat([...Array.from({ length: 2000 }, (_, i) => part(`Content-Disposition: form-data; name="f${i}"; filename="d.png"`, ctx.media.dot)), Buffer.from(`--${boundary}--\r\n`)]), `multipart/form-data; boundary=${boundary}`],
     ]);
     return { category: 'http.multipart', label: `${model} ${label}`, method: 'POST', path: `/v1/models/${model}:predict`, headers: { 'content-type': type }, body };
+  },
+  /** Many files in one multipart upload to the image model (defect 5 through multipart; skip with the other image many-instance case). */
+  'v1.many-instances.image.multipart': (rng, ctx) => {
+    const boundary = 'fuzzBoundary' + rng.int(1e6);
+    const n = rng.pick([2000, 5000]);
+    const parts = Array.from({ length: n }, (_, i) => Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="f${i}"; filename="d.png"\r\n\r\n`), ctx.media.dot, Buffer.from('\r\n')]));
+    const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+    return { category: 'v1.many-instances.image.multipart', label: `${n} tiny PNG files`, method: 'POST', path: '/v1/models/nsfw-mobilenet-v2:predict', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body };
   },
   'http.oversize': (rng) => {
     const size = rng.pick([3, 8]) * 1024 * 1024;
