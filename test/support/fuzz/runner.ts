@@ -82,7 +82,10 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   const t0 = performance.now();
   const rssMB = () => (target.rss?.() ?? NaN) / MB;
   const startMB = rssMB();
-  const sampler = setInterval(() => samples.push([Math.round(performance.now() - t0), Math.round(rssMB())]), o.sampleMs ?? 1000);
+  const sampler = setInterval(() => {
+    const mb = rssMB();
+    if (Number.isFinite(mb)) samples.push([Math.round(performance.now() - t0), Math.round(mb)]);
+  }, o.sampleMs ?? 1000);
   let sent = 0;
   let restarts = 0;
   let recovering: Promise<void> | undefined;
@@ -208,6 +211,6 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
     sent, durationMs: performance.now() - t0, statuses, categories,
     findings: [...findings.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.category.localeCompare(b.category)),
     valid, readiness, restarts,
-    rss: { startMB: Math.round(startMB), endMB: Math.round(endMB), maxMB: Math.max(startMB, endMB, ...samples.map((s) => s[1])), samples },
+    rss: { startMB: Math.round(startMB), endMB: Math.round(endMB), maxMB: Math.round(Math.max(...[startMB, endMB, ...samples.map((s) => s[1])].filter(Number.isFinite))), samples },
   };
 }
