@@ -12,3 +12,14 @@ export async function observed<T>(metrics: Metrics | undefined, model: { name: s
     throw e;
   }
 }
+
+/**
+ * Throws the error a model would give a new request right now (queue full, no live instance), before
+ * its body is read: under a refusal storm each refusal then costs no read, copy or parse. Skipped when
+ * the response cache is on for the model, since a cached answer needs no queue place.
+ */
+export function refuseEarly(model: { refusal?(): Error | undefined }, cacheOn: boolean): void {
+  if (cacheOn) return;
+  const refused = model.refusal?.();
+  if (refused) throw refused;
+}

@@ -1,3 +1,4 @@
+import type { GatewayError } from '../../core/errors.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelConfig } from '../../model-store/schema.ts';
@@ -29,6 +30,11 @@ export interface Servable extends LoadedVersion {
   /** Class scores for instances (friendly API) or tensors (v2), for ensembles and evaluation. */
   scoreInstances(instances: readonly unknown[], options?: SubmitOptions): Promise<Scores>;
   scoreTensors(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Scores>;
+  /**
+   * The error a new request would get at once (queue full, no live instance), so that it can be
+   * refused before its body is read; absent where that cannot be known up front (ensembles).
+   */
+  refusal?(): GatewayError | undefined;
   /** Extra metadata (`parameters` of the OIP model metadata). */
   describe(): Record<string, unknown>;
 }

@@ -114,6 +114,12 @@ export class ServedModel implements Servable {
     return this.scheduler.stats().live > 0;
   }
 
+  /** The error a new request would get at once (unloading, queue full, no live instance), if any. */
+  refusal(): GatewayError | undefined {
+    if (this.closing) return new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, { retryAfterS: 1 });
+    return this.scheduler.refusal();
+  }
+
   stats() {
     return { ...this.scheduler.stats(), inflight: this.inflight };
   }

@@ -5,7 +5,7 @@ import type { Servable } from '../models/servable.ts';
 import { clientSignal, parseJsonBody, readBody, type GatewayEnv } from '../http/body.ts';
 import { requireJsonType } from '../http/content.ts';
 import { DEFAULT_LIMITS } from '../http/limits.ts';
-import { observed } from '../http/observe.ts';
+import { observed, refuseEarly } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
@@ -86,9 +86,11 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
       requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
       const limits = c.get('limits') ?? DEFAULT_LIMITS;
+      const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
+      // Under overload a refusal costs no body read and no parse (a cached model may still answer from the cache).
+      refuseEarly(model, cacheOn);
       const body = await readBody(c, headerLength);
       // A byte-identical repeat of a cached request is answered before parsing anything.
-      const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
       const exact = cacheOn ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body) : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {

@@ -245,9 +245,17 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     }
   }
 
+  /** Why a request of `chunks` queue places would be refused right now, if it would. */
+  function refusal(chunks = 1): GatewayError | undefined {
+    if (draining) return new GatewayError('UNAVAILABLE', 'the model is unloading', { retryAfterS: 1 });
+    if (liveCount() === 0) return noLiveInstance();
+    if (queued + chunks > config.maxQueueSize) return new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 });
+    return undefined;
+  }
+
   function submit(feeds: Record<string, Tensor>, options: SubmitOptions = {}): Promise<Record<string, Tensor>> {
-    if (draining) return Promise.reject(new GatewayError('UNAVAILABLE', 'the model is unloading', { retryAfterS: 1 }));
-    if (liveCount() === 0) return Promise.reject(noLiveInstance());
+    const refused = refusal(0);
+    if (refused) return Promise.reject(refused);
     if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
     // Without batching nothing is merged, so feeds need no common batch dimension (a scalar or a
     // state tensor batched on another axis is fine).
@@ -256,9 +264,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     if (chunks > config.maxQueueSize) {
       return Promise.reject(new GatewayError('PAYLOAD_TOO_LARGE', `a request of ${rows} rows runs as ${chunks} batches of at most ${maxRows}; this model queues at most ${config.maxQueueSize}`));
     }
-    if (queued + chunks > config.maxQueueSize) {
-      return Promise.reject(new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 }));
-    }
+    const full = refusal(chunks);
+    if (full) return Promise.reject(full);
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
@@ -349,6 +356,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   return {
     submit,
     stats: (): SchedulerStats => ({ queued, running, instances: instances.length, live: liveCount() }),
+    refusal: () => refusal(1),
     drain() {
       draining = true;
       dispatch();

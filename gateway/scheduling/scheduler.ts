@@ -1,3 +1,4 @@
+import type { GatewayError } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
 
 /** Per-request scheduling options. */
@@ -31,6 +32,11 @@ export interface SchedulerStats {
 export interface Scheduler {
   submit(feeds: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>>;
   stats(): SchedulerStats;
+  /**
+   * The error a one-row request would get right now without being queued (queue full, no live
+   * instance, unloading): the HTTP layer refuses with it before reading the request body.
+   */
+  refusal(): GatewayError | undefined;
   /** Stops accepting, lets queued and running work finish. */
   drain(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
 import { clientSignal, readBody, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
-import { observed } from '../http/observe.ts';
+import { observed, refuseEarly } from '../http/observe.ts';
 import { throughCache, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { requireJsonType } from '../http/content.ts';
@@ -58,6 +58,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
       const multipart = /^\s*multipart\/form-data/i.test(type);
+      refuseEarly(model, !multipart && cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false);
       let body: { instances: unknown[]; parameters?: Record<string, unknown> };
       if (multipart) body = await fromMultipart(c);
       else {

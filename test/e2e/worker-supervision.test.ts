@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 
@@ -32,6 +33,22 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: st
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Sends a request's headers and only `sent` of its `length` body bytes; resolves with the status line the server answers with. */
+function partialRequest(url: string, path: string, length: number, sent: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${sent}`);
+    });
+    socket.setTimeout(10_000, () => reject(new Error('no answer while the body was still unsent')));
+    socket.once('data', (d) => {
+      resolve(d.toString('latin1').split('\r\n')[0]!);
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
 }
 
 /**
@@ -73,6 +90,9 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
     const refused = await postJson(`${gw.url}/v2/models/fragile/infer`, body(1));
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
+    // …before its body is read: a refusal costs no read or parse (the body below is never completed).
+    expect(await partialRequest(gw.url, '/v2/models/fragile/infer', 100_000, '{"inputs": [')).toMatch(/^HTTP\/1\.1 503/);
+    expect(await partialRequest(gw.url, '/v1/models/fragile:predict', 100_000, '{"instances": [')).toMatch(/^HTTP\/1\.1 503/);
     const modelReady = await getJson(`${gw.url}/v2/models/fragile/ready`);
     expect(modelReady.status).toBe(503);
     expect(modelReady.body.error).toMatch(/no live instance/);
