@@ -7,8 +7,8 @@ import { runFuzz, type FuzzResult } from '../support/fuzz/runner.ts';
 import { fuzzStore } from '../support/fuzz/store.ts';
 import { summary } from '../support/fuzz/summary.ts';
 
-// 10,000 took ≈ 100 s on a busy 2-core machine (unmerged branch, heavy categories skipped): the suite
-// runs 10,000 by default (about 30 s here); `npm run load -- fuzz` runs the same with a report (FUZZ_N sets either).
+// The suite runs 10,000 (about 30 s on the 2-core machine); `npm run load -- fuzz` runs the same with a
+// report (FUZZ_N sets either).
 const N = Number(process.env.FUZZ_N ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const SKIP = (process.env.FUZZ_SKIP ?? '').split(',').filter(Boolean);
