@@ -1,6 +1,6 @@
 import { getRequestListener } from '@hono/node-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Gateway } from './app.ts';
 
 export interface ServerOptions {
@@ -30,6 +30,9 @@ export interface GatewayServer {
   drain(timeoutMs: number): Promise<boolean>;
 }
 
+/** During a drain, a connection idle this long is closed (a shorter wait could reset a request already sent on it). */
+const IDLE_GRACE_MS = 1_000;
+
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -52,10 +55,16 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
   let drained: Promise<boolean> | undefined;
   let onEmpty: (() => void) | undefined;
 
+  const sockets = new Set<Socket>();
+  /** Connections with no request in progress, and since when. */
+  const idleSince = new Map<Socket, number>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    idleSince.delete(socket);
     open.add(res);
     res.once('close', () => {
       open.delete(res);
+      if (!socket.destroyed && sockets.has(socket)) idleSince.set(socket, Date.now());
       if (open.size === 0) onEmpty?.();
     });
     if (draining) {
@@ -79,6 +88,15 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
     // How often Node checks the two timeouts above (its default, 30 s, would let them overrun by that much).
     connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.min(o.headersTimeoutMs, o.requestTimeoutMs) / 4)),
   }, handler);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    idleSince.set(socket, Date.now());
+    socket.once('close', () => {
+      sockets.delete(socket);
+      idleSince.delete(socket);
+      if (draining && sockets.size === 0) onEmpty?.();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
@@ -101,16 +119,28 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
         // its way over one would be reset. Those connections get a 503 with Connection: close instead.
         NetServer.prototype.close.call(server);
         for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+        let sweep: NodeJS.Timeout | undefined;
         const finish = (all: boolean) => {
           clearTimeout(timer);
+          clearInterval(sweep);
           onEmpty = undefined;
-          if (all) server.closeIdleConnections();
-          else server.closeAllConnections();
+          server.closeAllConnections();
           resolve(all);
         };
         const timer = setTimeout(() => finish(open.size === 0), timeoutMs);
-        onEmpty = () => finish(true);
-        if (open.size === 0) finish(true);
+        // A connection idle on our side may carry a request already on its way: closing it now would reset
+        // that request. Each request that arrives is answered 503 with Connection: close (which closes its
+        // connection); a connection is closed by us only once it has been idle for IDLE_GRACE_MS.
+        sweep = setInterval(() => {
+          const t = Date.now();
+          for (const [socket, since] of idleSince) if (t - since >= IDLE_GRACE_MS) socket.destroy();
+          if (sockets.size === 0) finish(open.size === 0);
+        }, Math.min(100, IDLE_GRACE_MS));
+        sweep.unref();
+        onEmpty = () => {
+          if (sockets.size === 0) finish(true);
+        };
+        if (sockets.size === 0) finish(true);
       });
       return drained;
     },

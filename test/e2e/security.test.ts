@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, slowClassifier, tempStore, writeModel } from '../support/tiny-models.ts';
 
@@ -10,6 +13,13 @@ const OTHER_INFER = 'infer-other-0123456789abcdef0123';
 const scaleRequest = (x: number) => JSON.stringify({
   inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [x, 1, 2, 3] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }],
 });
+/** The crash-test runtime (test/fixtures), loaded as operator-configured code through PLUGINS. */
+const CRASH_RUNTIME = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
+const HOLD_ON = 44; // the crash-test runtime's run waits on this input while `<model>.hold` exists
+const heldRequest = (v: number) => JSON.stringify({ inputs: [
+  { name: 'x', datatype: 'FP32', shape: [1, 4], data: [v, v, v, v] },
+  { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 1] },
+] });
 const slowRequest = (x: number[]) => JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: x }] });
 
 async function call(url: string, path: string, o: { key?: string; header?: 'bearer' | 'x-api-key'; method?: string; body?: string; signal?: AbortSignal } = {}) {
@@ -117,24 +127,31 @@ describe('no keys configured', () => {
 describe('response cache single-flight', () => {
   it('answers the other identical requests when the first one disconnects', async () => {
     const store = tempStore();
-    writeModel(store, 'slow', 1, slowClassifier(8, 2048), { instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
-    const gw = await startGateway({ MODEL_STORE: store });
+    writeModel(store, 'held', 1, scaleSumModel(), { runtime: 'crash-test', instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
+    const hold = join(store, 'held', '1', 'model.onnx.hold');
+    writeFileSync(hold, '');
+    const gw = await startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME });
+    const path = '/v2/models/held/infer';
     try {
-      // A different request occupies the only instance, so the identical ones below wait in the queue.
-      const blocker = call(gw.url, '/v2/models/slow/infer', { body: slowRequest([9, 9, 9]) });
+      // A different request holds the only instance until the hold file goes, so the identical ones queue.
+      const blocker = call(gw.url, path, { body: heldRequest(HOLD_ON) });
       await waitUntil(() => gw.server.inFlight >= 1);
       const first = new AbortController();
-      const a = call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]), signal: first.signal }).catch((e: Error) => e.name);
+      const a = call(gw.url, path, { body: heldRequest(1), signal: first.signal }).catch((e: Error) => e.name);
       await waitUntil(() => gw.server.inFlight >= 2);
-      const others: [ReturnType<typeof call>, ReturnType<typeof call>] = [call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) }), call(gw.url, '/v2/models/slow/infer', { body: slowRequest([1, 2, 3]) })];
+      const others: [ReturnType<typeof call>, ReturnType<typeof call>] = [call(gw.url, path, { body: heldRequest(1) }), call(gw.url, path, { body: heldRequest(1) })];
       await waitUntil(() => gw.server.inFlight >= 4);
       first.abort();
       expect(await a).toBe('AbortError');
+      await waitUntil(() => gw.server.inFlight === 3); // the first client's request is gone
+      rmSync(hold);
       const [b, c] = await Promise.all(others);
       expect([b.status, c.status, (await blocker).status]).toEqual([200, 200, 200]);
       expect([b.headers.get('massgate-cache'), c.headers.get('massgate-cache')]).toEqual(['shared', 'shared']); // they joined the first one's flight
+      expect(b.body.outputs.find((o: { name: string }) => o.name === 'y').data).toEqual([2, 2, 2, 2]);
       expect(b.body.outputs).toEqual(c.body.outputs);
     } finally {
+      rmSync(hold, { force: true });
       await gw.close();
     }
   });
