@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slowClassifier } from '../../test/support/tiny-models.ts';
-import { percentile } from '../lib/cannon.ts';
+import { cannon, percentile } from '../lib/cannon.ts';
+import { probeInChild } from '../lib/probe.ts';
 import { startGateway } from '../lib/processes.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 
@@ -80,16 +81,31 @@ export async function overload(opts: { durationS: number }): Promise<Report> {
     const below = await drive(url, 4, opts.durationS);
     const above = await drive(url, 256, opts.durationS);
     const server = serverRefusalMs(await (await fetch(`${gw.url}/metrics`)).text());
+    // Issue 11's defect 10: a refusal storm (512 connections that retry at once, ignoring Retry-After)
+    // with a kubelet-like prober on the liveness endpoint beside it.
+    // autocannon sends the next request the moment an answer arrives: the fastest possible retry loop.
+    const [storm, live] = await Promise.all([
+      cannon({ label: 'refusal storm', url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] }), connections: 512, durationS: opts.durationS }),
+      probeInChild(`${gw.url}/v2/health/live`, opts.durationS * 1000 - 500),
+    ]);
     return {
       scenario: 'overload',
       command: `npm run load -- overload --duration ${opts.durationS}`,
-      rows: [row('below capacity, 4 connections', below, opts.durationS), row('above capacity, 256 connections, queue 32', above, opts.durationS)],
+      rows: [
+        row('below capacity, 4 connections', below, opts.durationS),
+        row('above capacity, 256 connections, queue 32', above, opts.durationS),
+        { label: 'refusal storm, 512 connections (autocannon)', throughput: storm.reqPerSec, unit: 'req/s', p50Ms: storm.latencyMs.p50, p99Ms: storm.latencyMs.p99, note: `statuses ${JSON.stringify(storm.statusCodes)}, ${storm.errors} errors, ${storm.timeouts} timeouts` },
+        { label: '/v2/health/live during the storm', throughput: 1000 / (live.reduce((a, b) => a + b, 0) / live.length), unit: 'req/s (sequential)', p50Ms: percentile(live, 50), p99Ms: percentile(live, 99), note: `${live.length} probes, max ${Math.max(...live).toFixed(1)} ms` },
+      ],
       ratios: {
         'errors below capacity (target 0)': below.refused + below.other + below.mixedUp,
         'server-side refusal time, p99 bucket bound in ms (target < 5)': server.p99,
         'server-side refusal time, mean ms': server.mean,
         'client-side refusal p99 ms (with client and kernel queues)': percentile(above.refusedMs, 99),
         'accepted requests lost or mixed up (target 0)': above.other + above.mixedUp,
+        'live p99 during the 512-connection storm (ms)': percentile(live, 99),
+        'live max during the storm (ms)': Math.max(...live),
+        'storm answers other than 200/429 (target 0)': Object.entries(storm.statusCodes).filter(([k]) => k !== '200' && k !== '429').reduce((n, [, v]) => n + v, 0) + storm.errors,
       },
     };
   } finally {
