@@ -20,7 +20,10 @@ export class Fifo<T> implements Iterable<T> {
 
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
+    const item = this.items[this.head];
+    // Drop the slot's reference at once: a consumed request (and the tensors it holds) must not stay
+    // reachable until the next compaction, up to 1,024 of them (0.6 MB each for a 224×224 image).
+    this.items[this.head++] = undefined as T;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
