@@ -12,6 +12,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { createScheduler } from '../scheduling/index.ts';
 import { ServedModel } from './served-model.ts';
+import { warmUp } from './warm-up.ts';
 import type { Servable } from './servable.ts';
 import { buildEnsemble } from '../ensembles/ensemble-model.ts';
 
@@ -67,10 +68,11 @@ function companion(m: Servable): CompanionModel {
 /**
  * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
  * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
- * was started and names the model.
+ * was started and names the model. A ServedModel is then warmed with one inference (gateway/models/warm-up.ts)
+ * before it is returned; a failed warm-up closes it and fails the load.
  */
 export function versionLoader(deps: LoaderDeps) {
-  return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
+  const load = async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
     if (entry.config.ensemble) return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
@@ -138,5 +140,17 @@ export function versionLoader(deps: LoaderDeps) {
       await Promise.all(sessions.map((s) => s.dispose()));
       throw e;
     }
+  };
+  // Every version is warmed before it is returned, so before the repository swaps it in (start-up, explicit load, store watcher).
+  return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
+    const model = await load(entry, source);
+    if (!(model instanceof ServedModel)) return model; // an ensemble: its members are warmed
+    try {
+      if (!(await warmUp(model, deps.config.inferTimeoutMs))) log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
+    } catch (e) {
+      await model.close();
+      throw e;
+    }
+    return model;
   };
 }
