@@ -23,6 +23,11 @@ export interface LoadOptions {
    * its first successful load. An explicit load counts only once it has succeeded.
    */
   required?: boolean;
+  /**
+   * Reload only a model that is serving when the load's turn comes (the store watcher): a model
+   * unloaded meanwhile stays unloaded, and the call resolves false.
+   */
+  ifServing?: boolean;
 }
 
 export interface IndexEntry {
@@ -129,12 +134,13 @@ export class ModelRepository<T extends LoadedVersion> {
   /**
    * (Re)loads a model from disk: a hot swap when it is already serving. Each model file is checked
    * against the sha256 its config names before any worker starts. See the class comment for what a
-   * failure does to readiness.
+   * failure does to readiness. Resolves true once loaded (false: `ifServing` and it was not serving).
    */
-  async load(name: string, options: LoadOptions = {}): Promise<void> {
+  async load(name: string, options: LoadOptions = {}): Promise<boolean> {
     checkModelName(name);
     if (!this.slots.has(name) && !modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     return this.exclusive(name, async (s) => {
+      if (options.ifServing && s.versions.size === 0) return false;
       if (options.required) s.required = true;
       const wasReady = s.state === 'READY';
       if (!wasReady) s.state = 'LOADING';
@@ -174,6 +180,7 @@ export class ModelRepository<T extends LoadedVersion> {
       s.failed = undefined;
       log.info('model ready', { model: name, versions: [...fresh.keys()] });
       await Promise.all([...old.values()].map((l) => l.close()));
+      return true;
     });
   }
 

@@ -1,11 +1,11 @@
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { parseVersion } from '../names.ts';
 
 /** The file whose presence says a version folder is complete (the publisher writes it last). */
 export const READY_MARKER = 'READY';
 
-/** Most entries read per version folder, and deepest folder followed: a fingerprint stays cheap. */
+/** Most entries (files and folders) read per version folder, and deepest folder descended: a fingerprint stays cheap. */
 const MAX_ENTRIES = 10_000;
 const MAX_DEPTH = 8;
 
@@ -21,14 +21,26 @@ export interface VersionSighting {
 
 function statOrUndefined(path: string): Stats | undefined {
   try {
-    return statSync(path); // follows symlinks: a linked file's contents count
+    return statSync(path);
   } catch {
     return undefined; // vanished meanwhile, or a dangling link
   }
 }
 
-/** Every file below `dir` as `path:size:mtime`, in a stable order (bounded by MAX_ENTRIES and MAX_DEPTH). */
-function listFiles(dir: string, prefix: string, depth: number, out: string[]): void {
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every file below `dir` as `path:size:mtime`, in a stable order. A symlinked file counts with its
+ * target's size and mtime; a symlinked folder is listed as a link and not followed (no loops). At most
+ * MAX_ENTRIES entries (files and folders) are read and MAX_DEPTH folders descended.
+ */
+function listFiles(dir: string, prefix: string, depth: number, out: string[], budget: { left: number }): void {
   let names: string[];
   try {
     names = readdirSync(dir).sort();
@@ -36,12 +48,15 @@ function listFiles(dir: string, prefix: string, depth: number, out: string[]): v
     return;
   }
   for (const name of names) {
-    if (out.length >= MAX_ENTRIES) return;
-    const st = statOrUndefined(join(dir, name));
+    if (--budget.left < 0) return;
+    const path = join(dir, name);
+    const link = lstatOrUndefined(path);
+    const st = link?.isSymbolicLink() ? statOrUndefined(path) : link;
     if (!st) continue;
     const rel = prefix ? `${prefix}/${name}` : name;
     if (st.isDirectory()) {
-      if (depth < MAX_DEPTH) listFiles(join(dir, name), rel, depth + 1, out);
+      if (link!.isSymbolicLink()) out.push(`${rel}:link`);
+      else if (depth < MAX_DEPTH) listFiles(path, rel, depth + 1, out, budget);
     } else if (st.isFile()) {
       out.push(`${rel}:${st.size}:${st.mtimeMs}`);
     }
@@ -51,7 +66,7 @@ function listFiles(dir: string, prefix: string, depth: number, out: string[]): v
 /** One version folder as a poll sees it. */
 export function sightVersion(dir: string): VersionSighting {
   const files: string[] = [];
-  listFiles(dir, '', 0, files);
+  listFiles(dir, '', 0, files, { left: MAX_ENTRIES });
   return { fingerprint: files.join('\n'), ready: files.some((f) => f.startsWith(`${READY_MARKER}:`)), empty: files.length === 0 };
 }
 

@@ -144,6 +144,30 @@ describe('StoreWatcher', () => {
     await watcher.close();
   });
 
+  it('a model unloaded while its new version settles is not brought back; an explicitly loaded one is watched', async () => {
+    const { store, repo, watcher, loads } = setup();
+    version(store, 'm', 1);
+    await repo.load('m', { required: true });
+    await watcher.check();
+    version(store, 'm', 2);
+    await watcher.check();
+    await watcher.check();
+    const unloading = repo.unload('m');
+    const checking = watcher.check();
+    await Promise.all([unloading, checking]);
+    expect(serving(repo, 'm')).toEqual([]);
+    // The watcher's reload, should it be queued behind an unload, is skipped at its turn.
+    expect(await repo.load('m', { ifServing: true })).toBe(false);
+    expect(loads).toEqual(['m/1']);
+    await repo.load('m');
+    expect(serving(repo, 'm')).toEqual([2]);
+    await watcher.check();
+    version(store, 'm', 3);
+    writeFileSync(join(store, 'm', '3', 'READY'), '');
+    await watcher.check();
+    expect(serving(repo, 'm')).toEqual([3]);
+  });
+
   it('start() polls on its own and close() stops it', async () => {
     const { store, repo } = setup();
     version(store, 'm', 1);

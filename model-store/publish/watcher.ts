@@ -10,7 +10,7 @@ export interface WatchedRepository {
   readonly store: string;
   versionsOf(name: string): readonly LoadedVersion[];
   entryOf(name: string): ModelEntry | undefined;
-  load(name: string): Promise<void>;
+  load(name: string, options: { ifServing: true }): Promise<boolean>;
 }
 
 export interface WatcherOptions {
@@ -164,7 +164,7 @@ export class StoreWatcher extends EventEmitter {
     log.info('store change: loading', { model, changed, removed });
     let event: PublishEvent;
     try {
-      await this.repository.load(model);
+      if (!(await this.repository.load(model, { ifServing: true }))) return; // unloaded meanwhile: not ours to bring back
       event = { model, versions, ok: true };
     } catch (e) {
       this.stats.failures++;
