@@ -68,11 +68,12 @@ function companion(m: Servable): CompanionModel {
 /**
  * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
  * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
- * was started and names the model. A ServedModel is then warmed with one inference (gateway/models/warm-up.ts)
- * before it is returned; a failed warm-up closes it and fails the load.
+ * was started and names the model. Each instance is warmed with one inference of zeros
+ * (gateway/models/warm-up.ts) before the version is returned, so before any load swaps it in; a failed
+ * warm-up fails the load.
  */
 export function versionLoader(deps: LoaderDeps) {
-  const load = async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
+  return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
     if (entry.config.ensemble) return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
@@ -95,6 +96,10 @@ export function versionLoader(deps: LoaderDeps) {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
       const first = sessions[0]!;
+      // One inference per instance before the version can take traffic (a failure fails the load).
+      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: deps.config.inferTimeoutMs }))) {
+        log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
+      }
       const labels = readLabels(entry) ?? first.labels;
       let params: Record<string, unknown> = entry.config.params;
       if (plugin?.params) {
@@ -140,17 +145,5 @@ export function versionLoader(deps: LoaderDeps) {
       await Promise.all(sessions.map((s) => s.dispose()));
       throw e;
     }
-  };
-  // Every version is warmed before it is returned, so before the repository swaps it in (start-up, explicit load, store watcher).
-  return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
-    const model = await load(entry, source);
-    if (!(model instanceof ServedModel)) return model; // an ensemble: its members are warmed
-    try {
-      if (!(await warmUp(model, deps.config.inferTimeoutMs))) log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
-    } catch (e) {
-      await model.close();
-      throw e;
-    }
-    return model;
   };
 }
