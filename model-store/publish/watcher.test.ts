@@ -168,6 +168,19 @@ describe('StoreWatcher', () => {
     expect(serving(repo, 'm')).toEqual([3]);
   });
 
+  it('a version already loaded by an API call is not loaded again by the watcher', async () => {
+    const { store, repo, watcher, loads } = setup();
+    version(store, 'm', 1);
+    await repo.load('m', { required: true });
+    await watcher.check();
+    version(store, 'm', 2);
+    await watcher.check();
+    await repo.load('m'); // POST /v2/repository/models/m/load
+    for (let i = 0; i < 4; i++) await watcher.check();
+    expect(loads).toEqual(['m/1', 'm/2']);
+    expect(watcher.stats.loads).toBe(0);
+  });
+
   it('start() polls on its own and close() stops it', async () => {
     const { store, repo } = setup();
     version(store, 'm', 1);

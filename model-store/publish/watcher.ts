@@ -32,6 +32,8 @@ export interface PublishEvent {
 }
 
 interface ModelWatch {
+  /** The model folder as the last load read it: a new one (any load, an API call included) resets `acted`. */
+  entry: ModelEntry;
   /** Version → fingerprint at the last load (or when watching began): changes are relative to this. */
   acted: Map<number, string>;
   /** Version → fingerprint at the last poll and how many polls in a row it has stayed so. */
@@ -44,7 +46,8 @@ interface ModelWatch {
  * version folders changed — a version added, changed or removed — and every new or changed one is
  * complete. Complete means: it holds a `READY` file, or its files (names, sizes, mtimes) stayed the same
  * for `stablePolls` polls in a row. Hidden or non-numeric folders are not versions, so `mv .tmp-3 3`
- * publishes atomically. A load that fails is not retried until the version folders change again.
+ * publishes atomically. A load that fails is not retried until the version folders change again; what
+ * any load (an API call included) read becomes the new baseline, so it is not loaded twice.
  * Models that are not serving (never loaded, unloaded, failed at start-up) and ensembles are not watched.
  *
  * Emits `checked` (trigger: 'poll' | 'event') after each check and `publish` (PublishEvent) after each load.
@@ -135,9 +138,9 @@ export class StoreWatcher extends EventEmitter {
       if (this.stopped) return;
       const now = new Map([...sightVersions(entry.dir)].filter(([, s]) => !s.empty));
       let w = this.models.get(name);
-      if (!w) {
+      if (!w || w.entry !== entry) {
         // Baseline: the versions the last load saw (so a folder added since that load is still news).
-        w = { acted: new Map(entry.versions.map((v) => [v.version, now.get(v.version)?.fingerprint ?? ''])), seen: new Map() };
+        w = { entry, acted: new Map(entry.versions.map((v) => [v.version, now.get(v.version)?.fingerprint ?? ''])), seen: w?.seen ?? new Map() };
         this.models.set(name, w);
       }
       const seen = new Map<number, { fingerprint: string; polls: number }>();
