@@ -20,6 +20,7 @@ import { v1Routes } from './v1/routes.ts';
 import { createMetrics } from './metrics/index.ts';
 import { createResponseCache } from './cache/index.ts';
 import { guard } from './auth/guard.ts';
+import { StoreWatcher } from '../model-store/publish/watcher.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -30,6 +31,8 @@ export interface Gateway {
   config: GatewayConfig;
   /** Server readiness, as `/v2/health/ready` answers it (also used by the server's health fast path). */
   readiness(): { ready: boolean; body: Record<string, unknown> };
+  /** Publishes versions dropped into the store (started by `start()` unless STORE_POLL_S=0). */
+  watcher?: StoreWatcher;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -75,8 +78,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
+  let watcher: StoreWatcher | undefined;
   return {
     app, repository, plugins, config,
+    get watcher() { return watcher; },
     readiness() {
       const ready = started && repository.ready();
       return { ready, body: { ready, models: repository.readyModels().length, cache: cache.status() } };
@@ -102,8 +107,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
       for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore)) log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
+      if (config.storePollMs > 0) (watcher = new StoreWatcher(repository, { pollMs: config.storePollMs })).start();
     },
     async close() {
+      await watcher?.close();
       await repository.close();
       await cache.close();
     },

@@ -44,3 +44,13 @@ describe('edge limits in the configuration', () => {
     }
   });
 });
+
+describe('store watcher in the configuration', () => {
+  it('polls every 2 s by default; 0 turns it off; a negative or non-numeric interval is refused', () => {
+    expect(loadConfig({}).storePollMs).toBe(2000);
+    expect(loadConfig({ STORE_POLL_S: '0.25' }).storePollMs).toBe(250);
+    expect(loadConfig({ STORE_POLL_S: '0' }).storePollMs).toBe(0);
+    expect(() => loadConfig({ STORE_POLL_S: '-1' })).toThrow(/STORE_POLL_S/);
+    expect(() => loadConfig({ STORE_POLL_S: 'often' })).toThrow(/STORE_POLL_S/);
+  });
+});

@@ -75,6 +75,8 @@ export const EnvSchema = z.object({
   REQUEST_TIMEOUT_S: num(60).pipe(z.number().positive()),
   /** An idle kept-alive connection is closed after this many seconds. */
   KEEP_ALIVE_TIMEOUT_S: num(5).pipe(z.number().positive()),
+  /** Seconds between polls of the store for published versions (model-store/publish); 0 turns the watcher off. */
+  STORE_POLL_S: num(2).pipe(z.number().min(0).max(3600)),
 });
 
 export interface GatewayConfig {
@@ -101,6 +103,8 @@ export interface GatewayConfig {
   inferTimeoutMs: number;
   /** HTTP server timeouts, in ms. */
   server: { shutdownTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Store watcher poll interval in ms; 0 = off. */
+  storePollMs: number;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -158,5 +162,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: Math.round(e.REQUEST_TIMEOUT_S * 1000),
       keepAliveTimeoutMs: Math.round(e.KEEP_ALIVE_TIMEOUT_S * 1000),
     },
+    storePollMs: Math.round(e.STORE_POLL_S * 1000),
   });
 }

@@ -23,6 +23,11 @@ export interface LoadOptions {
    * its first successful load. An explicit load counts only once it has succeeded.
    */
   required?: boolean;
+  /**
+   * Reload only a model that is serving when the load's turn comes (the store watcher): a model
+   * unloaded meanwhile stays unloaded, and the call resolves false.
+   */
+  ifServing?: boolean;
 }
 
 export interface IndexEntry {
@@ -43,6 +48,8 @@ interface Slot<T> {
   required: boolean;
   /** Operations queued on `lock`, the running one included. */
   pending: number;
+  /** The last load's failure while older versions kept serving (the version it failed on, when known). */
+  failed?: { version?: number; reason: string };
 }
 
 /**
@@ -59,7 +66,8 @@ interface Slot<T> {
  *   every model an operator loaded successfully since; an unload makes a model not required.
  * - A failed explicit load of a model that was not serving leaves it UNAVAILABLE in the index with the
  *   reason, and does not change readiness. A failed reload of a READY model leaves the old versions
- *   serving (still READY), and is only logged and returned to the caller.
+ *   serving (still READY); the failure is returned to the caller, logged, and shown in the index as an
+ *   UNAVAILABLE row for the version it failed on, until the next successful load or an unload.
  * - Error messages and reasons never carry absolute paths: paths are shown relative to the store or as
  *   `package:path` (full paths go to the log).
  */
@@ -126,22 +134,30 @@ export class ModelRepository<T extends LoadedVersion> {
   /**
    * (Re)loads a model from disk: a hot swap when it is already serving. Each model file is checked
    * against the sha256 its config names before any worker starts. See the class comment for what a
-   * failure does to readiness.
+   * failure does to readiness. Resolves true once loaded (false: `ifServing` and it was not serving).
    */
-  async load(name: string, options: LoadOptions = {}): Promise<void> {
+  async load(name: string, options: LoadOptions = {}): Promise<boolean> {
     checkModelName(name);
     if (!this.slots.has(name) && !modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     return this.exclusive(name, async (s) => {
+      if (options.ifServing && s.versions.size === 0) return false;
       if (options.required) s.required = true;
       const wasReady = s.state === 'READY';
       if (!wasReady) s.state = 'LOADING';
       let entry: ModelEntry;
       const fresh = new Map<number, T>();
+      let current: number | undefined; // the version being checked or loaded, for the index
       try {
         entry = scanModel(this.store, name);
         const selected = selectVersions(entry);
-        for (const v of selected) await verifyVersion(entry, v);
-        for (const v of selected) fresh.set(v.version, await this.loader(entry, v));
+        for (const v of selected) {
+          current = v.version;
+          await verifyVersion(entry, v);
+        }
+        for (const v of selected) {
+          current = v.version;
+          fresh.set(v.version, await this.loader(entry, v));
+        }
       } catch (e) {
         await Promise.all([...fresh.values()].map((l) => l.close()));
         const error = this.loadError(name, e);
@@ -149,8 +165,10 @@ export class ModelRepository<T extends LoadedVersion> {
           s.state = 'UNAVAILABLE';
           s.reason = error.message;
           this.dropIfGone(name, s);
+        } else {
+          s.failed = { version: current, reason: error.message };
         }
-        log.error('model load failed', { model: name, error: String(e), stillServing: wasReady });
+        log.error('model load failed', { model: name, version: current, error: String(e), stillServing: wasReady });
         throw error;
       }
       const old = s.versions;
@@ -159,8 +177,10 @@ export class ModelRepository<T extends LoadedVersion> {
       s.versions = fresh;
       s.state = 'READY';
       s.reason = '';
+      s.failed = undefined;
       log.info('model ready', { model: name, versions: [...fresh.keys()] });
       await Promise.all([...old.values()].map((l) => l.close()));
+      return true;
     });
   }
 
@@ -177,6 +197,7 @@ export class ModelRepository<T extends LoadedVersion> {
       s.state = 'UNAVAILABLE';
       s.reason = 'unloaded';
       s.required = false;
+      s.failed = undefined;
       await Promise.all([...old.values()].map((l) => l.close()));
       log.info('model unloaded', { model: name });
       this.dropIfGone(name, s);
@@ -216,7 +237,11 @@ export class ModelRepository<T extends LoadedVersion> {
     return this.slots.get(name)?.entry;
   }
 
-  /** The repository index: each model (and loaded version) with its state. */
+  /**
+   * The repository index: each model (and loaded version) with its state. When the last reload of a
+   * serving model failed, one more row shows it: the version it failed on (when known) as UNAVAILABLE
+   * with the reason, beside the READY rows of the versions still serving.
+   */
   index(): IndexEntry[] {
     const rows: IndexEntry[] = [];
     const names = new Set([...this.slots.keys(), ...safeList(this.store)]);
@@ -225,6 +250,11 @@ export class ModelRepository<T extends LoadedVersion> {
       if (!s) rows.push({ name, state: 'UNAVAILABLE', reason: 'not loaded' });
       else if (s.versions.size === 0) rows.push({ name, state: s.state, reason: s.reason });
       else for (const [v, l] of s.versions) rows.push({ name, version: String(v), ...(s.state === 'READY' && !isLive(l) ? { state: 'UNAVAILABLE', reason: NOT_LIVE } : { state: s.state, reason: s.reason }) });
+      if (s?.failed && s.versions.size > 0) {
+        // A version that still serves (a failed reload of its changed files) keeps its READY row: the failure is the model's.
+        const version = s.failed.version !== undefined && !s.versions.has(s.failed.version) ? { version: String(s.failed.version) } : {};
+        rows.push({ name, ...version, state: 'UNAVAILABLE', reason: s.failed.reason });
+      }
     }
     return rows;
   }

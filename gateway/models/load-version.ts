@@ -12,6 +12,7 @@ import type { GatewayConfig } from '../config.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { createScheduler } from '../scheduling/index.ts';
 import { ServedModel } from './served-model.ts';
+import { warmUp } from './warm-up.ts';
 import type { Servable } from './servable.ts';
 import { buildEnsemble } from '../ensembles/ensemble-model.ts';
 
@@ -67,7 +68,9 @@ function companion(m: Servable): CompanionModel {
 /**
  * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
  * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
- * was started and names the model.
+ * was started and names the model. Each instance is warmed with one inference of zeros
+ * (gateway/models/warm-up.ts) before the version is returned, so before any load swaps it in; a failed
+ * warm-up fails the load.
  */
 export function versionLoader(deps: LoaderDeps) {
   return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
@@ -93,6 +96,10 @@ export function versionLoader(deps: LoaderDeps) {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
       const first = sessions[0]!;
+      // One inference per instance before the version can take traffic (a failure fails the load).
+      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: deps.config.inferTimeoutMs }))) {
+        log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
+      }
       const labels = readLabels(entry) ?? first.labels;
       let params: Record<string, unknown> = entry.config.params;
       if (plugin?.params) {
