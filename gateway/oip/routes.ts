@@ -29,7 +29,7 @@ export interface OipDeps {
 
 const maxDefined = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 /** The optional JSON object of a repository request: empty, or an object (400 otherwise). */
-async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
+export async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
   const length = c.req.header('content-length');
   if (length === '0' || (length === undefined && c.req.header('transfer-encoding') === undefined)) return {};
   requireJsonType(c.req.header('content-type'));
@@ -61,7 +61,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   const metadata = (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
     const model = repository.get(name, c.req.param('version'));
-    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version)));
+    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version), repository.labelsOf(model.name)));
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
