@@ -20,6 +20,10 @@ import { v1Routes } from './v1/routes.ts';
 import { createMetrics } from './metrics/index.ts';
 import { createResponseCache } from './cache/index.ts';
 import { guard } from './auth/guard.ts';
+import { ExperimentRegistry } from './experiments/registry.ts';
+import { experimentRoutes } from './experiments/routes.ts';
+import { labelRoutes } from './oip/label-routes.ts';
+import { declaredExperiment } from './experiments/persist.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -30,6 +34,8 @@ export interface Gateway {
   config: GatewayConfig;
   /** Server readiness, as `/v2/health/ready` answers it (also used by the server's health fast path). */
   readiness(): { ready: boolean; body: Record<string, unknown> };
+  /** Experiments (A/B routing), built at `start()` once the models are loaded. */
+  experiments: ExperimentRegistry;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -62,7 +68,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
     versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
+    { hidden: (name) => declaredExperiment(config.modelStore, name) !== undefined },
   );
+  const experiments = new ExperimentRegistry({ store: config.modelStore, repository, metrics, keyHeader: config.experiments.keyHeader, shadowLimit: config.experiments.shadowLimit });
 
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
@@ -71,12 +79,14 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs }));
-  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
+  app.route('/', labelRoutes(repository));
+  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs, { registry: experiments, keyHeader: config.experiments.keyHeader }));
+  app.route('/', experimentRoutes(experiments));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   return {
-    app, repository, plugins, config,
+    app, repository, plugins, config, experiments,
     readiness() {
       const ready = started && repository.ready();
       return { ready, body: { ready, models: repository.readyModels().length, cache: cache.status() } };
@@ -84,6 +94,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     async start() {
       // Ensembles load after the models they vote over.
       const names = (config.loadModels ?? listModels(config.modelStore))
+        .filter((name) => !experiments.isDeclared(name)) // experiment folders are built below, not loaded
         .map((name) => ({ name, ensemble: isEnsemble(config.modelStore, name) }))
         .sort((a, b) => Number(a.ensemble) - Number(b.ensemble))
         .map((m) => m.name);
@@ -100,10 +111,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         throw new GatewayError('MODEL_LOAD_FAILED', `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`);
       }
       for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
+      experiments.init(config.loadModels);
       for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore)) log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
     },
     async close() {
+      experiments.close();
       await repository.close();
       await cache.close();
     },
