@@ -42,7 +42,7 @@ export const ExperimentSchema = z.object({
   description: z.string().max(1000).optional(),
   /** `weighted` (default): fixed weights; `bandit`: Thompson sampling over the clients' rewards. */
   mode: z.enum(['weighted', 'bandit']).default('weighted'),
-  variants: z.array(z.union([targetSpec.transform((target) => ({ target })), VariantObject])).min(1).max(32),
+  variants: z.array(z.preprocess((v) => (typeof v === 'string' ? { target: v } : v), VariantObject)).min(1).max(32),
   /** The variant shadows are compared with and whose metadata the experiment answers with; default: the first that is not a shadow. */
   control: z.string().optional(),
   /** The header carrying the sticky key (default: the gateway's EXPERIMENT_KEY_HEADER, `x-user-id`). */
@@ -81,8 +81,7 @@ export function parseDefinition(raw: unknown, where: string): Definition {
   if (!parsed.success) throw invalidInput(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(definition)'}: ${i.message}`).join('; ')}`);
   const d = parsed.data;
   const variants: Variant[] = d.variants.map((v) => {
-    const o = v as Partial<z.infer<typeof VariantObject>> & { target: string };
-    return { name: o.name ?? o.target, target: o.target, parsed: parseTarget(o.target)!, weight: o.weight ?? 1, shadow: o.shadow ?? false, paused: o.paused ?? false };
+    return { name: v.name ?? v.target, target: v.target, parsed: parseTarget(v.target)!, weight: v.weight, shadow: v.shadow, paused: v.paused };
   });
   const seen = new Set<string>();
   for (const v of variants) {
