@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 
@@ -21,8 +23,13 @@ async function until(f: () => Promise<boolean>): Promise<void> {
   throw new Error('condition never met');
 }
 
+/** The crash-test runtime (test/fixtures): an input of 44 waits while `<model file>.hold` exists. */
+const PLUGINS = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
+const HOLD_ON = 44;
+
 describe('experiments and version labels at run time (tiny models, real HTTP)', () => {
   const store = tempStore();
+  const env = { MODEL_STORE: store, PLUGINS };
   let gw: RunningGateway;
   beforeAll(async () => {
     // cls v1 answers column order a,b,c; v2 the reverse: which version served shows in the answer.
@@ -30,10 +37,11 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     writeModel(store, 'cls', 2, tinyClassifier([2, 1, 0], 5));
     writeModel(store, 'other', 1, tinyClassifier([0, 1, 2], 5), { labels: LABELS });
     writeModel(store, 'wide', 1, scaleSumModel());
+    writeModel(store, 'held', 1, tinyClassifier([0, 1, 2], 5), { labels: LABELS, runtime: 'crash-test', batching: { maxBatchSize: 0 } });
     // An experiment declared in the store, like an ensemble.
     mkdirSync(join(store, 'declared'));
     writeFileSync(join(store, 'declared', 'config.json'), JSON.stringify({ experiment: { variants: ['cls:1', 'other'] } }));
-    gw = await startGateway({ MODEL_STORE: store });
+    gw = await startGateway(env);
   });
   afterAll(() => gw?.close());
 
@@ -111,6 +119,25 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect((await getJson(`${gw.url}/v2/models/ab/ready`)).status).toBe(200);
   });
 
+  it('the client never waits for a shadow: answers arrive while copies are held, and copies beyond the limit are dropped and counted', async () => {
+    expect((await postJson(`${gw.url}/v1/experiments`, { name: 'held-ab', variants: ['cls:1', { target: 'held', shadow: true }] })).status).toBe(201);
+    const hold = join(store, 'held', '1', 'model.onnx.hold');
+    writeFileSync(hold, '');
+    const limit = gw.gateway.config.experiments.shadowLimit;
+    for (let i = 0; i < limit + 2; i++) {
+      const r = await postJson(`${gw.url}/v2/models/held-ab/infer`, x([HOLD_ON, 0, 0]));
+      expect(r.status).toBe(200); // answered while every shadow copy so far is still held
+    }
+    const f = (await getJson(`${gw.url}/v1/experiments/held-ab`)).body;
+    expect(f.figures.held.shadow.copies).toBe(0);
+    expect(f.figures.held.shadow.dropped).toBe(2);
+    expect(f.shadow_queue.in_flight).toBe(limit);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/massgate_experiment_shadow_total\{experiment="held-ab",variant="held",result="dropped"\} 2/);
+    rmSync(hold);
+    await until(async () => (await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.copies === limit);
+    expect((await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.agreed).toBe(limit);
+  });
+
   it('weights, pause and resume change the split at run time', async () => {
     expect((await postJson(`${gw.url}/v1/experiments/ab/weights`, { weights: { old: 0 } })).status).toBe(400);
     expect((await postJson(`${gw.url}/v1/experiments/ab/weights`, { weights: { nope: 1 } })).status).toBe(400);
@@ -175,7 +202,8 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
   it('a new gateway over the same store keeps experiments, labels and the bandit', async () => {
     const before = (await getJson(`${gw.url}/v1/experiments/bandit`)).body.shares;
     await gw.close();
-    gw = await startGateway({ MODEL_STORE: store });
+    // The crash-test runtime registers once per process: the new gateway goes without it (the runtime stays registered in this process).
+    gw = await startGateway({ MODEL_STORE: store, ON_MODEL_ERROR: 'continue' });
     const ab = (await getJson(`${gw.url}/v1/experiments/ab`)).body;
     expect(ab.variants.map((v: { name: string; weight: number }) => [v.name, v.weight])).toEqual([['old', 3], ['new', 1], ['mirror', 1]]);
     expect(ab.history).toBeGreaterThan(0);
