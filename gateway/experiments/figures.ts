@@ -56,6 +56,8 @@ export class VariantFigures {
   readonly topLabels = new LabelCounts();
   rewards = 0;
   rewardSum = 0;
+  /** The last shadow failure's message (for the figures). */
+  shadowError?: string;
   readonly shadow = { copies: 0, dropped: 0, failed: 0, compared: 0, agreed: 0, disagreed: 0, maxAbsDiff: 0, latency: new Reservoir() };
 
   served(ms: number, code?: string): void {
@@ -72,6 +74,7 @@ export class VariantFigures {
     this.shadow.latency.add(o.latencyMs);
     if (o.error !== undefined) {
       this.shadow.failed += 1;
+      this.shadowError = o.error.slice(0, 300);
       return;
     }
     if (o.agreed !== undefined || o.maxAbsDiff !== undefined) this.shadow.compared += 1;
@@ -103,6 +106,7 @@ export class VariantFigures {
         agreement: s.agreed + s.disagreed ? s.agreed / (s.agreed + s.disagreed) : null,
         max_abs_diff: s.compared ? s.maxAbsDiff : null,
         latency_ms: s.latency.percentiles(),
+        ...(this.shadowError !== undefined ? { last_error: this.shadowError } : {}),
       },
     };
   }

@@ -75,6 +75,16 @@ function offer(registry: ExperimentRegistry, metrics: Metrics | undefined, exp: 
   }
 }
 
+/** Control output name → shadow output name, by position, for outputs the shadow names differently (same count only). */
+function outputNames(control: readonly { name: string }[], shadow: readonly { name: string }[]): Map<string, string> {
+  const map = new Map<string, string>();
+  if (control.length !== shadow.length) return map;
+  control.forEach((o, i) => {
+    if (!shadow.some((s) => s.name === o.name)) map.set(o.name, shadow[i]!.name);
+  });
+  return map;
+}
+
 /** Counts the top labels of a served v2 answer (deferred: off the client's path). */
 function countV2(route: Route, rendered: Rendered): JsonOutput[] | undefined {
   if (rendered.headerLength !== undefined || rendered.body.length > MAX_FIGURE_BODY) return undefined;
@@ -108,17 +118,21 @@ export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefin
     offer(registry, metrics, exp, shadow.name, async () => {
       const model = registry.resolve(shadow);
       const t0 = performance.now();
+      // Outputs named differently (a layers model's `dense_3`, a graph model's `Identity`) are matched by position.
+      const toShadow = outputNames(route.model.outputs, model.outputs);
+      const back = new Map([...toShadow].map(([a, b]) => [b, a]));
       let request;
+      const rename = (raw: ReturnType<typeof parseEnvelope>) => (raw.outputs ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) } : raw);
       if (headerLength === undefined) {
-        request = validateRequest(parseEnvelope(JSON.parse(body.toString('utf8'))), model.inputs, model.outputs, undefined, limits);
+        request = validateRequest(rename(parseEnvelope(JSON.parse(body.toString('utf8')))), model.inputs, model.outputs, undefined, limits);
       } else {
         const { json, tail } = splitBody(body, headerLength);
-        const raw = parseEnvelope(JSON.parse(Buffer.from(json).toString('utf8')));
+        const raw = rename(parseEnvelope(JSON.parse(Buffer.from(json).toString('utf8'))));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail), limits);
       }
       const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs });
       const latencyMs = performance.now() - t0;
-      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t.datatype, t.data) }));
+      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: back.get(t.name) ?? t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t.datatype, t.data) }));
       return served ? { latencyMs, ...compareOutputs(served, mine, route.model.labels, model.labels) } : { latencyMs };
     });
   }
