@@ -21,6 +21,10 @@ import { createMetrics } from './metrics/index.ts';
 import { createResponseCache } from './cache/index.ts';
 import { guard } from './auth/guard.ts';
 import { StoreWatcher } from '../model-store/publish/watcher.ts';
+import { ExperimentRegistry } from './experiments/registry.ts';
+import { experimentRoutes } from './experiments/routes.ts';
+import { labelRoutes } from './oip/label-routes.ts';
+import { declaredExperiment } from './experiments/persist.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -33,6 +37,8 @@ export interface Gateway {
   readiness(): { ready: boolean; body: Record<string, unknown> };
   /** Publishes versions dropped into the store (started by `start()` unless STORE_POLL_S=0). */
   watcher?: StoreWatcher;
+  /** Experiments (A/B routing), built at `start()` once the models are loaded. */
+  experiments: ExperimentRegistry;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +71,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
     versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
+    { hidden: (name) => declaredExperiment(config.modelStore, name) !== undefined },
   );
+  const experiments = new ExperimentRegistry({ store: config.modelStore, repository, metrics, keyHeader: config.experiments.keyHeader, shadowLimit: config.experiments.shadowLimit });
 
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
@@ -74,13 +82,15 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs }));
-  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
+  app.route('/', labelRoutes(repository));
+  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs, { registry: experiments, keyHeader: config.experiments.keyHeader }));
+  app.route('/', experimentRoutes(experiments));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   let watcher: StoreWatcher | undefined;
   return {
-    app, repository, plugins, config,
+    app, repository, plugins, config, experiments,
     get watcher() { return watcher; },
     readiness() {
       const ready = started && repository.ready();
@@ -89,6 +99,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     async start() {
       // Ensembles load after the models they vote over.
       const names = (config.loadModels ?? listModels(config.modelStore))
+        .filter((name) => !experiments.isDeclared(name)) // experiment folders are built below, not loaded
         .map((name) => ({ name, ensemble: isEnsemble(config.modelStore, name) }))
         .sort((a, b) => Number(a.ensemble) - Number(b.ensemble))
         .map((m) => m.name);
@@ -105,12 +116,14 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         throw new GatewayError('MODEL_LOAD_FAILED', `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`);
       }
       for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
+      experiments.init(config.loadModels);
       for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore)) log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
       if (config.storePollMs > 0) (watcher = new StoreWatcher(repository, { pollMs: config.storePollMs })).start();
     },
     async close() {
       await watcher?.close();
+      experiments.close();
       await repository.close();
       await cache.close();
     },

@@ -77,6 +77,10 @@ export const EnvSchema = z.object({
   KEEP_ALIVE_TIMEOUT_S: num(5).pipe(z.number().positive()),
   /** Seconds between polls of the store for published versions (model-store/publish); 0 turns the watcher off. */
   STORE_POLL_S: num(2).pipe(z.number().min(0).max(3600)),
+  /** Header carrying an experiment's sticky key (an experiment's `keyHeader` overrides it). */
+  EXPERIMENT_KEY_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/).transform((h) => h.toLowerCase()).default('x-user-id'),
+  /** Shadow copies in flight at most, over all experiments; more are dropped and counted. */
+  EXPERIMENT_SHADOW_LIMIT: num(64).pipe(z.number().int().min(0)),
 });
 
 export interface GatewayConfig {
@@ -101,6 +105,8 @@ export interface GatewayConfig {
   /** Token bucket per key or client IP; `rps` 0 = off. */
   rateLimit: { rps: number; burst: number };
   inferTimeoutMs: number;
+  /** Experiments: default sticky-key header, shadow copies in flight at most. */
+  experiments: { keyHeader: string; shadowLimit: number };
   /** HTTP server timeouts, in ms. */
   server: { shutdownTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Store watcher poll interval in ms; 0 = off. */
@@ -156,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth: { keys, metricsAuth: e.METRICS_AUTH, allowUnauthenticated: e.ALLOW_UNAUTHENTICATED },
     rateLimit: { rps: e.RATE_LIMIT_RPS, burst: e.RATE_LIMIT_BURST ?? Math.max(1, 2 * e.RATE_LIMIT_RPS) },
     inferTimeoutMs: e.INFER_TIMEOUT_MS,
+    experiments: { keyHeader: e.EXPERIMENT_KEY_HEADER, shadowLimit: e.EXPERIMENT_SHADOW_LIMIT },
     server: {
       shutdownTimeoutMs: Math.round(e.SHUTDOWN_TIMEOUT_S * 1000),
       headersTimeoutMs: Math.round(e.HEADERS_TIMEOUT_S * 1000),

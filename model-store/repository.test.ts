@@ -41,7 +41,8 @@ describe('ModelRepository readiness and index', () => {
     }
     await expect(r.load('absent')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await expect(r.unload('absent')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
-    expect(() => r.get('a', 'abc')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    expect(() => r.get('a', '1abc')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' })); // neither a version nor a label
+    expect(() => r.get('a', 'abc')).toThrow(expect.objectContaining({ code: 'VERSION_NOT_FOUND' })); // a label it does not have
     expect(r.index().map((e) => e.name)).toEqual(['a']);
     expect(r.ready()).toBe(true);
   });

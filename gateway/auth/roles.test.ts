@@ -18,6 +18,15 @@ describe('route access table', () => {
     ['POST', '/v2/models/resnet/infer/../../../repository/index', 'admin'],
     ['DELETE', '/v2/models/resnet', 'admin'],
     ['POST', '/v2/experiments', 'admin'],
+    ['GET', '/v1/experiments', 'infer'],
+    ['GET', '/v1/experiments/ab', 'infer'],
+    ['POST', '/v1/experiments/ab/feedback', 'infer'],
+    ['POST', '/v1/experiments', 'admin'],
+    ['PUT', '/v1/experiments/ab', 'admin'],
+    ['DELETE', '/v1/experiments/ab', 'admin'],
+    ['POST', '/v1/experiments/ab/weights', 'admin'],
+    ['POST', '/v1/experiments/ab/promote', 'admin'],
+    ['PUT', '/v2/repository/models/m/labels/stable', 'admin'],
     ['GET', '/console', 'admin'],
   ])('%s %s needs %s', (method, path, access) => {
     expect(requiredAccess(method, path, true)).toBe(access);

@@ -27,6 +27,13 @@ export function createMetrics() {
   const batch = new Histogram({ name: 'massgate_inference_batch_size', help: 'Rows per executed batch', labelNames, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] });
   const restarts = new Counter({ name: 'massgate_instance_restarts_total', help: 'Inference threads restarted after their worker exited or crashed', labelNames, registers: [registry] });
   const exits = new Counter({ name: 'massgate_instance_exits_total', help: 'Inference threads that exited or crashed while serving', labelNames, registers: [registry] });
+  const expLabels = ['experiment', 'variant'] as const;
+  const expRequests = new Counter({ name: 'massgate_experiment_requests_total', help: 'Requests an experiment routed to a variant, by outcome (success or the error code)', labelNames: [...expLabels, 'outcome'], registers: [registry] });
+  const expLatency = new Histogram({ name: 'massgate_experiment_latency_seconds', help: 'Duration of requests an experiment routed, per serving variant', labelNames: expLabels, buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
+  const expShadow = new Counter({ name: 'massgate_experiment_shadow_total', help: 'Shadow copies per variant, by result (agreed, disagreed, uncompared, failed, dropped)', labelNames: [...expLabels, 'result'], registers: [registry] });
+  const expShadowLatency = new Histogram({ name: 'massgate_experiment_shadow_latency_seconds', help: 'Duration of shadow copies per shadow variant', labelNames: expLabels, buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
+  const expFeedback = new Counter({ name: 'massgate_experiment_feedback_total', help: 'Rewards received per variant', labelNames: expLabels, registers: [registry] });
+  const expReward = new Counter({ name: 'massgate_experiment_reward_sum', help: 'Sum of the rewards received per variant (divide by massgate_experiment_feedback_total for the mean)', labelNames: expLabels, registers: [registry] });
   const live = new Map<string, { model: string; version: string; stats: () => SchedulerStats }>();
   new Gauge({
     name: 'massgate_inference_queue_depth', help: 'Requests waiting in the scheduler queue', labelNames, registers: [registry],
@@ -82,6 +89,21 @@ export function createMetrics() {
       request.observe({ ...labels, outcome: reason ?? 'success' }, seconds);
       if (reason === undefined) success.inc(labels);
       else failure.inc({ ...labels, reason });
+    },
+    /** Experiment figures with a `variant` label: routed requests, shadow copies, rewards. */
+    experiment: {
+      served(experiment: string, variant: string, seconds: number, outcome: string): void {
+        expRequests.inc({ experiment, variant, outcome });
+        expLatency.observe({ experiment, variant }, seconds);
+      },
+      shadow(experiment: string, variant: string, result: 'agreed' | 'disagreed' | 'uncompared' | 'failed' | 'dropped', seconds?: number): void {
+        expShadow.inc({ experiment, variant, result });
+        if (seconds !== undefined) expShadowLatency.observe({ experiment, variant }, seconds);
+      },
+      rewarded(experiment: string, variant: string, reward: number): void {
+        expFeedback.inc({ experiment, variant });
+        expReward.inc({ experiment, variant }, reward);
+      },
     },
     render: () => registry.metrics(),
   };

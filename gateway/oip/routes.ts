@@ -9,10 +9,13 @@ import { observed, refuseEarly } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
-import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered } from './response.ts';
+import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered, type Rendered } from './response.ts';
 import { throughCache } from '../http/cached.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { binaryDecoder, HEADER_LENGTH, parseHeaderLength, splitBody } from './binary.ts';
+import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
+import { afterV2, attribute, recordServed, stickyKey, withParameters } from '../experiments/serve.ts';
+import { experimentMetadata } from './experiment-metadata.ts';
 
 export interface OipDeps {
   repository: ModelRepository<Servable>;
@@ -25,11 +28,15 @@ export interface OipDeps {
   cache?: ResponseCache;
   /** Deadline (ms) of inference requests that state none. */
   defaultTimeoutMs?: number;
+  /** Experiments: routed names served like models (gateway/experiments). */
+  experiments?: ExperimentRegistry;
+  /** Default header of an experiment's sticky key. */
+  experimentKeyHeader?: string;
 }
 
 const maxDefined = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
 /** The optional JSON object of a repository request: empty, or an object (400 otherwise). */
-async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
+export async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
   const length = c.req.header('content-length');
   if (length === '0' || (length === undefined && c.req.header('transfer-encoding') === undefined)) return {};
   requireJsonType(c.req.header('content-type'));
@@ -60,8 +67,10 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
 
   const metadata = (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
+    const exp = c.req.param('version') === undefined ? deps.experiments?.get(name) : undefined;
+    if (exp) return c.json(experimentMetadata(exp, deps.experiments!, repository));
     const model = repository.get(name, c.req.param('version'));
-    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version)));
+    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version), repository.labelsOf(model.name)));
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
@@ -69,7 +78,9 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   const ready = (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
     try {
-      repository.get(name, c.req.param('version'));
+      const exp = c.req.param('version') === undefined ? deps.experiments?.get(name) : undefined;
+      if (exp) deps.experiments!.resolve(exp.control);
+      else repository.get(name, c.req.param('version'));
       return c.json({ name, ready: true });
     } catch (e) {
       if ((e as { code?: string }).code === 'MODEL_NOT_READY') return c.json({ name, ready: false, error: (e as Error).message }, 503);
@@ -79,8 +90,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);
 
-  const infer = async (c: Context<GatewayEnv>) => {
-    const model = repository.get(c.req.param('name')!, c.req.param('version'));
+  const inferOn = (c: Context<GatewayEnv>, model: Servable, route?: Route) => {
     return observed(deps.metrics, model, async () => {
       // Every header that sizes something is validated before a byte of the body is read.
       const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
@@ -95,7 +105,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         c.header('massgate-cache', 'memory');
-        return sendRendered(c, unpackRendered(replay));
+        return route ? sendRouted(c, route, body, headerLength, unpackRendered(replay)) : sendRendered(c, unpackRendered(replay));
       }
       let request;
       if (headerLength === undefined) {
@@ -115,8 +125,34 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
         }, { signal: clientSignal(c), timeoutMs }, maxDefined(timeoutMs, deps.defaultTimeoutMs));
       const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
       if (exact && request.parameters.cache !== false) deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
-      return sendRendered(c, rendered);
+      return route ? sendRouted(c, route, body, headerLength, rendered, request.id) : sendRendered(c, rendered);
     });
+  };
+
+  /** An experiment's answer: attributed (headers, `parameters`), then shadow copies and figures off the client's path. */
+  const sendRouted = (c: Context<GatewayEnv>, route: Route, body: Buffer, headerLength: number | undefined, rendered: Rendered, clientId?: string) => {
+    const id = attribute(c, deps.experiments!, route, clientId);
+    const response = sendRendered(c, withParameters(rendered, { experiment: route.experiment.name, variant: route.variant.name, request_id: id }));
+    afterV2(deps.experiments!, deps.metrics, route, body, headerLength, rendered, c.get('limits') ?? DEFAULT_LIMITS, deps.defaultTimeoutMs);
+    return response;
+  };
+
+  const infer = async (c: Context<GatewayEnv>) => {
+    const name = c.req.param('name')!;
+    const version = c.req.param('version');
+    const exp = version === undefined ? deps.experiments?.get(name) : undefined;
+    if (!exp) return inferOn(c, repository.get(name, version));
+    // Routed first, then the chosen variant's own path (its cache keys carry its model and version).
+    const route = deps.experiments!.route(exp, stickyKey(c, exp, deps.experimentKeyHeader ?? 'x-user-id'));
+    const t0 = performance.now();
+    try {
+      const response = await inferOn(c, route.model, route);
+      recordServed(deps.metrics, route, performance.now() - t0);
+      return response;
+    } catch (e) {
+      recordServed(deps.metrics, route, performance.now() - t0, e);
+      throw e;
+    }
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

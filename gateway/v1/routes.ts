@@ -11,6 +11,8 @@ import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { requireJsonType } from '../http/content.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
+import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
+import { afterV1, attribute, recordServed, stickyKey } from '../experiments/serve.ts';
 
 const PredictSchema = z.object({
   instances: z.array(z.unknown()).min(1),
@@ -40,11 +42,16 @@ async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unkno
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache, defaultTimeoutMs?: number): Hono<GatewayEnv> {
+export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache, defaultTimeoutMs?: number, experiments?: { registry: ExperimentRegistry; keyHeader: string }): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.get('/v1/models', (c) => c.json({ models: repository.readyModels() }));
+  app.get('/v1/models', (c) => c.json({ models: repository.readyModels(), ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}) }));
   app.get('/v1/models/:spec', (c) => {
     const name = c.req.param('spec');
+    const exp = experiments?.registry.get(name);
+    if (exp) {
+      const control = experiments!.registry.resolve(exp.control);
+      return c.json({ name, ready: true, version: String(control.version), experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) } });
+    }
     const model = repository.get(name);
     return c.json({ name, ready: true, version: String(model.version) });
   });
@@ -52,8 +59,23 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     const spec = c.req.param('spec');
     const at = spec.lastIndexOf(':');
     if (at < 0 || spec.slice(at + 1) !== 'predict') throw new GatewayError('MODEL_NOT_FOUND', `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`);
+    // `name@version` and `name@label` pick a version; a bare experiment name is routed to a variant.
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
-    const model = repository.get(name, version);
+    const exp = version === undefined ? experiments?.registry.get(name) : undefined;
+    if (!exp) return predictOn(c, repository.get(name, version));
+    const route = experiments!.registry.route(exp, stickyKey(c, exp, experiments!.keyHeader));
+    const t0 = performance.now();
+    try {
+      const response = await predictOn(c, route.model, route);
+      recordServed(metrics, route, performance.now() - t0);
+      return response;
+    } catch (e) {
+      recordServed(metrics, route, performance.now() - t0, e);
+      throw e;
+    }
+  });
+
+  const predictOn = (c: Context<GatewayEnv>, model: Servable, route?: Route) => {
     return observed(metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
@@ -80,8 +102,14 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
             api: 'v1', model: model.name, version: model.version,
             inputs: { instances: { name: 'instances', datatype: 'BYTES', shape: [1], data: [Buffer.from(canonicalJson(body.instances))] } },
           }, compute, own, Math.max(own.timeoutMs ?? 0, defaultTimeoutMs ?? 0) || undefined);
-      return c.body(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}","predictions":${Buffer.from(predictions).toString('utf8')}}`, 200, { 'content-type': 'application/json' });
+      let variant = '';
+      if (route) {
+        const id = attribute(c, experiments!.registry, route);
+        variant = `"experiment":${JSON.stringify(route.experiment.name)},"variant":${JSON.stringify(route.variant.name)},"request_id":${JSON.stringify(id)},`;
+        afterV1(experiments!.registry, metrics, route, body.instances, parameters, predictions, defaultTimeoutMs);
+      }
+      return c.body(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${Buffer.from(predictions).toString('utf8')}}`, 200, { 'content-type': 'application/json' });
     });
-  });
+  };
   return app;
 }

@@ -83,15 +83,16 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
   });
 
   it('checks names and versions on metadata, readiness and inference too (OIP and v1)', async () => {
-    for (const url of ['/v2/models/-x', '/v2/models/-x/ready', '/v2/models/scale/versions/abc', '/v2/models/scale/versions/0/ready', '/v2/models/scale/versions/99999999999', `/v2/models/${'y'.repeat(300)}`, '/v1/models/a%2Fb']) {
+    for (const url of ['/v2/models/-x', '/v2/models/-x/ready', '/v2/models/scale/versions/1abc', '/v2/models/scale/versions/0/ready', '/v2/models/scale/versions/99999999999', `/v2/models/${'y'.repeat(300)}`, '/v1/models/a%2Fb']) {
       const r = await getJson(`${gw.url}${url}`);
       expect([r.status, r.body.code], url).toEqual([400, 'INVALID_NAME']);
     }
-    for (const url of ['/v2/models/-x/infer', '/v2/models/scale/versions/1.5/infer', '/v1/models/-x:predict', '/v1/models/scale@0:predict', '/v1/models/scale@x:predict']) {
+    for (const url of ['/v2/models/-x/infer', '/v2/models/scale/versions/1.5/infer', '/v1/models/-x:predict', '/v1/models/scale@0:predict', '/v1/models/scale@1x:predict']) {
       const r = await postJson(`${gw.url}${url}`, infer);
       expect([r.status, r.body.code], url).toEqual([400, 'INVALID_NAME']);
     }
     expect((await getJson(`${gw.url}/v2/models/nope`)).status).toBe(404);
+    expect((await postJson(`${gw.url}/v1/models/scale@x:predict`, infer)).body.code).toBe('VERSION_NOT_FOUND'); // a valid label the model does not have
     expect(await ready()).toBe(200);
   });
 

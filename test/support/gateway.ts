@@ -18,7 +18,7 @@ export interface RunningGateway {
  * await fetch(`${gw.url}/v2/health/ready`);
  */
 export async function startGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...env, PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({ LOG_LEVEL: 'warn', STORE_POLL_S: '0' /* tests that publish by file drop turn it on */, ...env, PORT: '0', HOST: '127.0.0.1' });
   const gateway = await createGateway(config);
   const server = await listen(gateway, { ...config.server, port: 0, host: '127.0.0.1' });
   await gateway.start();
