@@ -96,8 +96,11 @@ export function versionLoader(deps: LoaderDeps) {
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
       const first = sessions[0]!;
-      // One inference per instance before the version can take traffic (a failure fails the load).
-      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: deps.config.inferTimeoutMs }))) {
+      // One inference per instance before the version can take traffic (a failure fails the load). Its
+      // deadline is the model's own request timeout (a first run may be slow), not the server's default
+      // deadline for clients, which an operator may set very low.
+      const warmUpMs = BatchingSchema.parse(entry.config.batching ?? {}).timeoutMs;
+      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: warmUpMs }))) {
         log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
       }
       const labels = readLabels(entry) ?? first.labels;
