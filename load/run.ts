@@ -8,6 +8,7 @@ import { padding } from './scenarios/padding.ts';
 import { fuzz } from './scenarios/fuzz.ts';
 import { faults } from './scenarios/faults.ts';
 import { soak } from './scenarios/soak.ts';
+import { rollout } from './scenarios/rollout.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V]`: runs a load scenario against a gateway it
@@ -24,6 +25,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => 
   fuzz,
   faults,
   soak,
+  rollout,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' }, variant: { type: 'string' } } });

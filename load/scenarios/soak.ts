@@ -22,6 +22,8 @@ export async function soak(opts: { durationS: number }): Promise<Report> {
   const ctx = await fuzzContext();
   const rng = prng(17);
   const t = { sent: 0, ok: 0, wrong: 0, failed: 0 };
+  /** Failed requests by category and error (reset, timeout…), so that a failure can be told apart from load. */
+  const failures: Record<string, number> = {};
   const samples: Array<[number, number]> = [];
   const t0 = Date.now();
   const mb = () => Math.round(gw.rss() / 2 ** 20);
@@ -32,7 +34,11 @@ export async function soak(opts: { durationS: number }): Promise<Report> {
       const c = validCase(rng, ctx);
       t.sent++;
       const p = send(base, c, agent, 30_000).then((r) => {
-        if (r.error) t.failed++;
+        if (r.error) {
+          t.failed++;
+          const why = `${c.category}: ${r.error}`;
+          failures[why] = (failures[why] ?? 0) + 1;
+        }
         else if (c.check?.(r.status!, r.body)) t.wrong++;
         else t.ok++;
       });
@@ -53,8 +59,8 @@ export async function soak(opts: { durationS: number }): Promise<Report> {
   return {
     scenario: 'soak',
     command: `npm run load -- soak --duration ${opts.durationS}`,
-    rows: [{ label: `steady ${RATE} req/s for ${opts.durationS} s`, throughput: t.ok / opts.durationS, unit: 'answered/s', note: `${t.sent} sent, ${t.ok} correct, ${t.wrong} wrong, ${t.failed} failed; RSS ${first[1]} → ${last[1]} MB (max ${Math.max(...samples.map((s) => s[1]))} MB); alive at the end: ${alive}` }],
+    rows: [{ label: `steady ${RATE} req/s for ${opts.durationS} s`, throughput: t.ok / opts.durationS, unit: 'answered/s', note: `${t.sent} sent, ${t.ok} correct, ${t.wrong} wrong, ${t.failed} failed; RSS ${first[1]} → ${last[1]} MB (max ${Math.max(...samples.map((s) => s[1]))} MB); alive at the end: ${alive}${t.failed ? `; failures ${JSON.stringify(failures)}` : ''}` }],
     ratios: { 'RSS growth MB (from 10 s on)': growth, 'RSS growth %': (100 * growth) / first[1], 'wrong or failed (target 0)': t.wrong + t.failed },
-    extra: { samples },
+    extra: { samples, failures },
   };
 }
