@@ -152,7 +152,7 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
         { label: 'through experiment `one`, sequential', throughput: 1000 / mean(routed), unit: 'req/s (1 connection)', p50Ms: percentile(routed, 50), p99Ms: percentile(routed, 99), note: `${routed.length} requests` },
         { label: 'scale v1 direct, 16 connections', throughput: route.rps[0]!, unit: 'req/s', p50Ms: Math.max(...route.p50[0]), note: `${route.other[0]} non-2xx or errors` },
         { label: 'through `one`, 16 connections', throughput: route.rps[1]!, unit: 'req/s', p50Ms: Math.max(...route.p50[1]), note: `${route.other[1]} non-2xx or errors` },
-        { label: 'through `one-shadowed` (shadow scale-b), 16 connections', throughput: shadow.rps[1]!, unit: 'req/s', p50Ms: Math.max(...shadow.p50[1]), note: `${shadow.other[1]} non-2xx or errors; shadow copies ${JSON.stringify(figures.variants?.find?.((v: { name: string }) => v.name === 'b')?.shadow ?? {})}` },
+        { label: 'through `one-shadowed` (shadow scale-b), 16 connections', throughput: shadow.rps[1]!, unit: 'req/s', p50Ms: Math.max(...shadow.p50[1]), note: `${shadow.other[1]} non-2xx or errors; shadow ${JSON.stringify((({ latency_ms: _l, ...rest }) => rest)(figures.figures?.b?.shadow ?? {}))}` },
         { label: 'rollout on `ab` under 16 connections', throughput: tally.ok / ((6 * step) / 1000), unit: 'answered/s', note: `${describeTally(tally)}; steps: ${steps.join('; ')}` },
       ],
       ratios: {
