@@ -25,6 +25,14 @@ export function stickyKey(c: Context, exp: Experiment, defaultHeader: string): s
   return k === undefined || k === '' ? undefined : k.slice(0, MAX_KEY);
 }
 
+/** The sticky key a request's own `parameters` carry (`ab_key`, a string or a number), when no header or query gave one. */
+export function parameterKey(parameters: unknown): string | undefined {
+  if (!parameters || typeof parameters !== 'object') return undefined;
+  const k = (parameters as Record<string, unknown>).ab_key;
+  if (typeof k === 'number' && Number.isFinite(k)) return String(k);
+  return typeof k === 'string' && k !== '' ? k.slice(0, MAX_KEY) : undefined;
+}
+
 /**
  * Says who served (headers `massgate-experiment`, `massgate-variant`, `massgate-request-id`) and
  * remembers the request id for feedback. Returns the id: the client's v2 `id` when it sent one.

@@ -8,13 +8,13 @@ import { DEFAULT_LIMITS } from '../http/limits.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
-import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest } from './request.ts';
+import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest, type RawInferRequest } from './request.ts';
 import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered, type Rendered } from './response.ts';
 import { throughCache } from '../http/cached.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { binaryDecoder, HEADER_LENGTH, parseHeaderLength, splitBody } from './binary.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
-import { afterV2, attribute, recordServed, stickyKey, withParameters } from '../experiments/serve.ts';
+import { afterV2, attribute, parameterKey, recordServed, stickyKey, withParameters } from '../experiments/serve.ts';
 import { experimentMetadata } from './experiment-metadata.ts';
 
 export interface OipDeps {
@@ -45,6 +45,13 @@ export async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<str
   const body = parseJsonBody(c, bytes);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the repository request body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/** A v2 request body read and its JSON envelope parsed ahead of routing. */
+interface Preread {
+  body: Buffer;
+  headerLength: number | undefined;
+  raw: RawInferRequest;
 }
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
@@ -90,16 +97,26 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);
 
-  const inferOn = (c: Context<GatewayEnv>, model: Servable, route?: Route) => {
+  /** Reads a v2 body (every header that sizes something validated first) and parses its JSON envelope. */
+  const readEnvelope = async (c: Context<GatewayEnv>): Promise<Preread> => {
+    const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
+    requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
+    const body = await readBody(c, headerLength);
+    const raw = parseEnvelope(parseJsonBody(c, headerLength === undefined ? body : splitBody(body, headerLength).json));
+    return { body, headerLength, raw };
+  };
+
+  /** `pre`: the body, already read and parsed by an experiment looking for its sticky key in `parameters`. */
+  const inferOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: Preread) => {
     return observed(deps.metrics, model, async () => {
       // Every header that sizes something is validated before a byte of the body is read.
-      const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
-      requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
+      const headerLength = pre ? pre.headerLength : parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
+      if (!pre) requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
       const limits = c.get('limits') ?? DEFAULT_LIMITS;
       const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
       // Under overload a refusal costs no body read and no parse (a cached model may still answer from the cache).
       refuseEarly(model, cacheOn);
-      const body = await readBody(c, headerLength);
+      const body = pre ? pre.body : await readBody(c, headerLength);
       // A byte-identical repeat of a cached request is answered before parsing anything.
       const exact = cacheOn ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body) : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
@@ -109,10 +126,10 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       }
       let request;
       if (headerLength === undefined) {
-        request = validateRequest(parseEnvelope(parseJsonBody(c, body)), model.inputs, model.outputs, undefined, limits);
+        request = validateRequest(pre?.raw ?? parseEnvelope(parseJsonBody(c, body)), model.inputs, model.outputs, undefined, limits);
       } else {
         const { json, tail } = splitBody(body, headerLength);
-        const raw = parseEnvelope(parseJsonBody(c, json));
+        const raw = pre?.raw ?? parseEnvelope(parseJsonBody(c, json));
         request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail), limits);
       }
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
@@ -142,11 +159,18 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     const version = c.req.param('version');
     const exp = version === undefined ? deps.experiments?.get(name) : undefined;
     if (!exp) return inferOn(c, repository.get(name, version));
-    // Routed first, then the chosen variant's own path (its cache keys carry its model and version).
-    const route = deps.experiments!.route(exp, stickyKey(c, exp, deps.experimentKeyHeader ?? 'x-user-id'));
+    // Routed first, then the chosen variant's own path (its cache keys carry its model and version). With
+    // no key in a header or the query, the body is read first for `parameters.ab_key` (parsed once).
+    let key = stickyKey(c, exp, deps.experimentKeyHeader ?? 'x-user-id');
+    let pre: Preread | undefined;
+    if (key === undefined) {
+      pre = await readEnvelope(c);
+      key = parameterKey(pre.raw.parameters);
+    }
+    const route = deps.experiments!.route(exp, key);
     const t0 = performance.now();
     try {
-      const response = await inferOn(c, route.model, route);
+      const response = await inferOn(c, route.model, route, pre);
       recordServed(deps.metrics, route, performance.now() - t0);
       return response;
     } catch (e) {

@@ -12,7 +12,7 @@ import { requireJsonType } from '../http/content.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
-import { afterV1, attribute, recordServed, stickyKey } from '../experiments/serve.ts';
+import { afterV1, attribute, parameterKey, recordServed, stickyKey } from '../experiments/serve.ts';
 
 const PredictSchema = z.object({
   instances: z.array(z.unknown()).min(1),
@@ -35,6 +35,17 @@ async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unkno
   }
   if (instances.length === 0) throw invalidInput('the multipart body has no file field');
   return { instances, parameters };
+}
+
+type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> };
+
+const isMultipart = (type: string) => /^\s*multipart\/form-data/i.test(type);
+
+/** A JSON predict body, checked against `{"instances": [...], "parameters": {...}}`. */
+async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {
+  const parsed = PredictSchema.safeParse(await readJson(c));
+  if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 /**
@@ -63,10 +74,17 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const exp = version === undefined ? experiments?.registry.get(name) : undefined;
     if (!exp) return predictOn(c, repository.get(name, version));
-    const route = experiments!.registry.route(exp, stickyKey(c, exp, experiments!.keyHeader));
+    // With no key in a header or the query, a JSON body is read first for `parameters.ab_key` (parsed once).
+    let key = stickyKey(c, exp, experiments!.keyHeader);
+    let pre: PredictBody | undefined;
+    if (key === undefined && !isMultipart(c.req.header('content-type') ?? '')) {
+      pre = await readPredictBody(c);
+      key = parameterKey(pre.parameters);
+    }
+    const route = experiments!.registry.route(exp, key);
     const t0 = performance.now();
     try {
-      const response = await predictOn(c, route.model, route);
+      const response = await predictOn(c, route.model, route, pre);
       recordServed(metrics, route, performance.now() - t0);
       return response;
     } catch (e) {
@@ -75,19 +93,14 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
     }
   });
 
-  const predictOn = (c: Context<GatewayEnv>, model: Servable, route?: Route) => {
+  /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
+  const predictOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: PredictBody) => {
     return observed(metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
-      const multipart = /^\s*multipart\/form-data/i.test(type);
+      const multipart = isMultipart(type);
       refuseEarly(model, !multipart && cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false);
-      let body: { instances: unknown[]; parameters?: Record<string, unknown> };
-      if (multipart) body = await fromMultipart(c);
-      else {
-        const parsed = PredictSchema.safeParse(await readJson(c));
-        if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
-        body = parsed.data;
-      }
+      const body = pre ?? (multipart ? await fromMultipart(c) : await readPredictBody(c));
       checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
       const own = { signal: clientSignal(c), timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs };

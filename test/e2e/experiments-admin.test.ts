@@ -101,9 +101,15 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     const q1 = await postJson(`${gw.url}/v2/models/ab/infer?ab_key=zed`, x([1, 0, 0]));
     const q2 = await postJson(`${gw.url}/v2/models/ab/infer?ab_key=zed`, x([1, 0, 0]));
     expect(q1.body.parameters.variant).toBe(q2.body.parameters.variant);
-    await until(async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 42);
+    // …and so is `parameters.ab_key` in the body: a key gives the same variant there as in the header.
+    for (let i = 0; i < 10; i++) {
+      const r = await postJson(`${gw.url}/v2/models/ab/infer`, { ...x([1, 0, 0]), parameters: { ab_key: `u${i}` } });
+      expect(r.status).toBe(200);
+      expect(r.body.parameters.variant).toBe(seen.get(`u${i}`));
+    }
+    await until(async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 52);
     const f = (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures;
-    expect(f.old.requests + f.new.requests).toBe(42);
+    expect(f.old.requests + f.new.requests).toBe(52);
     expect(f.old.latency_ms.p50).toBeGreaterThan(0);
     expect(f.mirror.shadow.agreed).toBe(f.old.requests); // `other` answers like cls v1, unlike v2
     expect(f.mirror.shadow.disagreed).toBe(f.new.requests);

@@ -54,6 +54,12 @@ describe('experiments over real models of the default store', () => {
     expect(figures.fasttext.top_labels).toEqual({ en: figures.fasttext.requests, fr: figures.fasttext.requests, de: figures.fasttext.requests });
     const listed = (await getJson(`${gw.url}/v1/experiments`)).body.experiments.map((e: { name: string }) => e.name);
     expect(listed).toContain('lang-ab');
+    // A key in the body's parameters (`ab_key`) is sticky like the header: the same key, the same variant.
+    for (let i = 0; i < 10; i++) {
+      const r = await postJson(`${gw.url}/v1/models/lang-ab:predict`, { instances: [{ text: TEXTS[0] }], parameters: { ab_key: `user-${i}` } });
+      expect(r.status).toBe(200);
+      expect(r.body.variant).toBe(variants[i]);
+    }
   });
 
   it('label sets that do not overlap are refused: lande says "eng" where fastText says "en"', async () => {
