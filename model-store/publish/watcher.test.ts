@@ -22,6 +22,15 @@ function setup() {
   return { store, repo, watcher, loads };
 }
 
+/** A watcher over model `m` serving version 1, its first check done (the baseline). */
+async function servingV1() {
+  const parts = setup();
+  version(parts.store, 'm', 1);
+  await parts.repo.load('m', { required: true });
+  await parts.watcher.check();
+  return parts;
+}
+
 function version(store: string, name: string, v: number | string, text = `model ${v}`): void {
   mkdirSync(join(store, name, String(v)), { recursive: true });
   writeFileSync(join(store, name, String(v), 'model.onnx'), text);
@@ -31,10 +40,7 @@ const serving = (repo: ModelRepository<LoadedVersion>, name: string) => repo.ver
 
 describe('StoreWatcher', () => {
   it('publishes a version created by a rename once it has stayed unchanged for two polls; hidden folders are ignored', async () => {
-    const { store, repo, watcher } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check(); // baseline
+    const { store, repo, watcher } = await servingV1();
     version(store, 'm', '.tmp-2', 'model 2');
     await watcher.check();
     await watcher.check();
@@ -53,10 +59,7 @@ describe('StoreWatcher', () => {
   });
 
   it('a READY marker publishes at the next check', async () => {
-    const { store, repo, watcher } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check();
+    const { store, repo, watcher } = await servingV1();
     version(store, 'm', 2);
     writeFileSync(join(store, 'm', '2', 'READY'), '');
     await watcher.check('event'); // an fs.watch event is enough with a marker
@@ -64,10 +67,7 @@ describe('StoreWatcher', () => {
   });
 
   it('does not load a file written slowly, chunk after chunk between polls, before it stops changing', async () => {
-    const { store, repo, watcher, loads } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check();
+    const { store, repo, watcher, loads } = await servingV1();
     mkdirSync(join(store, 'm', '3'));
     await watcher.check(); // an empty folder is not a version yet
     const file = join(store, 'm', '3', 'model.onnx');
@@ -85,10 +85,7 @@ describe('StoreWatcher', () => {
   });
 
   it('a corrupt version leaves the old one serving, shows in the index, and is retried only when it changes', async () => {
-    const { store, repo, watcher, loads } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check();
+    const { store, repo, watcher, loads } = await servingV1();
     version(store, 'm', 4, 'corrupt bytes');
     writeFileSync(join(store, 'm', '4', 'READY'), '');
     const events: unknown[] = [];
@@ -145,10 +142,7 @@ describe('StoreWatcher', () => {
   });
 
   it('a model unloaded while its new version settles is not brought back; an explicitly loaded one is watched', async () => {
-    const { store, repo, watcher, loads } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check();
+    const { store, repo, watcher, loads } = await servingV1();
     version(store, 'm', 2);
     await watcher.check();
     await watcher.check();
@@ -169,10 +163,7 @@ describe('StoreWatcher', () => {
   });
 
   it('a version already loaded by an API call is not loaded again by the watcher', async () => {
-    const { store, repo, watcher, loads } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    await watcher.check();
+    const { store, repo, watcher, loads } = await servingV1();
     version(store, 'm', 2);
     await watcher.check();
     await repo.load('m'); // POST /v2/repository/models/m/load
