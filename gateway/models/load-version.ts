@@ -99,8 +99,8 @@ export function versionLoader(deps: LoaderDeps) {
       // One inference per instance before the version can take traffic (a failure fails the load). Its
       // deadline is the model's own request timeout (a first run may be slow), not the server's default
       // deadline for clients, which an operator may set very low.
-      const warmUpMs = BatchingSchema.parse(entry.config.batching ?? {}).timeoutMs;
-      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: warmUpMs }))) {
+      let batching = BatchingSchema.parse(entry.config.batching ?? {});
+      if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: batching.timeoutMs }))) {
         log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
       }
       const labels = readLabels(entry) ?? first.labels;
@@ -119,7 +119,6 @@ export function versionLoader(deps: LoaderDeps) {
           throw new GatewayError('CONFIG_INVALID', `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`, { cause: e });
         }
       }
-      let batching = BatchingSchema.parse(entry.config.batching ?? {});
       // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch.
       const batchable = [...first.inputs, ...first.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
       if (batching.maxBatchSize > 1 && !batchable) {
@@ -132,7 +131,7 @@ export function versionLoader(deps: LoaderDeps) {
       const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version));
       const model = new ServedModel({
         entry, source, runtime, sessions, scheduler, labels, plugin,
-        chunkItems: batching.maxBatchSize > 1 ? batching.maxBatchSize : 0,
+        chunkItems: batching.maxBatchSize > 1 ? batching.maxBatchSize : 0, timeoutMs: batching.timeoutMs,
         onClose: deps.metrics?.track(entry.name, version, () => scheduler.stats()),
         context: plugin
           ? (m): PluginContext => ({

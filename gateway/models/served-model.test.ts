@@ -50,7 +50,7 @@ describe('a plugin model asked for more items than maxBatchSize', () => {
     const model = new ServedModel({
       entry: { name: 'd', dir: '/nonexistent', config: ModelConfigSchema.parse({}), versions: [] },
       source: { version: 1, dir: '/nonexistent/1', path: '/nonexistent/1/model.onnx', shownPath: 'd/1/model.onnx', format: 'onnx' },
-      runtime: 'onnx', sessions: [s], scheduler: createScheduler([s], batching), plugin, chunkItems: 8,
+      runtime: 'onnx', sessions: [s], scheduler: createScheduler([s], batching), plugin, chunkItems: 8, timeoutMs: batching.timeoutMs,
       context: (m) => ({ modelName: 'd', params: {}, inputs: s.inputs, outputs: s.outputs, run: (f, o) => m.run(f, { outputs: o }), model: () => { throw new Error('none'); } }),
     });
     const out = await model.predict(Array.from({ length: 20 }, (_, i) => i), {});

@@ -3,7 +3,6 @@ import { GatewayError } from '../../core/errors.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
-import { BatchingSchema } from '../../model-store/schema.ts';
 import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
 import { joinChunks } from '../scheduling/chunks.ts';
@@ -24,6 +23,8 @@ export interface ServedModelParts {
    * many items never builds one huge tensor; 0 = all at once (batching off).
    */
   chunkItems?: number;
+  /** The model's default request deadline (batching.timeoutMs): a chunked request's whole deadline when it states none. */
+  timeoutMs: number;
   /** Called once the version is closed (metrics stop reporting it). */
   onClose?: () => void;
   /** Built by the loader once the ServedModel exists (its `run` calls back into the model). */
@@ -51,6 +52,7 @@ export class ServedModel implements Servable {
   private readonly scheduler: Scheduler;
   private readonly onClose?: () => void;
   private readonly chunkItems: number;
+  private readonly timeoutMs: number;
   private inflight = 0;
   private idle: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -71,6 +73,7 @@ export class ServedModel implements Servable {
     this.scheduler = parts.scheduler;
     this.onClose = parts.onClose;
     this.chunkItems = parts.chunkItems ?? 0;
+    this.timeoutMs = parts.timeoutMs;
     this.ctx = parts.context?.(this);
   }
 
@@ -154,7 +157,7 @@ export class ServedModel implements Servable {
     const size = this.chunkItems;
     if (size < 1 || items.length <= size) return this.runChunk(items, options);
     // One deadline for the whole request, not one per chunk.
-    const timeoutMs = options?.timeoutMs ?? this.entry.config.batching?.timeoutMs ?? BatchingSchema.parse({}).timeoutMs;
+    const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
     const until = performance.now() + timeoutMs;
     const parts: Array<Record<string, Tensor>> = [];
     for (let i = 0; i < items.length; i += size) {
