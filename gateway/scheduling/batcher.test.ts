@@ -361,7 +361,7 @@ const rows = (n: number, from = 0) => rowsOf(...Array.from({ length: n }, (_, i)
 describe('requests larger than maxBatchSize', () => {
   it('runs a 100-row request as 13 batches of at most 8 rows, answered in order, and lets a later 1-row request through first', async () => {
     const r = recorder();
-    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 1 }));
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 0 }));
     const order: string[] = [];
     const big = s.submit({ x: rows(100) }).then((o) => (order.push('big'), o));
     const small = s.submit({ x: rowsOf([-7, -7]) }).then((o) => (order.push('small'), o));
