@@ -3,9 +3,8 @@ import type { Context } from 'hono';
 import { isGatewayError } from '../../core/errors.ts';
 import type { EdgeLimits } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
-import { binaryDecoder, splitBody } from '../oip/binary.ts';
 import { toJson } from '../oip/json-data.ts';
-import { parseEnvelope, validateRequest } from '../oip/request.ts';
+import { requestOf, type Envelope } from '../oip/envelope.ts';
 import { selectOutputs, type Rendered } from '../oip/response.ts';
 import { compareOutputs, comparePredictions, predictionLabel, topLabelsOf, type JsonOutput } from './agreement.ts';
 import type { ShadowOutcome } from './figures.ts';
@@ -46,11 +45,23 @@ export function attribute(c: Context, registry: ExperimentRegistry, route: Route
   return id;
 }
 
-/** Records a routed request's outcome (figures and metrics). */
-export function recordServed(metrics: Metrics | undefined, route: Route, ms: number, error?: unknown): void {
-  const code = error === undefined ? undefined : isGatewayError(error) ? error.code : 'INTERNAL';
-  route.experiment.figures.get(route.variant.name)?.served(ms, code);
-  metrics?.experiment.served(route.experiment.name, route.variant.name, ms / 1000, code ?? 'success');
+/** Runs a routed request's work, recording its outcome and duration per variant (figures and metrics), as `observed` does per model. */
+export async function servedBy<T>(metrics: Metrics | undefined, route: Route, work: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const record = (error?: unknown) => {
+    const ms = performance.now() - t0;
+    const code = error === undefined ? undefined : isGatewayError(error) ? error.code : 'INTERNAL';
+    route.experiment.figures.get(route.variant.name)?.served(ms, code);
+    metrics?.experiment.served(route.experiment.name, route.variant.name, ms / 1000, code ?? 'success');
+  };
+  try {
+    const result = await work();
+    record();
+    return result;
+  } catch (e) {
+    record(e);
+    throw e;
+  }
 }
 
 /** Inserts `"parameters": {...}` at the front of a rendered v2 response (the binary header length follows). */
@@ -117,8 +128,11 @@ function countV2(route: Route, rendered: Rendered, forShadows: boolean): JsonOut
  * After a v2 answer is under way: counts its top labels and sends a copy of the request to each
  * shadow (bounded queue), whose answer is compared with the one the client got.
  */
-export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefined, route: Route, body: Buffer, headerLength: number | undefined, rendered: Rendered, limits: EdgeLimits, timeoutMs?: number): void {
+export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefined, route: Route, envelope: () => Envelope, rendered: Rendered, limits: EdgeLimits, timeoutMs?: number): void {
   const exp = route.experiment;
+  // The request as parsed for the client's answer (or parsed here once, for an answer replayed from the cache), shared by every shadow.
+  let envelopeOnce: Envelope | undefined;
+  const parsed = () => (envelopeOnce ??= envelope());
   let served: JsonOutput[] | undefined;
   setImmediate(() => {
     try {
@@ -134,15 +148,9 @@ export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefin
       // Outputs named differently (a layers model's `dense_3`, a graph model's `Identity`) are matched by position.
       const toShadow = outputNames(route.model.outputs, model.outputs);
       const back = new Map([...toShadow].map(([a, b]) => [b, a]));
-      let request;
-      const rename = (raw: ReturnType<typeof parseEnvelope>) => (raw.outputs ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) } : raw);
-      if (headerLength === undefined) {
-        request = validateRequest(rename(parseEnvelope(JSON.parse(body.toString('utf8')))), model.inputs, model.outputs, undefined, limits);
-      } else {
-        const { json, tail } = splitBody(body, headerLength);
-        const raw = rename(parseEnvelope(JSON.parse(Buffer.from(json).toString('utf8'))));
-        request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail), limits);
-      }
+      const { raw, tail } = parsed();
+      const renamed = raw.outputs ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) } : raw;
+      const request = requestOf({ raw: renamed, tail }, model.inputs, model.outputs, limits);
       const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs });
       const latencyMs = performance.now() - t0;
       const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: back.get(t.name) ?? t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t.datatype, t.data) }));

@@ -108,7 +108,12 @@ export async function readJson(c: Context<GatewayEnv>): Promise<unknown> {
 
 /** JSON.parse of body bytes after the MAX_JSON_DEPTH check (a linear scan, no recursion). */
 export function parseJsonBody(c: Context<GatewayEnv>, bytes: Uint8Array): unknown {
-  checkJsonDepth(bytes, (c.get('limits') ?? DEFAULT_LIMITS).maxJsonDepth);
+  return parseJsonBytes(bytes, (c.get('limits') ?? DEFAULT_LIMITS).maxJsonDepth);
+}
+
+/** JSON.parse of UTF-8 bytes nested at most `maxDepth` deep (checked first, without recursion). */
+export function parseJsonBytes(bytes: Uint8Array, maxDepth: number): unknown {
+  checkJsonDepth(bytes, maxDepth);
   return parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
 }
 

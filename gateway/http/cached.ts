@@ -16,6 +16,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/** Whether a model's answers go through the response cache: the gateway has one and the model opted in. */
+export function cachesFor(cache: ResponseCache | undefined, config: ModelConfig): cache is ResponseCache {
+  return cache !== undefined && config.cache !== undefined && config.cache.enabled !== false;
+}
+
 /**
  * Runs `compute` through the response cache when the model opted in (`"cache": {…}` in its config)
  * and the request did not opt out (`"parameters": {"cache": false}`). Sets the `massgate-cache`
@@ -31,12 +36,11 @@ export async function throughCache(
   key: Omit<KeyParts, 'parameters'>, compute: (run: RunOptions) => Promise<Uint8Array>,
   own: RunOptions = {}, sharedTimeoutMs?: number,
 ): Promise<Uint8Array> {
-  const policy = config.cache;
-  if (!cache || !policy || policy.enabled === false || parameters.cache === false) {
+  if (!cachesFor(cache, config) || parameters.cache === false) {
     c.header('massgate-cache', 'off');
     return compute(own);
   }
-  const { value, source } = await cache.getOrCompute(cacheKey({ ...key, parameters: answerParameters(parameters) }), policy.ttlSeconds ?? 300,
+  const { value, source } = await cache.getOrCompute(cacheKey({ ...key, parameters: answerParameters(parameters) }), config.cache!.ttlSeconds ?? 300,
     (signal) => compute({ signal, timeoutMs: sharedTimeoutMs }), key.model, own);
   c.header('massgate-cache', source);
   return value;

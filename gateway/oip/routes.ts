@@ -8,13 +8,14 @@ import { DEFAULT_LIMITS } from '../http/limits.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
-import { parseEnvelope, requestPriority, requestTimeoutMs, validateRequest, type RawInferRequest } from './request.ts';
+import { requestPriority, requestTimeoutMs } from './request.ts';
+import { parseBody, requestOf, type Envelope } from './envelope.ts';
 import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered, type Rendered } from './response.ts';
-import { throughCache } from '../http/cached.ts';
+import { cachesFor, throughCache } from '../http/cached.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
-import { binaryDecoder, HEADER_LENGTH, parseHeaderLength, splitBody } from './binary.ts';
+import { HEADER_LENGTH, parseHeaderLength } from './binary.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
-import { afterV2, attribute, parameterKey, recordServed, stickyKey, withParameters } from '../experiments/serve.ts';
+import { afterV2, attribute, parameterKey, servedBy, stickyKey, withParameters } from '../experiments/serve.ts';
 import { experimentMetadata } from './experiment-metadata.ts';
 
 export interface OipDeps {
@@ -47,11 +48,10 @@ export async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<str
   return body as Record<string, unknown>;
 }
 
-/** A v2 request body read and its JSON envelope parsed ahead of routing. */
-interface Preread {
+/** A v2 request body read and its envelope parsed ahead of routing. */
+interface Preread extends Envelope {
   body: Buffer;
   headerLength: number | undefined;
-  raw: RawInferRequest;
 }
 
 export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
@@ -97,23 +97,26 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);
 
-  /** Reads a v2 body (every header that sizes something validated first) and parses its JSON envelope. */
-  const readEnvelope = async (c: Context<GatewayEnv>): Promise<Preread> => {
+  /** The body's framing, from headers checked before a byte of it is read: the binary header length, if any. */
+  const framing = (c: Context<GatewayEnv>): number | undefined => {
     const headerLength = parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
     requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
+    return headerLength;
+  };
+
+  /** Reads a v2 body and parses its envelope (for an experiment looking for its sticky key in `parameters`). */
+  const readEnvelope = async (c: Context<GatewayEnv>): Promise<Preread> => {
+    const headerLength = framing(c);
     const body = await readBody(c, headerLength);
-    const raw = parseEnvelope(parseJsonBody(c, headerLength === undefined ? body : splitBody(body, headerLength).json));
-    return { body, headerLength, raw };
+    return { body, headerLength, ...parseBody(body, headerLength, (c.get('limits') ?? DEFAULT_LIMITS).maxJsonDepth) };
   };
 
   /** `pre`: the body, already read and parsed by an experiment looking for its sticky key in `parameters`. */
   const inferOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: Preread) => {
     return observed(deps.metrics, model, async () => {
-      // Every header that sizes something is validated before a byte of the body is read.
-      const headerLength = pre ? pre.headerLength : parseHeaderLength(c.req.header(HEADER_LENGTH), c.get('bodyLimit') ?? Number.MAX_SAFE_INTEGER);
-      if (!pre) requireJsonType(c.req.header('content-type'), headerLength === undefined ? [] : ['application/octet-stream']);
+      const headerLength = pre ? pre.headerLength : framing(c);
       const limits = c.get('limits') ?? DEFAULT_LIMITS;
-      const cacheOn = deps.cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false;
+      const cacheOn = cachesFor(deps.cache, model.config);
       // Under overload a refusal costs no body read and no parse (a cached model may still answer from the cache).
       refuseEarly(model, cacheOn);
       const body = pre ? pre.body : await readBody(c, headerLength);
@@ -122,16 +125,10 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         c.header('massgate-cache', 'memory');
-        return route ? sendRouted(c, route, body, headerLength, unpackRendered(replay)) : sendRendered(c, unpackRendered(replay));
+        return route ? sendRouted(c, route, () => parseBody(body, headerLength, limits.maxJsonDepth), unpackRendered(replay)) : sendRendered(c, unpackRendered(replay));
       }
-      let request;
-      if (headerLength === undefined) {
-        request = validateRequest(pre?.raw ?? parseEnvelope(parseJsonBody(c, body)), model.inputs, model.outputs, undefined, limits);
-      } else {
-        const { json, tail } = splitBody(body, headerLength);
-        const raw = pre?.raw ?? parseEnvelope(parseJsonBody(c, json));
-        request = validateRequest(raw, model.inputs, model.outputs, binaryDecoder(raw, tail), limits);
-      }
+      const envelope = pre ?? parseBody(body, headerLength, limits.maxJsonDepth);
+      const request = requestOf(envelope, model.inputs, model.outputs, limits);
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
       const priority = requestPriority(request.parameters);
       const packed = await throughCache(c, deps.cache, model.config, request.parameters,
@@ -142,15 +139,15 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
         }, { signal: clientSignal(c), timeoutMs }, maxDefined(timeoutMs, deps.defaultTimeoutMs));
       const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
       if (exact && request.parameters.cache !== false) deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
-      return route ? sendRouted(c, route, body, headerLength, rendered, request.id) : sendRendered(c, rendered);
+      return route ? sendRouted(c, route, () => envelope, rendered, request.id) : sendRendered(c, rendered);
     });
   };
 
   /** An experiment's answer: attributed (headers, `parameters`), then shadow copies and figures off the client's path. */
-  const sendRouted = (c: Context<GatewayEnv>, route: Route, body: Buffer, headerLength: number | undefined, rendered: Rendered, clientId?: string) => {
+  const sendRouted = (c: Context<GatewayEnv>, route: Route, envelope: () => Envelope, rendered: Rendered, clientId?: string) => {
     const id = attribute(c, deps.experiments!, route, clientId);
     const response = sendRendered(c, withParameters(rendered, { experiment: route.experiment.name, variant: route.variant.name, request_id: id }));
-    afterV2(deps.experiments!, deps.metrics, route, body, headerLength, rendered, c.get('limits') ?? DEFAULT_LIMITS, deps.defaultTimeoutMs);
+    afterV2(deps.experiments!, deps.metrics, route, envelope, rendered, c.get('limits') ?? DEFAULT_LIMITS, deps.defaultTimeoutMs);
     return response;
   };
 
@@ -168,15 +165,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       key = parameterKey(pre.raw.parameters);
     }
     const route = deps.experiments!.route(exp, key);
-    const t0 = performance.now();
-    try {
-      const response = await inferOn(c, route.model, route, pre);
-      recordServed(deps.metrics, route, performance.now() - t0);
-      return response;
-    } catch (e) {
-      recordServed(deps.metrics, route, performance.now() - t0, e);
-      throw e;
-    }
+    return servedBy(deps.metrics, route, () => inferOn(c, route.model, route, pre));
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

@@ -6,13 +6,13 @@ import type { Servable } from '../models/servable.ts';
 import { clientSignal, readBody, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
-import { throughCache, type RunOptions } from '../http/cached.ts';
+import { cachesFor, throughCache, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { requireJsonType } from '../http/content.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
-import { afterV1, attribute, parameterKey, recordServed, stickyKey } from '../experiments/serve.ts';
+import { afterV1, attribute, parameterKey, servedBy, stickyKey } from '../experiments/serve.ts';
 
 const PredictSchema = z.object({
   instances: z.array(z.unknown()).min(1),
@@ -82,15 +82,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
       key = parameterKey(pre.parameters);
     }
     const route = experiments!.registry.route(exp, key);
-    const t0 = performance.now();
-    try {
-      const response = await predictOn(c, route.model, route, pre);
-      recordServed(metrics, route, performance.now() - t0);
-      return response;
-    } catch (e) {
-      recordServed(metrics, route, performance.now() - t0, e);
-      throw e;
-    }
+    return servedBy(metrics, route, () => predictOn(c, route.model, route, pre));
   });
 
   /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
@@ -99,7 +91,7 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
       const multipart = isMultipart(type);
-      refuseEarly(model, !multipart && cache !== undefined && model.config.cache !== undefined && model.config.cache.enabled !== false);
+      refuseEarly(model, !multipart && cachesFor(cache, model.config));
       const body = pre ?? (multipart ? await fromMultipart(c) : await readPredictBody(c));
       checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
