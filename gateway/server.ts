@@ -56,15 +56,15 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
   let onEmpty: (() => void) | undefined;
 
   const sockets = new Set<Socket>();
-  /** Connections with no request in progress, and since when. */
+  /** While draining: connections with no request in progress, and since when (not kept otherwise: no cost per request). */
   const idleSince = new Map<Socket, number>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
-    idleSince.delete(socket);
+    if (draining) idleSince.delete(socket);
     open.add(res);
     res.once('close', () => {
       open.delete(res);
-      if (!socket.destroyed && sockets.has(socket)) idleSince.set(socket, Date.now());
+      if (draining && !socket.destroyed && sockets.has(socket)) idleSince.set(socket, Date.now());
       if (open.size === 0) onEmpty?.();
     });
     if (draining) {
@@ -90,7 +90,6 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
   }, handler);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    idleSince.set(socket, Date.now());
     socket.once('close', () => {
       sockets.delete(socket);
       idleSince.delete(socket);
@@ -119,6 +118,9 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
         // its way over one would be reset. Those connections get a 503 with Connection: close instead.
         NetServer.prototype.close.call(server);
         for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+        const busy = new Set([...open].map((res) => res.socket));
+        const now = Date.now();
+        for (const socket of sockets) if (!busy.has(socket)) idleSince.set(socket, now);
         let sweep: NodeJS.Timeout | undefined;
         const finish = (all: boolean) => {
           clearTimeout(timer);
