@@ -97,7 +97,12 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   /** When each idle instance became free (parallel to `idle`, oldest first). */
   const idleSince = idle.map(() => -Infinity);
   const busy = new Set<RuntimeSession>();
-  const liveCount = () => instances.filter(isLive).length;
+  /** Counted on every submit and admission check: a loop, not a filtered copy. */
+  const liveCount = () => {
+    let n = 0;
+    for (const i of instances) if (isLive(i)) n++;
+    return n;
+  };
   let queued = 0;
   let running = 0;
   let draining = false;
