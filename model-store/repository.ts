@@ -259,33 +259,35 @@ export class ModelRepository<T extends LoadedVersion> {
    * refused (INVALID_INPUT): a label never points at nothing when it is set.
    */
   async setLabel(name: string, label: string, version: number): Promise<void> {
-    checkModelName(name);
-    checkVersionLabel(label);
-    if (!this.slots.has(name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not loaded`);
-    await this.exclusive(name, async (s) => {
-      if (!s.versions.has(version) || !s.entry) {
+    await this.changeLabels(name, label, (s) => {
+      if (!s.versions.has(version)) {
         throw new GatewayError('INVALID_INPUT', `model '${name}' has no loaded version ${version} (loaded: ${[...s.versions.keys()].join(', ') || 'none'}); label '${label}' not set`);
       }
-      const next = { ...s.labels, [label]: version };
-      writeVersionLabels(s.entry.dir, next);
-      s.labels = next;
-      log.info('version label set', { model: name, label, version });
+      return { ...s.labels, [label]: version };
     });
+    log.info('version label set', { model: name, label, version });
   }
 
   /** Removes a version label (VERSION_NOT_FOUND when the model has no such label) and persists the rest. */
   async deleteLabel(name: string, label: string): Promise<void> {
+    await this.changeLabels(name, label, (s) => {
+      if (!(label in s.labels)) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${label}'`);
+      const { [label]: _gone, ...rest } = s.labels;
+      return rest;
+    });
+    log.info('version label deleted', { model: name, label });
+  }
+
+  /** Under the model's lock: the labels `next` makes (it throws for a change that cannot be made), persisted, then in force. */
+  private async changeLabels(name: string, label: string, next: (s: Slot<T>) => VersionLabels): Promise<void> {
     checkModelName(name);
     checkVersionLabel(label);
     if (!this.slots.has(name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not loaded`);
     await this.exclusive(name, async (s) => {
-      if (!(label in s.labels)) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${label}'`);
+      const labels = next(s);
       if (!s.entry) throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not loaded`);
-      const next = { ...s.labels };
-      delete next[label];
-      writeVersionLabels(s.entry.dir, next);
-      s.labels = next;
-      log.info('version label deleted', { model: name, label });
+      writeVersionLabels(s.entry.dir, labels);
+      s.labels = labels;
     });
   }
 
