@@ -100,3 +100,23 @@ describe('ModelRepository readiness and index', () => {
     expect(r.index()).toEqual([]);
   });
 });
+
+describe('ModelRepository default version and labelled versions', () => {
+  it('a labelled version stays loaded beside the policy\'s, and `stable` is the default version', async () => {
+    const store = tempStore();
+    model(store, 'm', [1, 2]); // default policy: the latest version only
+    writeFileSync(join(store, 'm', 'version-labels.json'), JSON.stringify({ stable: 1 }));
+    const { r, closed } = repo(store);
+    await r.load('m', { required: true });
+    expect(r.versionsOf('m').map((v) => v.version)).toEqual([2, 1]);
+    expect(r.get('m').version).toBe(1); // stable wins over the newest
+    expect(r.get('m', '2').version).toBe(2);
+    await r.setLabel('m', 'stable', 2);
+    expect(r.get('m').version).toBe(2);
+    await r.deleteLabel('m', 'stable');
+    await r.load('m');
+    expect(r.versionsOf('m').map((v) => v.version)).toEqual([2]); // unlabelled and outside the policy: unloaded
+    expect(closed).toContain('m/1');
+    expect(r.get('m').version).toBe(2);
+  });
+});

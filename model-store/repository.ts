@@ -78,6 +78,8 @@ interface Slot<T> {
  *   reason, and does not change readiness. A failed reload of a READY model leaves the old versions
  *   serving (still READY); the failure is returned to the caller, logged, and shown in the index as an
  *   UNAVAILABLE row for the version it failed on, until the next successful load or an unload.
+ * - Versions served: those the version policy selects, plus every version a label points at. A request
+ *   without a version gets the `stable` label's version when the model has one, else the newest.
  * - Error messages and reasons never carry absolute paths: paths are shown relative to the store or as
  *   `package:path` (full paths go to the log).
  */
@@ -160,7 +162,10 @@ export class ModelRepository<T extends LoadedVersion> {
       try {
         entry = scanModel(this.store, name);
         s.labels = readVersionLabels(entry.dir, entry.config.versionLabels, name);
-        const selected = selectVersions(entry);
+        // The policy's versions, and every version a label points at: a labelled version stays loaded.
+        const policy = selectVersions(entry);
+        const labelled = new Set(Object.values(s.labels));
+        const selected = entry.versions.filter((v) => policy.includes(v) || labelled.has(v.version));
         for (const v of selected) {
           current = v.version;
           await verifyVersion(entry, v);
@@ -237,9 +242,15 @@ export class ModelRepository<T extends LoadedVersion> {
       }
       throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no loaded version '${version}'`);
     }
-    const newest = [...s.versions.keys()].sort((a, b) => b - a)[0];
+    const newest = defaultVersion(s);
     if (newest === undefined) throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not ready (${s.reason || s.state.toLowerCase()})`, { retryAfterS: 1 });
     return liveOrThrow(name, s.versions.get(newest)!);
+  }
+
+  /** The version a request without a version gets (the `stable` label's when loaded, else the newest); undefined when none is loaded. */
+  defaultVersion(name: string): number | undefined {
+    const s = this.slots.get(name);
+    return s ? defaultVersion(s) : undefined;
   }
 
   /** Every loaded version of a model, newest first. */
@@ -341,6 +352,15 @@ export class ModelRepository<T extends LoadedVersion> {
       s.state = 'UNAVAILABLE';
     })));
   }
+}
+
+/** The label that names a model's default version: requests without a version go to it while it is loaded. */
+export const DEFAULT_LABEL = 'stable';
+
+function defaultVersion<T>(s: Slot<T>): number | undefined {
+  const stable = s.labels[DEFAULT_LABEL];
+  if (stable !== undefined && s.versions.has(stable)) return stable;
+  return [...s.versions.keys()].sort((a, b) => b - a)[0];
 }
 
 // Liveness hook (worker supervision): a loaded version whose instances are all dead is not ready.

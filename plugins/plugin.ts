@@ -34,6 +34,25 @@ export interface CompanionModel {
 }
 
 /**
+ * How a plugin's modality can be fine-tuned (gateway/finetune): the served model becomes a frozen
+ * feature extractor and a new head is trained on its features. A plugin without it refuses fine-tuning
+ * (NOT_TRAINABLE). Examples reach the plugin as JSON instances (`parseInstance`) or as files (`fromFile`).
+ */
+export interface FinetuneCapability<Item, P = Record<string, unknown>> {
+  /** Augmentations the plugin implements, by name (shown in errors and docs), e.g. ['flip', 'crop', 'colour']. */
+  augmentations: readonly string[];
+  /** One uploaded or server-side file → an item (an image's bytes, a text…). */
+  fromFile(bytes: Uint8Array, ctx: PluginContext<P>): Item;
+  /** Checks that an example can be used (decodes it) before a job is accepted; throws a GatewayError naming the problem. */
+  check(item: Item, ctx: PluginContext<P>): Promise<void>;
+  /**
+   * A changed copy of a training item (random flip, crop, colour jitter…), deterministic for a given
+   * `random`; `strength` in (0, 1] scales how far it may change. Only names from `augmentations` are passed.
+   */
+  augment?(item: Item, names: readonly string[], strength: number, random: () => number, ctx: PluginContext<P>): Promise<Item>;
+}
+
+/**
  * A model plugin turns requests into tensors and tensors back into JSON, after KServe's
  * load / preprocess / predict / postprocess: each step but `preprocess` and `postprocess` is optional.
  * `Item` is one decoded request instance (an image's bytes, a text, a waveform).
@@ -68,6 +87,8 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
    * gateway takes the model's first output of width `ctx.labels.length` as the scores.
    */
   scores?(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): { labels: readonly string[]; scores: number[][] };
+  /** Whether and how models served by this plugin can be fine-tuned; absent: they cannot. */
+  finetune?: FinetuneCapability<Item, P>;
   /** Model outputs → one JSON value per item. `options` carries request parameters such as `top_k`. */
   postprocess(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[], options: Record<string, unknown>): unknown[];
 }

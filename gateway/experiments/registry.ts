@@ -105,7 +105,12 @@ export class ExperimentRegistry {
   private build(name: string, def: Definition, previous?: Experiment, fromStore = false): Experiment {
     checkModelName(name);
     const where = `experiment '${name}'`;
-    if (!fromStore && modelExistsSafe(this.o.store, name) && !this.isDeclared(name)) throw invalidInput(`${where}: the name is taken by a model of the store`);
+    // A model's own name may route that model's traffic (a canary of its versions): only when every
+    // variant names one of its versions or labels, so that nothing else hides behind the model's name.
+    const ownVersions = def.variants.every((v) => v.parsed.model === name && v.parsed.version !== undefined);
+    if (!fromStore && modelExistsSafe(this.o.store, name) && !this.isDeclared(name) && !ownVersions) {
+      throw invalidInput(`${where}: the name is taken by a model of the store (an experiment named after a model must route between its versions: "${name}:2", "${name}@stable")`);
+    }
     const shapes = def.variants.map((v) => {
       let m: Servable;
       try {

@@ -5,6 +5,7 @@ import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { asProbabilities, predictions, topKParam } from '../top-k.ts';
 import { decodeImage, toFloat, toGrey } from './decode.ts';
+import { augmentImage, IMAGE_AUGMENTATIONS } from './augment.ts';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -91,6 +92,15 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
     return { [g.input.name]: { name: g.input.name, datatype: 'FP32', shape, data } as Tensor };
   },
   scores: classScores,
+  finetune: {
+    augmentations: IMAGE_AUGMENTATIONS,
+    fromFile: (bytes) => bytes,
+    async check(item, ctx) {
+      const g = geometry(ctx);
+      await decodeImage(item, { width: g.width, height: g.height, fit: ctx.params.fit, background: ctx.params.background, maxPixels: ctx.params.maxPixels });
+    },
+    augment: (item, names, strength, random) => augmentImage(item, names, strength, random),
+  },
   postprocess(outputs, ctx, _items, options) {
     const { labels, scores } = classScores(outputs, ctx);
     return predictions(scores, labels, topKParam(options, ctx.params.topK));
