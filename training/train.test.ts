@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../core/log.ts';
 import { gaussianClusters } from './synthetic.ts';
-import { isMissingKernel, trainHead } from './train.ts';
+import { dutyCyclePauseMs, isMissingKernel, trainHead } from './train.ts';
 import type { EpochReport, TrainOptions } from './types.ts';
 
 setLogLevel('silent');
@@ -106,6 +106,12 @@ describe('trainHead (current thread)', () => {
       tf.registerKernel(sqrt);
       await tf.setBackend(previous);
     }
+  });
+
+  it('turns a CPU share into a pause after each batch', () => {
+    expect(dutyCyclePauseMs(40, 0.5)).toBe(40);
+    expect(dutyCyclePauseMs(40, 0.25)).toBe(120);
+    expect(dutyCyclePauseMs(40, 1)).toBe(0);
   });
 
   it('recognises a missing-kernel error', () => {

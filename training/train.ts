@@ -23,6 +23,17 @@ export function isMissingKernel(e: unknown): boolean {
   return /kernel '[^']*' not registered|not (yet )?implemented|gradient .* not (yet )?defined/i.test(e instanceof Error ? e.message : String(e));
 }
 
+/**
+ * The CPU share as a duty cycle: after `computeMs` of work, sleep computeMs·(1/share − 1) ms, so that
+ * the thread computes `share` of the time (0.5 ≈ half a core).
+ *
+ * @example
+ * dutyCyclePauseMs(40, 0.25); // 120
+ */
+export function dutyCyclePauseMs(computeMs: number, share: number): number {
+  return share >= 1 ? 0 : Math.max(0, computeMs) * (1 / share - 1);
+}
+
 /** After each batch: cancellation, the CPU share's pause (sliced, so a cancel stops it), a turn of the event loop. */
 async function checkpoint(hooks: TrainHooks, computeMs: number): Promise<void> {
   if (hooks.shouldStop?.()) throw cancelled();
