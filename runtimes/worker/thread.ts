@@ -1,11 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { Runtime, RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
+import { lowerThreadPriority } from './priority.ts';
 
 /** Worker-thread side of a model instance: loads one session and runs it on request. */
 const port = parentPort!;
@@ -18,32 +16,6 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 let session: RuntimeSession | undefined;
-
-/**
- * Lowers this thread's scheduling priority before the runtime starts its own threads (Linux threads
- * inherit their creator's nice value and policy), so that inference yields the CPU to the HTTP event
- * loop: health checks and queue admission stay fast while every core computes. SCHED_IDLE is set with
- * util-linux's `chrt` (Node has no sched_setscheduler); where that fails the nice value still applies.
- */
-function lowerPriority(nice: number, idle: boolean): void {
-  let tid: number;
-  try {
-    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return; // not Linux: run at normal priority
-  }
-  if (!Number.isInteger(tid)) return;
-  try {
-    if (nice) setPriority(tid, nice);
-  } catch {
-    /* not permitted */
-  }
-  try {
-    if (idle) execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore' });
-  } catch {
-    /* no chrt, or not permitted: the nice value alone */
-  }
-}
 
 port.on('message', async (msg: ToWorker) => {
   if (msg.type === 'dispose') {
@@ -62,7 +34,8 @@ port.on('message', async (msg: ToWorker) => {
 });
 
 try {
-  if (data.nice || data.idle) lowerPriority(data.nice ?? 0, data.idle ?? false);
+  // Before the runtime starts its own threads, so that they inherit it: inference yields the CPU to the HTTP event loop.
+  if (data.nice || data.idle) lowerThreadPriority(data.nice ?? 0, data.idle ?? false);
   if (data.runtimeModule) {
     const mod = (await import(data.runtimeModule)) as Record<string, unknown>;
     const isRuntime = (v: unknown): v is Runtime => typeof v === 'object' && v !== null && typeof (v as Runtime).load === 'function';

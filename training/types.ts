@@ -1,0 +1,78 @@
+/**
+ * The training core's contract: what a fine-tuning job hands to `trainHead` / `startTraining` and
+ * what comes back. The trained head is a standard TensorFlow.js layers model whose input is one
+ * feature vector (or map) of the served model.
+ */
+
+/** Hyper-parameters of one training run; `checkTrainInput` validates the ranges. */
+export interface TrainOptions {
+  /** 1..1000 */
+  epochs: number;
+  /** > 0, Adam */
+  learningRate: number;
+  /** 1..1024 */
+  batchSize: number;
+  /** Early stopping on validation loss; 0 = off. When it stops, the best epoch's weights are restored. */
+  patience: number;
+  /** Weight init, shuffling and dropout masks are deterministic given the seed (same backend). */
+  seed: number;
+  /** 0 = none; else one Dense(hidden, relu) before the (dropout and) output layer. */
+  hidden: number;
+  /** 0..0.9, dropout before the output layer (0 = none). */
+  dropout: number;
+  /**
+   * 0 = new head only; N > 0 = reuse the base layers model's layers after the feature layer (its final
+   * layer excluded), the last N of them that have weights trainable (layers models only).
+   */
+  unfreeze: number;
+}
+
+/** Labelled features: the served model's feature-layer outputs, computed once by the caller. */
+export interface TrainData {
+  /** N × prod(featureShape), row-major. Transferred (detached) by `startTraining`. */
+  features: Float32Array;
+  /** Per example, e.g. [1280] or [8, 8, 256]. */
+  featureShape: number[];
+  /** N class indices into `classes`. */
+  labels: Int32Array;
+  classes: string[];
+  validation: { features: Float32Array; labels: Int32Array };
+  /** Only for unfreeze > 0: the base TensorFlow.js layers model and the layer whose output the features are. */
+  base?: { path: string; format: string; feature: string };
+}
+
+/** Metrics of one epoch (numbered from 1); `ms` is its wall time, pauses for the CPU share included. */
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  ms: number;
+}
+
+/** The trained head and how it got there. */
+export interface TrainResult {
+  /** A standard TF.js layers model.json: {modelTopology, format:'layers-model', weightsManifest:[{paths:['weights.bin'], weights:[…]}], …} */
+  modelJson: Record<string, unknown>;
+  /** The contents of weights.bin. */
+  weights: Uint8Array;
+  epochs: EpochReport[];
+  /** The epoch whose weights `weights` holds (the best one when early stopping restored it). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** TensorFlow.js backend used ('tensorflow', 'wasm', 'cpu'…). */
+  backend: string;
+  /** The returned weights scored on the validation set; confusion[true][predicted]. */
+  validation: { accuracy: number; loss: number; predictions: Int32Array; confusion: number[][] };
+}
+
+/** Callbacks of a training run in the current thread. */
+export interface TrainHooks {
+  /** After each epoch's validation. */
+  onEpoch?(r: EpochReport): void;
+  /** Checked after every batch; true → the run throws GatewayError('CANCELLED'). */
+  shouldStop?(): boolean;
+  /** Milliseconds to sleep after a batch that took `computeMs` (the CPU share's duty cycle). */
+  pauseMs?(computeMs: number): number;
+}
