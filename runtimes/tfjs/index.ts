@@ -118,7 +118,7 @@ class TfjsSession implements RuntimeSession {
           out = await this.model.executeAsync(named, wanted);
         }
         results = Array.isArray(out) ? out : [out];
-      } else if (!wanted.every((w) => this.model.outputNames.includes(w))) {
+      } else if (!wanted.every((w) => this.outputs.some((o) => o.name === w))) {
         // Internal outputs (a layer's): a sub-model ending at those layers.
         const out = this.subModel(this.model, wanted).predict(inputs.length === 1 ? inputs[0]! : inputs);
         results = Array.isArray(out) ? out : [out];
