@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../core/errors.ts';
-import { ModelConfigSchema, VersionSourceSchema, type ModelConfig, type PackageFile, type VersionPolicy } from './schema.ts';
+import { ModelConfigSchema, VersionConfigSchema, VersionSourceSchema, type ModelConfig, type PackageFile, type VersionConfig, type VersionPolicy } from './schema.ts';
 import { resolvePackageFile } from './package-file.ts';
 import { checkModelName, isModelName, parseVersion } from './names.ts';
 import { realInside } from './paths.ts';
@@ -19,6 +19,10 @@ export interface VersionEntry {
   format: string;
   /** The package the file came from, when it ships in one. */
   source?: PackageFile;
+  /** The version's own config.json (labels, params, head, provenance), when it has one. */
+  config?: VersionConfig;
+  /** The trained head the version is served with: its model.json's real path (inside the version folder) and the feature output it reads. */
+  head?: { path: string; feature: string };
 }
 
 /** One model folder of the store. */
@@ -73,6 +77,25 @@ function findModelFile(model: string, root: string, dir: string, shownDir: strin
 }
 
 /**
+ * Parses a version folder's optional config.json (VersionConfigSchema) and resolves its head: the
+ * head's real path must stay inside the version folder and be a file. Errors are CONFIG_INVALID naming
+ * `model/version/config.json`.
+ */
+function readVersionConfig(model: string, root: string, dir: string, shownDir: string): Pick<VersionEntry, 'config' | 'head'> {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return {};
+  const shown = `${shownDir}/config.json`;
+  const parsed = VersionConfigSchema.safeParse(readJson(realInside(root, file, shown, `model '${model}'`), shown, model));
+  if (!parsed.success) fail(model, `${shown}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const config = parsed.data;
+  if (!config.head) return { config };
+  const shownHead = `${shownDir}/${config.head.path.slice(0, 200)}`;
+  const path = realInside(dir, join(dir, config.head.path), `${shown}: head ${shownHead}`, `model '${model}'`, 'the version folder');
+  if (!statSync(path).isFile()) fail(model, `${shown}: head ${shownHead} is not a file`);
+  return { config, head: { path, feature: config.head.feature } };
+}
+
+/**
  * Parses `<store>/<model>/config.json` (defaults when absent). The file's real path must stay inside
  * `root` (the store when called from `scanModel`, the model folder otherwise).
  */
@@ -96,9 +119,10 @@ export function modelExists(store: string, name: string): boolean {
 }
 
 /**
- * Reads one model folder: its config and its numeric version folders. The name is checked first
- * (INVALID_NAME); the model folder, its version folders, config.json and model files must resolve
- * (symlinks followed) inside the store, else CONFIG_INVALID.
+ * Reads one model folder: its config and its numeric version folders (each with its optional
+ * config.json). The name is checked first (INVALID_NAME); the model folder, its version folders,
+ * config files and model files must resolve (symlinks followed) inside the store, a version's head
+ * inside its version folder, else CONFIG_INVALID.
  */
 export function scanModel(store: string, name: string): ModelEntry {
   checkModelName(name);
@@ -118,7 +142,7 @@ export function scanModel(store: string, name: string): ModelEntry {
   // An ensemble has no model file: its versions are its folders, or version 1 when it has none.
   const versions: VersionEntry[] = config.ensemble
     ? (numbered.length ? numbered : [{ version: 1, dir, shownDir: name }]).map((v) => ({ version: v.version, dir: v.dir, path: '', shownPath: '', format: 'ensemble' }))
-    : numbered.map((v) => ({ version: v.version, dir: v.dir, ...findModelFile(name, root, v.dir, v.shownDir) }));
+    : numbered.map((v) => ({ version: v.version, dir: v.dir, ...findModelFile(name, root, v.dir, v.shownDir), ...readVersionConfig(name, root, v.dir, v.shownDir) }));
   versions.sort((a, b) => b.version - a.version);
   if (versions.length === 0) fail(name, 'no numeric version folder (e.g. 1/model.onnx)');
   return { name, dir, config, versions };

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { isModelName, MAX_VERSION, parseVersion } from './names.ts';
 import { isVersionLabel } from './labels.ts';
@@ -134,8 +135,54 @@ export const ModelConfigSchema = z.object({
    * When set, a version with no digest, or a file that does not match, fails to load.
    */
   sha256: Sha256Schema.optional(),
+  /**
+   * Fine-tuning: `feature` names the output features are taken from (an internal layer or node, e.g.
+   * nsfwjs MobileNetV2's `flatten_1`), the input of a trained head.
+   */
+  finetune: z.object({ feature: z.string().min(1).max(256).optional() }).strict().optional(),
 }).strict();
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 /** `<store>/<model>/<version>/source.json`: the version's model file lives in an npm package. */
 export const VersionSourceSchema = PackageFileSchema;
+
+/** Where a fine-tuned version came from: the `finetuned` block of a version's config.json. */
+export const FinetunedSchema = z.object({
+  base: z.object({
+    model: z.string().refine(isModelName, 'not a valid model name'),
+    version: positiveInt.max(MAX_VERSION),
+  }).strict(),
+  /** The training job's id. */
+  job: z.string().min(1).max(256),
+  /** ISO 8601 time the version was made. */
+  createdAt: z.string().min(1).max(64),
+  /** Validation scores (accuracy…); null where one could not be computed. */
+  scores: z.record(z.string(), z.number().nullable()),
+  classes: z.array(z.string()).min(1),
+  /** The training options used. */
+  options: z.record(z.string(), z.unknown()).optional(),
+}).strict();
+export type Finetuned = z.infer<typeof FinetunedSchema>;
+
+/**
+ * `<store>/<model>/<version>/config.json` (optional): what differs for one version. `labels` replace
+ * the model's for this version; `params` are merged over the model's; `head` serves the version as
+ * the model file's `feature` output followed by a trained TensorFlow.js layers model (`path`,
+ * relative to the version folder and inside it); `finetuned` records its provenance.
+ *
+ * @example
+ * { "labels": ["document", "photo"], "head": { "path": "head/model.json", "feature": "flatten_1" },
+ *   "finetuned": { "base": { "model": "nsfw-mobilenet-v2", "version": 1 }, "job": "j1", "createdAt": "2025-01-01T00:00:00Z",
+ *                  "scores": { "accuracy": 0.95 }, "classes": ["document", "photo"] } }
+ */
+export const VersionConfigSchema = z.object({
+  description: z.string().optional(),
+  labels: z.array(z.string()).min(2).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  head: z.object({
+    path: z.string().min(1).max(1024).refine((p) => !isAbsolute(p) && !p.includes('\0'), 'a path relative to the version folder'),
+    feature: z.string().min(1).max(256),
+  }).strict().optional(),
+  finetuned: FinetunedSchema.optional(),
+}).strict();
+export type VersionConfig = z.infer<typeof VersionConfigSchema>;

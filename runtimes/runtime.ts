@@ -11,6 +11,17 @@ export interface LoadSpec {
   providers?: string[];
   /** Runtime-specific options (threads, graph optimisation…). */
   options?: Record<string, unknown>;
+  /**
+   * A trained head served after the model (a fine-tuned version): the worker wraps the loaded session
+   * with it (runtimes/head), so the session's one output is the head's `probabilities`.
+   */
+  head?: HeadSpec;
+}
+
+/** A head: its TensorFlow.js layers model.json (real path) and the base model output it reads. */
+export interface HeadSpec {
+  path: string;
+  feature: string;
 }
 
 /** One loaded model: the contract every runtime adapter implements. */

@@ -67,7 +67,9 @@ function companion(m: Servable): CompanionModel {
 
 /**
  * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
- * plugin (params parsed, validate() called) and puts a scheduler in front. Any failure frees what
+ * plugin (params parsed, validate() called) and puts a scheduler in front. A version's own config.json
+ * replaces the model's labels and is merged over its params; its head, if any, is loaded in each
+ * instance after the model file (runtimes/head). Any failure frees what
  * was started and names the model. Each instance is warmed with one inference of zeros
  * (gateway/models/warm-up.ts) before the version is returned, so before any load swaps it in; a failed
  * warm-up fails the load.
@@ -89,7 +91,7 @@ export function versionLoader(deps: LoaderDeps) {
       const runtimeModule = runtimeModuleOf(runtime);
       const started = await Promise.allSettled(placement.map((providers, i) =>
         superviseWorker(
-          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
+          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options, ...(source.head ? { head: source.head } : {}) }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
           { backoff: deps.config.workerRestart, hooks: instanceHooks(entry.name, source.version, i, deps.metrics) },
         )));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
@@ -103,10 +105,11 @@ export function versionLoader(deps: LoaderDeps) {
       if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: batching.timeoutMs }))) {
         log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
       }
-      const labels = readLabels(entry) ?? first.labels;
-      let params: Record<string, unknown> = entry.config.params;
+      // A version's own config.json (a fine-tuned version, say) brings its labels and params.
+      const labels = source.config?.labels ?? readLabels(entry) ?? first.labels;
+      let params: Record<string, unknown> = source.config?.params ? { ...entry.config.params, ...source.config.params } : entry.config.params;
       if (plugin?.params) {
-        const parsed = plugin.params.safeParse(entry.config.params);
+        const parsed = plugin.params.safeParse(params);
         if (!parsed.success) {
           throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         }
@@ -141,7 +144,7 @@ export function versionLoader(deps: LoaderDeps) {
             })
           : undefined,
       });
-      log.info('model version loaded', { model: entry.name, version: source.version, runtime, provider: model.provider, instances: sessions.length, plugin: plugin?.name });
+      log.info('model version loaded', { model: entry.name, version: source.version, runtime, provider: model.provider, instances: sessions.length, plugin: plugin?.name, ...(source.head ? { head: source.head.feature } : {}) });
       return model;
     } catch (e) {
       await Promise.all(sessions.map((s) => s.dispose()));

@@ -103,12 +103,13 @@ export class ServedModel implements Servable {
       instances: this.sessions.length,
       live_instances: this.scheduler.stats().live,
       ...(new Set(this.sessions.map((x) => x.provider)).size > 1 ? { instance_providers: this.sessions.map((x) => x.provider) } : {}),
-      ...(c.description ? { description: c.description } : {}),
+      ...(this.source.config?.description ?? c.description ? { description: this.source.config?.description ?? c.description } : {}),
       ...(this.plugin ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs } : {}),
       ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
       ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),
+      ...(this.source.config?.finetuned ? { finetuned: this.source.config.finetuned } : {}),
     };
   }
 

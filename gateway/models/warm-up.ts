@@ -1,26 +1,9 @@
-import { allocate, elementCount, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { warmUpFeeds } from '../../core/warm-up-feeds.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 
-/**
- * Feeds for a warm-up run built from the model's declared inputs: zeros (empty strings for BYTES) of
- * the declared shape, a dynamic first (batch) dimension as 1. Undefined when an input has another
- * dynamic dimension: a size cannot be guessed there (an image network fed 1×1 would fail for no fault
- * of its own), so such a model is not warmed.
- *
- * @example
- * warmUpFeeds([{ name: 'x', datatype: 'FP32', shape: [-1, 4] }]); // { x: { shape: [1, 4], data: Float32Array(4) } }
- */
-export function warmUpFeeds(inputs: readonly TensorInfo[]): Record<string, Tensor> | undefined {
-  if (inputs.length === 0) return undefined;
-  const feeds: Record<string, Tensor> = {};
-  for (const input of inputs) {
-    if (input.shape.some((d, i) => d < 0 && i > 0)) return undefined;
-    const shape = input.shape.map((d) => (d < 0 ? 1 : d));
-    feeds[input.name] = { name: input.name, datatype: input.datatype, shape, data: allocate(input.datatype, elementCount(shape)) };
-  }
-  return feeds;
-}
+/** Re-exported: warm-up feeds are built below the gateway (the head wrapper uses them too). */
+export { warmUpFeeds };
 
 export interface WarmUpOptions {
   model: string;

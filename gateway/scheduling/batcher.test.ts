@@ -16,6 +16,8 @@ import { WorkerExitedError } from '../../runtimes/worker/exited.ts';
  */
 function recorder(name = 'i') {
   const batches: number[][] = [];
+  /** The output names each run was asked for. */
+  const asked: Array<readonly string[] | undefined> = [];
   let gate: Promise<void> | undefined;
   let open: (() => void) | undefined;
   let fail: Error | undefined;
@@ -30,17 +32,22 @@ function recorder(name = 'i') {
       if (fail) throw fail;
       const y = Float32Array.from(x.data as Float32Array, (v) => v * 2);
       const rows = x.shape[0]!;
+      asked.push(outputs);
       const all: Record<string, Tensor> = {
         y: { name: 'y', datatype: 'FP32', shape: [rows, 2], data: y },
         n: { name: 'n', datatype: 'FP32', shape: [rows, 1], data: new Float32Array(rows).fill(rows) },
       };
-      return outputs ? Object.fromEntries(outputs.map((o) => [o, all[o]!])) : all;
+      if (!outputs) return all;
+      // 'h' (each row's sum) is internal: not declared, answered only when named.
+      const h: Tensor = { name: 'h', datatype: 'FP32', shape: [rows, 1], data: Float32Array.from({ length: rows }, (_, r) => x.data[2 * r] as number + (x.data[2 * r + 1] as number)) };
+      return Object.fromEntries(outputs.map((o) => [o, o === 'h' ? h : all[o]!]));
     },
     async dispose() {},
   };
   return {
     session,
     batches,
+    asked,
     sizes: () => batches.map((b) => b.length / 2),
     hold() {
       gate = new Promise((r) => (open = r));
@@ -290,6 +297,37 @@ describe('dynamic batcher', () => {
     expect(a.batches.length).toBeGreaterThan(0);
     expect(b.batches.length).toBeGreaterThan(0);
     expect(Math.max(...a.sizes(), ...b.sizes())).toBeGreaterThan(1);
+  });
+
+  it('merges requests for different outputs (declared, all, internal) into one run of the union, each getting its own', async () => {
+    const r = recorder();
+    r.hold();
+    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 1 }));
+    const full = Array.from({ length: 8 }, () => [0, 0]);
+    const blocker = s.submit({ x: rowsOf(...full) }, { outputs: ['n'] }); // a full batch: dispatched at once, occupies the instance
+    await tick();
+    const all = s.submit({ x: rowsOf([1, 2]) });
+    const internal = s.submit({ x: rowsOf([3, 4], [5, 6]) }, { outputs: ['h'] });
+    const mixed = s.submit({ x: rowsOf([7, 8]) }, { outputs: ['y', 'h'] });
+    r.release();
+    await blocker;
+    const [a, i, m] = await Promise.all([all, internal, mixed]);
+    expect(r.sizes()).toEqual([8, 4]);
+    expect([...r.asked[1]!].sort()).toEqual(['h', 'n', 'y']); // the declared outputs (for "all") and the internal one
+    expect(Object.keys(a).sort()).toEqual(['n', 'y']); // "all" still means the declared outputs only
+    expect(Array.from(a.y!.data as Float32Array)).toEqual([2, 4]);
+    expect(Object.keys(i)).toEqual(['h']);
+    expect(Array.from(i.h!.data as Float32Array)).toEqual([7, 11]);
+    expect(Object.keys(m).sort()).toEqual(['h', 'y']);
+    expect(Array.from(m.h!.data as Float32Array)).toEqual([15]);
+    // Without a request for everything, only the named outputs are asked for.
+    r.hold();
+    const b2 = s.submit({ x: rowsOf(...full) }, { outputs: ['n'] });
+    await tick();
+    const named = [s.submit({ x: rowsOf([1, 1]) }, { outputs: ['h'] }), s.submit({ x: rowsOf([2, 2]) }, { outputs: ['y'] })];
+    r.release();
+    await Promise.all([b2, ...named]);
+    expect([...r.asked.at(-1)!].sort()).toEqual(['h', 'y']);
   });
 
   it('rejects every request of a failed batch with the error', async () => {

@@ -219,8 +219,13 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     const t0 = now();
     try {
       const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, merge(batch.map((p) => p.feeds[n]!))]));
+      // The union of what the batch's requests ask for. "Everything" means the declared outputs; beside
+      // a request for an internal output (a feature layer, say), the declared ones and it are named.
       const wantAll = batch.some((p) => !p.outputs);
-      const names = wantAll ? undefined : [...new Set(batch.flatMap((p) => p.outputs!))];
+      const isDeclared = (n: string) => instance.outputs.some((o) => o.name === n);
+      const internal = wantAll && batch.some((p) => p.outputs?.some((n) => !isDeclared(n)));
+      const names = !wantAll ? [...new Set(batch.flatMap((p) => p.outputs!))]
+        : internal ? [...new Set([...instance.outputs.map((o) => o.name), ...batch.flatMap((p) => p.outputs ?? [])])] : undefined;
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
       // (Padding keeps that true: concat of several parts always allocates.)
       const out = await instance.run(feeds, names, { transferInputs: batch.length > 1 });
@@ -229,7 +234,7 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       for (const p of batch) {
         const mine: Record<string, Tensor> = {};
         for (const [name, t] of Object.entries(out)) {
-          if (p.outputs && !p.outputs.includes(name)) continue;
+          if (p.outputs ? !p.outputs.includes(name) : internal && !isDeclared(name)) continue;
           if (batch.length === 1) mine[name] = t;
           else if (t.shape[0] === rows) mine[name] = sliceRows(t, offset, offset + p.rows);
           else throw new GatewayError('INFERENCE_FAILED', `output '${name}' has no batch dimension (shape [${t.shape.join(',')}]); turn batching off for this model`);

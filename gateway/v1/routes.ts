@@ -64,7 +64,8 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
       return c.json({ name, ready: true, version: String(control.version), experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) } });
     }
     const model = repository.get(name);
-    return c.json({ name, ready: true, version: String(model.version) });
+    const { description, finetuned } = model.describe();
+    return c.json({ name, ready: true, version: String(model.version), ...(description ? { description } : {}), ...(finetuned ? { parameters: { finetuned } } : {}) });
   });
   app.post('/v1/models/:spec', async (c) => {
     const spec = c.req.param('spec');

@@ -34,14 +34,20 @@ async function fromTf(name: string, t: tf.Tensor): Promise<Tensor> {
   return { name, datatype, shape: [...t.shape], data } as Tensor;
 }
 
+/** Most sub-models (one per distinct set of requested outputs) a layers session keeps built. */
+const MAX_SUB_MODELS = 16;
+
 class TfjsSession implements RuntimeSession {
   readonly inputs: TensorInfo[];
   outputs: TensorInfo[];
   private disposed = false;
   /** Graph models with control flow need executeAsync; found out at warm-up. */
   private needsAsync = false;
+  /** Layers models: sub-models that output internal layers, by the output list they were built for. */
+  private readonly subModels = new Map<string, tf.LayersModel>();
 
-  constructor(private readonly model: tf.GraphModel | tf.LayersModel, readonly provider: string) {
+  /** `nodes`: a graph model's node names, which `run` accepts as internal outputs. */
+  constructor(private readonly model: tf.GraphModel | tf.LayersModel, readonly provider: string, private readonly nodes: ReadonlySet<string> = new Set()) {
     if (model instanceof tf.GraphModel) {
       this.inputs = model.inputs.map((i) => info(i.name, i.shape, i.dtype));
       this.outputs = model.outputs.map((o) => info(o.name, o.shape, o.dtype));
@@ -51,14 +57,46 @@ class TfjsSession implements RuntimeSession {
     }
   }
 
+  /** True for a declared output, a layer name (layers models) or a node name, with or without `:k` (graph models). */
+  private knows(name: string): boolean {
+    if (this.outputs.some((o) => o.name === name)) return true;
+    if (this.model instanceof tf.GraphModel) return this.nodes.has(name.replace(/:\d+$/, ''));
+    return this.model.layers.some((l) => l.name === name);
+  }
+
+  /**
+   * A layers model answering `wanted` (declared outputs and internal layers' outputs, in that order),
+   * built once per distinct list. Sub-models share the model's layers and weights: they are never
+   * disposed themselves (that would free the shared weights); the model's dispose frees everything.
+   */
+  private subModel(model: tf.LayersModel, wanted: readonly string[]): tf.LayersModel {
+    const key = wanted.join('\n');
+    let sub = this.subModels.get(key);
+    if (!sub) {
+      const outputs = wanted.map((w) => {
+        const k = model.outputNames.indexOf(w);
+        if (k >= 0) return model.outputs[k]!;
+        const out = model.getLayer(w).output;
+        return Array.isArray(out) ? out[0]! : out;
+      });
+      sub = tf.model({ inputs: model.inputs, outputs });
+      if (this.subModels.size >= MAX_SUB_MODELS) this.subModels.delete(this.subModels.keys().next().value!);
+      this.subModels.set(key, sub);
+    }
+    return sub;
+  }
+
   async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.some((i) => i.name === name)) throw invalidInput(`unknown input '${name}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
     }
-    const wanted = outputNames?.length ? [...outputNames] : this.outputs.map((o) => o.name);
+    const wanted = outputNames?.length ? [...new Set(outputNames)] : this.outputs.map((o) => o.name);
     for (const name of wanted) {
-      if (!this.outputs.some((o) => o.name === name)) throw invalidInput(`unknown output '${name}'`);
+      if (!this.knows(name)) {
+        const internal = this.model instanceof tf.GraphModel ? 'a node name' : 'a layer name';
+        throw invalidInput(`unknown output '${String(name).slice(0, 200)}' (outputs: ${this.outputs.map((o) => o.name).join(', ')}, or ${internal} of the model)`);
+      }
     }
     const inputs: tf.Tensor[] = [];
     let results: tf.Tensor[] = [];
@@ -79,6 +117,10 @@ class TfjsSession implements RuntimeSession {
           this.needsAsync = true; // control flow or hash tables: found on the first run
           out = await this.model.executeAsync(named, wanted);
         }
+        results = Array.isArray(out) ? out : [out];
+      } else if (!wanted.every((w) => this.outputs.some((o) => o.name === w))) {
+        // Internal outputs (a layer's): a sub-model ending at those layers.
+        const out = this.subModel(this.model, wanted).predict(inputs.length === 1 ? inputs[0]! : inputs);
         results = Array.isArray(out) ? out : [out];
       } else {
         const out = this.model.predict(inputs.length === 1 ? inputs[0]! : inputs);
@@ -120,14 +162,30 @@ class TfjsSession implements RuntimeSession {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.subModels.clear();
     this.model.dispose();
   }
+}
+
+/** The node names of a graph model's topology (the outputs `run` may ask for besides the declared ones). */
+function graphNodes(topology: unknown): Set<string> {
+  const nodes = (topology as { node?: Array<{ name?: unknown }> } | undefined)?.node ?? [];
+  return new Set(nodes.map((n) => n.name).filter((n): n is string => typeof n === 'string'));
 }
 
 /**
  * TensorFlow.js adapter: graph and layers models from disk (model.json + shards, or nsfwjs's .min.js
  * packaging). Backend: `spec.providers` in order, by default tfjs-node-gpu → tfjs-node → wasm → cpu,
  * the first that initialises; `session.provider` names the one in use.
+ *
+ * `run(feeds, names)` also answers internal tensors: a layer name of a layers model (e.g. nsfwjs's
+ * `flatten_1`, via a sub-model built once per distinct output list), a node name of a graph model
+ * (`StatefulPartitionedCall/model_1/add_2/add`, with or without `:0`), alongside the declared outputs
+ * or not. The declared `outputs` do not change; an unknown name is INVALID_INPUT.
+ *
+ * @example
+ * const s = await tfjsRuntime.load({ path: 'nsfwjs/dist/models/mobilenet_v2', format: 'tfjs-minjs' });
+ * const { flatten_1 } = await s.run({ input_1: image }, ['flatten_1']); // [N, 1280]
  */
 export const tfjsRuntime: Runtime = {
   name: 'tfjs',
@@ -140,7 +198,8 @@ export const tfjsRuntime: Runtime = {
     const handler = tf.io.fromMemory(artifacts);
     try {
       const model = kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
-      const session = new TfjsSession(model, provider);
+      const nodes = kind === 'graph' ? graphNodes(artifacts.modelTopology) : undefined;
+      const session = new TfjsSession(model, provider, nodes);
       await session.warmUp();
       return session;
     } catch (e) {

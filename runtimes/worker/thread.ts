@@ -43,7 +43,19 @@ try {
     if (isRuntime(found)) registerRuntime(data.runtime, async () => found);
   }
   const runtime = await getRuntime(data.runtime);
-  session = await runtime.load(data.spec);
+  const base = await runtime.load(data.spec);
+  if (data.spec.head) {
+    // A fine-tuned version: the model, then its trained head (TensorFlow.js is imported only here).
+    try {
+      const { withHead } = await import('../head/index.ts');
+      session = await withHead(base, data.spec.head);
+    } catch (e) {
+      await base.dispose();
+      throw e;
+    }
+  } else {
+    session = base;
+  }
   send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider, labels: session.labels });
 } catch (e) {
   send({ type: 'error', ...errorOf(e) });
