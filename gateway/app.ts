@@ -25,6 +25,9 @@ import { ExperimentRegistry } from './experiments/registry.ts';
 import { experimentRoutes } from './experiments/routes.ts';
 import { labelRoutes } from './oip/label-routes.ts';
 import { declaredExperiment } from './experiments/persist.ts';
+import { JobRegistry } from './finetune/jobs.ts';
+import { finetuneRoutes } from './finetune/routes.ts';
+import { removeStaging } from './finetune/publish.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,6 +42,8 @@ export interface Gateway {
   watcher?: StoreWatcher;
   /** Experiments (A/B routing), built at `start()` once the models are loaded. */
   experiments: ExperimentRegistry;
+  /** Fine-tuning jobs (the training hook). */
+  jobs: JobRegistry;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -75,6 +80,16 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   );
   const experiments = new ExperimentRegistry({ store: config.modelStore, repository, metrics, keyHeader: config.experiments.keyHeader, shadowLimit: config.experiments.shadowLimit });
 
+  const jobs = new JobRegistry(join(config.modelStore, '.jobs'), config.finetune.jobsKept);
+  for (const j of jobs.interrupted) {
+    try {
+      removeStaging(join(config.modelStore, j.model));
+    } catch {
+      /* the model folder is gone */
+    }
+  }
+  const runningJobs = new Set<Promise<void>>();
+
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
   app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
@@ -84,13 +99,18 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.use('*', useLimits(config.limits));
   app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
   app.route('/', labelRoutes(repository));
+  app.route('/', finetuneRoutes({
+    repository, experiments, jobs, running: runningJobs,
+    training: { cpuShare: config.finetune.cpuShare, nice: config.finetune.nice, minAccuracy: config.finetune.minAccuracy },
+    limits: { ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}), maxExamples: config.finetune.maxExamples, minPerClass: config.finetune.minPerClass, maxFileBytes: config.bodyLimitBytes },
+  }));
   app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs, { registry: experiments, keyHeader: config.experiments.keyHeader }));
   app.route('/', experimentRoutes(experiments));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   let watcher: StoreWatcher | undefined;
   return {
-    app, repository, plugins, config, experiments,
+    app, repository, plugins, config, experiments, jobs,
     get watcher() { return watcher; },
     readiness() {
       const ready = started && repository.ready();
@@ -123,6 +143,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     },
     async close() {
       await watcher?.close();
+      jobs.stopAll('the gateway shut down during the job; nothing was published');
+      await Promise.allSettled(runningJobs);
       experiments.close();
       await repository.close();
       await cache.close();

@@ -81,6 +81,20 @@ export const EnvSchema = z.object({
   EXPERIMENT_KEY_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/).transform((h) => h.toLowerCase()).default('x-user-id'),
   /** Shadow copies in flight at most, over all experiments; more are dropped and counted. */
   EXPERIMENT_SHADOW_LIMIT: num(64).pipe(z.number().int().min(0)),
+  /** Folder that server-side fine-tuning datasets (`"dataset": "<path>"`) must lie inside; unset: none accepted. */
+  FINETUNE_DATA_ROOT: z.string().optional(),
+  /** Share of one core a training thread may use (a duty cycle), 0.05 to 1. */
+  FINETUNE_CPU_SHARE: num(0.5).pipe(z.number().min(0.05).max(1)),
+  /** Nice value of training threads (Linux); they also run under SCHED_IDLE when WORKER_SCHED_IDLE is on. */
+  FINETUNE_NICE: z.coerce.number().int().min(0).max(19).default(19),
+  /** Fewest training examples per class (400 below). */
+  FINETUNE_MIN_PER_CLASS: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Most examples in one job, training and validation together (413 above). */
+  FINETUNE_MAX_EXAMPLES: z.coerce.number().int().min(2).max(1_000_000).default(10_000),
+  /** The validation gate's default bar: a candidate below this held-out accuracy is not published. */
+  FINETUNE_MIN_ACCURACY: num(0.8).pipe(z.number().min(0).max(1)),
+  /** Finished jobs whose records are kept (oldest forgotten first). */
+  FINETUNE_JOBS_KEPT: z.coerce.number().int().min(1).max(100_000).default(100),
 });
 
 export interface GatewayConfig {
@@ -111,6 +125,8 @@ export interface GatewayConfig {
   server: { shutdownTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   /** Store watcher poll interval in ms; 0 = off. */
   storePollMs: number;
+  /** Fine-tuning jobs (gateway/finetune): data root, training thread priority and share, limits, gate bar. */
+  finetune: { dataRoot?: string; cpuShare: number; nice: number; minPerClass: number; maxExamples: number; minAccuracy: number; jobsKept: number };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -170,5 +186,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keepAliveTimeoutMs: Math.round(e.KEEP_ALIVE_TIMEOUT_S * 1000),
     },
     storePollMs: Math.round(e.STORE_POLL_S * 1000),
+    finetune: {
+      ...(e.FINETUNE_DATA_ROOT !== undefined ? { dataRoot: e.FINETUNE_DATA_ROOT } : {}),
+      cpuShare: e.FINETUNE_CPU_SHARE, nice: e.FINETUNE_NICE, minPerClass: e.FINETUNE_MIN_PER_CLASS,
+      maxExamples: e.FINETUNE_MAX_EXAMPLES, minAccuracy: e.FINETUNE_MIN_ACCURACY, jobsKept: e.FINETUNE_JOBS_KEPT,
+    },
   });
 }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../../core/errors.ts';
+import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts';
 import { contentEncoding, decodeContent, requireJsonType } from './content.ts';
 import { checkJsonDepth } from './json-depth.ts';
 import { DEFAULT_LIMITS, type EdgeLimits } from './limits.ts';
@@ -139,4 +139,14 @@ export function clientSignal(c: Context<GatewayEnv>): AbortSignal | undefined {
     if (!outgoing.writableFinished) ac.abort();
   });
   return ac.signal;
+}
+
+/** A multipart/form-data body (read under the body limit); INVALID_INPUT when it does not parse. */
+export async function readForm(c: Context<GatewayEnv>): Promise<FormData> {
+  try {
+    return await new Response(new Uint8Array(await readBody(c)), { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+  } catch (e) {
+    if (isGatewayError(e)) throw e;
+    throw invalidInput(`malformed multipart body: ${(e as Error).message}`);
+  }
 }

@@ -67,3 +67,6 @@ export async function decodeContent(encoding: string, body: Buffer, limit: numbe
     throw new GatewayError('INVALID_INPUT', `could not decompress the ${encoding} request body: ${(e as Error).message}`);
   }
 }
+
+/** True for a multipart/form-data content type. */
+export const isMultipart = (type: string | undefined): boolean => /^\s*multipart\/form-data/i.test(type ?? '');

@@ -215,6 +215,27 @@ export class ServedModel implements Servable {
     return { labels, scores: Array.from({ length: rows }, (_, r) => values.slice(r * labels.length, (r + 1) * labels.length)) };
   }
 
+  /**
+   * Plugin items → the model's `feature` output (an internal layer or node: the embedding a fine-tuned
+   * head is trained on) and, when the model has labels, its class scores on the same items. Runs through
+   * the scheduler in maxBatchSize chunks like any request, so it batches with and yields to live traffic.
+   */
+  embed(items: unknown[], feature: string, options?: SubmitOptions): Promise<{ features: Tensor; scores?: Scores }> {
+    return this.track(async () => {
+      const own = this.modelOutputs.map((o) => o.name).filter((n) => n !== feature);
+      const outputs = await this.runItems(items, { ...options, outputs: [feature, ...own] });
+      const { [feature]: features, ...rest } = outputs;
+      if (!features) throw new GatewayError('INFERENCE_FAILED', `model '${this.name}' returned no '${feature}' output`);
+      let scores: Scores | undefined;
+      try {
+        scores = this.labels ? this.scoresOf(rest, items) : undefined;
+      } catch {
+        scores = undefined; // no scores to compare with: the gate then judges the candidate alone
+      }
+      return { features, ...(scores ? { scores } : {}) };
+    });
+  }
+
   scoreInstances(instances: readonly unknown[], options?: SubmitOptions): Promise<Scores> {
     return this.track(async () => {
       const { plugin, ctx } = this.pluginOrThrow();

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, readBody, readJson, type GatewayEnv } from '../http/body.ts';
+import { clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
-import { requireJsonType } from '../http/content.ts';
+import { isMultipart, requireJsonType } from '../http/content.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -21,12 +21,7 @@ const PredictSchema = z.object({
 
 /** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
 async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
-  let form: FormData;
-  try {
-    form = await new Response(new Uint8Array(await readBody(c)), { headers: { 'content-type': c.req.header('content-type')! } }).formData();
-  } catch (e) {
-    throw invalidInput(`malformed multipart body: ${(e as Error).message}`);
-  }
+  const form = await readForm(c);
   const instances: unknown[] = [];
   const parameters: Record<string, unknown> = {};
   for (const [key, value] of form.entries()) {
@@ -39,7 +34,6 @@ async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unkno
 
 type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> };
 
-const isMultipart = (type: string) => /^\s*multipart\/form-data/i.test(type);
 
 /** A JSON predict body, checked against `{"instances": [...], "parameters": {...}}`. */
 async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {

@@ -1,0 +1,63 @@
+import { GatewayError } from '../../core/errors.ts';
+import { log } from '../../core/log.ts';
+import { DEFAULT_LABEL, type ModelRepository } from '../../model-store/repository.ts';
+import type { Servable } from '../models/servable.ts';
+import type { ExperimentRegistry } from '../experiments/registry.ts';
+import type { JobResult } from './job.ts';
+
+/** The label kept on the version a `replace` took over from, for a one-call rollback. */
+export const PREVIOUS_LABEL = 'previous';
+/** The label on a canary or shadow candidate. */
+export const CANDIDATE_LABEL = 'candidate';
+
+export interface DeployDeps {
+  repository: ModelRepository<Servable>;
+  experiments: ExperimentRegistry;
+}
+
+/**
+ * Before a new version of `model` is loaded: pins the version serving now with the `stable` label (when the
+ * model has none), so that loading the new version changes nothing until the deploy says so. Returns the
+ * default version.
+ */
+export async function pinDefault(deps: DeployDeps, model: string): Promise<number> {
+  const current = deps.repository.defaultVersion(model);
+  if (current === undefined) throw new GatewayError('MODEL_NOT_READY', `model '${model}' has no loaded version`, { retryAfterS: 1 });
+  if (deps.repository.labelsOf(model)[DEFAULT_LABEL] === undefined) await deps.repository.setLabel(model, DEFAULT_LABEL, current);
+  return current;
+}
+
+/**
+ * Puts a loaded new version to work: `replace` moves `stable` to it (the hot swap: the next request goes
+ * to it, in-flight ones finish on the old one, which keeps the `previous` label); `canary` routes `weight` %
+ * of the model's traffic to it through an experiment named after the model; `shadow` sends it a copy of
+ * the traffic through one; `none` leaves it reachable by version only.
+ */
+export async function deploy(deps: DeployDeps, model: string, version: number, mode: string, weight: number, previousDefault: number): Promise<NonNullable<JobResult['deploy']>> {
+  const { repository, experiments } = deps;
+  if (mode === 'replace') {
+    await repository.setLabel(model, PREVIOUS_LABEL, previousDefault);
+    await repository.setLabel(model, DEFAULT_LABEL, version);
+    if (experiments.get(model)) experiments.delete(model); // a canary of an earlier candidate no longer applies
+    return { mode, previousDefault };
+  }
+  if (mode === 'canary' || mode === 'shadow') {
+    await repository.setLabel(model, CANDIDATE_LABEL, version);
+    const variants = mode === 'canary'
+      ? [{ name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}`, weight: 100 - weight }, { name: CANDIDATE_LABEL, target: `${model}:${version}`, weight }]
+      : [{ name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}` }, { name: CANDIDATE_LABEL, target: `${model}:${version}`, shadow: true }];
+    experiments.put(model, { description: `fine-tuned version ${version} of ${model} as a ${mode}`, variants, control: DEFAULT_LABEL });
+    return { mode, experiment: model, previousDefault, ...(mode === 'canary' ? { weight } : {}) };
+  }
+  return { mode, previousDefault };
+}
+
+/**
+ * Undoes a deploy: `replace` moves `stable` back to the version it replaced; `canary`/`shadow` end the
+ * model's experiment, so all its traffic goes to `stable` again.
+ */
+export async function undeploy(deps: DeployDeps, model: string, d: NonNullable<JobResult['deploy']>): Promise<void> {
+  if (d.mode === 'replace' && d.previousDefault !== undefined) await deps.repository.setLabel(model, DEFAULT_LABEL, d.previousDefault);
+  if ((d.mode === 'canary' || d.mode === 'shadow') && deps.experiments.get(model)) deps.experiments.delete(model);
+  log.info('fine-tuned version rolled back', { model, mode: d.mode, default: deps.repository.defaultVersion(model) });
+}
