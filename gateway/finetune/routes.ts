@@ -35,6 +35,13 @@ function trainable(repository: ModelRepository<Servable>, name: string, version?
   return { model, feature };
 }
 
+const sameSet = (a: readonly string[], b: readonly string[] | undefined) => !!b && a.length === new Set(b).size && a.every((x) => b.includes(x));
+
+/** Loaded ensembles that vote over `name`'s default version (a member named without a version). */
+function ensemblesOver(repository: ModelRepository<Servable>, name: string): string[] {
+  return repository.readyModels().filter((n) => repository.entryOf(n)?.config.ensemble?.members.some((m) => (typeof m === 'string' ? m === name : m.model === name && m.version === undefined)));
+}
+
 /** A job as answered: the record plus links. */
 function shownJob(job: JobRecord): Record<string, unknown> {
   return { ...job, links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` } };
@@ -67,6 +74,12 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     // The version fine-tuned: the one asked for, else the default one (looked up again: a swap may have happened meanwhile).
     const { model, feature } = options.baseVersion !== undefined ? trainable(repository, name, String(options.baseVersion)) : trainable(repository, name);
     const classes = checkClasses(ds, deps.limits.minPerClass);
+    if (options.deploy.mode === 'replace' && !sameSet(classes, model.labels)) {
+      const voters = ensemblesOver(repository, name);
+      if (voters.length) {
+        throw new GatewayError('CONFLICT', `model '${name}' is a member of ensemble ${voters.map((v) => `'${v}'`).join(', ')}, which votes over its current labels: a replace with other labels (${classes.join(', ').slice(0, 200)}) would change what it counts; deploy as 'none', 'canary' or 'shadow', or pin the member to a version ("${name}:${model.version}")`);
+      }
+    }
     if (options.deploy.mode === 'canary' || options.deploy.mode === 'shadow') {
       // The experiment that will route between the two must accept them: checked now, not after training.
       checkCompatible(`deploy mode '${options.deploy.mode}'`, [

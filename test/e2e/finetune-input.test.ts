@@ -94,3 +94,23 @@ describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothi
     expect(readdirSync(join(store, MODEL)).filter((f) => /^\d+$/.test(f))).toEqual(['1']);
   });
 });
+
+describe('fine-tuning a member of an ensemble', () => {
+  it('a replace with other labels is refused (409) while an ensemble votes over the model; none is allowed', async () => {
+    const store = storeWithShippedModel(MODEL, {});
+    mkdirSync(join(store, 'duo'));
+    writeFileSync(join(store, 'duo', 'config.json'), JSON.stringify({ ensemble: { members: [MODEL, `${MODEL}:1`], strategy: 'soft' } }));
+    const gw = await startGateway({ MODEL_STORE: store });
+    try {
+      const examples = [...good('a', 6), ...good('b', 6)];
+      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples, options: { deploy: { mode: 'replace' } } });
+      expect(r.status).toBe(409);
+      expect(r.body.error).toMatch(/ensemble 'duo'/);
+      const none = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples, options: { epochs: 1, deploy: { mode: 'none' } } });
+      expect(none.status).toBe(202);
+      await fetch(`${gw.url}/v1/jobs/${none.body.id}`, { method: 'DELETE' });
+    } finally {
+      await gw.close();
+    }
+  });
+});
