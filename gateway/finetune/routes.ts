@@ -128,10 +128,14 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
 /** Server-sent events of one job: its record now, then at every change (`state`, `progress`, `epoch`), until it ends. */
 function streamJob(c: Context<GatewayEnv>, deps: FinetuneRouteDeps, job: JobRecord): Response {
   return streamSSE(c, async (stream) => {
-    const send = (event: string, j: JobRecord) => stream.writeSSE({ event, id: j.updatedAt, data: JSON.stringify(shownJob(j)) }).catch(() => undefined);
+    // The record is rendered when the change happens (not when the queued write runs): each event shows its own state.
+    const send = (event: string, j: JobRecord) => {
+      const message = { event, id: j.updatedAt, data: JSON.stringify(shownJob(j)) };
+      return () => stream.writeSSE(message).catch(() => undefined);
+    };
     // Listening starts before the first event is written, so that no change can fall between the two.
     await new Promise<void>((resolve) => {
-      let writes = send('state', job);
+      let writes = send('state', job)();
       const heartbeat = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => undefined), 15_000);
       const stop = () => {
         clearInterval(heartbeat);
@@ -139,7 +143,8 @@ function streamJob(c: Context<GatewayEnv>, deps: FinetuneRouteDeps, job: JobReco
         void writes.then(() => resolve());
       };
       const unsubscribe = deps.jobs.subscribe(job.id, (event, j) => {
-        writes = writes.then(() => send(event, j));
+        const write = send(event, j);
+        writes = writes.then(write);
         if (FINAL_STATES.includes(j.state)) stop();
       });
       stream.onAbort(stop);

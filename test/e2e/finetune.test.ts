@@ -10,10 +10,11 @@ const chelsea = readFileSync(new URL('../fixtures/images/chelsea.jpg', import.me
 const b64 = (b: Buffer) => b.toString('base64');
 
 /** Reads a job's server-sent events until it ends: the event names and the last record. */
-async function follow(url: string): Promise<{ events: string[]; job: any }> {
+async function follow(url: string): Promise<{ events: string[]; states: string[]; job: any }> {
   const res = await fetch(url);
   expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
   const events: string[] = [];
+  const states: string[] = [];
   let job: any;
   let buffer = '';
   const decoder = new TextDecoder();
@@ -28,10 +29,11 @@ async function follow(url: string): Promise<{ events: string[]; job: any }> {
       if (event && data) {
         events.push(event);
         job = JSON.parse(data);
+        if (states.at(-1) !== job.state) states.push(job.state);
       }
     }
   }
-  return { events, job };
+  return { events, states, job };
 }
 
 async function until(check: () => Promise<boolean>): Promise<void> {
@@ -75,8 +77,9 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
     });
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(`/v1/jobs/${started.body.id}`);
-    const { events, job } = await follow(`${gw.url}/v1/jobs/${started.body.id}/events`);
+    const { events, states, job } = await follow(`${gw.url}/v1/jobs/${started.body.id}/events`);
     expect(job.state, job.error).toBe('succeeded');
+    expect(states.slice(-4)).toEqual(['training', 'validating', 'publishing', 'succeeded']); // each event shows the state it announced
     expect(events).toContain('epoch');
     expect(events).toContain('progress');
     expect(job.epochs.length).toBeGreaterThan(0);
