@@ -28,6 +28,7 @@ import { declaredExperiment } from './experiments/persist.ts';
 import { JobRegistry } from './finetune/jobs.ts';
 import { finetuneRoutes } from './finetune/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
+import { Slots } from './finetune/slots.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -101,7 +102,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.route('/', labelRoutes(repository));
   app.route('/', finetuneRoutes({
     repository, experiments, jobs, running: runningJobs,
-    training: { cpuShare: config.finetune.cpuShare, nice: config.finetune.nice, minAccuracy: config.finetune.minAccuracy },
+    slots: new Slots(config.finetune.concurrency),
+    training: { cpuShare: config.finetune.cpuShare, nice: config.finetune.nice, minAccuracy: config.finetune.minAccuracy, maxFeatureBytes: config.finetune.maxFeatureBytes },
     limits: { ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}), maxExamples: config.finetune.maxExamples, minPerClass: config.finetune.minPerClass, maxFileBytes: config.bodyLimitBytes },
   }));
   app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs, { registry: experiments, keyHeader: config.experiments.keyHeader }));

@@ -93,6 +93,10 @@ export const EnvSchema = z.object({
   FINETUNE_MAX_EXAMPLES: z.coerce.number().int().min(2).max(1_000_000).default(10_000),
   /** The validation gate's default bar: a candidate below this held-out accuracy is not published. */
   FINETUNE_MIN_ACCURACY: num(0.8).pipe(z.number().min(0).max(1)),
+  /** Jobs that train at once (the others wait, `queued`). */
+  FINETUNE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Largest features buffer a job may hold, in MiB (the job fails with the reason above). */
+  FINETUNE_MAX_FEATURE_MB: num(1024).pipe(z.number().positive()),
   /** Finished jobs whose records are kept (oldest forgotten first). */
   FINETUNE_JOBS_KEPT: z.coerce.number().int().min(1).max(100_000).default(100),
 });
@@ -126,7 +130,7 @@ export interface GatewayConfig {
   /** Store watcher poll interval in ms; 0 = off. */
   storePollMs: number;
   /** Fine-tuning jobs (gateway/finetune): data root, training thread priority and share, limits, gate bar. */
-  finetune: { dataRoot?: string; cpuShare: number; nice: number; minPerClass: number; maxExamples: number; minAccuracy: number; jobsKept: number };
+  finetune: { dataRoot?: string; cpuShare: number; nice: number; minPerClass: number; maxExamples: number; minAccuracy: number; jobsKept: number; concurrency: number; maxFeatureBytes: number };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -190,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(e.FINETUNE_DATA_ROOT !== undefined ? { dataRoot: e.FINETUNE_DATA_ROOT } : {}),
       cpuShare: e.FINETUNE_CPU_SHARE, nice: e.FINETUNE_NICE, minPerClass: e.FINETUNE_MIN_PER_CLASS,
       maxExamples: e.FINETUNE_MAX_EXAMPLES, minAccuracy: e.FINETUNE_MIN_ACCURACY, jobsKept: e.FINETUNE_JOBS_KEPT,
+      concurrency: e.FINETUNE_CONCURRENCY, maxFeatureBytes: Math.round(e.FINETUNE_MAX_FEATURE_MB * 1024 * 1024),
     },
   });
 }

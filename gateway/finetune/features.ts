@@ -2,6 +2,8 @@ import { GatewayError } from '../../core/errors.ts';
 import type { Scores as ClassScores } from '../models/servable.ts';
 import type { ServedModel } from '../models/served-model.ts';
 
+const mib = (bytes: number) => +(bytes / 2 ** 20).toPrecision(3);
+
 /** Features of a set of items as one buffer, with the served model's class scores for them when it has labels. */
 export interface Features {
   data: Float32Array;
@@ -15,7 +17,12 @@ export interface Features {
  * through the scheduler and batches with live traffic), checking `signal` and reporting progress between
  * slices. The features are computed once; training reuses them every epoch.
  */
-export async function extractFeatures(model: ServedModel, items: readonly unknown[], feature: string, o: { signal: AbortSignal; slice?: number; onProgress?(done: number): void }): Promise<Features> {
+export async function extractFeatures(
+  model: ServedModel,
+  items: readonly unknown[],
+  feature: string,
+  o: { signal: AbortSignal; slice?: number; onProgress?(done: number): void; cap?: { maxBytes: number; examples: number } },
+): Promise<Features> {
   const slice = o.slice ?? 32;
   let data: Float32Array | undefined;
   let shape: number[] = [];
@@ -29,6 +36,9 @@ export async function extractFeatures(model: ServedModel, items: readonly unknow
     if (!(out.features.data instanceof Float32Array)) throw new GatewayError('NOT_TRAINABLE', `output '${feature}' of model '${model.name}' is ${out.features.datatype}, not FP32 features`);
     shape = out.features.shape.slice(1);
     const per = shape.reduce((a, b) => a * b, 1);
+    if (o.cap && per * 4 * o.cap.examples > o.cap.maxBytes) {
+      throw new GatewayError('PAYLOAD_TOO_LARGE', `the features of ${o.cap.examples} examples (${per} values each) would take ${mib(per * 4 * o.cap.examples)} MiB, over FINETUNE_MAX_FEATURE_MB (${mib(o.cap.maxBytes)}); send fewer examples or fewer augmented copies`);
+    }
     data ??= new Float32Array(items.length * per);
     data.set(out.features.data.subarray(0, part.length * per), i * per);
     if (out.scores) {

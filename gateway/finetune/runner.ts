@@ -15,11 +15,14 @@ import type { JobRecord, JobResult, Scores } from './job.ts';
 import type { JobRegistry } from './jobs.ts';
 import type { FinetuneOptions } from './options.ts';
 import { publishVersion } from './publish.ts';
+import type { Slots } from './slots.ts';
 
 export interface RunnerDeps extends DeployDeps {
   jobs: JobRegistry;
-  /** Share of one core and nice value of the training thread, and the gate's default bar. */
-  training: { cpuShare: number; nice: number; minAccuracy: number };
+  /** Share of one core and nice value of the training thread, the gate's default bar, the features' memory cap. */
+  training: { cpuShare: number; nice: number; minAccuracy: number; maxFeatureBytes: number };
+  /** Jobs that may run at once; the others wait `queued`. */
+  slots: Slots;
 }
 
 /** A job ready to run: the checked examples, the served version whose features it trains on. */
@@ -42,7 +45,9 @@ const cancelled = () => new GatewayError('CANCELLED', 'the job was cancelled');
  */
 export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSignal, p: PreparedJob): Promise<void> {
   const { jobs } = deps;
+  let release: (() => void) | undefined;
   try {
+    release = await deps.slots.acquire(signal); // queued until a training slot is free
     const o = p.options;
     const index = new Map(p.classes.map((c, i) => [c, i]));
     let train = p.train;
@@ -67,8 +72,9 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
       }
     }
     const progress = (offset: number) => (done: number) => jobs.update(job, { progress: { done: offset + done, total } }, 'progress');
-    const trainF = await extractFeatures(p.model, items, p.feature, { signal, onProgress: progress(0) });
-    const valF = await extractFeatures(p.model, validation.map((e) => e.item), p.feature, { signal, onProgress: progress(items.length) });
+    const cap = { maxBytes: deps.training.maxFeatureBytes, examples: total };
+    const trainF = await extractFeatures(p.model, items, p.feature, { signal, onProgress: progress(0), cap });
+    const valF = await extractFeatures(p.model, validation.map((e) => e.item), p.feature, { signal, onProgress: progress(items.length), cap });
     const valLabels = Int32Array.from(validation, (e) => index.get(e.label)!);
 
     jobs.update(job, { state: 'training' });
@@ -148,6 +154,8 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     }
     log.error('fine-tuning job failed', { job: job.id, model: job.model, error: String((e as Error)?.stack ?? e) });
     jobs.update(job, { state: 'failed', error: (e as Error)?.message ?? String(e) });
+  } finally {
+    release?.();
   }
 }
 

@@ -114,3 +114,24 @@ describe('fine-tuning a member of an ensemble', () => {
     }
   });
 });
+
+describe('fine-tuning limits that apply once the job runs', () => {
+  it('a job whose features would exceed FINETUNE_MAX_FEATURE_MB fails with the reason, and publishes nothing', async () => {
+    const store = storeWithShippedModel(MODEL, {});
+    const gw = await startGateway({ MODEL_STORE: store, FINETUNE_MAX_FEATURE_MB: '0.01', FINETUNE_CONCURRENCY: '1' });
+    try {
+      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: [...good('a', 6), ...good('b', 6)] });
+      expect(r.status).toBe(202);
+      let job: any;
+      do {
+        await new Promise((res) => setTimeout(res, 100));
+        job = await (await fetch(`${gw.url}/v1/jobs/${r.body.id}`)).json();
+      } while (!['failed', 'succeeded', 'cancelled', 'rejected'].includes(job.state));
+      expect(job.state).toBe('failed');
+      expect(job.error).toMatch(/FINETUNE_MAX_FEATURE_MB/);
+      expect(readdirSync(join(store, MODEL)).filter((f) => /^\d+$/.test(f))).toEqual(['1']);
+    } finally {
+      await gw.close();
+    }
+  });
+});
