@@ -8,7 +8,7 @@ import { resolvePackageFile } from '../model-store/package-file.ts';
 import { readArtifacts } from '../runtimes/tfjs/files.ts';
 import { initBackend } from '../runtimes/tfjs/backend.ts';
 import { buildHead } from './head.ts';
-import { seededRandom } from './split.ts';
+import { seededRandom } from '../core/random.ts';
 import { trainHead } from './train.ts';
 
 setLogLevel('silent');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GatewayError } from '../core/errors.ts';
 import { reuseBaseLayers } from './reuse.ts';
-import { seededRandom } from './split.ts';
+import { seededRandom } from '../core/random.ts';
 import type { TrainData, TrainOptions } from './types.ts';
 
 /** A seed for a TF.js initializer or dropout mask: a positive integer (TF.js treats 0 as "no seed"). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom, stratifiedSplit } from './split.ts';
+import { seededRandom } from '../core/random.ts';
+import { stratifiedSplit } from './split.ts';
 
 describe('seededRandom', () => {
   it('repeats a sequence for a seed and differs between seeds', () => {

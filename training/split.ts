@@ -1,23 +1,6 @@
 import { invalidInput } from '../core/errors.ts';
+import { seededRandom } from '../core/random.ts';
 
-/**
- * A small, fast, seeded generator (mulberry32) of floats in [0, 1): the same seed gives the same
- * sequence on every platform.
- *
- * @example
- * const rand = seededRandom(42);
- * rand(); // 0.6011037519201636, every time
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Fisher–Yates shuffle in place with `rand`; returns `items`. */
 export function shuffleInPlace<T>(items: T[] | Int32Array, rand: () => number): typeof items {

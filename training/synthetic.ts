@@ -1,4 +1,4 @@
-import { seededRandom } from './split.ts';
+import { seededRandom } from '../core/random.ts';
 import type { TrainData } from './types.ts';
 
 /**

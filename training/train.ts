@@ -6,7 +6,8 @@ import { checkTrainInput, sizeOf } from './check.ts';
 import { buildHead, nextSeed } from './head.ts';
 import { scoreReport } from './report.ts';
 import { saveModel } from './save.ts';
-import { seededRandom, shuffleInPlace } from './split.ts';
+import { seededRandom } from '../core/random.ts';
+import { shuffleInPlace } from './split.ts';
 import type { EpochReport, TrainData, TrainHooks, TrainOptions, TrainResult } from './types.ts';
 
 /** Keras's clipping of probabilities in cross-entropy. */

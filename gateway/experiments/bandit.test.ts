@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createBandit, sampleBeta, seededRandom, type Bandit } from './bandit.ts';
+import { seededRandom } from '../../core/random.ts';
+import { createBandit, sampleBeta, type Bandit } from './bandit.ts';
 
 const INVALID = expect.objectContaining({ code: 'INVALID_INPUT' });
 

@@ -150,23 +150,6 @@ export function createBandit(arms: number, options: Partial<BanditOptions> = {},
   };
 }
 
-/**
- * A seeded uniform PRNG in [0,1) (mulberry32: 32-bit state, fast, good enough for simulation and tests).
- *
- * @example
- * const random = seededRandom(42);
- * createBandit(2, { random });
- */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A draw from Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta), computed from the

@@ -2,18 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { packageDir } from '../../model-store/package-file.ts';
+import { seededRandom as random } from '../../core/random.ts';
 
-/** A small seeded generator (mulberry32), so that the same seed makes the same images. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ('the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her ' +
   'report invoice section total amount page table figure summary results method data value number account date customer order payment ' +
