@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../core/errors.ts';
-import { packageDir } from '../model-store/package-file.ts';
+import { packageDir } from '../core/package-dir.ts';
 import type { ModelPlugin } from './plugin.ts';
 import { registerRuntime, runtimeModuleOf } from '../runtimes/registry.ts';
 import type { Runtime } from '../runtimes/runtime.ts';

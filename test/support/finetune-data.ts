@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 
 /** A small seeded generator (mulberry32), so that the same seed makes the same images. */
 function random(seed: number): () => number {

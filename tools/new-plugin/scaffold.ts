@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildModel } from '../onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
