@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { readFileSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
+import { PACKAGE_ROOT } from '../core/package-root.ts';
 import { ModelRepository } from '../model-store/repository.ts';
 import { ignoredFolders, listModels, readModelConfig } from '../model-store/scan.ts';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ import { finetuneRoutes } from './finetune/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface Gateway {
   app: Hono<GatewayEnv>;

@@ -3,11 +3,14 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../core/errors.ts';
 import { packageDir } from '../core/package-dir.ts';
+import { COMPILED, MODULE_EXT } from '../core/compiled.ts';
 import type { ModelPlugin } from './plugin.ts';
 import { registerRuntime, runtimeModuleOf } from '../runtimes/registry.ts';
 import type { Runtime } from '../runtimes/runtime.ts';
 
 const BUILT_IN_DIR = new URL('.', import.meta.url);
+/** A built-in plugin's entry: `<folder>/index.ts` from the sources, `<folder>/index.js` compiled. */
+const BUILT_IN_ENTRY = `index${MODULE_EXT}`;
 const REQUIRED = ['name', 'modality', 'inputs', 'parseInstance', 'fromTensors', 'preprocess', 'postprocess'] as const;
 const MODALITIES = new Set(['image', 'text', 'audio', 'tensor']);
 
@@ -90,7 +93,7 @@ export class PluginRegistry {
 }
 
 /**
- * Loads the built-in plugins (every `plugins/<folder>/index.ts`) and the external sources named in
+ * Loads the built-in plugins (every `plugins/<folder>/index.ts`, or `index.js` compiled) and the external sources named in
  * config: folders, files or npm packages whose exports include plugin objects, or runtime adapters
  * (`{ name, load }`), which become available to models' `runtime` by name.
  *
@@ -100,11 +103,11 @@ export class PluginRegistry {
 export async function loadPlugins(external: readonly string[], knownRuntimes: readonly string[], cwd = process.cwd()): Promise<PluginRegistry> {
   const registry = new PluginRegistry();
   const builtIn = readdirSync(BUILT_IN_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/index.ts`, BUILT_IN_DIR)))
+    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR)))
     .map((d) => d.name)
     .sort();
   for (const dir of builtIn) {
-    for (const p of await pluginsOfModule(new URL(`${dir}/index.ts`, BUILT_IN_DIR).href)) registry.add(p, `plugins/${dir}`, knownRuntimes);
+    for (const p of await pluginsOfModule(new URL(`${dir}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR).href)) registry.add(p, `plugins/${dir}`, knownRuntimes);
   }
   let runtimes = [...knownRuntimes];
   for (const source of external) {
@@ -116,7 +119,11 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
       found = await pluginsOfModule(url);
     } catch (e) {
       if (e instanceof GatewayError) throw e;
-      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}`, { cause: e });
+      // Compiled, Node imports JavaScript only (Node 20 cannot strip types).
+      const hint = (e as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && COMPILED
+        ? ' (the compiled gateway imports JavaScript only: compile the plugin, or run the sources with `npm run dev`)'
+        : '';
+      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}${hint}`, { cause: e });
     }
     runtimes = [...runtimes, ...added];
     if (found.length === 0 && added.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);

@@ -1,0 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'massgate') return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json of massgate above ${from}`);
+  }
+}
+
+/**
+ * The folder holding Massgate's own package.json (the repository root), found by walking up from this
+ * module: the same folder whether the code runs from its sources (`core/`) or compiled (`dist/core/`, one
+ * level deeper). Files the gateway reads beside its code (package.json, the default store `models/`) are
+ * resolved from it, never from a module's own location.
+ *
+ * @example const store = join(PACKAGE_ROOT, 'models');
+ */
+export const PACKAGE_ROOT: string = findRoot(dirname(fileURLToPath(import.meta.url)));
