@@ -3,6 +3,10 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GatewayError } from '../core/errors.ts';
 import { packageDir } from '../core/package-dir.ts';
+import { COMPILED } from '../core/compiled.ts';
+
+/** A folder's index files in order: the compiled gateway prefers JavaScript, the sources TypeScript. */
+const INDEX = COMPILED ? ['index.js', 'index.mjs', 'index.ts'] : ['index.ts', 'index.js', 'index.mjs'];
 
 /** The ESM entry a package.json names: `exports` ('.' → import/default), else `module`, `main`, index.js. */
 function packageEntry(dir: string): string {
@@ -15,8 +19,8 @@ function packageEntry(dir: string): string {
 
 /**
  * The module URL to import for a `PLUGINS` source: a file; a folder holding a package.json (a package not
- * installed, such as examples/runtime-echo: its entry) or else an index.ts / index.js / index.mjs; or the
- * name of an installed npm package (its entry).
+ * installed, such as examples/runtime-echo: its entry) or else an index file (index.js first when the
+ * gateway runs compiled, index.ts first from the sources); or the name of an installed npm package (its entry).
  *
  * @example entryOf('./examples/runtime-echo', process.cwd()) // 'file:///…/examples/runtime-echo/index.js'
  */
@@ -26,6 +30,6 @@ export function entryOf(source: string, cwd: string): string {
   if (!existsSync(path)) throw new GatewayError('PLUGIN_INVALID', `plugin source ${source} does not exist`);
   if (statSync(path).isFile()) return pathToFileURL(path).href;
   if (existsSync(join(path, 'package.json'))) return packageEntry(path);
-  for (const f of ['index.ts', 'index.js', 'index.mjs']) if (existsSync(join(path, f))) return pathToFileURL(join(path, f)).href;
+  for (const f of INDEX) if (existsSync(join(path, f))) return pathToFileURL(join(path, f)).href;
   throw new GatewayError('PLUGIN_INVALID', `plugin folder ${source} has no package.json, index.ts or index.js`);
 }
