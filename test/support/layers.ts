@@ -7,10 +7,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
  */
 export const LAYERS = ['core', 'model-store', 'runtimes', 'plugins', 'training', 'gateway'] as const;
 
-/** Folders nothing in a layer may import: dev tools, load scenarios, examples, tests. */
-export const LEAVES = ['tools', 'load', 'examples', 'test'] as const;
-
-/** Where a repository path belongs: a layer, a leaf, or `root` (a file at the top, e.g. plugin-api.ts). */
+/**
+ * Where a repository path belongs: its top folder (a layer, or a leaf: tools, load, examples, test), or
+ * `root` (a file at the top, e.g. plugin-api.ts). Anything not a layer is a leaf no layer may import.
+ */
 export function placeOf(path: string): string {
   const top = path.split('/')[0]!;
   return path.includes('/') ? top : 'root';
