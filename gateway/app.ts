@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { readFileSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
+import { PACKAGE_VERSION } from '../core/package-root.ts';
 import { ModelRepository } from '../model-store/repository.ts';
 import { ignoredFolders, listModels, readModelConfig } from '../model-store/scan.ts';
 import { join } from 'node:path';
@@ -30,7 +30,6 @@ import { finetuneRoutes } from './finetune/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface Gateway {
   app: Hono<GatewayEnv>;
@@ -98,7 +97,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
+  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: PACKAGE_VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
   app.route('/', labelRoutes(repository));
   app.route('/', finetuneRoutes({
     repository, experiments, jobs, running: runningJobs,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../core/package-root.ts';
 import { GatewayError } from '../core/errors.ts';
 import { readApiKeys, type ApiKey } from './auth/keys.ts';
 import { isLoopback } from './auth/loopback.ts';
 
-const DEFAULT_STORE = fileURLToPath(new URL('../models', import.meta.url));
+const DEFAULT_STORE = join(PACKAGE_ROOT, 'models');
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const num = (d: number) => z.coerce.number().default(d);

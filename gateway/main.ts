@@ -1,6 +1,6 @@
 import { log } from '../core/log.ts';
 import { loadConfig, type GatewayConfig } from './config.ts';
-import { createGateway } from './app.ts';
+import { createGateway, type Gateway } from './app.ts';
 import { listen } from './server.ts';
 
 /**
@@ -14,7 +14,14 @@ try {
   log.error('configuration invalid', { error: (e as Error).message });
   process.exit(1);
 }
-const gateway = await createGateway(config);
+let gateway: Gateway;
+try {
+  gateway = await createGateway(config);
+} catch (e) {
+  // A plugin refused (invalid, a version range it is outside, TypeScript under the compiled gateway…).
+  log.error('start-up failed', { error: (e as Error).message });
+  process.exit(1);
+}
 const server = await listen(gateway, { port: config.port, host: config.host, ...config.server });
 log.info('listening', { host: config.host, port: server.port, store: config.modelStore, apiKeys: config.auth.keys.length });
 if (config.auth.keys.length === 0) {

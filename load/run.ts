@@ -9,6 +9,7 @@ import { fuzz } from './scenarios/fuzz.ts';
 import { faults } from './scenarios/faults.ts';
 import { soak } from './scenarios/soak.ts';
 import { rollout } from './scenarios/rollout.ts';
+import { workerStart } from './scenarios/worker-start.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V]`: runs a load scenario against a gateway it
@@ -26,6 +27,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => 
   faults,
   soak,
   rollout,
+  'worker-start': workerStart,
 };
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' }, variant: { type: 'string' } } });

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isPackageName, packageDir, resolvePackageFile } from './package-file.ts';
+import { isPackageName, packageDir } from '../core/package-dir.ts';
+import { resolvePackageFile } from './package-file.ts';
 
 describe('npm package names', () => {
   it('accepts plain and scoped names', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isInside, realInside, scrubPaths } from './paths.ts';
+import { isInside } from '../core/paths.ts';
+import { realInside, scrubPaths } from './paths.ts';
 
 describe('scrubPaths', () => {
   const roots = ['/srv/models'];

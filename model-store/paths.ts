@@ -1,12 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve, sep } from 'node:path';
 import { GatewayError } from '../core/errors.ts';
-
-/** True when `path` is `root` or lies below it (both absolute and already resolved). */
-export function isInside(root: string, path: string): boolean {
-  const r = relative(root, path);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-}
+import { isInside } from '../core/paths.ts';
 
 /**
  * The real path of `path` (symlinks followed), refused unless it stays inside the real path of `root`.

@@ -61,6 +61,11 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   /** Unique name; shows up in logs, errors and model metadata. */
   name: string;
   modality: 'image' | 'text' | 'audio' | 'tensor';
+  /**
+   * The Massgate versions this plugin works with, an npm semver range (`'^0.1.0'`, `'>=0.1 <1'`); a
+   * gateway outside it refuses the plugin at start-up. A module may instead export `massgate` for all it exports.
+   */
+  massgate?: string;
   description?: string;
   /** Runtime used when the model's config names none ('onnx', 'tfjs', …). */
   runtime?: string;

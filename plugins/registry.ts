@@ -1,13 +1,15 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
 import { GatewayError } from '../core/errors.ts';
-import { packageDir } from '../model-store/package-file.ts';
+import { COMPILED, MODULE_EXT } from '../core/compiled.ts';
+import { checkMassgateRange } from './compat.ts';
 import type { ModelPlugin } from './plugin.ts';
+import { entryOf } from './source-entry.ts';
 import { registerRuntime, runtimeModuleOf } from '../runtimes/registry.ts';
 import type { Runtime } from '../runtimes/runtime.ts';
 
 const BUILT_IN_DIR = new URL('.', import.meta.url);
+/** A built-in plugin's entry: `<folder>/index.ts` from the sources, `<folder>/index.js` compiled. */
+const BUILT_IN_ENTRY = `index${MODULE_EXT}`;
 const REQUIRED = ['name', 'modality', 'inputs', 'parseInstance', 'fromTensors', 'preprocess', 'postprocess'] as const;
 const MODALITIES = new Set(['image', 'text', 'audio', 'tensor']);
 
@@ -26,45 +28,26 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
     throw new GatewayError('PLUGIN_INVALID', `${who}: unknown runtime '${p.runtime}' (known: ${knownRuntimes.join(', ')})`);
   }
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
+  checkMassgateRange(p.massgate, who);
 }
 
 const looksLikeRuntime = (v: unknown): v is Runtime =>
   typeof v === 'object' && v !== null && typeof (v as Runtime).name === 'string' && typeof (v as Runtime).load === 'function' && !looksLikePlugin(v);
 
-async function pluginsOfModule(url: string): Promise<ModelPlugin[]> {
-  const mod = (await import(url)) as Record<string, unknown>;
-  return Object.values(mod).filter(looksLikePlugin);
-}
+const pluginsOf = (mod: Record<string, unknown>): ModelPlugin[] => Object.values(mod).filter(looksLikePlugin);
 
 /**
- * Runtime adapters an external source exports (objects with `name` and `load()`): registered with the
- * module's URL, which inference threads import to run them. Built-in names cannot be replaced.
+ * Runtime adapters an external module exports (objects with `name` and `load()`): registered with the
+ * module's URL, which inference threads import to run them; their names. Built-in names cannot be replaced
+ * (the same module may register its runtimes again: a second gateway in one process).
  */
-async function runtimesOfModule(url: string, source: string, known: readonly string[]): Promise<string[]> {
-  const mod = (await import(url)) as Record<string, unknown>;
+function registerRuntimesOf(mod: Record<string, unknown>, url: string, source: string, known: readonly string[]): string[] {
   const found = Object.values(mod).filter(looksLikeRuntime);
   for (const r of found) {
     if (known.includes(r.name) && runtimeModuleOf(r.name) !== url) throw new GatewayError('PLUGIN_INVALID', `runtime '${r.name}' (${source}) is already defined`);
     registerRuntime(r.name, async () => r, url);
   }
-  return found.map((r) => r.name).filter((n) => !known.includes(n));
-}
-
-/** The module to import for a plugin source: a folder (its index.ts/index.js), a file, or an npm package. */
-function entryOf(source: string, cwd: string): string {
-  const path = isAbsolute(source) || source.startsWith('.') ? resolve(cwd, source) : undefined;
-  if (path) {
-    if (!existsSync(path)) throw new GatewayError('PLUGIN_INVALID', `plugin source ${source} does not exist`);
-    if (statSync(path).isFile()) return pathToFileURL(path).href;
-    for (const f of ['index.ts', 'index.js', 'index.mjs']) if (existsSync(join(path, f))) return pathToFileURL(join(path, f)).href;
-    throw new GatewayError('PLUGIN_INVALID', `plugin folder ${source} has no index.ts or index.js`);
-  }
-  const dir = packageDir(source, cwd);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown; module?: string; main?: string };
-  const dot = typeof pkg.exports === 'object' && pkg.exports !== null ? (pkg.exports as Record<string, unknown>)['.'] ?? pkg.exports : pkg.exports;
-  const pick = (e: unknown): string | undefined =>
-    typeof e === 'string' ? e : typeof e === 'object' && e !== null ? pick((e as Record<string, unknown>).import ?? (e as Record<string, unknown>).default) : undefined;
-  return pathToFileURL(join(dir, pick(dot) ?? pkg.module ?? pkg.main ?? 'index.js')).href;
+  return found.map((r) => r.name);
 }
 
 /** Plugins by name, built-in and external, validated before the gateway listens. */
@@ -90,36 +73,44 @@ export class PluginRegistry {
 }
 
 /**
- * Loads the built-in plugins (every `plugins/<folder>/index.ts`) and the external sources named in
+ * Loads the built-in plugins (every `plugins/<folder>/index.ts`, or `index.js` compiled) and the external sources named in
  * config: folders, files or npm packages whose exports include plugin objects, or runtime adapters
  * (`{ name, load }`), which become available to models' `runtime` by name.
  *
  * @example
- * const registry = await loadPlugins(['./examples/echo-plugin', 'massgate-plugin-foo'], ['onnx', 'tfjs']);
+ * const registry = await loadPlugins(['./examples/image-stats', './examples/runtime-echo', 'massgate-plugin-foo'], runtimeNames());
  */
 export async function loadPlugins(external: readonly string[], knownRuntimes: readonly string[], cwd = process.cwd()): Promise<PluginRegistry> {
   const registry = new PluginRegistry();
   const builtIn = readdirSync(BUILT_IN_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/index.ts`, BUILT_IN_DIR)))
+    .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR)))
     .map((d) => d.name)
     .sort();
   for (const dir of builtIn) {
-    for (const p of await pluginsOfModule(new URL(`${dir}/index.ts`, BUILT_IN_DIR).href)) registry.add(p, `plugins/${dir}`, knownRuntimes);
+    const mod = (await import(new URL(`${dir}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR).href)) as Record<string, unknown>;
+    for (const p of pluginsOf(mod)) registry.add(p, `plugins/${dir}`, knownRuntimes);
   }
   let runtimes = [...knownRuntimes];
   for (const source of external) {
-    let found: ModelPlugin[];
-    let added: string[];
+    let mod: Record<string, unknown>;
+    let url: string;
     try {
-      const url = entryOf(source, cwd);
-      added = await runtimesOfModule(url, source, runtimes);
-      found = await pluginsOfModule(url);
+      url = entryOf(source, cwd);
+      mod = (await import(url)) as Record<string, unknown>;
     } catch (e) {
       if (e instanceof GatewayError) throw e;
-      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}`, { cause: e });
+      // Compiled, Node imports JavaScript only (Node 20 cannot strip types).
+      const hint = (e as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && COMPILED
+        ? ' (the compiled gateway imports JavaScript only: compile the plugin, or run the sources with `npm run dev`)'
+        : '';
+      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}${hint}`, { cause: e });
     }
-    runtimes = [...runtimes, ...added];
-    if (found.length === 0 && added.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
+    // A module-level `export const massgate = '^0.1.0'` covers everything the module exports.
+    checkMassgateRange(mod.massgate, `plugin source '${source}'`);
+    const registered = registerRuntimesOf(mod, url, source, runtimes);
+    const found = pluginsOf(mod);
+    runtimes = [...new Set([...runtimes, ...registered])];
+    if (found.length === 0 && registered.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
     for (const p of found) registry.add(p, source, runtimes);
   }
   return registry;

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { utf8, type Tensor } from '../core/tensor.ts';
-import { packageDir } from '../model-store/package-file.ts';
+import { packageDir } from '../core/package-dir.ts';
 import { scaleSumModel, tempStore } from '../test/support/tiny-models.ts';
 import { runtimeConformance } from './conformance.ts';
 import { onnxRuntime } from './onnx/index.ts';

@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { invalidInput } from '../../core/errors.ts';
-import type { Tensor } from '../../core/tensor.ts';
-import { definePlugin } from '../../plugins/plugin.ts';
-import { decodeImage, toFloat } from '../../plugins/image/decode.ts';
+import { decodeImage, definePlugin, invalidInput, toFloat, type Tensor } from 'massgate/plugin';
 
 /**
  * An external plugin, loaded with `PLUGINS=./examples/image-stats`: the mean colour of an image.

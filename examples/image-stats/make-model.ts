@@ -1,6 +1,6 @@
 /** Writes store/image-stats/1/model.onnx: per-channel mean of FP32 [N,3,H,W] → [N,3]. Run with tsx. */
 import { writeFileSync } from 'node:fs';
-import { buildModel } from '../../tools/onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
 writeFileSync(new URL('./store/image-stats/1/model.onnx', import.meta.url), buildModel({
   inputs: [{ name: 'pixels', type: 'float32', shape: ['batch', 3, 'h', 'w'] }],

@@ -2,7 +2,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
-import { isInside } from '../../model-store/paths.ts';
+import { isInside } from '../../core/paths.ts';
 import { shown } from '../../model-store/names.ts';
 
 /** One labelled example: the plugin's item, its label, and a name to report it by. */

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../../core/package-root.ts';
 
 /** Absolute folders of this server → what a client sees instead, longest first. */
 const roots: Array<[string, string]> = [];
@@ -25,7 +25,7 @@ export function addScrubRoot(path: string, label: string): void {
   roots.sort((a, b) => b[0].length - a[0].length);
 }
 
-const SERVER = fileURLToPath(new URL('../..', import.meta.url));
+const SERVER = PACKAGE_ROOT;
 addScrubRoot(SERVER, '<server>');
 addScrubRoot(join(SERVER, 'node_modules'), '<node_modules>'); // its real path too, where it is a link
 addScrubRoot(process.cwd(), '<cwd>');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -7,8 +7,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The Node flags of `npm start` (e.g. `--single-threaded-gc`), so that load runs measure the gateway as it is started. */
 export function startFlags(): string[] {
   const start: string = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).scripts.start;
-  const words = start.split(/\s+/);
-  return words.slice(1, words.indexOf('--import'));
+  const words = start.split(/\s+/).slice(1);
+  return words.slice(0, words.findIndex((w) => !w.startsWith('-')));
+}
+
+let built = false;
+
+/** Compiles the gateway to dist/ (`npm run build`) once per load run, so that it measures the current sources. */
+export function buildOnce(): void {
+  if (built) return;
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  built = true;
 }
 
 export interface Child {
@@ -31,7 +40,8 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Pro
 }
 
 function start(script: string, env: Record<string, string>, port: number, readyPath: string, flags: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
+  const compiled = script.endsWith('.js');
+  const child = spawn(process.execPath, [...flags, ...(compiled ? [] : ['--import', 'tsx']), script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -49,8 +59,14 @@ function start(script: string, env: Record<string, string>, port: number, readyP
   });
 }
 
-/** Starts the real gateway (`gateway/main.ts`) in a child process and waits until it is ready. */
-export const startGateway = (env: Record<string, string>, port = 18080) => start('gateway/main.ts', env, port, '/v2/health/ready', startFlags());
+/**
+ * Starts the real gateway as `npm start` does (compiled: `dist/gateway/main.js`, built first) in a child
+ * process and waits until it is ready.
+ */
+export function startGateway(env: Record<string, string>, port = 18080): Promise<Child> {
+  buildOnce();
+  return start('dist/gateway/main.js', env, port, '/v2/health/ready', startFlags());
+}
 
 /** Starts the plain Hono JSON echo server (the HTTP ceiling), on the same Node flags as the gateway. */
 export const startEcho = (port = 18090) => start('load/lib/echo-server.ts', {}, port, '/health', startFlags());

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { tfjsRuntime } from '../../runtimes/tfjs/index.ts';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import { contextFor, pluginConformance } from '../conformance.ts';
 import { imageClassifier } from './classifier.ts';

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError } from '../../core/errors.ts';
-import { buildModel, type InitializerSpec, type NodeSpec } from '../../tools/onnx/build.ts';
-import { onnxRuntime } from '../onnx/index.ts';
+import { buildModel, type InitializerSpec, type NodeSpec } from '../onnx/writer/build.ts';
+import { loadOnnx } from '../onnx/index.ts';
 
 type Weights = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -101,7 +100,7 @@ export function expressionNetOnnx(w: Weights): Uint8Array {
 /**
  * face-api's face expression model (`@vladmandic/face-api` model/face_expression_model-weights_manifest.json):
  * its weights ship without a graph (the network is defined in face-api's code), so this adapter rebuilds
- * the network as ONNX from the weights at load time and runs it on onnxruntime.
+ * the network as ONNX from the weights at load time and hands the bytes to onnxruntime (no file is written).
  */
 export const faceapiRuntime: Runtime = {
   name: 'faceapi',
@@ -113,8 +112,6 @@ export const faceapiRuntime: Runtime = {
       if (e instanceof GatewayError) throw e;
       throw new GatewayError('MODEL_LOAD_FAILED', `face-api weights ${spec.path}: ${(e as Error).message}`, { cause: e });
     }
-    const file = join(mkdtempSync(join(tmpdir(), 'massgate-faceapi-')), 'model.onnx');
-    writeFileSync(file, onnx);
-    return onnxRuntime.load({ ...spec, path: file });
+    return loadOnnx(onnx, spec);
   },
 };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Tensor } from '../../core/tensor.ts';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 import { denseHead, saveLayersModel } from '../../test/support/heads.ts';
 import { tempStore } from '../../test/support/tiny-models.ts';
 import type { RuntimeSession } from '../runtime.ts';

@@ -73,6 +73,35 @@ class OnnxSession implements RuntimeSession {
 }
 
 /**
+ * Loads an ONNX model, from its file or from its bytes (a graph built in memory, such as the one
+ * runtimes/faceapi rebuilds from weights: nothing is written to disk). Execution providers are tried in
+ * `spec.providers`' order, `cpu` by default; the other options are the adapter's (see onnxRuntime).
+ *
+ * @example
+ * const session = await loadOnnx(buildModel({ ... }), { path: 'face-api weights', options: { intraOpNumThreads: 1 } });
+ */
+export async function loadOnnx(model: string | Uint8Array, spec: LoadSpec): Promise<RuntimeSession> {
+  const providers = spec.providers?.length ? spec.providers : ['cpu'];
+  const threads = spec.options?.intraOpNumThreads;
+  // Spinning intra-op threads burn CPU the HTTP thread and other instances need; off unless asked for.
+  const spinning = spec.options?.allowSpinning === true ? '1' : '0';
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(typeof threads === 'number' ? { intraOpNumThreads: threads } : {}),
+    extra: { session: { intra_op: { allow_spinning: spinning }, inter_op: { allow_spinning: spinning } } },
+  };
+  const { value, provider } = await firstThatLoads(
+    providers,
+    // Two calls, not one: create() is overloaded (a path, or bytes), and a union matches neither.
+    (p) => (typeof model === 'string'
+      ? ort.InferenceSession.create(model, { ...options, executionProviders: [p] })
+      : ort.InferenceSession.create(model, { ...options, executionProviders: [p] })),
+    (p, e) => log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
+  );
+  return new OnnxSession(value, provider);
+}
+
+/**
  * onnxruntime-node adapter. Execution providers are tried in the configured order (onnxruntime-node
  * itself does not fall back: `['webgpu','cpu']` throws where WebGPU is absent), `cpu` by default.
  * `options.intraOpNumThreads` sets the threads one session uses; `options.allowSpinning` lets idle
@@ -80,21 +109,5 @@ class OnnxSession implements RuntimeSession {
  */
 export const onnxRuntime: Runtime = {
   name: 'onnx',
-  async load(spec: LoadSpec): Promise<RuntimeSession> {
-    const providers = spec.providers?.length ? spec.providers : ['cpu'];
-    const threads = spec.options?.intraOpNumThreads;
-    // Spinning intra-op threads burn CPU the HTTP thread and other instances need; off unless asked for.
-    const spinning = spec.options?.allowSpinning === true ? '1' : '0';
-    const { value, provider } = await firstThatLoads(
-      providers,
-      (p) => ort.InferenceSession.create(spec.path, {
-        executionProviders: [p],
-        graphOptimizationLevel: 'all',
-        ...(typeof threads === 'number' ? { intraOpNumThreads: threads } : {}),
-        extra: { session: { intra_op: { allow_spinning: spinning }, inter_op: { allow_spinning: spinning } } },
-      }),
-      (p, e) => log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
-    );
-    return new OnnxSession(value, provider);
-  },
+  load: (spec: LoadSpec): Promise<RuntimeSession> => loadOnnx(spec.path, spec),
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { log } from '../../core/log.ts';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 import { firstThatLoads } from '../providers.ts';
 
 /** Backends in order of preference; `tensorflow*` need the optional native packages. */

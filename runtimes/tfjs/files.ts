@@ -3,7 +3,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.ts';
-import { isInside } from '../../model-store/paths.ts';
+import { isInside } from '../../core/paths.ts';
 
 interface ModelJson {
   format?: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../core/tensor.ts';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 import type { RuntimeSession } from '../runtime.ts';
 import { tfjsRuntime } from './index.ts';
 

@@ -1,5 +1,6 @@
-// Worker-thread entry: registers tsx's loader in this thread, then runs the TypeScript worker.
-// (A plain .mjs file so that the worker starts the same way under `npm start`, vitest and the load harness.)
+// Worker-thread entry when the gateway runs from its TypeScript sources (vitest, `node --import tsx`):
+// registers tsx's loader in this thread, then runs the TypeScript worker. Compiled (`npm start`), the
+// worker starts from dist/runtimes/worker/thread.js directly, with no loader (core/compiled.ts).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -5,8 +5,9 @@ import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts'
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
 import { WorkerExitedError } from './exited.ts';
+import { workerEntry } from '../../core/compiled.ts';
 
-const THREAD = new URL('./bootstrap.mjs', import.meta.url);
+const THREAD = workerEntry(import.meta.url);
 
 function toError(code: string, message: string): GatewayError {
   const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INFERENCE_FAILED';

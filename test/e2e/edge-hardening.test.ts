@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
-import { buildModel } from '../../tools/onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
 /** FP32 [-1,-1] in, the same out: any 2-D shape reaches the runtime. */
 const identity2d = () => buildModel({

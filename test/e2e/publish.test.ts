@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel } from '../../tools/onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 import type { PublishEvent, StoreWatcher } from '../../model-store/publish/watcher.ts';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { packageDir } from '../../model-store/package-file.ts';
+import { packageDir } from '../../core/package-dir.ts';
 import { seededRandom as random } from '../../core/random.ts';
 
 

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildModel } from '../../tools/onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
 /**
  * A tiny "scale and sum" model: y = factor·x (2 by default) (FP32 [-1,4]) and s = Σx per row (FP32 [-1,1]),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaffoldPlugin } from './scaffold.ts';
 import { startGateway, postJson, type RunningGateway } from '../../test/support/gateway.ts';
@@ -21,6 +22,14 @@ describe('new-plugin scaffold', () => {
     for (const f of ['index.ts', 'doubler.test.ts', 'store/doubler/config.json', 'store/doubler/1/model.onnx', 'README.md']) expect(existsSync(join(dir, f)), f).toBe(true);
   });
 
+  it('imports the plugin API by the package name, never the repository internals, and declares its massgate range', () => {
+    const code = readFileSync(join(dir, 'index.ts'), 'utf8') + readFileSync(join(dir, 'doubler.test.ts'), 'utf8');
+    expect(code).toContain("from 'massgate/plugin'");
+    expect(code).toContain("from 'massgate/plugin/testing'");
+    expect(code).not.toMatch(/from '\.\.\//); // nothing reached by a path into the repository
+    expect(readFileSync(join(dir, 'index.ts'), 'utf8')).toMatch(/export const massgate = '\^0\.1\.0';/);
+  });
+
   it('is served by the real gateway out of the box, and validates its input', async () => {
     const ok = await postJson(`${gw.url}/v1/models/doubler:predict`, { instances: [[1, 2, 3, 4], [0.5, 0, 0, 1]] });
     expect(ok.status).toBe(200);
@@ -32,5 +41,6 @@ describe('new-plugin scaffold', () => {
   it('refuses bad names and existing folders', () => {
     expect(() => scaffoldPlugin('Bad Name', join(root, 'x'))).toThrow(/lower-case/);
     expect(() => scaffoldPlugin('doubler', dir)).toThrow(/already exists/);
+    expect(() => scaffoldPlugin('outside', join(tmpdir(), 'massgate-outside-plugin'))).toThrow(/outside the repository/);
   });
 });

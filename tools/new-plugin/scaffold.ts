@@ -1,15 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildModel } from '../onnx/build.ts';
+import { buildModel } from '../../runtimes/onnx/writer/build.ts';
+import { PACKAGE_VERSION } from '../../core/package-root.ts';
+import { isInside } from '../../core/paths.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The relative import path from `dir` to a module of this repository. */
-function importFrom(dir: string, module: string): string {
-  const rel = relative(dir, join(ROOT, module)).split(sep).join('/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
-}
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
 
@@ -17,21 +13,24 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: str
  * Writes a working plugin skeleton to `<dir>`: the plugin (index.ts), its conformance and end-to-end
  * test, a tiny ONNX model in its own store (store/<name>/1/model.onnx with config.json) and a README.
  * The skeleton serves `{"instances": [[1, 2, 3, 4]]}` → `{"doubled": [2, 4, 6, 8]}`; replace the model
- * and the three marked functions with your own.
+ * and the three marked functions with your own. It imports `massgate/plugin` and `massgate/plugin/testing`
+ * by the package's own name, which resolves inside this repository only: `dir` must lie in it.
  *
  * @example scaffoldPlugin('sentiment', './sentiment')
  */
 export function scaffoldPlugin(name: string, dir: string): string[] {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plugin names are lower-case letters, digits and '-' (got '${name}')`);
   const target = resolve(dir);
+  if (!isInside(ROOT, target)) throw new Error(`${target} is outside the repository (${ROOT}): a plugin imports massgate/plugin, which resolves inside it only`);
   if (existsSync(join(target, 'index.ts'))) throw new Error(`${target}/index.ts already exists`);
   mkdirSync(join(target, 'store', name, '1'), { recursive: true });
   const id = pascal(name);
   const files: Record<string, string | Uint8Array> = {
     'index.ts': `import { z } from 'zod';
-import { invalidInput } from '${importFrom(target, 'core/errors.ts')}';
-import type { Tensor } from '${importFrom(target, 'core/tensor.ts')}';
-import { definePlugin } from '${importFrom(target, 'plugins/plugin.ts')}';
+import { definePlugin, invalidInput, type Tensor } from 'massgate/plugin';
+
+/** The Massgate versions this plugin works with (npm semver range), checked when the gateway starts. */
+export const massgate = '^${PACKAGE_VERSION.split('.').slice(0, 2).join('.')}.0';
 
 type Item = number[];
 
@@ -73,15 +72,13 @@ export const plugin${id} = definePlugin<Item, { width: number }>({
 `,
     [`${name}.test.ts`]: `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { onnxRuntime } from '${importFrom(target, 'runtimes/onnx/index.ts')}';
-import { contextFor, pluginConformance } from '${importFrom(target, 'plugins/conformance.ts')}';
-import { startGateway, postJson, type RunningGateway } from '${importFrom(target, 'test/support/gateway.ts')}';
+import { contextFor, getRuntime, pluginConformance, postJson, startGateway, type RunningGateway } from 'massgate/plugin/testing';
 import { plugin${id} } from './index.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 pluginConformance(plugin${id}, {
-  ctx: async () => contextFor(await onnxRuntime.load({ path: here('./store/${name}/1/model.onnx') }), { params: { width: 4 } }),
+  ctx: async () => contextFor(await (await getRuntime('onnx')).load({ path: here('./store/${name}/1/model.onnx') }), { params: { width: 4 } }),
   validInstances: [[1, 2, 3, 4], [0, 0, 0, 1]],
   invalidInstances: ['text', [1, 2], [1, 2, 3, 'x']],
   expectPrediction: (p, i) => expect(p).toEqual({ doubled: i === 0 ? [2, 4, 6, 8] : [0, 0, 0, 2] }),
@@ -114,7 +111,8 @@ A Massgate model plugin (scaffolded by \`npm run new-plugin -- ${name}\`).
 
 - \`index.ts\`: the plugin — fill in the three TODOs and replace the model in \`store/${name}/1/\`.
 - \`${name}.test.ts\`: the plugin conformance suite and an end-to-end test through the real gateway.
-- Serve it: \`PLUGINS=${relative(process.cwd(), target) || '.'} MODEL_STORE=${join(relative(process.cwd(), target) || '.', 'store')} npm start\`, then
+- Serve it: \`PLUGINS=${relative(process.cwd(), target) || '.'} MODEL_STORE=${join(relative(process.cwd(), target) || '.', 'store')} npm run dev\`
+  (the TypeScript sources under tsx; \`npm start\` runs the compiled gateway, which imports JavaScript plugins only), then
   \`curl -s localhost:8080/v1/models/${name}:predict -d '{"instances": [[1, 2, 3, 4]]}'\`.
 
 See docs/plugins.md.

@@ -1,4 +1,4 @@
-import { buildModel, type InitializerSpec, type NodeSpec } from './build.ts';
+import { buildModel, type InitializerSpec, type NodeSpec } from '../../runtimes/onnx/writer/build.ts';
 
 /** A deterministic pseudo-random generator so that generated weights are the same on every run. */
 function lcg(seed: number): () => number {

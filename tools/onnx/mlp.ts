@@ -1,4 +1,4 @@
-import { buildModel, type InitializerSpec, type NodeSpec } from './build.ts';
+import { buildModel, type InitializerSpec, type NodeSpec } from '../../runtimes/onnx/writer/build.ts';
 
 export interface MlpOptions {
   inputs?: number;

@@ -3,8 +3,9 @@ import { ERROR_CODES, GatewayError, invalidInput, type ErrorCode } from '../../c
 import { checkTrainInput } from '../check.ts';
 import type { EpochReport, TrainData, TrainOptions, TrainResult } from '../types.ts';
 import type { FromTrainingWorker, TrainingWorkerData } from './protocol.ts';
+import { workerEntry } from '../../core/compiled.ts';
 
-const THREAD = new URL('./bootstrap.mjs', import.meta.url);
+const THREAD = workerEntry(import.meta.url);
 /** How long a cancelled worker has to stop by itself before it is terminated. */
 const CANCEL_GRACE_MS = 3000;
 

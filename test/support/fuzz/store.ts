@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildModel } from '../../../tools/onnx/build.ts';
+import { buildModel } from '../../../runtimes/onnx/writer/build.ts';
 import { scaleSumModel, tempStore, writeModel } from '../tiny-models.ts';
 
 /** Real plugin models the fuzz store copies from the default store (models/), by modality. */

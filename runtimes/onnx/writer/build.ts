@@ -1,8 +1,9 @@
 import { bytes, float, int, join, message, type Bytes } from './protobuf.ts';
 
 /**
- * Writes small ONNX models from a declarative description, for test fixtures and load scenarios.
- * Only what those need: tensors in/out, initializers and nodes with int, float, ints and string attributes.
+ * Writes small ONNX models from a declarative description: graphs rebuilt from weights at load time
+ * (runtimes/faceapi), test fixtures and load scenarios (tools/onnx). Only what those need: tensors
+ * in/out, initializers and nodes with int, float, ints and string attributes.
  *
  * @example
  * const onnx = buildModel({
