@@ -26,6 +26,18 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
     throw new GatewayError('PLUGIN_INVALID', `${who}: unknown runtime '${p.runtime}' (known: ${knownRuntimes.join(', ')})`);
   }
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
+  if (p.step !== undefined) validateStep(p, who);
+}
+
+/** A worker step must say where the worker finds it and what it takes and returns. */
+function validateStep(p: ModelPlugin, who: string): void {
+  const s = p.step!;
+  const bad = (what: string) => new GatewayError('PLUGIN_INVALID', `${who}: its worker step ${what}`);
+  if (typeof s.module !== 'string' || !/^(file|data):/.test(s.module)) throw bad(`needs 'module': the URL of the module that exports it (import.meta.url)`);
+  if (typeof s.export !== 'string' || s.export === '') throw bad(`needs 'export': the name its module exports it under`);
+  if (typeof s.run !== 'function') throw bad('has no run()');
+  if (!Array.isArray(s.inputs) || s.inputs.length === 0 || !Array.isArray(s.outputs) || s.outputs.length === 0) throw bad('must declare its inputs and outputs');
+  if (p.finetune) throw bad('rules out fine-tuning (a head is trained on the model\'s own outputs): drop one of them');
 }
 
 const looksLikeRuntime = (v: unknown): v is Runtime =>
@@ -33,7 +45,21 @@ const looksLikeRuntime = (v: unknown): v is Runtime =>
 
 async function pluginsOfModule(url: string): Promise<ModelPlugin[]> {
   const mod = (await import(url)) as Record<string, unknown>;
-  return Object.values(mod).filter(looksLikePlugin);
+  const plugins = Object.values(mod).filter(looksLikePlugin);
+  for (const p of plugins) if (p.step && typeof p.step.module === 'string') await checkStepExport(p);
+  return plugins;
+}
+
+/** A worker step is found by its module URL and export name: check now that they lead to it, as the worker will. */
+async function checkStepExport(p: ModelPlugin): Promise<void> {
+  const { module, export: name } = p.step!;
+  let found: unknown;
+  try {
+    found = ((await import(module)) as Record<string, unknown>)[name];
+  } catch (e) {
+    throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': its worker step's module ${module} does not load: ${(e as Error).message}`, { cause: e });
+  }
+  if (found !== p.step) throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': ${module} exports no worker step named '${name}' (the one the plugin declares)`);
 }
 
 /**

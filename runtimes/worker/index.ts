@@ -24,7 +24,8 @@ export interface WorkerHooks {
 
 /**
  * A runtime session that lives in its own worker thread, so that a blocking `run()` (onnxruntime-node's
- * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract.
+ * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract, and
+ * `runStep` when `data.step` names a plugin's worker step (runtimes/worker/step.ts).
  *
  * @example
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
@@ -89,6 +90,9 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     labels: meta.labels,
     run: (feeds, outputNames, options) =>
       call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
+    ...(data.step
+      ? { runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean }) => call({ type: 'step', feeds } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []) }
+      : {}),
     dispose() {
       disposed ??= (async () => {
         closing = true;

@@ -1,9 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Tensor } from '../../core/tensor.ts';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { Runtime, RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
 import { lowerThreadPriority } from './priority.ts';
+import { importStep, type StepContext, type WorkerStep } from './step.ts';
 
 /** Worker-thread side of a model instance: loads one session and runs it on request. */
 const port = parentPort!;
@@ -16,6 +18,7 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 let session: RuntimeSession | undefined;
+let step: { step: WorkerStep; ctx: StepContext } | undefined;
 
 port.on('message', async (msg: ToWorker) => {
   if (msg.type === 'dispose') {
@@ -26,7 +29,13 @@ port.on('message', async (msg: ToWorker) => {
   }
   try {
     if (!session) throw Object.assign(new Error('the model instance is not loaded'), { code: 'MODEL_NOT_READY' });
-    const outputs = await session.run(msg.feeds, msg.outputs);
+    let outputs: Record<string, Tensor>;
+    if (msg.type === 'step') {
+      if (!step) throw new Error('this model instance has no worker step');
+      outputs = await step.step.run(msg.feeds, step.ctx);
+    } else {
+      outputs = await session.run(msg.feeds, msg.outputs);
+    }
     send({ type: 'result', id: msg.id, outputs }, transferable(outputs));
   } catch (e) {
     send({ type: 'error', id: msg.id, ...errorOf(e) });
@@ -55,6 +64,17 @@ try {
     }
   } else {
     session = base;
+  }
+  if (data.step) {
+    const loaded = session;
+    const ctx: StepContext = {
+      params: data.step.params as Record<string, unknown>,
+      labels: data.step.labels ?? loaded.labels,
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+      run: (feeds, outputs) => loaded.run(feeds, outputs),
+    };
+    step = { step: await importStep(data.step), ctx };
   }
   send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider, labels: session.labels });
 } catch (e) {
