@@ -100,7 +100,7 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
 function withStep<Item, P>(plugin: ModelPlugin<Item, P>, ctx: PluginContext<P>): PluginContext<P> {
   const step = plugin.step;
   if (!step || ctx.runStep) return ctx;
-  const local = { params: ctx.params, labels: ctx.labels, inputs: ctx.inputs, outputs: ctx.outputs, run: ctx.run };
+  const local = { params: ctx.params, labels: ctx.labels, inputs: ctx.inputs, outputs: ctx.outputs, run: ctx.run, signal: new AbortController().signal };
   return { ...ctx, runStep: (feeds) => step.run(feeds, local) };
 }
 

@@ -74,12 +74,15 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     throw e;
   }
 
-  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = []) =>
+  /** Posts a message and waits for its answer; `sent` may watch the call (its id) until it is answered. */
+  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = [], sent?: (id: number) => (() => void) | void) =>
     new Promise<Record<string, Tensor>>((resolve, reject) => {
       if (dead) return reject(dead);
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      let unwatch: (() => void) | void;
+      pending.set(id, { resolve: (o) => (unwatch?.(), resolve(o)), reject: (e) => (unwatch?.(), reject(e)) });
       worker.postMessage({ ...msg, id }, transfer);
+      unwatch = sent?.(id);
     });
 
   let disposed: Promise<void> | undefined;
@@ -91,7 +94,19 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     run: (feeds, outputNames, options) =>
       call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
     ...(data.step
-      ? { runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean }) => call({ type: 'step', feeds } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []) }
+      ? {
+          runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }) => {
+            const signal = options?.signal;
+            const result = call({ type: 'step', feeds } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : [], (id) => {
+              if (!signal) return;
+              const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+              if (signal.aborted) return cancel();
+              signal.addEventListener('abort', cancel, { once: true });
+              return () => signal.removeEventListener('abort', cancel);
+            });
+            return result;
+          },
+        }
       : {}),
     dispose() {
       disposed ??= (async () => {

@@ -7,6 +7,8 @@ export type ToWorker =
   | { type: 'run'; id: number; feeds: Record<string, Tensor>; outputs?: string[] }
   /** Runs the model's worker step (WorkerData.step) on `feeds`: one message however often it calls the model. */
   | { type: 'step'; id: number; feeds: Record<string, Tensor> }
+  /** Gives up step run `id`: its model calls throw CANCELLED from now on (the run still answers, with that error). */
+  | { type: 'cancel'; id: number }
   | { type: 'dispose'; id: number };
 
 export type FromWorker =

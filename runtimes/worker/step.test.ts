@@ -35,6 +35,19 @@ describe('a worker step', () => {
     }
   });
 
+  it('stops a step when its run is given up: the model call after the cancel throws CANCELLED, and the instance serves on', async () => {
+    const s = await loadInWorker({ runtime: 'onnx', spec: { path }, step: { module: repeatStep.module, export: repeatStep.export, params: { times: Number.MAX_SAFE_INTEGER } } });
+    try {
+      const abort = new AbortController();
+      const run = s.runStep!(x(1, 0, 0, 0), { signal: abort.signal });
+      abort.abort(); // the cancel follows the step message: the step's next model call refuses
+      await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect((await s.run({ ...x(1, 1, 1, 1), ids: { name: 'ids', datatype: 'INT64', shape: [1, 2], data: new BigInt64Array(2) } }, ['y'])).y!.shape).toEqual([1, 4]);
+    } finally {
+      await s.dispose();
+    }
+  });
+
   it('fails the load, naming the module, when the module does not export it', async () => {
     await expect(loadInWorker({ runtime: 'onnx', spec: { path }, step: { module: repeatStep.module, export: 'nope', params: {} } }))
       .rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringContaining("worker step 'nope' is not exported by") });

@@ -7,8 +7,13 @@ export interface StepContext<P = Record<string, unknown>> {
   /** The model's own inputs and outputs. */
   inputs: readonly TensorInfo[];
   outputs: readonly TensorInfo[];
-  /** Runs the model in this thread, directly: no scheduler, no message to another thread. */
+  /**
+   * Runs the model in this thread, directly: no scheduler, no message to another thread. Throws
+   * CANCELLED once `signal` is aborted, so a step that calls the model in a loop stops by itself.
+   */
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Aborted when every request of the batch has been given up (its deadline passed, its client left). */
+  signal: AbortSignal;
 }
 
 /**

@@ -130,7 +130,7 @@ export async function superviseWorker(data: WorkerData, options: SuperviseOption
     },
     ...(data.step
       ? {
-          runStep(feeds: Record<string, Tensor>, runOptions?: { transferInputs?: boolean }) {
+          runStep(feeds: Record<string, Tensor>, runOptions?: { transferInputs?: boolean; signal?: AbortSignal }) {
             if (!current) return Promise.reject(lastError);
             if (!current.runStep) return Promise.reject(new Error('the model instance has no worker step'));
             return current.runStep(feeds, runOptions);

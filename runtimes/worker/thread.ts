@@ -18,9 +18,13 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 let session: RuntimeSession | undefined;
-let step: { step: WorkerStep; ctx: StepContext } | undefined;
+let step: { step: WorkerStep; ctx: Omit<StepContext, 'signal'> } | undefined;
+/** Step runs in progress, to cancel. */
+const running = new Map<number, AbortController>();
+const cancelled = () => Object.assign(new Error('the request was given up (deadline passed or client gone)'), { code: 'CANCELLED' });
 
 port.on('message', async (msg: ToWorker) => {
+  if (msg.type === 'cancel') return void running.get(msg.id)?.abort();
   if (msg.type === 'dispose') {
     await session?.dispose();
     session = undefined;
@@ -32,7 +36,15 @@ port.on('message', async (msg: ToWorker) => {
     let outputs: Record<string, Tensor>;
     if (msg.type === 'step') {
       if (!step) throw new Error('this model instance has no worker step');
-      outputs = await step.step.run(msg.feeds, step.ctx);
+      const { ctx } = step;
+      const abort = new AbortController();
+      running.set(msg.id, abort);
+      try {
+        const run: StepContext['run'] = (feeds, names) => (abort.signal.aborted ? Promise.reject(cancelled()) : ctx.run(feeds, names));
+        outputs = await step.step.run(msg.feeds, { ...ctx, run, signal: abort.signal });
+      } finally {
+        running.delete(msg.id);
+      }
     } else {
       outputs = await session.run(msg.feeds, msg.outputs);
     }
@@ -67,7 +79,7 @@ try {
   }
   if (data.step) {
     const loaded = session;
-    const ctx: StepContext = {
+    const ctx: Omit<StepContext, 'signal'> = {
       params: data.step.params as Record<string, unknown>,
       labels: data.step.labels ?? loaded.labels,
       inputs: loaded.inputs,
