@@ -20,7 +20,7 @@ import { resample } from '../plugins/audio/resample.ts';
  * Synthesises a WAV of `minutes` (espeak speech from the fixtures with pauses between, at `rate` Hz),
  * serves `model` from a temporary store whose `maxSeconds` admits it, posts the clip back to back as a
  * multipart upload for `duration` seconds (at least once) while a child process probes
- * `/v2/health/live` every 5 ms, and writes load/results/vad-long.{json,md,svg}: VAD throughput in
+ * `/v2/health/live` every 5 ms, and writes load/results/vad-long-<rate>.{json,md,svg}: VAD throughput in
  * audio-seconds per second, probe latency, the gateway's own event-loop delay, scheduled batches per
  * request and resident memory (the highest of one /metrics sample a second).
  */
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const perS = runs.map((ms) => audioS / (ms / 1000));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     writeReport({
-      scenario: 'vad-long',
+      scenario: `vad-long-${rate}`,
       command: `node --import tsx load/vad-long.ts --minutes ${minutes} --rate ${rate} --duration ${durationS} --model ${model}`,
       rows: [
         { label: `${model}, ${minutes}-min WAV at ${rate} Hz`, throughput: mean(perS), unit: 'audio-s/s', p50Ms: percentile(runs, 50), p99Ms: percentile(runs, 99), note: `${runs.length} requests (multipart, ${(wav.length / 2 ** 20).toFixed(1)} MiB), ${segments} segments; latency = whole request` },
