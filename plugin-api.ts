@@ -13,6 +13,8 @@
 export { definePlugin } from './plugins/plugin.ts';
 export type { CompanionModel, FinetuneCapability, ModelPlugin, PluginContext } from './plugins/plugin.ts';
 export type { HeadSpec, LoadSpec, Runtime, RuntimeSession } from './runtimes/runtime.ts';
+export { defineWorkerStep } from './runtimes/worker/step.ts';
+export type { StepContext, WorkerStep } from './runtimes/worker/step.ts';
 export { ERROR_CODES, GatewayError, invalidInput, isGatewayError } from './core/errors.ts';
 export type { ErrorCode } from './core/errors.ts';
 export { DATATYPES, elementCount, fromUtf8, shapeMatches, utf8 } from './core/tensor.ts';

@@ -20,7 +20,8 @@ export interface PluginConformanceOptions<Item, P> {
 /**
  * The conformance suite every model plugin passes (vitest `describe`/`it` inside): its start-up
  * validation accepts the model, preprocess output matches the model's declared inputs (names,
- * datatypes, shapes with -1 wildcards, first dimension = item count), postprocess answers one
+ * datatypes, shapes with -1 wildcards, first dimension = item count) — or its worker step's, which then
+ * runs here on the context's model and must return its declared outputs —, postprocess answers one
  * JSON-serialisable value per item, and bad input is refused with a client error, not a crash.
  *
  * @example
@@ -43,11 +44,11 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       expect(() => plugin.validate?.(ctx)).not.toThrow();
     });
 
-    it('preprocesses to tensors matching the model inputs, one row per item', async () => {
+    it(`preprocesses to tensors matching the ${plugin.step ? "worker step's" : 'model'} inputs, one row per item`, async () => {
       const ctx = await o.ctx();
       const items = await Promise.all(o.validInstances.map((i) => plugin.parseInstance(i, ctx)));
       const feeds = await plugin.preprocess(items, ctx);
-      for (const input of ctx.inputs) {
+      for (const input of plugin.step?.inputs ?? ctx.inputs) {
         const t = feeds[input.name];
         expect(t, `feed for input '${input.name}'`).toBeDefined();
         expect(t!.datatype).toBe(input.datatype);
@@ -58,10 +59,17 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
     });
 
     it('postprocesses to one JSON value per item', async () => {
-      const ctx = await o.ctx();
+      const ctx = withStep(plugin, await o.ctx());
       const items = await Promise.all(o.validInstances.map((i) => plugin.parseInstance(i, ctx)));
       const feeds = await plugin.preprocess(items, ctx);
-      const outputs: Record<string, Tensor> = plugin.predict ? await plugin.predict(feeds, ctx, items) : await ctx.run(feeds);
+      const outputs: Record<string, Tensor> = plugin.predict ? await plugin.predict(feeds, ctx, items) : ctx.runStep ? await ctx.runStep(feeds) : await ctx.run(feeds);
+      for (const output of plugin.step?.outputs ?? []) {
+        const t = outputs[output.name];
+        expect(t, `worker step output '${output.name}'`).toBeDefined();
+        expect(t!.datatype).toBe(output.datatype);
+        expect(shapeMatches(output.shape, t!.shape), `shape [${t!.shape}] vs [${output.shape}]`).toBe(true);
+        expect(t!.shape[0]).toBe(items.length);
+      }
       const predictions = plugin.postprocess(outputs, ctx, items, {});
       expect(predictions).toHaveLength(items.length);
       expect(JSON.parse(JSON.stringify(predictions))).toEqual(predictions);
@@ -69,11 +77,13 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
     });
 
     it.each(o.invalidInstances.map((v, i) => [i, v] as const))('refuses invalid instance #%i with a client error', async (_, instance) => {
-      const ctx = await o.ctx();
+      const ctx = withStep(plugin, await o.ctx());
       let error: unknown;
       try {
         const item = await plugin.parseInstance(instance, ctx);
-        await plugin.preprocess([item], ctx);
+        const feeds = await plugin.preprocess([item], ctx);
+        // A worker step decodes what preprocess passed on: its refusals count too.
+        if (plugin.step && !plugin.predict) await ctx.runStep!(feeds);
       } catch (e) {
         error = e;
       }
@@ -81,6 +91,17 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       expect(isGatewayError(error) && CLIENT_ERRORS.has(error.code), `expected a client error, got ${String(error)}`).toBe(true);
     });
   });
+}
+
+/**
+ * The context with `runStep` running the plugin's worker step in this thread, on the context's model
+ * (what a worker thread does with it), when the plugin has a step and the context no `runStep`.
+ */
+function withStep<Item, P>(plugin: ModelPlugin<Item, P>, ctx: PluginContext<P>): PluginContext<P> {
+  const step = plugin.step;
+  if (!step || ctx.runStep) return ctx;
+  const local = { params: ctx.params, labels: ctx.labels, inputs: ctx.inputs, outputs: ctx.outputs, run: ctx.run, signal: new AbortController().signal };
+  return { ...ctx, runStep: (feeds) => step.run(feeds, local) };
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import type { Tensor, TensorInfo } from '../core/tensor.ts';
+import type { WorkerStep } from '../runtimes/worker/step.ts';
+
+export { defineWorkerStep, type StepContext, type WorkerStep } from '../runtimes/worker/step.ts';
 
 /** What a plugin sees of the model it serves. */
 export interface PluginContext<P = Record<string, unknown>> {
@@ -18,6 +21,12 @@ export interface PluginContext<P = Record<string, unknown>> {
    */
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
   /**
+   * Runs the plugin's worker `step` on its inputs through the scheduler: one scheduled request and one
+   * round trip to an instance's thread, where the step runs the model as often as it needs. Present
+   * when the plugin declares a step; the default `predict` of such a plugin.
+   */
+  runStep?(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /**
    * Another model of the store, for pipelines (an OCR detector handing crops to a recogniser):
    * runs through that model's own scheduler, so its requests batch with everyone else's.
    * Throws MODEL_NOT_FOUND / MODEL_NOT_READY like a request would.
@@ -30,7 +39,11 @@ export interface CompanionModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly labels?: readonly string[];
+  /** The plugin that serves it, if any (a pipeline checks that its companion is the kind it expects). */
+  readonly plugin?: string;
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** Its plugin's worker step, through its scheduler (present when its plugin declares a step). */
+  runStep?(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
 }
 
 /**
@@ -73,19 +86,29 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
   params?: z.ZodType<P>;
   /** Inputs the plugin accepts over Open Inference Protocol v2 (one element per instance). */
   inputs: TensorInfo[];
-  /** Outputs a v2 response carries when `predict` returns other tensors than the model's own. */
+  /** Outputs a v2 response carries when `predict` returns other tensors than the model's own (default: the step's). */
   outputs?: TensorInfo[];
   /** A sample friendly-API instance for the docs and model metadata. */
   example?: unknown;
   /** Checks the plugin against the loaded model at start-up (label count vs output width…); throws to refuse. */
-  validate?(ctx: Omit<PluginContext<P>, 'run' | 'model'>): void;
+  validate?(ctx: Omit<PluginContext<P>, 'run' | 'runStep' | 'model'>): void;
   /** One friendly-API instance → item. Throws GatewayError('INVALID_INPUT' …) for bad input. */
   parseInstance(instance: unknown, ctx: PluginContext<P>): Item | Promise<Item>;
   /** Open Inference Protocol v2 inputs → items (one per element of the batch). */
   fromTensors(inputs: Record<string, Tensor>, ctx: PluginContext<P>): Item[] | Promise<Item[]>;
-  /** Items → model feeds whose first dimension is the item count. */
+  /**
+   * Items → model feeds whose first dimension is the item count; with a `step`, the step's inputs
+   * instead (cheap to build: the bytes as sent, a resized image — the heavy work is the step's).
+   */
   preprocess(items: Item[], ctx: PluginContext<P>): Promise<Record<string, Tensor>>;
-  /** Defaults to `ctx.run(feeds)`. */
+  /**
+   * Work that grows with the input, done in the model's worker thread rather than on the HTTP thread:
+   * decoding, resampling, a per-frame model loop, a box search, CTC decoding (runtimes/worker/step.ts).
+   * Its `outputs` are the plugin's v2 outputs unless `outputs` says otherwise. A plugin with a step
+   * cannot be fine-tuned (a head is trained on the model's own outputs).
+   */
+  step?: WorkerStep<P>;
+  /** Defaults to `ctx.runStep(feeds)` with a `step`, else `ctx.run(feeds)`. */
   predict?(feeds: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): Promise<Record<string, Tensor>>;
   /**
    * Model outputs → class scores per item over `labels`, for voting ensembles. Optional: without it the

@@ -29,12 +29,41 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
   }
   if (!Array.isArray(p.inputs) || p.inputs.length === 0) throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
   checkMassgateRange(p.massgate, who);
+  if (p.step !== undefined) validateStep(p, who);
+}
+
+/** A worker step must say where the worker finds it and what it takes and returns. */
+function validateStep(p: ModelPlugin, who: string): void {
+  const s = p.step!;
+  const bad = (what: string) => new GatewayError('PLUGIN_INVALID', `${who}: its worker step ${what}`);
+  if (typeof s.module !== 'string' || !/^(file|data):/.test(s.module)) throw bad(`needs 'module': the URL of the module that exports it (import.meta.url)`);
+  if (typeof s.export !== 'string' || s.export === '') throw bad(`needs 'export': the name its module exports it under`);
+  if (typeof s.run !== 'function') throw bad('has no run()');
+  if (!Array.isArray(s.inputs) || s.inputs.length === 0 || !Array.isArray(s.outputs) || s.outputs.length === 0) throw bad('must declare its inputs and outputs');
+  if (p.finetune) throw bad('rules out fine-tuning (a head is trained on the model\'s own outputs): drop one of them');
 }
 
 const looksLikeRuntime = (v: unknown): v is Runtime =>
   typeof v === 'object' && v !== null && typeof (v as Runtime).name === 'string' && typeof (v as Runtime).load === 'function' && !looksLikePlugin(v);
 
-const pluginsOf = (mod: Record<string, unknown>): ModelPlugin[] => Object.values(mod).filter(looksLikePlugin);
+/** The plugins a module exports, each worker step checked to be found where it says. */
+async function pluginsOf(mod: Record<string, unknown>): Promise<ModelPlugin[]> {
+  const plugins = Object.values(mod).filter(looksLikePlugin);
+  for (const p of plugins) if (p.step && typeof p.step.module === 'string') await checkStepExport(p);
+  return plugins;
+}
+
+/** A worker step is found by its module URL and export name: check now that they lead to it, as the worker will. */
+async function checkStepExport(p: ModelPlugin): Promise<void> {
+  const { module, export: name } = p.step!;
+  let found: unknown;
+  try {
+    found = ((await import(module)) as Record<string, unknown>)[name];
+  } catch (e) {
+    throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': its worker step's module ${module} does not load: ${(e as Error).message}`, { cause: e });
+  }
+  if (found !== p.step) throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': ${module} exports no worker step named '${name}' (the one the plugin declares)`);
+}
 
 /**
  * Runtime adapters an external module exports (objects with `name` and `load()`): registered with the
@@ -88,7 +117,7 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
     .sort();
   for (const dir of builtIn) {
     const mod = (await import(new URL(`${dir}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR).href)) as Record<string, unknown>;
-    for (const p of pluginsOf(mod)) registry.add(p, `plugins/${dir}`, knownRuntimes);
+    for (const p of await pluginsOf(mod)) registry.add(p, `plugins/${dir}`, knownRuntimes);
   }
   let runtimes = [...knownRuntimes];
   for (const source of external) {
@@ -108,7 +137,7 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
     // A module-level `export const massgate = '^0.1.0'` covers everything the module exports.
     checkMassgateRange(mod.massgate, `plugin source '${source}'`);
     const registered = registerRuntimesOf(mod, url, source, runtimes);
-    const found = pluginsOf(mod);
+    const found = await pluginsOf(mod);
     runtimes = [...new Set([...runtimes, ...registered])];
     if (found.length === 0 && registered.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
     for (const p of found) registry.add(p, source, runtimes);

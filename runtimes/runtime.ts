@@ -38,6 +38,12 @@ export interface RuntimeSession {
    * another thread may take them over instead of copying them.
    */
   run(feeds: Record<string, Tensor>, outputNames?: readonly string[], options?: { transferInputs?: boolean }): Promise<Record<string, Tensor>>;
+  /**
+   * Runs the plugin's worker step (runtimes/worker/step.ts) on `feeds` where the session lives, in one
+   * call however often the step runs the model. Only sessions loaded in a worker with a step have it.
+   * Aborting `options.signal` gives the run up: the step's next model call throws CANCELLED.
+   */
+  runStep?(feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }): Promise<Record<string, Tensor>>;
   /** Frees the model. Calling it twice is harmless. */
   dispose(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { log } from '../../core/log.ts';
 import { superviseWorker, type SupervisorHooks } from '../../runtimes/worker/supervise.ts';
 import { runtimeModuleOf, runtimeNames } from '../../runtimes/registry.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
+import type { Tensor } from '../../core/tensor.ts';
 import { BatchingSchema } from '../../model-store/schema.ts';
 import { readLabels, type ModelEntry, type VersionEntry } from '../../model-store/scan.ts';
 import type { PluginRegistry } from '../../plugins/registry.ts';
@@ -62,7 +63,11 @@ function instanceHooks(model: string, version: number, instance: number, metrics
 
 function companion(m: Servable): CompanionModel {
   if (!(m instanceof ServedModel)) throw new GatewayError('CONFIG_INVALID', `'${m.name}' is an ensemble; a plugin's companion must be a model`);
-  return { inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, run: (feeds, outputs) => m.run(feeds, { outputs }) };
+  return {
+    inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, plugin: m.plugin?.name,
+    run: (feeds, outputs) => m.run(feeds, { outputs }),
+    ...(m.plugin?.step ? { runStep: (feeds: Record<string, Tensor>) => m.runStep(feeds) } : {}),
+  };
 }
 
 /**
@@ -86,12 +91,24 @@ export function versionLoader(deps: LoaderDeps) {
     // Instances share the cores: each gets its share of intra-op threads unless the config says otherwise.
     const threads = Math.max(1, Math.floor(availableParallelism() / placement.length));
     const options = { intraOpNumThreads: threads, ...entry.config.runtimeOptions };
+    // A version's own config.json (a fine-tuned version, say) brings its labels and params.
+    const configLabels = source.config?.labels ?? readLabels(entry);
+    let params: Record<string, unknown> = source.config?.params ? { ...entry.config.params, ...source.config.params } : entry.config.params;
+    if (plugin?.params) {
+      const parsed = plugin.params.safeParse(params);
+      if (!parsed.success) {
+        throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+      params = parsed.data as Record<string, unknown>;
+    }
+    // The plugin's worker step, bound in each instance's thread to the parsed params.
+    const step = plugin?.step ? { module: plugin.step.module, export: plugin.step.export, params, ...(configLabels ? { labels: configLabels } : {}) } : undefined;
     const sessions: RuntimeSession[] = [];
     try {
       const runtimeModule = runtimeModuleOf(runtime);
       const started = await Promise.allSettled(placement.map((providers, i) =>
         superviseWorker(
-          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options, ...(source.head ? { head: source.head } : {}) }, nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
+          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options, ...(source.head ? { head: source.head } : {}) }, ...(step ? { step } : {}), nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
           { backoff: deps.config.workerRestart, hooks: instanceHooks(entry.name, source.version, i, deps.metrics) },
         )));
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
@@ -105,16 +122,7 @@ export function versionLoader(deps: LoaderDeps) {
       if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: batching.timeoutMs }))) {
         log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
       }
-      // A version's own config.json (a fine-tuned version, say) brings its labels and params.
-      const labels = source.config?.labels ?? readLabels(entry) ?? first.labels;
-      let params: Record<string, unknown> = source.config?.params ? { ...entry.config.params, ...source.config.params } : entry.config.params;
-      if (plugin?.params) {
-        const parsed = plugin.params.safeParse(params);
-        if (!parsed.success) {
-          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        }
-        params = parsed.data as Record<string, unknown>;
-      }
+      const labels = configLabels ?? first.labels;
       if (plugin?.validate) {
         try {
           plugin.validate({ modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs });
@@ -122,8 +130,9 @@ export function versionLoader(deps: LoaderDeps) {
           throw new GatewayError('CONFIG_INVALID', `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`, { cause: e });
         }
       }
-      // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch.
-      const batchable = [...first.inputs, ...first.outputs].every((t) => t.shape.length > 0 && t.shape[0] === -1);
+      // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch
+      // (and the plugin's worker step's, whose runs the scheduler batches too).
+      const batchable = [...first.inputs, ...first.outputs, ...(plugin?.step ? [...plugin.step.inputs, ...plugin.step.outputs] : [])].every((t) => t.shape.length > 0 && t.shape[0] === -1);
       if (batching.maxBatchSize > 1 && !batchable) {
         if (entry.config.batching?.maxBatchSize !== undefined) {
           throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': batching needs a variable first dimension on every input and output (${[...first.inputs, ...first.outputs].map((t) => `${t.name} [${t.shape}]`).join(', ')})`);
@@ -140,6 +149,7 @@ export function versionLoader(deps: LoaderDeps) {
           ? (m): PluginContext => ({
               modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs,
               run: (feeds, outputs) => m.run(feeds, { outputs }),
+              ...(plugin.step ? { runStep: (feeds: Record<string, Tensor>) => m.runStep(feeds) } : {}),
               model: (name, version) => companion(deps.resolve(name, version)),
             })
           : undefined,

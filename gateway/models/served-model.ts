@@ -83,7 +83,7 @@ export class ServedModel implements Servable {
   }
 
   get outputs(): readonly TensorInfo[] {
-    return this.plugin?.outputs ?? this.modelOutputs;
+    return this.plugin?.outputs ?? this.plugin?.step?.outputs ?? this.modelOutputs;
   }
 
   get config() {
@@ -143,6 +143,11 @@ export class ServedModel implements Servable {
     return this.track(() => this.scheduler.submit(feeds, options));
   }
 
+  /** Runs the plugin's worker step on its inputs through the scheduler: one request, one round trip. */
+  runStep(feeds: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>> {
+    return this.track(() => this.scheduler.submit(feeds, { ...options, outputs: undefined, step: true }));
+  }
+
   private pluginOrThrow(): { plugin: ModelPlugin; ctx: PluginContext } {
     if (!this.plugin || !this.ctx) throw new GatewayError('INVALID_INPUT', `model '${this.name}' has no plugin: send tensors to /v2/models/${this.name}/infer`);
     return { plugin: this.plugin, ctx: this.ctx };
@@ -170,14 +175,16 @@ export class ServedModel implements Servable {
     return joinChunks(parts);
   }
 
+  /** Preprocess, then the plugin's predict, else its worker step, else one run of the model. */
   private async runChunk(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
     const { plugin, ctx } = this.pluginOrThrow();
     const feeds = await plugin.preprocess(items, ctx);
+    const step = (f: Record<string, Tensor>) => this.scheduler.submit(f, { ...options, outputs: undefined, step: true });
     if (plugin.predict) {
-      const scoped: typeof ctx = { ...ctx, run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }) };
+      const scoped: typeof ctx = { ...ctx, run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }), ...(plugin.step ? { runStep: step } : {}) };
       return plugin.predict(feeds, scoped, items);
     }
-    return this.scheduler.submit(feeds, options);
+    return plugin.step ? step(feeds) : this.scheduler.submit(feeds, options);
   }
 
   /**

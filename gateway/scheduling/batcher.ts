@@ -24,11 +24,17 @@ interface Pending {
   /** Requests merge only when their signatures (input names, datatypes, non-batch dims) are equal. */
   signature: string;
   outputs?: readonly string[];
+  /** A worker-step request (SubmitOptions.step). */
+  step: boolean;
   priority: number;
   enqueuedAt: number;
   settled: boolean;
   /** Called when the entry leaves the queue for an instance (the next chunk of its request queues then). */
   onDispatch?(): void;
+  /** Its request was given up (deadline, client gone) after it left the queue. */
+  abandoned?: boolean;
+  /** Set by the batch running it: told when `abandoned` turns true. */
+  onAbandon?(): void;
   resolve(o: Record<string, Tensor>): void;
   /** This entry's batch failed. */
   reject(e: Error): void;
@@ -39,16 +45,33 @@ interface Pending {
 /** False for a supervised instance whose worker is dead (plain sessions are always live). */
 const isLive = (i: RuntimeSession): boolean => (i as Partial<SupervisedSession>).live !== false;
 
+/** Aborted once every request of the batch has been given up: a worker step then stops working for nobody. */
+function abandonment(batch: readonly Pending[]): AbortSignal {
+  const controller = new AbortController();
+  const check = () => {
+    if (batch.every((p) => p.abandoned)) controller.abort();
+  };
+  for (const p of batch) p.onAbandon = check;
+  return controller.signal;
+}
+
+/** A worker-step run on an instance (only worker-thread sessions loaded with the plugin's step have one). */
+function runStep(instance: RuntimeSession, feeds: Record<string, Tensor>, options: { transferInputs: boolean; signal: AbortSignal }): Promise<Record<string, Tensor>> {
+  if (!instance.runStep) return Promise.reject(new GatewayError('INFERENCE_FAILED', 'this model instance has no worker step'));
+  return instance.runStep(feeds, options);
+}
+
 const noLiveInstance = () => new GatewayError('UNAVAILABLE', 'no live model instance (model worker exited; restarting)', { retryAfterS: 1 });
 
 /**
- * What must match for two requests to merge: input names, datatypes and non-batch dimensions, where the
- * dimensions on padded axes (numeric inputs only) match anything of the same rank.
+ * What must match for two requests to merge: the kind of run (model or worker step), input names,
+ * datatypes and non-batch dimensions, where the dimensions on padded axes (numeric inputs only) match
+ * anything of the same rank.
  */
-function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[]): { signature: string; rows: number } {
+function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[], step: boolean): { signature: string; rows: number } {
   const names = Object.keys(feeds).sort();
   let rows = -1;
-  const parts: string[] = [];
+  const parts: string[] = step ? ['step'] : [];
   for (const n of names) {
     const t = feeds[n]!;
     const r = t.shape[0] ?? 1;
@@ -77,6 +100,11 @@ function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[]):
  * FIFO; its answer is the chunks' outputs joined in order. It holds one queue place per chunk (admission
  * and `maxQueueSize` count chunks: PAYLOAD_TOO_LARGE when it could never fit); its deadline and
  * cancellation drop its remaining chunks, and a failed chunk fails it.
+ *
+ * A worker-step request (`options.step`: the plugin's step runs in the instance's thread) batches only
+ * with other step requests; once every request of a running step batch has been given up (deadline,
+ * client gone), the step is cancelled in its thread (its next model call throws), so an abandoned long
+ * clip does not hold an instance.
  *
  * Supervised instances (worker threads that may die) leave rotation when their worker exits — the batch
  * they were running fails with 503 UNAVAILABLE, not retried: its input may be what killed the worker —
@@ -228,7 +256,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         : internal ? [...new Set([...instance.outputs.map((o) => o.name), ...batch.flatMap((p) => p.outputs ?? [])])] : undefined;
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
       // (Padding keeps that true: concat of several parts always allocates.)
-      const out = await instance.run(feeds, names, { transferInputs: batch.length > 1 });
+      const transfer = { transferInputs: batch.length > 1 };
+      const out = batch[0]!.step ? await runStep(instance, feeds, { ...transfer, signal: abandonment(batch) }) : await instance.run(feeds, names, transfer);
       hooks.onBatch?.(rows, batch.length, now() - t0);
       let offset = 0;
       for (const p of batch) {
@@ -269,7 +298,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     if (options.signal?.aborted) return Promise.reject(new GatewayError('CANCELLED', 'the client went away'));
     // Without batching nothing is merged, so feeds need no common batch dimension (a scalar or a
     // state tensor batched on another axis is fine).
-    const { signature, rows } = batching ? signatureOf(feeds, padAxes) : { signature: '', rows: 1 };
+    const step = options.step === true;
+    const { signature, rows } = batching ? signatureOf(feeds, padAxes, step) : { signature: '', rows: 1 };
     const chunks = batching ? Math.max(1, Math.ceil(rows / maxRows)) : 1;
     if (chunks > config.maxQueueSize) {
       return Promise.reject(new GatewayError('PAYLOAD_TOO_LARGE', `a request of ${rows} rows runs as ${chunks} batches of at most ${maxRows}; this model queues at most ${config.maxQueueSize}`));
@@ -285,6 +315,8 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       /** Chunks not yet queued (their queue places are held), the one waiting in the queue, the answers. */
       let unqueued = chunks;
       let waiting: Pending | undefined;
+      /** Entries that left the queue: told when the request is given up (a running worker step then stops). */
+      const sent: Pending[] = [];
       const answers: Array<Record<string, Tensor>> = [];
       let answered = 0;
       const finish = () => {
@@ -298,6 +330,10 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         if (done) return;
         finish();
         if (waiting) settle(waiting);
+        for (const p of sent) {
+          p.abandoned = true;
+          p.onAbandon?.();
+        }
         reject(e);
         dispatch();
       };
@@ -308,9 +344,10 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         const part = chunks === 1 ? feeds : copyRows(feeds, k * maxRows, Math.min(rows, (k + 1) * maxRows));
         const p: Pending = {
           feeds: part, rows: chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows, signature, priority,
-          outputs: options.outputs, enqueuedAt: now(), settled: false,
+          outputs: step ? undefined : options.outputs, step, enqueuedAt: now(), settled: false,
           onDispatch: () => {
             waiting = undefined;
+            sent.push(p);
             if (!done && unqueued > 0) enqueue();
           },
           resolve: (o) => {

@@ -11,6 +11,12 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Priority level, 1 = highest. */
   priority?: number;
+  /**
+   * Run the model's worker step (the plugin's `step`, in the instance's thread) instead of the model:
+   * the feeds are the step's inputs, the answer its outputs (`outputs` does not apply). Step requests
+   * batch only with step requests.
+   */
+  step?: boolean;
 }
 
 /** Scheduler statistics for metrics and health. */

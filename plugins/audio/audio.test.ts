@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { decodeWav, encodeWav } from './wav.ts';
-import { resample, resampleAsync } from './resample.ts';
+import { decodeWav, encodeWav, readMono, readWavHeader } from './wav.ts';
+import { resample, resampleBlocks } from './resample.ts';
+import { WindowReader } from './frames.ts';
 import { segments } from './vad.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../../test/fixtures/audio/${f}`, import.meta.url));
@@ -51,15 +52,51 @@ describe('resampling', () => {
     expect(out.length).toBe(Math.round(0.5 * 16000));
     expect(amplitude(out, 16000, 1000)).toBeCloseTo(0.5, 1);
   });
-  it('gives the same samples when it yields to the event loop between chunks', async () => {
-    const x = sine(1000, 44100, 1);
-    expect(await resampleAsync(x, 44100, 16000, 16, 1000)).toEqual(resample(x, 44100, 16000));
+  it.each([44100, 8000, 16000])('gives exactly the same samples block by block (%i Hz), reading only what each block needs', (rate) => {
+    const x = sine(1000, rate, 1);
+    let widest = 0;
+    const source = { length: x.length, read: (start: number, count: number) => ((widest = Math.max(widest, count)), x.slice(start, start + count)) };
+    const blocks = [...resampleBlocks(source, rate, 16000, 1000)];
+    expect(blocks.slice(0, -1).every((b) => b.length === 1000)).toBe(true);
+    const joined = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
+    blocks.reduce((at, b) => (joined.set(b, at), at + b.length), 0);
+    expect(joined).toEqual(resample(x, rate, 16000));
+    expect(widest).toBeLessThan(x.length / 2);
   });
 
   it('removes a tone above the new Nyquist frequency instead of aliasing it', () => {
     const out = resample(sine(12000, 48000), 48000, 16000);
     expect(amplitude(out, 16000, 4000)).toBeLessThan(0.01); // 12 kHz would alias to 4 kHz
     expect(Math.max(...out.subarray(100, out.length - 100).map(Math.abs))).toBeLessThan(0.05); // away from the edges
+  });
+});
+
+describe('reading a long signal in windows', () => {
+  it('gives each window (with context before it and zeros past either end) from blocks, keeping only the current ones', () => {
+    const x = Float32Array.from({ length: 2500 }, (_, i) => i + 1);
+    const blocks = function* () {
+      for (let at = 0; at < x.length; at += 700) yield x.slice(at, at + 700);
+    };
+    const reader = new WindowReader(blocks(), x.length);
+    const frames = Math.ceil(x.length / 512);
+    for (let i = 0; i < frames; i++) {
+      const out = new Float32Array(576);
+      reader.read(i * 512 - 64, 576, out, 0);
+      expect(Array.from(out), `frame ${i}`).toEqual(Array.from({ length: 576 }, (_, k) => x[i * 512 - 64 + k] ?? 0));
+      expect((reader as unknown as { buf: Float32Array }).buf.length).toBeLessThanOrEqual(576 + 700);
+    }
+  });
+});
+
+describe('a WAV header alone', () => {
+  it('is checked without decoding, and any range of frames decodes to the same samples as the whole file', () => {
+    const bytes = fixture('speech-24k-stereo-float.wav');
+    const info = readWavHeader(bytes);
+    expect([info.sampleRate, info.channels, info.format]).toEqual([24000, 2, 'float']);
+    const whole = decodeWav(bytes).samples;
+    expect(info.frames).toBe(whole.length);
+    expect(readMono(info, 1000, 300)).toEqual(whole.subarray(1000, 1300));
+    expect(() => readWavHeader(fixture('speech.wav'), { maxSeconds: 1 })).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
   });
 });
 

@@ -1,36 +1,14 @@
-import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
-import { definePlugin, type PluginContext } from '../plugin.ts';
-import { resampleAsync } from './resample.ts';
+import { definePlugin } from '../plugin.ts';
 import { bytesInput, encodedInstance } from '../instances.ts';
-import { decodeWav } from './wav.ts';
+import { RATE, variant, VadParamsSchema, type VadParams } from './silero.ts';
+import { sileroVadStep } from './vad-step.ts';
+import { readWavHeader } from './wav.ts';
 
-const RATE = 16_000;
-
-const Params = z.object({
-  /** Speech starts at this frame probability… */
-  threshold: z.number().min(0).max(1).default(0.5),
-  /** …and ends when it stays below threshold − 0.15 (Silero's hysteresis) for minSilenceMs. */
-  minSilenceMs: z.number().min(0).default(100),
-  /** Shorter speech segments are dropped. */
-  minSpeechMs: z.number().min(0).default(250),
-  maxSeconds: z.number().positive().default(60),
-}).strict();
-type VadParams = z.infer<typeof Params>;
-
-/** One clip: the bytes as sent, decoded to 16 kHz mono in preprocess. */
+/** One clip: the bytes as sent (their WAV header checked; the samples are decoded in the worker step). */
 interface Clip {
   bytes: Uint8Array;
-  samples?: Float32Array;
-}
-
-/** The two Silero generations: v5/v6 (512-sample frames + 64 of context, one state) and the legacy LSTM (1536, h and c). */
-function variant(ctx: Pick<PluginContext, 'inputs'>): { frame: number; context: number; legacy: boolean } {
-  const names = new Set(ctx.inputs.map((i) => i.name));
-  if (names.has('state')) return { frame: 512, context: 64, legacy: false };
-  if (names.has('h') && names.has('c')) return { frame: 1536, context: 0, legacy: true };
-  throw new Error(`not a Silero VAD model (inputs: ${[...names].join(', ')})`);
 }
 
 const isRiff = (b: Uint8Array) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46;
@@ -41,20 +19,6 @@ function clipBytes(instance: unknown): Uint8Array {
   const text = v.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) throw invalidInput('the audio is not base64');
   return Buffer.from(text, 'base64');
-}
-
-/** Frame i of every clip (zero-padded past a clip's end), with the previous frame's tail as context. */
-function frameBatch(clips: readonly Float32Array[], i: number, frame: number, context: number): Float32Array {
-  const width = frame + context;
-  const out = new Float32Array(clips.length * width);
-  clips.forEach((s, r) => {
-    const start = i * frame - context;
-    for (let k = 0; k < width; k++) {
-      const at = start + k;
-      out[r * width + k] = at >= 0 && at < s.length ? s[at]! : 0;
-    }
-  });
-  return out;
 }
 
 /** Speech segments from frame probabilities, with Silero's hysteresis and minimum durations. */
@@ -89,62 +53,36 @@ function rows(outputs: Record<string, Tensor>): Float32Array[] {
   return Array.from(lengths, (n, i) => (probs.data as Float32Array).subarray(i * width, i * width + n));
 }
 
+/** A clip's bytes, its WAV header checked here (400/413/415 before the request is scheduled). */
+function clip(bytes: Uint8Array, params: VadParams): Clip {
+  readWavHeader(bytes, { maxSeconds: params.maxSeconds });
+  return { bytes };
+}
+
 /**
  * Voice activity detection with Silero VAD (legacy, v5, v6): WAV in (any common rate, mono or stereo,
- * resampled to 16 kHz), speech segments out. The model is stateful: `predict` runs the frames in order,
- * feeding each state back, all clips of a request together along the batch dimension.
+ * resampled to 16 kHz), speech segments out. Only the WAV header is read on the HTTP thread: decoding,
+ * resampling and the stateful frame loop (each state fed back) run in the model's worker thread
+ * (`sileroVadStep`), one scheduled request per chunk of clips, all its clips together along the batch
+ * dimension.
  */
 export const sileroVad = definePlugin<Clip, VadParams>({
   name: 'silero-vad',
   modality: 'audio',
   description: 'WAV → speech segments (voice activity detection)',
   runtime: 'onnx',
-  params: Params,
+  params: VadParamsSchema,
   inputs: [{ name: 'audio', datatype: 'BYTES', shape: [-1] }],
-  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, -1] }, { name: 'frames', datatype: 'INT32', shape: [-1] }],
   example: { b64: '<base64 WAV>' },
   validate: (ctx) => void variant(ctx),
-  parseInstance: (instance) => ({ bytes: clipBytes(instance) }),
+  parseInstance: (instance, ctx) => clip(clipBytes(instance), ctx.params),
   // v2 BYTES elements are raw WAV bytes, or base64 text (JSON requests carry strings).
-  fromTensors: (inputs) => bytesInput(inputs, 'audio').map((b) => ({ bytes: isRiff(b) ? b : clipBytes(Buffer.from(b).toString('latin1')) })),
-  /** Decodes every clip and returns the feeds of the first frame (the model's own inputs). */
-  async preprocess(items, ctx) {
-    const v = variant(ctx);
-    for (const clip of items) {
-      const pcm = decodeWav(clip.bytes, { maxSeconds: ctx.params.maxSeconds });
-      clip.samples = await resampleAsync(pcm.samples, pcm.sampleRate, RATE);
-    }
-    const n = items.length;
-    const feeds: Record<string, Tensor> = {
-      input: { name: 'input', datatype: 'FP32', shape: [n, v.frame + v.context], data: frameBatch(items.map((c) => c.samples!), 0, v.frame, v.context) },
-      sr: { name: 'sr', datatype: 'INT64', shape: [], data: new BigInt64Array([BigInt(RATE)]) },
-    };
-    if (v.legacy) {
-      feeds.h = { name: 'h', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) };
-      feeds.c = { name: 'c', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) };
-    } else {
-      feeds.state = { name: 'state', datatype: 'FP32', shape: [2, n, 128], data: new Float32Array(2 * n * 128) };
-    }
-    return feeds;
+  fromTensors: (inputs, ctx) => bytesInput(inputs, 'audio').map((b) => clip(isRiff(b) ? b : clipBytes(Buffer.from(b).toString('latin1')), ctx.params)),
+  /** The clips' bytes as the worker step's input. */
+  async preprocess(items) {
+    return { audio: { name: 'audio', datatype: 'BYTES', shape: [items.length], data: items.map((c) => c.bytes) } };
   },
-  async predict(first, ctx, items) {
-    const v = variant(ctx);
-    const clips = items.map((c) => c.samples!);
-    const frames = Math.max(...clips.map((s) => Math.ceil(s.length / v.frame)));
-    const probs = new Float32Array(items.length * frames);
-    let feeds = first;
-    for (let i = 0; i < frames; i++) {
-      if (i > 0) feeds = { ...feeds, input: { ...feeds.input!, data: frameBatch(clips, i, v.frame, v.context) } };
-      const out = await ctx.run(feeds);
-      const p = out.output!.data as Float32Array;
-      for (let r = 0; r < items.length; r++) probs[r * frames + i] = p[r]!;
-      feeds = v.legacy ? { ...feeds, h: { ...out.hn!, name: 'h' }, c: { ...out.cn!, name: 'c' } } : { ...feeds, state: { ...out.stateN!, name: 'state' } };
-    }
-    return {
-      probabilities: { name: 'probabilities', datatype: 'FP32', shape: [items.length, frames], data: probs },
-      frames: { name: 'frames', datatype: 'INT32', shape: [items.length], data: Int32Array.from(clips, (s) => Math.ceil(s.length / v.frame)) },
-    };
-  },
+  step: sileroVadStep,
   /** Clip-level scores for ensembles: speech = the best 3-frame mean probability (robust to a lone spike). */
   scores(outputs) {
     return {

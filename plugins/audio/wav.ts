@@ -19,15 +19,28 @@ const FORMATS: Array<[string, (b: Uint8Array) => boolean]> = [
 
 const bad = (message: string) => new GatewayError('INVALID_AUDIO', `invalid WAV: ${message}`);
 
+/** A checked WAV file: its format and where its samples lie, nothing decoded yet. */
+export interface WavInfo {
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  format: 'pcm' | 'float';
+  /** Sample frames (one sample per channel each). */
+  frames: number;
+  /** The data chunk's bytes. */
+  data: Uint8Array;
+}
+
 /**
- * Decodes a RIFF/WAVE file: PCM 8-bit (unsigned), 16, 24 and 32-bit, IEEE float 32 and 64-bit, plain or
- * WAVE_FORMAT_EXTENSIBLE, any channel count (averaged to mono) and sample rate. Unknown chunks are
- * skipped (with RIFF's odd-size padding). Truncated or inconsistent files are INVALID_AUDIO; other
- * audio formats are UNSUPPORTED_MEDIA_TYPE naming the format; longer than `maxSeconds` is PAYLOAD_TOO_LARGE.
+ * Reads and checks a RIFF/WAVE header without decoding a sample: PCM 8-bit (unsigned), 16, 24 and
+ * 32-bit, IEEE float 32 and 64-bit, plain or WAVE_FORMAT_EXTENSIBLE, any channel count and sample
+ * rate. Unknown chunks are skipped (with RIFF's odd-size padding). Truncated or inconsistent files are
+ * INVALID_AUDIO; other audio formats are UNSUPPORTED_MEDIA_TYPE naming the format; longer than
+ * `maxSeconds` is PAYLOAD_TOO_LARGE. Its cost does not grow with the clip's length.
  *
- * @example const { samples, sampleRate } = decodeWav(bytes, { maxSeconds: 60 });
+ * @example const { sampleRate, frames } = readWavHeader(bytes, { maxSeconds: 60 });
  */
-export function decodeWav(bytes: Uint8Array, o: { maxSeconds?: number } = {}): Pcm {
+export function readWavHeader(bytes: Uint8Array, o: { maxSeconds?: number } = {}): WavInfo {
   if (bytes.length < 12 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'RIFF' || String.fromCharCode(...bytes.subarray(8, 12)) !== 'WAVE') {
     const other = FORMATS.find(([, test]) => test(bytes))?.[0];
     if (other) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} audio is not supported: send WAV (PCM or float)`);
@@ -60,18 +73,27 @@ export function decodeWav(bytes: Uint8Array, o: { maxSeconds?: number } = {}): P
   if (format !== 1 && format !== 3) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `WAV format code ${format} is not supported (PCM or IEEE float only)`);
   if (channels < 1 || channels > 32) throw bad(`${channels} channels`);
   if (rate < 1000 || rate > 384_000) throw bad(`sample rate ${rate} Hz`);
-  const bytesPer = bits / 8;
   if (!(format === 1 ? [8, 16, 24, 32] : [32, 64]).includes(bits)) throw bad(`${bits}-bit ${format === 1 ? 'PCM' : 'float'} is not supported`);
-  const frame = bytesPer * channels;
-  const frames = Math.floor(data.length / frame);
+  const frames = Math.floor(data.length / ((bits / 8) * channels));
   if (frames === 0) throw bad('no samples');
   const seconds = frames / rate;
   if (o.maxSeconds !== undefined && seconds > o.maxSeconds) {
     throw new GatewayError('PAYLOAD_TOO_LARGE', `the audio lasts ${seconds.toFixed(1)} s; the limit is ${o.maxSeconds} s`);
   }
+  return { sampleRate: rate, channels, bitsPerSample: bits, format: format === 3 ? 'float' : 'pcm', frames, data };
+}
+
+/**
+ * Sample frames [start, start + count) of a checked WAV as mono samples in [-1, 1] (channels averaged),
+ * written to `out` (a new array by default): a long clip can be decoded a block at a time.
+ */
+export function readMono(info: WavInfo, start: number, count: number, out = new Float32Array(count)): Float32Array {
+  const { data, channels, bitsPerSample: bits, format } = info;
+  const bytesPer = bits / 8;
+  const frame = bytesPer * channels;
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const read = (at: number): number => {
-    if (format === 3) return bits === 32 ? dv.getFloat32(at, true) : dv.getFloat64(at, true);
+    if (format === 'float') return bits === 32 ? dv.getFloat32(at, true) : dv.getFloat64(at, true);
     switch (bits) {
       case 8: return (dv.getUint8(at) - 128) / 128;
       case 16: return dv.getInt16(at, true) / 32768;
@@ -79,13 +101,23 @@ export function decodeWav(bytes: Uint8Array, o: { maxSeconds?: number } = {}): P
       default: return dv.getInt32(at, true) / 2147483648;
     }
   };
-  const samples = new Float32Array(frames);
-  for (let f = 0; f < frames; f++) {
+  for (let f = 0; f < count; f++) {
     let sum = 0;
-    for (let c = 0; c < channels; c++) sum += read(f * frame + c * bytesPer);
-    samples[f] = sum / channels;
+    const at = (start + f) * frame;
+    for (let c = 0; c < channels; c++) sum += read(at + c * bytesPer);
+    out[f] = sum / channels;
   }
-  return { sampleRate: rate, samples, channels, bitsPerSample: bits, format: format === 3 ? 'float' : 'pcm' };
+  return out;
+}
+
+/**
+ * Decodes a whole RIFF/WAVE file to mono (see readWavHeader for what it accepts and refuses).
+ *
+ * @example const { samples, sampleRate } = decodeWav(bytes, { maxSeconds: 60 });
+ */
+export function decodeWav(bytes: Uint8Array, o: { maxSeconds?: number } = {}): Pcm {
+  const info = readWavHeader(bytes, o);
+  return { sampleRate: info.sampleRate, samples: readMono(info, 0, info.frames), channels: info.channels, bitsPerSample: info.bitsPerSample, format: info.format };
 }
 
 /** Writes mono or interleaved samples as a WAV file (16-bit PCM or 32-bit float), for tests and tools. */

@@ -4,8 +4,10 @@ import { bytesInput, encodedInstance } from '../instances.ts';
 import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
-import { boxesFromMap } from './boxes.ts';
-import { ctcDecode, lineFeeds } from './recognizer.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { boxesOf, detectorStep } from './page-step.ts';
+import { lineFeeds, ocrRecognizer } from './recognizer.ts';
+import { linesOf } from './rec-step.ts';
 
 const Params = z.object({
   /** The recogniser: another model of the store (plugin 'ocr-recognizer'). */
@@ -26,19 +28,20 @@ interface Page {
   height?: number;
 }
 
-/** DB detector feeds for one page: resized to multiples of 32, BGR, ImageNet mean/std (PaddleOCR's DetResizeForTest + NormalizeImage). */
-async function detectorFeeds(page: Page, ctx: Pick<PluginContext<PageParams>, 'inputs' | 'params'>): Promise<Record<string, Tensor>> {
+/**
+ * The detector step's input for one page: resized to multiples of 32 (PaddleOCR's DetResizeForTest, by
+ * sharp off the event loop) as raw RGB, with the page's own size; the step normalises it.
+ */
+async function detectorFeeds(page: Page, ctx: Pick<PluginContext<PageParams>, 'params'>): Promise<Record<string, Tensor>> {
   const { width: w, height: h, rgb } = page as Required<Page>;
   const ratio = Math.min(1, ctx.params.limitSide / Math.max(w, h));
   const W = Math.max(32, Math.round((w * ratio) / 32) * 32);
   const H = Math.max(32, Math.round((h * ratio) / 32) * 32);
   const resized = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).resize(W, H, { fit: 'fill' }).raw().toBuffer();
-  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
-  const plane = W * H;
-  const data = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[c * plane + i] = (resized[i * 3 + 2 - c]! / 255 - mean[c]!) / std[c]!;
-  const name = ctx.inputs[0]!.name;
-  return { [name]: { name, datatype: 'FP32', shape: [1, 3, H, W], data } };
+  return {
+    pixels: { name: 'pixels', datatype: 'UINT8', shape: [1, H, W, 3], data: new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength) },
+    size: { name: 'size', datatype: 'INT32', shape: [1, 2], data: Int32Array.of(w, h) },
+  };
 }
 
 /** Raw RGB of a box cut from the page. */
@@ -53,6 +56,9 @@ function crop(page: Required<Page>, b: { x1: number; y1: number; x2: number; y2:
  * Full-page OCR: PaddleOCR's DB detector finds text boxes, each box is cut from the page and read by the
  * recogniser model named in `params.recognizer` (through its own scheduler, so lines batch). Pages are
  * detected one at a time (their sizes differ). Answers `{text, lines: [{text, confidence, box}]}`.
+ * The HTTP thread decodes and resizes the page (sharp, on libuv's pool) and cuts the boxes; the
+ * normalisation, the detector and the box search run in the detector's worker (`detectorStep`), the
+ * recogniser and its CTC decoding in the recogniser's (`recognizerStep`).
  */
 export const ocrPage = definePlugin<Page, PageParams>({
   name: 'ocr',
@@ -69,7 +75,7 @@ export const ocrPage = definePlugin<Page, PageParams>({
   },
   parseInstance: (instance) => ({ input: encodedInstance(instance, ['b64', 'image'], 'an image') }),
   fromTensors: (inputs) => bytesInput(inputs, 'image').map((input) => ({ input })),
-  /** Decodes every page; returns the detector feeds of the first (pages are run one by one in predict). */
+  /** Decodes every page; returns the detector step's input for the first (pages are run one by one in predict). */
   async preprocess(items, ctx) {
     await Promise.all(items.map(async (page) => {
       const img = await decodeImage(page.input, { maxPixels: ctx.params.maxPixels });
@@ -77,19 +83,22 @@ export const ocrPage = definePlugin<Page, PageParams>({
     }));
     return detectorFeeds(items[0]!, ctx);
   },
+  /** Per page: its boxes (detector step), then its lines read by the recogniser's step. */
   async predict(first, ctx, items) {
     const recognizer = ctx.model(ctx.params.recognizer);
+    if (recognizer.plugin !== ocrRecognizer.name || !recognizer.runStep) {
+      throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}': its recognizer '${ctx.params.recognizer}' is not served by plugin '${ocrRecognizer.name}'`);
+    }
     const results = await Promise.all(items.map(async (page, i) => {
       const feeds = i === 0 ? first : await detectorFeeds(page, ctx);
-      const out = Object.values(await ctx.run(feeds))[0]!;
-      const [, , H, W] = out.shape as [number, number, number, number];
-      const boxes = boxesFromMap(out.data as Float32Array, W, H, page.width!, page.height!, { ...ctx.params, minSize: 3 });
+      const boxes = boxesOf(await ctx.runStep!(feeds))[0]!;
       if (boxes.length === 0) return { text: '', lines: [] };
-      const lines = ctcDecode(await recognizer.run(await lineFeeds(boxes.map((b) => crop(page as Required<Page>, b)), { inputs: recognizer.inputs, params: { maxWidth: 960, maxPixels: ctx.params.maxPixels } })), recognizer.labels ?? []);
+      const lines = linesOf(await recognizer.runStep!(await lineFeeds(boxes.map((b) => crop(page as Required<Page>, b)), { params: { maxWidth: 960, maxPixels: ctx.params.maxPixels } })));
       const kept = lines.map((l, k) => ({ ...l, box: [boxes[k]!.x1, boxes[k]!.y1, boxes[k]!.x2, boxes[k]!.y2] })).filter((l) => l.text.trim().length > 0);
       return { text: kept.map((l) => l.text).join('\n'), lines: kept };
     }));
     return { result: { name: 'result', datatype: 'BYTES', shape: [items.length], data: results.map((r) => utf8(JSON.stringify(r))) } };
   },
+  step: detectorStep,
   postprocess: (outputs) => (outputs.result!.data as Uint8Array[]).map((b) => JSON.parse(fromUtf8(b)) as unknown),
 });

@@ -4,6 +4,7 @@ import { bytesInput, encodedInstance } from '../instances.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
+import { linesOf, recognizerStep } from './rec-step.ts';
 
 const HEIGHT = 48;
 
@@ -31,10 +32,10 @@ async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buff
 }
 
 /**
- * Feeds for PaddleOCR's recogniser: every line at height 48, padded to the widest line of the batch
- * (as PaddleOCR does), BGR channel order, values (x/255 − 0.5) / 0.5, NCHW.
+ * The recogniser step's input (`lines`, the model's NCHW input): every line at height 48, padded to the
+ * widest line of the batch (as PaddleOCR does), BGR channel order, values (x/255 − 0.5) / 0.5.
  */
-export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginContext<RecognizerParams>, 'inputs' | 'params'>): Promise<Record<string, Tensor>> {
+export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginContext<RecognizerParams>, 'params'>): Promise<Record<string, Tensor>> {
   const lines = await Promise.all(items.map((i) => toLine(i, ctx.params)));
   const width = Math.ceil(Math.max(...lines.map((l) => l.width)) / 8) * 8;
   const plane = HEIGHT * width;
@@ -47,43 +48,14 @@ export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginCon
       }
     }
   });
-  const name = ctx.inputs[0]!.name;
-  return { [name]: { name, datatype: 'FP32', shape: [items.length, 3, HEIGHT, width], data } };
-}
-
-/**
- * Greedy CTC decoding over PaddleOCR's character list: index 0 is the blank, then the keys file, then
- * a space. Repeats collapse, blanks drop, surrounding spaces are trimmed; confidence is the mean
- * probability of the kept characters.
- */
-export function ctcDecode(outputs: Record<string, Tensor>, keys: readonly string[]): Array<{ text: string; confidence: number }> {
-  const t = Object.values(outputs)[0]!;
-  const [n, steps, classes] = t.shape as [number, number, number];
-  const probs = t.data as Float32Array;
-  const charset = ['', ...keys, ' '];
-  return Array.from({ length: n }, (_, i) => {
-    let text = '';
-    let sum = 0;
-    let kept = 0;
-    let prev = -1;
-    for (let s = 0; s < steps; s++) {
-      const row = (i * steps + s) * classes;
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (probs[row + c]! > probs[row + best]!) best = c;
-      if (best !== 0 && best !== prev) {
-        text += charset[best] ?? '';
-        sum += probs[row + best]!;
-        kept++;
-      }
-      prev = best;
-    }
-    return { text: text.trim(), confidence: kept ? +(sum / kept).toFixed(4) : 0 };
-  });
+  return { lines: { name: 'lines', datatype: 'FP32', shape: [items.length, 3, HEIGHT, width], data } };
 }
 
 /**
  * Text-line recognition with PaddleOCR PP-OCRv4's recogniser (6623 characters + space): a cropped line
- * image in, `{text, confidence}` out. Lines of a request batch together, padded to the widest.
+ * image in, `{text, confidence}` out. Lines of a request batch together, padded to the widest; the
+ * model and its CTC decoding run in the worker (`recognizerStep`), whose `text` and `confidence` are
+ * also the v2 outputs.
  */
 export const ocrRecognizer = definePlugin<LineImage, RecognizerParams>({
   name: 'ocr-recognizer',
@@ -103,5 +75,6 @@ export const ocrRecognizer = definePlugin<LineImage, RecognizerParams>({
   parseInstance: (instance) => encodedInstance(instance, ['b64', 'image'], 'an image'),
   fromTensors: (inputs) => bytesInput(inputs, 'image'),
   preprocess: (items, ctx) => lineFeeds(items, ctx),
-  postprocess: (outputs, ctx) => ctcDecode(outputs, ctx.labels ?? []),
+  step: recognizerStep,
+  postprocess: (outputs) => linesOf(outputs),
 });

@@ -25,7 +25,8 @@ export interface WorkerHooks {
 
 /**
  * A runtime session that lives in its own worker thread, so that a blocking `run()` (onnxruntime-node's
- * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract.
+ * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract, and
+ * `runStep` when `data.step` names a plugin's worker step (runtimes/worker/step.ts).
  *
  * @example
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
@@ -74,12 +75,15 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     throw e;
   }
 
-  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = []) =>
+  /** Posts a message and waits for its answer; `sent` may watch the call (its id) until it is answered. */
+  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = [], sent?: (id: number) => (() => void) | void) =>
     new Promise<Record<string, Tensor>>((resolve, reject) => {
       if (dead) return reject(dead);
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      let unwatch: (() => void) | void;
+      pending.set(id, { resolve: (o) => (unwatch?.(), resolve(o)), reject: (e) => (unwatch?.(), reject(e)) });
       worker.postMessage({ ...msg, id }, transfer);
+      unwatch = sent?.(id);
     });
 
   let disposed: Promise<void> | undefined;
@@ -90,6 +94,21 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     labels: meta.labels,
     run: (feeds, outputNames, options) =>
       call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
+    ...(data.step
+      ? {
+          runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }) => {
+            const signal = options?.signal;
+            const result = call({ type: 'step', feeds } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : [], (id) => {
+              if (!signal) return;
+              const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+              if (signal.aborted) return cancel();
+              signal.addEventListener('abort', cancel, { once: true });
+              return () => signal.removeEventListener('abort', cancel);
+            });
+            return result;
+          },
+        }
+      : {}),
     dispose() {
       disposed ??= (async () => {
         closing = true;

@@ -1,9 +1,14 @@
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import type { LoadSpec } from '../runtime.ts';
+import type { StepSpec } from './step.ts';
 
 /** Messages between a model instance's host (main thread) and its worker thread. */
 export type ToWorker =
   | { type: 'run'; id: number; feeds: Record<string, Tensor>; outputs?: string[] }
+  /** Runs the model's worker step (WorkerData.step) on `feeds`: one message however often it calls the model. */
+  | { type: 'step'; id: number; feeds: Record<string, Tensor> }
+  /** Gives up step run `id`: its model calls throw CANCELLED from now on (the run still answers, with that error). */
+  | { type: 'cancel'; id: number }
   | { type: 'dispose'; id: number };
 
 export type FromWorker =
@@ -14,6 +19,8 @@ export type FromWorker =
 export interface WorkerData {
   runtime: string;
   spec: LoadSpec;
+  /** The plugin's worker step, imported after the model loads (a failure fails the load). */
+  step?: StepSpec;
   /** Module to import before loading, for runtimes registered outside this repository. */
   runtimeModule?: string;
   /** Nice value for the worker and the threads its runtime starts (Linux); 0 or absent = unchanged. */

@@ -128,6 +128,15 @@ export async function superviseWorker(data: WorkerData, options: SuperviseOption
       if (!current) return Promise.reject(lastError);
       return current.run(feeds, outputNames, runOptions);
     },
+    ...(data.step
+      ? {
+          runStep(feeds: Record<string, Tensor>, runOptions?: { transferInputs?: boolean; signal?: AbortSignal }) {
+            if (!current) return Promise.reject(lastError);
+            if (!current.runStep) return Promise.reject(new Error('the model instance has no worker step'));
+            return current.runStep(feeds, runOptions);
+          },
+        }
+      : {}),
     async dispose() {
       closed = true;
       clearTimeout(timer);

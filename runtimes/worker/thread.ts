@@ -1,9 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Tensor } from '../../core/tensor.ts';
 import { getRuntime, registerRuntime } from '../registry.ts';
 import type { Runtime, RuntimeSession } from '../runtime.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
 import { lowerThreadPriority } from './priority.ts';
+import { importStep, type StepContext, type WorkerStep } from './step.ts';
 
 /** Worker-thread side of a model instance: loads one session and runs it on request. */
 const port = parentPort!;
@@ -16,8 +18,13 @@ function errorOf(e: unknown): { code: string; message: string } {
 }
 
 let session: RuntimeSession | undefined;
+let step: { step: WorkerStep; ctx: Omit<StepContext, 'signal'> } | undefined;
+/** Step runs in progress, to cancel. */
+const running = new Map<number, AbortController>();
+const cancelled = () => Object.assign(new Error('the request was given up (deadline passed or client gone)'), { code: 'CANCELLED' });
 
 port.on('message', async (msg: ToWorker) => {
+  if (msg.type === 'cancel') return void running.get(msg.id)?.abort();
   if (msg.type === 'dispose') {
     await session?.dispose();
     session = undefined;
@@ -26,7 +33,21 @@ port.on('message', async (msg: ToWorker) => {
   }
   try {
     if (!session) throw Object.assign(new Error('the model instance is not loaded'), { code: 'MODEL_NOT_READY' });
-    const outputs = await session.run(msg.feeds, msg.outputs);
+    let outputs: Record<string, Tensor>;
+    if (msg.type === 'step') {
+      if (!step) throw new Error('this model instance has no worker step');
+      const { ctx } = step;
+      const abort = new AbortController();
+      running.set(msg.id, abort);
+      try {
+        const run: StepContext['run'] = (feeds, names) => (abort.signal.aborted ? Promise.reject(cancelled()) : ctx.run(feeds, names));
+        outputs = await step.step.run(msg.feeds, { ...ctx, run, signal: abort.signal });
+      } finally {
+        running.delete(msg.id);
+      }
+    } else {
+      outputs = await session.run(msg.feeds, msg.outputs);
+    }
     send({ type: 'result', id: msg.id, outputs }, transferable(outputs));
   } catch (e) {
     send({ type: 'error', id: msg.id, ...errorOf(e) });
@@ -55,6 +76,17 @@ try {
     }
   } else {
     session = base;
+  }
+  if (data.step) {
+    const loaded = session;
+    const ctx: Omit<StepContext, 'signal'> = {
+      params: data.step.params as Record<string, unknown>,
+      labels: data.step.labels ?? loaded.labels,
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+      run: (feeds, outputs) => loaded.run(feeds, outputs),
+    };
+    step = { step: await importStep(data.step), ctx };
   }
   send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider, labels: session.labels });
 } catch (e) {

@@ -1,9 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { decodeWav, encodeWav } from '../../plugins/audio/wav.ts';
+import { resample } from '../../plugins/audio/resample.ts';
 
 const wav = (f: string) => readFileSync(new URL(`../fixtures/audio/${f}`, import.meta.url)).toString('base64');
 const VADS = ['vad-silero-v5', 'vad-silero-v6', 'vad-silero-legacy'];
+
+/** `seconds` of near-silence at `rate` Hz with the espeak speech fixture (3.5 s) starting at each of `at`. */
+function longClip(seconds: number, rate: number, at: readonly number[]): Buffer {
+  const pcm = decodeWav(readFileSync(new URL('../fixtures/audio/speech.wav', import.meta.url)));
+  const speech = resample(pcm.samples, pcm.sampleRate, rate);
+  const out = Float32Array.from({ length: seconds * rate }, (_, i) => 0.001 * Math.sin(i * 0.37));
+  for (const s of at) out.set(speech, Math.round(s * rate));
+  return Buffer.from(encodeWav(out, rate));
+}
+
+/** Batches the scheduler ran for a model so far (the batch-size histogram's count). */
+async function batches(url: string, model: string): Promise<number> {
+  const m = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(m)?.[1] ?? 0);
+}
 
 describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', () => {
   let gw: RunningGateway;
@@ -41,6 +58,28 @@ describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', 
     const noiseMax = Math.max(...probs.data.slice(probs.shape[1], probs.shape[1] + 63));
     expect(speechMax).toBeGreaterThan(0.9);
     expect(noiseMax).toBeLessThan(0.5);
+  });
+
+  it('analyses a two-minute 44.1 kHz clip as one scheduled batch (decoding, resampling and 3,750 frames in the worker), finding each utterance', async () => {
+    const at = [10, 47.5, 90];
+    const before = await batches(gw.url, 'vad-silero-v5');
+    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [longClip(120, 44_100, at).toString('base64')] });
+    expect(r.status).toBe(200);
+    expect(await batches(gw.url, 'vad-silero-v5') - before).toBe(1); // one request, one round trip: was one per 32 ms frame
+    const p = r.body.predictions[0];
+    expect(p.duration_s).toBeCloseTo(120, 0);
+    for (const s of at) expect(p.segments.some((g: { start_s: number }) => Math.abs(g.start_s - s) < 0.6), `speech at ${s} s`).toBe(true);
+    for (const g of p.segments) expect(at.some((s) => g.start_s > s - 0.6 && g.end_s < s + 4.2), `segment ${JSON.stringify(g)}`).toBe(true);
+  });
+
+  it('refuses a clip over maxSeconds from its header (413), before scheduling anything', async () => {
+    const before = await batches(gw.url, 'vad-silero-v5');
+    const header = Buffer.from(encodeWav(new Float32Array(16), 8000));
+    header.writeUInt32LE(8000 * 2 * 601, 40); // the data chunk claims 601 s…
+    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [Buffer.concat([header, Buffer.alloc(8000 * 2 * 601 - 32)]).toString('base64')] });
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatch(/601\.0 s; the limit is 600 s/);
+    expect(await batches(gw.url, 'vad-silero-v5')).toBe(before);
   });
 
   it('the ensemble votes on speech', async () => {

@@ -66,6 +66,24 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
     expect(JSON.parse(r.body.outputs[0].data[0]).text).toBe('Hello World 2024');
   });
 
+  it('one page is one detector batch (detector and box search in its worker) and one recogniser batch for all its lines', async () => {
+    const count = async (model: string) => Number(new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const [det, rec] = [await count('ocr'), await count('ocr-rec')];
+    const r = await postJson(`${gw.url}/v1/models/ocr:predict`, { instances: [{ b64: png('ocr/page.png') }] });
+    expect(r.body.predictions[0].lines).toHaveLength(3);
+    expect([await count('ocr') - det, await count('ocr-rec') - rec]).toEqual([1, 1]);
+  });
+
+  it('the recogniser answers v2 with text and confidence decoded in its worker (not the [lines, steps, 6625] probabilities)', async () => {
+    const meta = await (await fetch(`${gw.url}/v2/models/ocr-rec`)).json();
+    expect(meta.outputs).toEqual([{ name: 'text', datatype: 'BYTES', shape: [-1] }, { name: 'confidence', datatype: 'FP64', shape: [-1] }]);
+    const r = await postJson(`${gw.url}/v2/models/ocr-rec/infer`, { inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [png('ocr/hello-line.png')] }] });
+    expect(r.status).toBe(200);
+    const [text, confidence] = r.body.outputs;
+    expect(text.data).toEqual(['Hello World 2024']);
+    expect(confidence.data[0]).toBeGreaterThan(0.8);
+  });
+
   it('refuses a corrupt image with a 400', async () => {
     const r = await postJson(`${gw.url}/v1/models/ocr:predict`, { instances: [png('images/truncated.jpg')] });
     expect(r.status).toBe(400);
