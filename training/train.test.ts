@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../core/log.ts';
 import { gaussianClusters } from './synthetic.ts';
 import { dutyCyclePauseMs, isMissingKernel, trainHead } from './train.ts';
-import type { EpochReport, TrainOptions } from './types.ts';
+import type { TrainOptions } from './types.ts';
 
 setLogLevel('silent');
 

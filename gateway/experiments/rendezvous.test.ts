@@ -68,7 +68,7 @@ describe('weighted rendezvous hashing', () => {
     const before = keys.map((k) => rendezvous(k, names, [1, 1, 2]));
     const after = keys.map((k) => rendezvous(k, names, [1, 0, 2]));
     for (let i = 0; i < N; i++) if (before[i] !== 1) expect(after[i]).toBe(before[i]);
-    const fromB = after.filter((v, i) => before[i] === 1);
+    const fromB = after.filter((_v, i) => before[i] === 1);
     expect(fromB.every((v) => v !== 1)).toBe(true);
     const toA = fromB.filter((v) => v === 0).length;
     expect(chiSquare([toA, fromB.length - toA], [1 / 3, 2 / 3])).toBeLessThan(CHI2_CRIT[1]);

@@ -1,7 +1,6 @@
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
-import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
 import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
