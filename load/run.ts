@@ -10,14 +10,15 @@ import { faults } from './scenarios/faults.ts';
 import { soak } from './scenarios/soak.ts';
 import { rollout } from './scenarios/rollout.ts';
 import { workerStart } from './scenarios/worker-start.ts';
+import { finetune } from './scenarios/finetune.ts';
 
 /**
- * `npm run load -- <scenario> [--duration S] [--variant V]`: runs a load scenario against a gateway it
- * starts itself and writes load/results/<scenario>.{json,md,svg}. `--variant` picks the batching
+ * `npm run load -- <scenario> [--duration S] [--variant V] [--cpu-share F]`: runs a load scenario against a
+ * gateway it starts itself and writes load/results/<scenario>.{json,md,svg}. `--variant` picks the batching
  * scenario's model (`windows`, the default, or `rows`), the `faults` sub-cases (comma list) or the `fuzz`
- * categories left out (comma list).
+ * categories left out (comma list); `--cpu-share` sets the `finetune` scenario's FINETUNE_CPU_SHARE.
  */
-const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => Promise<Report>> = {
+const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuShare?: number }) => Promise<Report>> = {
   health,
   batching,
   cache,
@@ -28,14 +29,18 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string }) => 
   soak,
   rollout,
   'worker-start': workerStart,
+  finetune,
 };
+/** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
+const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string', default: '10' }, variant: { type: 'string' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, variant: { type: 'string' }, 'cpu-share': { type: 'string' } } });
 const name = positionals[0] ?? '';
 const scenario = SCENARIOS[name];
 if (!scenario) {
-  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S] [--variant windows|rows|<faults sub-cases>|<fuzz categories to skip>]\n`);
+  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S] [--variant windows|rows|<faults sub-cases>|<fuzz categories to skip>] [--cpu-share 0.05..1]\n`);
   process.exit(2);
 }
-writeReport(await scenario({ durationS: Number(values.duration), variant: values.variant }));
+const cpuShare = values['cpu-share'] !== undefined ? Number(values['cpu-share']) : undefined;
+writeReport(await scenario({ durationS: Number(values.duration ?? DEFAULT_DURATION_S[name] ?? 10), variant: values.variant, cpuShare }));
 process.exit(0);

@@ -22,14 +22,17 @@ export interface CannonOptions {
   bodies?: ReadonlyArray<string | Buffer>;
   headers?: Record<string, string>;
   connections: number;
+  /** How long to run; with `until`, the longest. */
   durationS: number;
+  /** Stop early when this settles (a phase that ends on an event); throughput is then per second actually run. */
+  until?: Promise<unknown>;
   /** Run the load generator in worker threads so that probes in this thread are not delayed by it. */
   workers?: number;
 }
 
 /** Runs autocannon for a fixed time and returns the figures the reports use. */
 export async function cannon(o: CannonOptions): Promise<CannonResult> {
-  const r = await autocannon({
+  const run = autocannon({
     url: o.url,
     method: o.method ?? 'POST',
     body: o.body,
@@ -39,7 +42,9 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
     timeout: 30,
     ...(o.bodies ? { requests: [{ setupRequest: (req: object) => ({ ...req, body: o.bodies![Math.floor(Math.random() * o.bodies!.length)] }) }] } : {}),
     ...(o.workers ? { workers: o.workers } : {}),
-  });
+  }) as Promise<autocannon.Result> & { stop(): void }; // without a callback: the instance, thenable (the types show only the promise)
+  o.until?.then(() => run.stop(), () => run.stop());
+  const r = await run;
   const codes: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) {
     const m = /^(\d)xx$/.exec(k);
@@ -49,9 +54,9 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
   return {
     label: o.label,
     connections: o.connections,
-    durationS: o.durationS,
+    durationS: o.until ? r.duration : o.durationS,
     requests: r.requests.total,
-    reqPerSec: r.requests.total / o.durationS,
+    reqPerSec: r.requests.total / (o.until ? r.duration : o.durationS),
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
     non2xx: r.non2xx,
     errors: r.errors,

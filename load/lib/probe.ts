@@ -4,14 +4,18 @@ import { Agent, get } from 'node:http';
 
 /**
  * Sequential latency probe in its own process, so that the load generator's event loop does not
- * add to what is measured. As a script: `probe.ts <url> <ms>` prints the samples as JSON.
+ * add to what is measured, for `durationMs` or until `until` settles. As a script: `probe.ts <url> <ms>`
+ * prints the samples as JSON (it stops early once its stdin is closed after the warm-up).
  */
-export function probeInChild(url: string, durationMs: number): Promise<number[]> {
+export function probeInChild(url: string, durationMs: number, until?: Promise<unknown>): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), url, String(durationMs)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), url, String(durationMs)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
       if (err) reject(err);
       else resolve(JSON.parse(stdout) as number[]);
     });
+    // `until` settling ends the probe early: the child stops when its stdin closes.
+    const stop = () => child.stdin?.end();
+    until?.then(stop, stop);
   });
 }
 
@@ -19,7 +23,7 @@ export function probeInChild(url: string, durationMs: number): Promise<number[]>
  * Sequential GETs on one kept-alive connection, `intervalMs` apart, as a kubelet or load balancer
  * probes: plain `node:http` (fetch adds a millisecond or more of its own per call).
  */
-export async function probeLatency(url: string, untilMs: number, intervalMs = 5): Promise<number[]> {
+export async function probeLatency(url: string, untilMs: number, intervalMs = 5, stopped: () => boolean = () => false): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const once = () => new Promise<void>((resolve, reject) => {
     get(url, { agent }, (res) => {
@@ -29,7 +33,7 @@ export async function probeLatency(url: string, untilMs: number, intervalMs = 5)
   });
   const samples: number[] = [];
   try {
-    while (Date.now() < untilMs) {
+    while (Date.now() < untilMs && !stopped()) {
       const t0 = performance.now();
       await once();
       samples.push(performance.now() - t0);
@@ -43,7 +47,10 @@ export async function probeLatency(url: string, untilMs: number, intervalMs = 5)
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [url, ms] = process.argv.slice(2);
+  let closed = false;
+  process.stdin.on('end', () => (closed = true)).resume();
   await probeLatency(url!, Date.now() + 300); // warm up this process (JIT, connection pool)
-  const samples = await probeLatency(url!, Date.now() + Number(ms) - 300);
+  const samples = await probeLatency(url!, Date.now() + Number(ms) - 300, 5, () => closed);
+  process.stdin.destroy();
   process.stdout.write(JSON.stringify(samples));
 }

@@ -22,6 +22,8 @@ export function buildOnce(): void {
 
 export interface Child {
   url: string;
+  /** The process id (to read its threads' CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ function start(script: string, env: Record<string, string>, port: number, readyP
     child.kill('SIGTERM');
     setTimeout(() => child.kill('SIGKILL'), 5000).unref();
   });
-  return waitFor(url + readyPath, child, 90_000).then(() => ({ url, stop }), async (e) => {
+  return waitFor(url + readyPath, child, 90_000).then(() => ({ url, pid: child.pid!, stop }), async (e) => {
     await stop();
     throw e;
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convNet } from '../../tools/onnx/conv-net.ts';
 import { cannon, percentile } from '../lib/cannon.ts';
+import { eventLoopDelayMs } from '../lib/metrics.ts';
 import { probeInChild } from '../lib/probe.ts';
 import { startGateway } from '../lib/processes.ts';
 import { binaryInferRequest, noise } from '../lib/requests.ts';
@@ -21,14 +22,13 @@ export async function health(opts: { durationS: number }): Promise<Report> {
   try {
     const live = `${gw.url}/v2/health/live`;
     const idle = await probeInChild(live, 3000);
-    await fetch(`${gw.url}/metrics`); // resets the event-loop delay histogram
+    await eventLoopDelayMs(gw.url); // resets the histogram
     const req = binaryInferRequest({ name: 'input', shape: [1, 3, 96, 96], data: noise(3 * 96 * 96) }, ['probabilities']);
     const [load, busy] = await Promise.all([
       cannon({ label: 'conv net infer, 32 connections', url: `${gw.url}/v2/models/conv/infer`, body: req.body, headers: req.headers, connections: 32, durationS: opts.durationS }),
       probeInChild(live, opts.durationS * 1000 - 500),
     ]);
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    const lag = (q: string) => 1000 * Number(new RegExp(`^massgate_nodejs_eventloop_lag_${q}_seconds (\\S+)`, "m").exec(metrics)?.[1]);
+    const lag = await eventLoopDelayMs(gw.url);
     return {
       scenario: 'health-under-load',
       command: `npm run load -- health --duration ${opts.durationS}`,
@@ -40,8 +40,8 @@ export async function health(opts: { durationS: number }): Promise<Report> {
       ratios: {
         'live p99 under load (ms)': percentile(busy, 99),
         'live p99 under load / idle': percentile(busy, 99) / percentile(idle, 99),
-        "gateway event-loop delay p99 under load (ms, the server's own view)": lag('p99'),
-        'gateway event-loop delay max under load (ms)': lag('max'),
+        "gateway event-loop delay p99 under load (ms, the server's own view)": lag.p99,
+        'gateway event-loop delay max under load (ms)': lag.max,
       },
     };
   } finally {

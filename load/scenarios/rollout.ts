@@ -5,6 +5,7 @@ import { scaleSumModel, tempStore, writeModel } from '../../test/support/tiny-mo
 import type { FuzzCase } from '../../test/support/fuzz/case.ts';
 import { cannon, percentile } from '../lib/cannon.ts';
 import { describeTally, drive, lost } from '../lib/drive.ts';
+import { callJson as call } from '../lib/json.ts';
 import { startGateway } from '../lib/processes.ts';
 import type { Report } from '../lib/report.ts';
 
@@ -15,13 +16,6 @@ const body = (x: readonly number[]) => JSON.stringify({ inputs: [
   { name: 'x', datatype: 'FP32', shape: [1, 4], data: x },
   { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] },
 ] });
-
-async function call(url: string, method: string, payload?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: payload === undefined ? undefined : JSON.stringify(payload) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
-}
 
 /** Sequential requests on one kept-alive connection, alternating two paths; client-side ms per request of each. */
 async function alternate(base: URL, paths: [string, string], n: number): Promise<[number[], number[]]> {
