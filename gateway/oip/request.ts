@@ -3,6 +3,7 @@ import { invalidInput } from '../../core/errors.ts';
 import { checkedElementCount, DATATYPES, shapeMatches, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { checkInstances, DEFAULT_LIMITS, type EdgeLimits } from '../http/limits.ts';
 import { flatten, fromJson } from './json-data.ts';
+import { issuesText } from '../../core/issues.ts';
 
 const Parameters = z.record(z.string(), z.unknown());
 
@@ -41,7 +42,7 @@ export type BinaryInputs = ReadonlyMap<string, Uint8Array>;
 export function parseEnvelope(body: unknown): RawInferRequest {
   const r = InferRequestSchema.safeParse(body);
   if (!r.success) {
-    throw invalidInput(`invalid inference request: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+    throw invalidInput(`invalid inference request: ${issuesText(r.error, '(body)')}`);
   }
   return r.data;
 }
