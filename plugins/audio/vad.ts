@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { base64Bytes } from '../../core/base64.ts';
 import { invalidInput } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
@@ -38,9 +39,7 @@ const isRiff = (b: Uint8Array) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x4
 function clipBytes(instance: unknown): Uint8Array {
   const v = encodedInstance(instance, ['b64', 'audio'], 'an audio (WAV)');
   if (v instanceof Uint8Array) return v;
-  const text = v.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) throw invalidInput('the audio is not base64');
-  return Buffer.from(text, 'base64');
+  return base64Bytes(v, (problem) => invalidInput(problem === 'empty' ? 'the audio is empty' : 'the audio is not base64'));
 }
 
 /** Frame i of every clip (zero-padded past a clip's end), with the previous frame's tail as context. */
