@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { checkedElementCount, DATATYPES, shapeMatches, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkedElementCount, DATATYPES, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { checkInstances, DEFAULT_LIMITS, type EdgeLimits } from '../http/limits.ts';
 import { flatten, fromJson } from './json-data.ts';
 import { issuesText } from '../../core/issues.ts';
+import { checkAllFed, checkFeed } from '../../core/feeds.ts';
 
 const Parameters = z.record(z.string(), z.unknown());
 
@@ -62,17 +63,9 @@ export function validateRequest(
   limits: Pick<EdgeLimits, 'maxTensorElements' | 'maxInstances'> = DEFAULT_LIMITS,
 ): InferRequest {
   const inputs: Record<string, Tensor> = {};
-  const byName = new Map(declaredInputs.map((d) => [d.name, d]));
   for (const input of raw.inputs) {
-    const declared = byName.get(input.name);
-    if (!declared) throw invalidInput(`unknown input '${input.name}' (the model's inputs: ${[...byName.keys()].join(', ')})`);
+    const declared = checkFeed(input, declaredInputs);
     if (inputs[input.name]) throw invalidInput(`input '${input.name}' appears twice`);
-    if (input.datatype !== declared.datatype) {
-      throw invalidInput(`input '${input.name}': datatype ${input.datatype} does not match the model's ${declared.datatype}`);
-    }
-    if (!shapeMatches(declared.shape, input.shape)) {
-      throw invalidInput(`input '${input.name}': shape ${shapeText(input.shape)} does not match the model's [${declared.shape.join(',')}]`);
-    }
     let count: number;
     try {
       count = checkedElementCount(input.shape, limits.maxTensorElements);
@@ -93,8 +86,7 @@ export function validateRequest(
     }
     inputs[input.name] = { name: input.name, datatype: input.datatype, shape: input.shape, data } as Tensor;
   }
-  const missing = declaredInputs.filter((d) => !inputs[d.name]).map((d) => d.name);
-  if (missing.length) throw invalidInput(`missing input(s): ${missing.join(', ')}`);
+  checkAllFed(declaredInputs, (name) => Object.hasOwn(inputs, name));
   const rows = new Set(Object.values(inputs).map((t) => t.shape[0]));
   if (declaredInputs.every((d) => d.shape[0] === -1) && rows.size > 1) {
     throw invalidInput(`inputs disagree on the batch size (${[...rows].join(' vs ')})`);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
-import { fromUtf8, shapeMatches, utf8, type DataType, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { fromUtf8, utf8, type DataType, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkFeeds } from '../../core/feeds.ts';
 import { BACKENDS, initBackend } from './backend.ts';
 import { readArtifacts } from './files.ts';
 
@@ -16,10 +17,11 @@ function info(name: string, shape: readonly (number | null | undefined)[] | unde
   return { name, datatype: TO_OIP[dtype ?? 'float32'] ?? 'FP32', shape: (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
 }
 
+/** TensorFlow.js converts numeric datatypes it lacks; text stays text. */
+const convertible = (given: DataType, declared: DataType) => TO_TF[given] !== undefined && (given === 'BYTES') === (declared === 'BYTES');
+
 function toTf(t: Tensor, want: TensorInfo): tf.Tensor {
-  const dtype = TO_TF[t.datatype];
-  if (!dtype) throw invalidInput(`input '${t.name}': datatype ${t.datatype} is not supported by TensorFlow.js`);
-  if (want.datatype !== 'BYTES' && dtype === 'string') throw invalidInput(`input '${t.name}': expected ${want.datatype}, got BYTES`);
+  const dtype = TO_TF[t.datatype]!;
   if (t.datatype === 'BYTES') return tf.tensor((t.data as Uint8Array[]).map(fromUtf8), t.shape, 'string');
   const data = t.datatype === 'INT64' || t.datatype === 'UINT64' ? Int32Array.from(t.data as BigInt64Array, Number) : t.data;
   return tf.tensor(data as Float32Array, t.shape, want.datatype === 'INT32' ? 'int32' : want.datatype === 'BOOL' ? 'bool' : dtype);
@@ -88,9 +90,7 @@ class TfjsSession implements RuntimeSession {
 
   async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputs.some((i) => i.name === name)) throw invalidInput(`unknown input '${name}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
-    }
+    checkFeeds(this.inputs, feeds, convertible);
     const wanted = outputNames?.length ? [...new Set(outputNames)] : this.outputs.map((o) => o.name);
     for (const name of wanted) {
       if (!this.knows(name)) {
@@ -102,10 +102,7 @@ class TfjsSession implements RuntimeSession {
     let results: tf.Tensor[] = [];
     try {
       for (const want of this.inputs) {
-        const t = feeds[want.name];
-        if (!t) throw invalidInput(`missing input '${want.name}'`);
-        if (!shapeMatches(want.shape, t.shape)) throw invalidInput(`input '${want.name}': shape [${t.shape.join(',')}] does not match [${want.shape.join(',')}]`);
-        inputs.push(toTf(t, want));
+        inputs.push(toTf(feeds[want.name]!, want));
       }
       if (this.model instanceof tf.GraphModel) {
         const named = Object.fromEntries(this.inputs.map((i, k) => [i.name, inputs[k]!]));
