@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../core/errors.ts';
 import { shapeMatches, type Tensor } from '../core/tensor.ts';
-import type { ModelPlugin, PluginContext } from './plugin.ts';
+import type { CompanionModel, ModelPlugin, PluginContext } from './plugin.ts';
 
 /** Error codes that the HTTP layer answers with a 4xx: what bad input must produce. */
 const CLIENT_ERRORS = new Set(['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INVALID_JSON']);
@@ -83,13 +83,18 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
   });
 }
 
+/** A loaded model as a context needs it: a runtime session, or anything shaped like one. */
+type SessionLike = { inputs: PluginContext['inputs']; outputs: PluginContext['outputs']; labels?: readonly string[]; run: PluginContext['run'] };
+
 /**
  * A plugin context over a real runtime session, for conformance tests outside the gateway.
- * `ctx.model()` is not available here (it needs the gateway's repository).
+ * `ctx.model(name)` answers the companions given in `models` (see `companionFor`), and throws for others.
+ *
+ * @example contextFor(await onnxRuntime.load({ path }), { params: plugin.params!.parse({}), models: { rec: companionFor(recSession) } })
  */
 export function contextFor<P>(
-  session: { inputs: PluginContext['inputs']; outputs: PluginContext['outputs']; labels?: readonly string[]; run: PluginContext['run'] },
-  o: { modelName?: string; params: P; labels?: readonly string[] },
+  session: SessionLike,
+  o: { modelName?: string; params: P; labels?: readonly string[]; models?: Readonly<Record<string, CompanionModel>> },
 ): PluginContext<P> {
   return {
     modelName: o.modelName ?? 'test-model',
@@ -99,7 +104,15 @@ export function contextFor<P>(
     outputs: session.outputs,
     run: (feeds, outputs) => session.run(feeds, outputs),
     model: (name) => {
-      throw new Error(`companion model '${name}' is not available outside the gateway`);
+      const companion = o.models && Object.hasOwn(o.models, name) ? o.models[name] : undefined;
+      if (!companion) throw new Error(`companion model '${name}' is not available outside the gateway (give it in contextFor's models)`);
+      return companion;
     },
   };
+}
+
+/** Another model as `ctx.model(name)` shows it in the gateway, over a real runtime session (labels: the model config's, if any). */
+export function companionFor(session: SessionLike, o: { labels?: readonly string[] } = {}): CompanionModel {
+  const labels = o.labels ?? session.labels;
+  return { inputs: session.inputs, outputs: session.outputs, ...(labels ? { labels } : {}), run: (feeds, outputs) => session.run(feeds, outputs) };
 }
