@@ -47,7 +47,7 @@ async function runtimesOfModule(url: string, source: string, known: readonly str
     if (known.includes(r.name) && runtimeModuleOf(r.name) !== url) throw new GatewayError('PLUGIN_INVALID', `runtime '${r.name}' (${source}) is already defined`);
     registerRuntime(r.name, async () => r, url);
   }
-  return found.map((r) => r.name).filter((n) => !known.includes(n));
+  return found.map((r) => r.name); // all it exports: a second gateway in the process finds them registered already
 }
 
 /** The module to import for a plugin source: a folder (its index.ts/index.js), a file, or an npm package. */
@@ -118,7 +118,7 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
       if (e instanceof GatewayError) throw e;
       throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}`, { cause: e });
     }
-    runtimes = [...runtimes, ...added];
+    runtimes = [...new Set([...runtimes, ...added])];
     if (found.length === 0 && added.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
     for (const p of found) registry.add(p, source, runtimes);
   }
