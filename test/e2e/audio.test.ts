@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { postJson, useGateway } from '../support/gateway.ts';
 
 const wav = (f: string) => readFileSync(new URL(`../fixtures/audio/${f}`, import.meta.url)).toString('base64');
 const VADS = ['vad-silero-v5', 'vad-silero-v6', 'vad-silero-legacy'];
 
 describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: [...VADS, 'vad-ensemble'].join(',') });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: [...VADS, 'vad-ensemble'].join(',') });
 
   it.each(VADS)('%s: speech in espeak speech (any format), none in silence or white noise', async (model) => {
     const r = await postJson(`${gw.url}/v1/models/${model}:predict`, {
