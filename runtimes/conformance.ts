@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../core/errors.ts';
-import { elementCount, shapeMatches, sliceRows, utf8, type Tensor } from '../core/tensor.ts';
+import { elementCount, numbers, shapeMatches, sliceRows, utf8, type Tensor } from '../core/tensor.ts';
 import type { RuntimeSession } from './runtime.ts';
 
 export interface RuntimeConformanceOptions {
@@ -11,8 +11,6 @@ export interface RuntimeConformanceOptions {
   /** Tolerance when comparing a batched run with single runs (floating point). */
   tolerance?: number;
 }
-
-const numbers = (t: Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
 
 /**
  * The suite every runtime adapter passes (vitest `describe`/`it` inside): load, metadata (names,
@@ -57,7 +55,7 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
       for (const out of s.outputs) {
         const t = batch[out.name]!;
         expect(t.datatype).toBe(out.datatype);
-        expect(elementCount(t.shape)).toBe((t.data as ArrayLike<unknown>).length);
+        expect(elementCount(t.shape)).toBe(t.data.length);
         expect(t.shape[0]).toBe(3);
       }
     });

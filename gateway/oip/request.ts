@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { checkedElementCount, DATATYPES, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkedElementCount, DATATYPES, tensor, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { checkInstances, DEFAULT_LIMITS, type EdgeLimits } from '../http/limits.ts';
 import { flatten, fromJson } from './json-data.ts';
 import { issuesText } from '../../core/issues.ts';
@@ -81,10 +81,10 @@ export function validateRequest(
         throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
       }
       data = fromJson(input.name, input.datatype, flat);
-    } else if ((data as ArrayLike<unknown>).length !== count) {
-      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${(data as ArrayLike<unknown>).length}`);
+    } else if (data.length !== count) {
+      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${data.length}`);
     }
-    inputs[input.name] = { name: input.name, datatype: input.datatype, shape: input.shape, data } as Tensor;
+    inputs[input.name] = tensor(input.name, input.datatype, input.shape, data);
   }
   checkAllFed(declaredInputs, (name) => Object.hasOwn(inputs, name));
   const rows = new Set(Object.values(inputs).map((t) => t.shape[0]));

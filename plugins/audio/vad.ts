@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { base64Bytes } from '../../core/base64.ts';
 import { invalidInput } from '../../core/errors.ts';
-import type { Tensor } from '../../core/tensor.ts';
+import { floats, numbers, tensor, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { resampleAsync } from './resample.ts';
 import { bytesInput, encodedInstance } from '../instances.ts';
@@ -83,9 +83,9 @@ export function segments(probs: ArrayLike<number>, frameSeconds: number, p: Pick
 /** Per clip, its frame probabilities (the first `lengths[i]` of row i). */
 function rows(outputs: Record<string, Tensor>): Float32Array[] {
   const probs = outputs.probabilities!;
-  const lengths = outputs.frames!.data as Int32Array;
+  const [values, lengths] = [floats(probs), numbers(outputs.frames!)];
   const width = probs.shape[1]!;
-  return Array.from(lengths, (n, i) => (probs.data as Float32Array).subarray(i * width, i * width + n));
+  return lengths.map((n, i) => values.subarray(i * width, i * width + n));
 }
 
 /**
@@ -133,9 +133,9 @@ export const sileroVad = definePlugin<Clip, VadParams>({
     const probs = new Float32Array(items.length * frames);
     let feeds = first;
     for (let i = 0; i < frames; i++) {
-      if (i > 0) feeds = { ...feeds, input: { ...feeds.input!, data: frameBatch(clips, i, v.frame, v.context) } };
+      if (i > 0) feeds = { ...feeds, input: tensor('input', 'FP32', feeds.input!.shape, frameBatch(clips, i, v.frame, v.context)) };
       const out = await ctx.run(feeds);
-      const p = out.output!.data as Float32Array;
+      const p = floats(out.output!);
       for (let r = 0; r < items.length; r++) probs[r * frames + i] = p[r]!;
       feeds = v.legacy ? { ...feeds, h: { ...out.hn!, name: 'h' }, c: { ...out.cn!, name: 'c' } } : { ...feeds, state: { ...out.stateN!, name: 'state' } };
     }

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { bytesInput, encodedInstance } from '../instances.ts';
-import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
+import { bytesOf, floats, fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
 import { boxesFromMap } from './boxes.ts';
@@ -83,7 +83,7 @@ export const ocrPage = definePlugin<Page, PageParams>({
       const feeds = i === 0 ? first : await detectorFeeds(page, ctx);
       const out = Object.values(await ctx.run(feeds))[0]!;
       const [, , H, W] = out.shape as [number, number, number, number];
-      const boxes = boxesFromMap(out.data as Float32Array, W, H, page.width!, page.height!, { ...ctx.params, minSize: 3 });
+      const boxes = boxesFromMap(floats(out), W, H, page.width!, page.height!, { ...ctx.params, minSize: 3 });
       if (boxes.length === 0) return { text: '', lines: [] };
       const lines = ctcDecode(await recognizer.run(await lineFeeds(boxes.map((b) => crop(page as Required<Page>, b)), { inputs: recognizer.inputs, params: { maxWidth: 960, maxPixels: ctx.params.maxPixels } })), recognizer.labels ?? []);
       const kept = lines.map((l, k) => ({ ...l, box: [boxes[k]!.x1, boxes[k]!.y1, boxes[k]!.x2, boxes[k]!.y2] })).filter((l) => l.text.trim().length > 0);
@@ -91,5 +91,5 @@ export const ocrPage = definePlugin<Page, PageParams>({
     }));
     return { result: { name: 'result', datatype: 'BYTES', shape: [items.length], data: results.map((r) => utf8(JSON.stringify(r))) } };
   },
-  postprocess: (outputs) => (outputs.result!.data as Uint8Array[]).map((b) => JSON.parse(fromUtf8(b)) as unknown),
+  postprocess: (outputs) => bytesOf(outputs.result!).map((b) => JSON.parse(fromUtf8(b)) as unknown),
 });

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { bytesInput, encodedInstance } from '../instances.ts';
-import type { Tensor } from '../../core/tensor.ts';
+import { floats, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
 
@@ -59,7 +59,7 @@ export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginCon
 export function ctcDecode(outputs: Record<string, Tensor>, keys: readonly string[]): Array<{ text: string; confidence: number }> {
   const t = Object.values(outputs)[0]!;
   const [n, steps, classes] = t.shape as [number, number, number];
-  const probs = t.data as Float32Array;
+  const probs = floats(t);
   const charset = ['', ...keys, ' '];
   return Array.from({ length: n }, (_, i) => {
     let text = '';

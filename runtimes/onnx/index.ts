@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Runtime, RuntimeSession, LoadSpec } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
-import { fromUtf8, utf8 } from '../../core/tensor.ts';
+import { fromUtf8, tensor, utf8 } from '../../core/tensor.ts';
 import { checkFeeds } from '../../core/feeds.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { firstThatLoads } from '../providers.ts';
@@ -16,15 +16,13 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorIn
 }
 
 function toOrt(t: Tensor): ort.Tensor {
-  const type = toOrtType(t.datatype);
-  const data = t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map(fromUtf8) : t.data;
-  return new ort.Tensor(type as 'float32', data as Float32Array, t.shape);
+  return new ort.Tensor(toOrtType(t.datatype), t.datatype === 'BYTES' ? t.data.map(fromUtf8) : t.data, t.shape);
 }
 
 function fromOrt(name: string, t: ort.Tensor): Tensor {
   const datatype = fromOrtType(t.type);
-  const data = datatype === 'BYTES' ? (t.data as string[]).map(utf8) : t.data;
-  return { name, datatype, shape: [...t.dims], data } as Tensor;
+  const data = Array.isArray(t.data) ? t.data.map((s) => utf8(String(s))) : t.data;
+  return tensor(name, datatype, [...t.dims], data);
 }
 
 class OnnxSession implements RuntimeSession {

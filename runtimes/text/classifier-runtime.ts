@@ -1,7 +1,7 @@
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import { checkFeeds } from '../../core/feeds.ts';
-import { fromUtf8, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { bytesOf, fromUtf8, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 
 const INPUTS: TensorInfo[] = [{ name: 'text', datatype: 'BYTES', shape: [-1] }];
 
@@ -40,9 +40,8 @@ export function textClassifierRuntime(name: string, load: (spec: LoadSpec) => Pr
         async run(feeds, outputNames) {
           if (disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
           checkFeeds(INPUTS, feeds);
-          const t = feeds.text!;
           for (const o of outputNames ?? []) if (o !== 'probabilities') throw invalidInput(`${name}: unknown output '${o}'`);
-          const texts = (t.data as Uint8Array[]).map(fromUtf8);
+          const texts = bytesOf(feeds.text!).map(fromUtf8);
           const out = new Float32Array(texts.length * width);
           texts.forEach((text, r) => {
             for (const [label, p] of model.classify(text)) {
