@@ -30,12 +30,27 @@ export interface DataTypeMap {
 
 export type TensorData = DataTypeMap[DataType];
 
-export interface Tensor<D extends DataType = DataType> {
+/** Every datatype but BYTES: fixed-size elements in a typed array. */
+export type NumericDataType = Exclude<DataType, 'BYTES'>;
+/** The typed arrays of the numeric datatypes. */
+export type NumericData = DataTypeMap[NumericDataType];
+
+interface TensorOf<D extends DataType> {
   name: string;
   datatype: D;
   shape: number[];
   data: DataTypeMap[D];
 }
+
+/**
+ * A tensor: a discriminated union on `datatype`, so checking the datatype fixes the buffer type.
+ * `Tensor<'FP32'>` is one member; `Tensor` is any.
+ *
+ * @example
+ * if (t.datatype === 'BYTES') t.data.map(fromUtf8); // Uint8Array[]
+ * else if (t.datatype === 'FP32') t.data.subarray(0, 4); // Float32Array
+ */
+export type Tensor<D extends DataType = DataType> = D extends DataType ? TensorOf<D> : never;
 
 /** Name, datatype and shape of a model input or output; -1 marks a dynamic dimension. */
 export interface TensorInfo {
@@ -44,26 +59,31 @@ export interface TensorInfo {
   shape: number[];
 }
 
-type NumericCtor = new (n: number | ArrayBufferLike, offset?: number, length?: number) => ArrayBufferView & ArrayLike<number | bigint>;
+/** What every typed-array constructor of a numeric datatype offers. */
+interface NumericCtor {
+  new (length: number): NumericData;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericData;
+  readonly BYTES_PER_ELEMENT: number;
+}
 
-const CTORS: Record<Exclude<DataType, 'BYTES'>, NumericCtor> = {
+const CTORS: Record<NumericDataType, NumericCtor> = {
   BOOL: Uint8Array,
   UINT8: Uint8Array,
   UINT16: Uint16Array,
   UINT32: Uint32Array,
-  UINT64: BigUint64Array as unknown as NumericCtor,
+  UINT64: BigUint64Array,
   INT8: Int8Array,
   INT16: Int16Array,
   INT32: Int32Array,
-  INT64: BigInt64Array as unknown as NumericCtor,
+  INT64: BigInt64Array,
   FP16: Uint16Array,
   FP32: Float32Array,
   FP64: Float64Array,
 };
 
 /** Bytes per element of a fixed-size datatype. */
-export function elementSize(datatype: Exclude<DataType, 'BYTES'>): number {
-  return (CTORS[datatype] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+export function elementSize(datatype: NumericDataType): number {
+  return CTORS[datatype].BYTES_PER_ELEMENT;
 }
 
 /** Number of elements a shape holds. */
@@ -103,22 +123,61 @@ export function checkedElementCount(shape: readonly number[], maxElements: numbe
 
 /** A zeroed buffer of `length` elements of `datatype`. */
 export function allocate<D extends DataType>(datatype: D, length: number): DataTypeMap[D] {
-  if (datatype === 'BYTES') return Array.from({ length }, () => new Uint8Array(0)) as DataTypeMap[D];
-  return new CTORS[datatype as Exclude<DataType, 'BYTES'>](length) as unknown as DataTypeMap[D];
+  const data = datatype === 'BYTES' ? Array.from({ length }, () => new Uint8Array(0)) : new CTORS[datatype as NumericDataType](length);
+  return data as DataTypeMap[D]; // TypeScript does not narrow a generic D by the check above
 }
 
 /** A typed view over raw little-endian bytes (copied when misaligned). */
-export function fromBytes(datatype: Exclude<DataType, 'BYTES'>, bytes: Uint8Array): DataTypeMap[Exclude<DataType, 'BYTES'>] {
+export function fromBytes<D extends NumericDataType>(datatype: D, bytes: Uint8Array): DataTypeMap[D];
+export function fromBytes(datatype: NumericDataType, bytes: Uint8Array): NumericData {
   const size = elementSize(datatype);
-  const ctor = CTORS[datatype];
   // Typed views need aligned offsets; copy when the bytes sit at an odd place (Node Buffers often do).
   const aligned = bytes.byteOffset % size === 0 ? bytes : Uint8Array.prototype.slice.call(bytes);
-  return new ctor(aligned.buffer, aligned.byteOffset, aligned.byteLength / size) as unknown as DataTypeMap[Exclude<DataType, 'BYTES'>];
+  return new CTORS[datatype](aligned.buffer, aligned.byteOffset, aligned.byteLength / size);
 }
 
 /** The raw bytes behind a fixed-size tensor's data (no copy). */
-export function toBytes(data: Exclude<TensorData, Uint8Array[]>): Uint8Array {
+export function toBytes(data: NumericData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * A tensor from a datatype and data carried apart (they must agree: the one place that trusts it).
+ *
+ * @example tensor('y', t.datatype, [2, 3], data)
+ */
+export function tensor<D extends DataType>(name: string, datatype: D, shape: number[], data: DataTypeMap[D]): Tensor<D> {
+  return { name, datatype, shape, data } as TensorOf<D> as Tensor<D>;
+}
+
+/** The elements of a BYTES tensor; throws for any other datatype. */
+export function bytesOf(t: Tensor): Uint8Array[] {
+  if (t.datatype !== 'BYTES') throw new Error(`tensor '${t.name}' holds ${t.datatype}, not BYTES`);
+  return t.data;
+}
+
+/**
+ * The elements of a numeric tensor as JavaScript numbers (64-bit integers by value). Throws for BYTES.
+ *
+ * @example numbers(t) // [0.1, 0.7, 0.2]
+ */
+export function numbers(t: Tensor): number[] {
+  if (t.datatype === 'BYTES') throw new Error(`tensor '${t.name}' holds BYTES, not numbers`);
+  const data: ArrayLike<number | bigint> = t.data;
+  return Array.from(data, Number);
+}
+
+/**
+ * The elements of a numeric tensor as float32: its own data when it is FP32, converted otherwise
+ * (64-bit integers by value). Throws for BYTES.
+ *
+ * @example const scores = floats(outputs.probabilities!);
+ */
+export function floats(t: Tensor): Float32Array {
+  if (t.datatype === 'FP32') return t.data;
+  if (t.datatype === 'BYTES') throw new Error(`tensor '${t.name}' holds BYTES, not numbers`);
+  if (t.datatype === 'INT64' || t.datatype === 'UINT64') return Float32Array.from(t.data, Number);
+  return Float32Array.from(t.data);
 }
 
 /** Whether `actual` fits `declared`, where -1 in `declared` matches any size. */
@@ -133,18 +192,20 @@ export function shapeMatches(declared: readonly number[], actual: readonly numbe
 export function concat(parts: readonly Tensor[]): Tensor {
   const first = parts[0]!;
   if (parts.length === 1) return first;
+  const other = parts.find((t) => t.datatype !== first.datatype);
+  if (other) throw new Error(`tensor '${first.name}': cannot concatenate ${first.datatype} with ${other.datatype}`);
   const rows = parts.reduce((n, t) => n + (t.shape[0] ?? 1), 0);
   const shape = [rows, ...first.shape.slice(1)];
-  if (first.datatype === 'BYTES') {
-    return { name: first.name, datatype: 'BYTES', shape, data: parts.flatMap((t) => t.data as Uint8Array[]) };
-  }
-  const out = allocate(first.datatype, elementCount(shape)) as Exclude<TensorData, Uint8Array[]>;
-  let offset = 0;
+  if (first.datatype === 'BYTES') return tensor(first.name, 'BYTES', shape, parts.flatMap((t) => (t.datatype === 'BYTES' ? t.data : [])));
+  const out = allocate(first.datatype, elementCount(shape));
+  const bytes = toBytes(out);
+  let at = 0;
   for (const t of parts) {
-    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(t.data as ArrayLike<unknown>, offset);
-    offset += (t.data as ArrayLike<unknown>).length;
+    if (t.datatype === 'BYTES') continue;
+    bytes.set(toBytes(t.data), at);
+    at += t.data.byteLength;
   }
-  return { name: first.name, datatype: first.datatype, shape, data: out };
+  return tensor(first.name, first.datatype, shape, out);
 }
 
 /**
@@ -154,34 +215,35 @@ export function concat(parts: readonly Tensor[]): Tensor {
 export function padTo(t: Tensor, shape: readonly number[], value: number): Tensor {
   if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
   if (t.datatype === 'BYTES') throw new Error(`BYTES tensor '${t.name}' cannot be padded`);
-  const out = allocate(t.datatype, elementCount(shape)) as Exclude<TensorData, Uint8Array[]>;
-  if (value !== 0) (out as { fill(v: unknown): unknown }).fill(out instanceof BigInt64Array || out instanceof BigUint64Array ? BigInt(value) : value);
-  const src = t.data as Exclude<TensorData, Uint8Array[]>;
+  const out = allocate(t.datatype, elementCount(shape));
+  if (value !== 0) {
+    if (out instanceof BigInt64Array || out instanceof BigUint64Array) out.fill(BigInt(value));
+    else out.fill(value);
+  }
+  const [src, dst, size] = [toBytes(t.data), toBytes(out), elementSize(t.datatype)];
   const rank = shape.length;
   const inner = t.shape[rank - 1] ?? 1;
-  const outer = src.length / Math.max(inner, 1);
+  const outer = t.data.length / Math.max(inner, 1);
   const index = new Array<number>(Math.max(rank - 1, 0)).fill(0);
   // Copy each innermost run of the source to where it sits in the larger shape.
   for (let o = 0; o < outer; o++) {
     let at = 0;
     for (let i = 0; i < rank - 1; i++) at = at * shape[i]! + index[i]!;
-    (out as unknown as { set(a: ArrayLike<unknown>, o: number): void }).set(src.subarray(o * inner, (o + 1) * inner) as ArrayLike<unknown>, at * (shape[rank - 1] ?? 1));
+    dst.set(src.subarray(o * inner * size, (o + 1) * inner * size), at * (shape[rank - 1] ?? 1) * size);
     for (let i = rank - 2; i >= 0; i--) {
       if (++index[i]! < t.shape[i]!) break;
       index[i] = 0;
     }
   }
-  return { name: t.name, datatype: t.datatype, shape: [...shape], data: out } as Tensor;
+  return tensor(t.name, t.datatype, [...shape], out);
 }
 
 /** Rows [start, end) of a tensor along dimension 0 (a view for numeric data). */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const rowSize = elementCount(t.shape.slice(1));
   const shape = [end - start, ...t.shape.slice(1)];
-  const data = t.datatype === 'BYTES'
-    ? (t.data as Uint8Array[]).slice(start * rowSize, end * rowSize)
-    : (t.data as Exclude<TensorData, Uint8Array[]>).subarray(start * rowSize, end * rowSize);
-  return { name: t.name, datatype: t.datatype, shape, data } as Tensor;
+  if (t.datatype === 'BYTES') return tensor(t.name, 'BYTES', shape, t.data.slice(start * rowSize, end * rowSize));
+  return tensor(t.name, t.datatype, shape, t.data.subarray(start * rowSize, end * rowSize));
 }
 
 const encoder = new TextEncoder();

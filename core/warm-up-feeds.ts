@@ -1,4 +1,4 @@
-import { allocate, elementCount, type Tensor, type TensorInfo } from './tensor.ts';
+import { allocate, elementCount, tensor, type Tensor, type TensorInfo } from './tensor.ts';
 
 /**
  * Feeds for a warm-up run built from a model's declared inputs: zeros (empty strings for BYTES) of
@@ -15,7 +15,7 @@ export function warmUpFeeds(inputs: readonly TensorInfo[]): Record<string, Tenso
   for (const input of inputs) {
     if (input.shape.some((d, i) => d < 0 && i > 0)) return undefined;
     const shape = input.shape.map((d) => (d < 0 ? 1 : d));
-    feeds[input.name] = { name: input.name, datatype: input.datatype, shape, data: allocate(input.datatype, elementCount(shape)) };
+    feeds[input.name] = tensor(input.name, input.datatype, shape, allocate(input.datatype, elementCount(shape)));
   }
   return feeds;
 }

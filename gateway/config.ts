@@ -4,6 +4,7 @@ import { PACKAGE_ROOT } from '../core/package-root.ts';
 import { GatewayError } from '../core/errors.ts';
 import { readApiKeys, type ApiKey } from './auth/keys.ts';
 import { isLoopback } from './auth/loopback.ts';
+import { issuesText } from '../core/issues.ts';
 
 const DEFAULT_STORE = join(PACKAGE_ROOT, 'models');
 
@@ -152,7 +153,7 @@ function deepFreeze<T>(o: T): T {
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
   if (!parsed.success) {
-    throw new GatewayError('CONFIG_INVALID', `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new GatewayError('CONFIG_INVALID', `invalid configuration: ${issuesText(parsed.error)}`);
   }
   const e = parsed.data;
   const keys = readApiKeys(e.API_KEYS, e.API_KEYS_FILE);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { percentile } from './lib/cannon.ts';
+import { percentile } from '../core/percentile.ts';
 import { probeLatency } from './lib/probe.ts';
 import { startGateway } from './lib/processes.ts';
 import { writeReport } from './lib/report.ts';

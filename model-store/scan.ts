@@ -5,6 +5,7 @@ import { ModelConfigSchema, VersionConfigSchema, VersionSourceSchema, type Model
 import { resolvePackageFile } from './package-file.ts';
 import { checkModelName, isModelName, parseVersion } from './names.ts';
 import { realInside } from './paths.ts';
+import { issuesText } from '../core/issues.ts';
 
 /** One version folder and the model file found in it. */
 export interface VersionEntry {
@@ -63,7 +64,7 @@ function findModelFile(model: string, root: string, dir: string, shownDir: strin
     const shownSource = `${shownDir}/source.json`;
     const sourceFile = realInside(root, join(dir, 'source.json'), shownSource, `model '${model}'`);
     const parsed = VersionSourceSchema.safeParse(readJson(sourceFile, shownSource, model));
-    if (!parsed.success) fail(model, `${shownSource}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) fail(model, `${shownSource}: ${issuesText(parsed.error)}`);
     let path: string;
     try {
       path = resolvePackageFile(parsed.data);
@@ -86,7 +87,7 @@ function readVersionConfig(model: string, root: string, dir: string, shownDir: s
   if (!existsSync(file)) return {};
   const shown = `${shownDir}/config.json`;
   const parsed = VersionConfigSchema.safeParse(readJson(realInside(root, file, shown, `model '${model}'`), shown, model));
-  if (!parsed.success) fail(model, `${shown}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) fail(model, `${shown}: ${issuesText(parsed.error)}`);
   const config = parsed.data;
   if (!config.head) return { config };
   const shownHead = `${shownDir}/${config.head.path.slice(0, 200)}`;
@@ -103,7 +104,7 @@ export function readModelConfig(name: string, dir: string, root: string = dir): 
   const file = join(dir, 'config.json');
   const raw = existsSync(file) ? readJson(realInside(root, file, `${name}/config.json`, `model '${name}'`), `${name}/config.json`, name) : {};
   const parsed = ModelConfigSchema.safeParse(raw);
-  if (!parsed.success) fail(name, `config.json: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) fail(name, `config.json: ${issuesText(parsed.error)}`);
   return parsed.data;
 }
 

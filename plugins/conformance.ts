@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../core/errors.ts';
 import { shapeMatches, type Tensor } from '../core/tensor.ts';
-import type { ModelPlugin, PluginContext } from './plugin.ts';
+import type { CompanionModel, ModelPlugin, PluginContext } from './plugin.ts';
 
 /** Error codes that the HTTP layer answers with a 4xx: what bad input must produce. */
 const CLIENT_ERRORS = new Set(['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INVALID_JSON']);
@@ -63,7 +63,8 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       const items = await Promise.all(o.validInstances.map((i) => plugin.parseInstance(i, ctx)));
       const feeds = await plugin.preprocess(items, ctx);
       const outputs: Record<string, Tensor> = plugin.predict ? await plugin.predict(feeds, ctx, items) : ctx.runStep ? await ctx.runStep(feeds) : await ctx.run(feeds);
-      for (const output of plugin.step?.outputs ?? []) {
+      // The step's declared outputs are what postprocess gets, unless a predict override runs it (and returns its own).
+      for (const output of plugin.predict ? [] : (plugin.step?.outputs ?? [])) {
         const t = outputs[output.name];
         expect(t, `worker step output '${output.name}'`).toBeDefined();
         expect(t!.datatype).toBe(output.datatype);
@@ -93,6 +94,9 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
   });
 }
 
+/** A loaded model as a context needs it: a runtime session, or anything shaped like one. */
+type SessionLike = { inputs: PluginContext['inputs']; outputs: PluginContext['outputs']; labels?: readonly string[]; run: PluginContext['run'] };
+
 /**
  * The context with `runStep` running the plugin's worker step in this thread, on the context's model
  * (what a worker thread does with it), when the plugin has a step and the context no `runStep`.
@@ -106,11 +110,13 @@ function withStep<Item, P>(plugin: ModelPlugin<Item, P>, ctx: PluginContext<P>):
 
 /**
  * A plugin context over a real runtime session, for conformance tests outside the gateway.
- * `ctx.model()` is not available here (it needs the gateway's repository).
+ * `ctx.model(name)` answers the companions given in `models` (see `companionFor`), and throws for others.
+ *
+ * @example contextFor(await onnxRuntime.load({ path }), { params: plugin.params!.parse({}), models: { rec: companionFor(recSession) } })
  */
 export function contextFor<P>(
-  session: { inputs: PluginContext['inputs']; outputs: PluginContext['outputs']; labels?: readonly string[]; run: PluginContext['run'] },
-  o: { modelName?: string; params: P; labels?: readonly string[] },
+  session: SessionLike,
+  o: { modelName?: string; params: P; labels?: readonly string[]; models?: Readonly<Record<string, CompanionModel>> },
 ): PluginContext<P> {
   return {
     modelName: o.modelName ?? 'test-model',
@@ -120,7 +126,29 @@ export function contextFor<P>(
     outputs: session.outputs,
     run: (feeds, outputs) => session.run(feeds, outputs),
     model: (name) => {
-      throw new Error(`companion model '${name}' is not available outside the gateway`);
+      const companion = o.models && Object.hasOwn(o.models, name) ? o.models[name] : undefined;
+      if (!companion) throw new Error(`companion model '${name}' is not available outside the gateway (give it in contextFor's models)`);
+      return companion;
     },
+  };
+}
+
+/**
+ * Another model as `ctx.model(name)` shows it in the gateway, over a real runtime session (labels: the
+ * model config's, if any). With `plugin` (the companion's own plugin, and its parsed `params`), its worker
+ * step runs in this thread on that session, as `runStep`.
+ */
+export function companionFor(
+  session: SessionLike,
+  o: { labels?: readonly string[]; plugin?: ModelPlugin<never, never>; params?: unknown } = {},
+): CompanionModel {
+  const labels = o.labels ?? session.labels;
+  const run: PluginContext['run'] = (feeds, outputs) => session.run(feeds, outputs);
+  const step = o.plugin?.step;
+  const local = { params: o.params as never, labels, inputs: session.inputs, outputs: session.outputs, run, signal: new AbortController().signal };
+  return {
+    inputs: session.inputs, outputs: session.outputs, ...(labels ? { labels } : {}), run,
+    ...(o.plugin ? { plugin: o.plugin.name } : {}),
+    ...(step ? { runStep: (feeds: Record<string, Tensor>) => step.run(feeds, local) } : {}),
   };
 }

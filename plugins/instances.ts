@@ -22,5 +22,5 @@ export function encodedInstance(instance: unknown, keys: readonly string[], what
 export function bytesInput(inputs: Record<string, Tensor>, name: string): Uint8Array[] {
   const t = inputs[name];
   if (!t || t.datatype !== 'BYTES') throw invalidInput(`expected a BYTES input named '${name}'`);
-  return t.data as Uint8Array[];
+  return t.data;
 }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../core/errors.ts';
-import { elementCount, shapeMatches, sliceRows, type Tensor } from '../core/tensor.ts';
+import { elementCount, numbers, shapeMatches, sliceRows, utf8, type Tensor } from '../core/tensor.ts';
 import type { RuntimeSession } from './runtime.ts';
 
 export interface RuntimeConformanceOptions {
@@ -12,12 +12,11 @@ export interface RuntimeConformanceOptions {
   tolerance?: number;
 }
 
-const numbers = (t: Tensor) => Array.from(t.data as ArrayLike<number | bigint>, Number);
-
 /**
  * The suite every runtime adapter passes (vitest `describe`/`it` inside): load, metadata (names,
  * datatypes, -1 for dynamic dimensions), runs at batch 1 and 3 whose rows equal single runs, output
- * selection, refusal of unknown inputs with a GatewayError, dispose twice, and no run after dispose.
+ * selection, refusal of unknown inputs with a GatewayError and of a feed of another datatype with
+ * INVALID_INPUT, dispose twice, and no run after dispose.
  *
  * @example runtimeConformance('onnx', { load: () => onnxRuntime.load({ path }), feeds: (b) => ({ x: … }) });
  */
@@ -56,7 +55,7 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
       for (const out of s.outputs) {
         const t = batch[out.name]!;
         expect(t.datatype).toBe(out.datatype);
-        expect(elementCount(t.shape)).toBe((t.data as ArrayLike<unknown>).length);
+        expect(elementCount(t.shape)).toBe(t.data.length);
         expect(t.shape[0]).toBe(3);
       }
     });
@@ -73,6 +72,17 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
       const [k, t] = Object.entries(feeds)[0]!;
       const bad = { ...feeds, [`${k}_nope`]: { ...t, name: `${k}_nope` } };
       await expect(s.run(bad)).rejects.toSatisfy(isGatewayError);
+    });
+
+    it('refuses a feed of another datatype with INVALID_INPUT', async () => {
+      const s = await session();
+      const feeds = o.feeds(1);
+      const [k, t] = Object.entries(feeds)[0]!;
+      const n = elementCount(t.shape);
+      const bad: Tensor = t.datatype === 'BYTES'
+        ? { name: k, datatype: 'FP32', shape: t.shape, data: new Float32Array(n) }
+        : { name: k, datatype: 'BYTES', shape: t.shape, data: Array.from({ length: n }, () => utf8('0')) };
+      await expect(s.run({ ...feeds, [k]: bad })).rejects.toSatisfy((e) => isGatewayError(e) && e.code === 'INVALID_INPUT');
     });
 
     it('disposes twice without error and refuses to run afterwards', async () => {

@@ -67,12 +67,16 @@ describe('response cache', () => {
   it('single-flight: concurrent identical requests cause one compute', async () => {
     const cache = createResponseCache({ memoryBytes: 1 << 20, maxEntryBytes: 1 << 16 });
     let computes = 0;
+    let finish = () => {};
+    const held = new Promise<void>((r) => (finish = r));
     const compute = async () => {
       computes++;
-      await new Promise((r) => setTimeout(r, 20));
+      await held; // the first compute is still running when the other nine arrive
       return bytes('answer');
     };
-    const results = await Promise.all(Array.from({ length: 10 }, () => cache.getOrCompute('k', 60, compute, 'm')));
+    const pending = Array.from({ length: 10 }, () => cache.getOrCompute('k', 60, compute, 'm'));
+    finish();
+    const results = await Promise.all(pending);
     expect(computes).toBe(1);
     expect(results.map((r) => r.source).sort()).toEqual(['computed', ...Array(9).fill('shared')]);
     expect((await cache.getOrCompute('k', 60, compute, 'm')).source).toBe('memory');
@@ -115,7 +119,7 @@ describe('response cache with a real Redis', () => {
     await b.close();
   });
 
-  it('keeps answering with bounded added latency while Redis is killed, and uses it again once it is back', async () => {
+  it('keeps answering while Redis is killed, and uses it again once it is back', async () => {
     const registry = new Registry();
     const cache = createResponseCache({ memoryBytes: 0, maxEntryBytes: 1 << 16, redisUrl: redis.url }, registry);
     await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }));
@@ -125,22 +129,26 @@ describe('response cache with a real Redis', () => {
     await vi.waitFor(async () => expect((await cache.getOrCompute('outage', 60, compute, 'm')).source).toBe('redis'));
 
     await redis.kill();
-    const during: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const t0 = performance.now();
-      const r = await cache.getOrCompute(`outage-${i}`, 60, compute, 'm');
-      during.push(performance.now() - t0);
-      expect(r.source).toBe('computed');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(Math.max(...during)).toBeLessThan(150); // the command timeout (50 ms) bounds it
-    expect(cache.status().redis).toMatchObject({ state: 'down' });
+    await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'down' }));
+    for (let i = 0; i < 30; i++) expect((await cache.getOrCompute(`outage-${i}`, 60, compute, 'm')).source).toBe('computed');
 
     await redis.restart();
     await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }), { timeout: 5000 });
     expect((await cache.getOrCompute('after', 60, compute, 'm')).source).toBe('computed');
     await vi.waitFor(async () => expect((await cache.getOrCompute('after', 60, compute, 'm')).source).toBe('redis'));
     expect(await registry.metrics()).toMatch(/massgate_cache_hits_total\{tier="redis",model="m"\} [2-9]/);
+    await cache.close();
+  });
+
+  it('answers every request while Redis hangs: the command timeout gives up on it, nothing waits for it', async () => {
+    const cache = createResponseCache({ memoryBytes: 0, maxEntryBytes: 1 << 16, redisUrl: redis.url });
+    await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }));
+    redis.pause(); // connected, silent: without the timeout each lookup would wait forever
+    try {
+      for (let i = 0; i < 5; i++) expect((await cache.getOrCompute(`hung-${i}`, 60, async () => bytes('x'), 'm')).source).toBe('computed');
+    } finally {
+      redis.resume();
+    }
     await cache.close();
   });
 
@@ -156,7 +164,7 @@ describe('response cache with a real Redis', () => {
       await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }));
       await redis.kill();
       for (let i = 0; i < 20; i++) await cache.getOrCompute(`log-${i}`, 60, async () => bytes('x'), 'm');
-      await new Promise((r) => setTimeout(r, 300)); // several reconnection attempts fail meanwhile
+      await redis.dropConnections(3); // three reconnection attempts fail meanwhile
       await redis.restart();
       await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }), { timeout: 5000 });
       await cache.close();
@@ -168,14 +176,14 @@ describe('response cache with a real Redis', () => {
     expect(lines.filter((l) => l.includes('"recovered":true'))).toHaveLength(1);
   });
 
-  it('starts without blocking when Redis is absent, and serves uncached', async () => {
+  it('starts without waiting for Redis when it is absent, and serves uncached', async () => {
     const port = await freePort();
-    const t0 = performance.now();
+    // Construction is synchronous and the first request is answered without a connection: nothing
+    // queues for a Redis that never comes (a queued command would never settle).
     const cache = createResponseCache({ memoryBytes: 0, maxEntryBytes: 1 << 16, redisUrl: `redis://127.0.0.1:${port}` });
-    expect(performance.now() - t0).toBeLessThan(50);
     const r = await cache.getOrCompute('absent', 60, async () => bytes('x'), 'm');
     expect(r.source).toBe('computed');
-    expect(performance.now() - t0).toBeLessThan(200);
+    expect(cache.status().redis).not.toMatchObject({ state: 'up' });
     await cache.close();
   });
 });

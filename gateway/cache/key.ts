@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Tensor } from '../../core/tensor.ts';
+import { toBytes, type Tensor } from '../../core/tensor.ts';
 
 /** What makes two inference requests the same, for the response cache. */
 export interface KeyParts {
@@ -73,13 +73,12 @@ export function cacheKey(p: KeyParts): string {
     h.update(name).update(sep).update(t.datatype).update(sep).update(t.shape.join(',')).update(sep);
     if (t.datatype === 'BYTES') {
       const len = Buffer.alloc(4);
-      for (const e of t.data as Uint8Array[]) {
+      for (const e of t.data) {
         len.writeUInt32LE(e.length);
         h.update(len).update(e);
       }
     } else {
-      const d = t.data as ArrayBufferView;
-      h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+      h.update(toBytes(t.data));
     }
     h.update(sep);
   }

@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelConfigSchema } from '../../model-store/schema.ts';
 import type { Scores, Servable } from '../models/servable.ts';
 import { buildEnsemble } from './ensemble-model.ts';
 
-/** A member that answers fixed scores after `delayMs` (or fails): the ensemble's logic under test, not a model. */
+/**
+ * A member that answers fixed scores after `delayMs` (never, for Infinity), or fails: the ensemble's
+ * logic under test, not a model.
+ */
 function member(name: string, labels: string[], scores: number[][], delayMs = 0, fail?: string): Servable {
   const answer = async (n: number): Promise<Scores> => {
-    await new Promise((r) => setTimeout(r, delayMs));
+    await new Promise((r) => delayMs < Infinity && setTimeout(r, delayMs));
     if (fail) throw new Error(fail);
     return { labels, scores: scores.slice(0, n) };
   };
@@ -27,6 +30,7 @@ function ensemble(members: Servable[], cfg: Record<string, unknown>) {
 }
 
 describe('ensemble model', () => {
+  afterEach(() => vi.useRealTimers());
   const a = member('a', ['cat', 'dog'], [[0.9, 0.1], [0.2, 0.8]]);
   const b = member('b', ['Dog', 'Cat'], [[0.3, 0.7], [0.6, 0.4]]);
 
@@ -39,11 +43,15 @@ describe('ensemble model', () => {
   });
 
   it('leaves out a member that misses its deadline and says so', async () => {
-    const slow = member('slow', ['cat', 'dog'], [[0, 1]], 200);
+    vi.useFakeTimers();
+    const slow = member('slow', ['cat', 'dog'], [[0, 1]], Infinity);
     const e = buildEnsemble('e', 1, ModelConfigSchema.parse({ ensemble: { members: ['a', 'b', { model: 'slow', timeoutMs: 20 }], quorum: 2 } }), (n) => ({ a, b, slow })[n as 'a']);
-    const t0 = performance.now();
-    const [p] = (await e.predict(['x'], {})) as Array<Record<string, any>>;
-    expect(performance.now() - t0).toBeLessThan(150);
+    let answer: unknown[] | undefined;
+    void e.predict(['x'], {}).then((v) => (answer = v));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(answer).toBeUndefined(); // a and b answered; the ensemble still waits for slow
+    await vi.advanceTimersByTimeAsync(1);
+    const [p] = answer as Array<Record<string, any>>;
     expect(p!.answered).toEqual(['a', 'b']);
     expect(p!.missing).toEqual([{ member: 'slow', error: expect.stringMatching(/did not answer within 20 ms/) }]);
     expect(p!.label).toBe('cat');

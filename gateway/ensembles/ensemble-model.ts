@@ -50,38 +50,64 @@ interface Gathered {
 /** Which rows of a request a call covers, and how to ask a member for them. */
 type Ask = (m: Servable, rows: readonly number[] | undefined, options: SubmitOptions) => Promise<Scores>;
 
+/** What an ensemble is made of; `buildEnsemble` works it out from the config and the members served. */
+export interface EnsembleOptions {
+  name: string;
+  version: number;
+  /** The model config; its `ensemble` section is the ensemble's. */
+  config: ModelConfig;
+  members: readonly MemberSpec[];
+  /** The members' labels aligned onto one label set. */
+  alignment: Alignment;
+  /** The aligned labels as clients see them (one per `alignment.labels`). */
+  labels: readonly string[];
+  /** The inputs every member takes. */
+  inputs: readonly TensorInfo[];
+  /** The member served under a name (and version) now: resolved per request, so a member's hot swap is followed. */
+  resolve: (name: string, version?: string) => Servable;
+  /** The members' modality (image, text, audio), for clients and tools. */
+  modality?: string;
+}
+
 /**
  * A voting ensemble served like any model. Members are other models of the store, resolved at request
  * time (so a member's hot swap is followed), called in parallel (each through its own batcher), their
  * scores aligned by label name and combined by the configured strategy. A member that fails or misses
  * its deadline is left out and reported; fewer answers than the quorum is a 503.
+ *
+ * @example const e = new EnsembleModel({ name: 'e', version: 1, config, members, alignment, labels, inputs, resolve });
  */
 export class EnsembleModel implements Servable {
   readonly platform = 'ensemble';
+  readonly name: string;
+  readonly version: number;
+  readonly config: ModelConfig;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly labels: readonly string[];
+  private readonly cfg: EnsembleConfig;
+  private readonly members: readonly MemberSpec[];
+  private readonly alignment: Alignment;
+  private readonly resolve: (name: string, version?: string) => Servable;
+  private readonly modality?: string;
   private readonly quorum: number;
   private readonly indexCache = new WeakMap<readonly string[], Int32Array>();
 
-  constructor(
-    readonly name: string,
-    readonly version: number,
-    readonly config: ModelConfig,
-    private readonly cfg: EnsembleConfig,
-    private readonly members: readonly MemberSpec[],
-    private readonly alignment: Alignment,
-    displayLabels: readonly string[],
-    inputs: readonly TensorInfo[],
-    private readonly resolve: (name: string, version?: string) => Servable,
-    /** The members' modality (image, text, audio), for clients and tools. */
-    private readonly modality?: string,
-  ) {
-    this.inputs = inputs;
-    this.labels = displayLabels;
-    this.outputs = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, displayLabels.length] }];
-    this.quorum = cfg.quorum ?? Math.floor(members.length / 2) + 1;
-    if (this.quorum > members.length) throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': quorum ${this.quorum} exceeds its ${members.length} members`);
+  constructor(o: EnsembleOptions) {
+    if (!o.config.ensemble) throw new GatewayError('CONFIG_INVALID', `model '${o.name}' has no ensemble section`);
+    this.name = o.name;
+    this.version = o.version;
+    this.config = o.config;
+    this.cfg = o.config.ensemble;
+    this.members = o.members;
+    this.alignment = o.alignment;
+    this.labels = o.labels;
+    this.inputs = o.inputs;
+    this.resolve = o.resolve;
+    this.modality = o.modality;
+    this.outputs = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, o.labels.length] }];
+    this.quorum = this.cfg.quorum ?? Math.floor(this.members.length / 2) + 1;
+    if (this.quorum > this.members.length) throw new GatewayError('CONFIG_INVALID', `ensemble '${this.name}': quorum ${this.quorum} exceeds its ${this.members.length} members`);
   }
 
   describe(): Record<string, unknown> {
@@ -242,5 +268,9 @@ export function buildEnsemble(name: string, version: number, config: ModelConfig
     const same = m.inputs.length === first.inputs.length && m.inputs.every((t, k) => t.name === first.inputs[k]!.name && t.datatype === first.inputs[k]!.datatype);
     if (!same) throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${specs[i]!.model}' takes different inputs than '${specs[0]!.model}'`);
   }
-  return new EnsembleModel(name, version, config, cfg, specs, alignment, display, first.inputs, resolve, first.describe().modality as string | undefined);
+  const modality = first.describe().modality;
+  return new EnsembleModel({
+    name, version, config, members: specs, alignment, labels: display, inputs: first.inputs, resolve,
+    ...(typeof modality === 'string' ? { modality } : {}),
+  });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
 import { isVersionLabel } from '../../model-store/labels.ts';
 import { isModelName, parseVersion, shown } from '../../model-store/names.ts';
+import { issuesText } from '../../core/issues.ts';
 
 /** Where a variant sends its requests: a model (newest version), a version (`m:2`) or a label (`m@canary`). */
 export interface Target {
@@ -78,7 +79,7 @@ export interface Definition {
  */
 export function parseDefinition(raw: unknown, where: string): Definition {
   const parsed = ExperimentSchema.safeParse(raw);
-  if (!parsed.success) throw invalidInput(`${where}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(definition)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw invalidInput(`${where}: ${issuesText(parsed.error, '(definition)')}`);
   const d = parsed.data;
   const variants: Variant[] = d.variants.map((v) => {
     return { name: v.name ?? v.target, target: v.target, parsed: parseTarget(v.target)!, weight: v.weight, shadow: v.shadow, paused: v.paused };

@@ -1,3 +1,5 @@
+import { percentiles } from '../../core/percentile.ts';
+
 /** Recent samples in a fixed ring (the newest `size` values), for percentiles over recent traffic. */
 export class Reservoir {
   private readonly values: Float64Array;
@@ -16,9 +18,8 @@ export class Reservoir {
   percentiles(): { p50: number; p95: number; p99: number; samples: number } | null {
     const count = Math.min(this.n, this.size);
     if (count === 0) return null;
-    const sorted = Float64Array.from(this.values.subarray(0, count)).sort();
-    const at = (p: number) => Math.round(sorted[Math.min(count - 1, Math.ceil(p * count) - 1)]! * 1000) / 1000;
-    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), samples: count };
+    const [p50, p95, p99] = percentiles(this.values.subarray(0, count), [50, 95, 99]).map((v) => Math.round(v * 1000) / 1000) as [number, number, number];
+    return { p50, p95, p99, samples: count };
   }
 }
 

@@ -153,7 +153,7 @@ export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefin
       const request = requestOf({ raw: renamed, tail }, model.inputs, model.outputs, limits);
       const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs });
       const latencyMs = performance.now() - t0;
-      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: back.get(t.name) ?? t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t.datatype, t.data) }));
+      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: back.get(t.name) ?? t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t) }));
       return served ? { latencyMs, ...compareOutputs(served, mine, route.model.labels, model.labels) } : { latencyMs };
     });
   }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import { isInside } from '../../core/paths.ts';
 import { shown } from '../../model-store/names.ts';
+import { issuesText } from '../../core/issues.ts';
 
 /** One labelled example: the plugin's item, its label, and a name to report it by. */
 export interface Example {
@@ -77,7 +78,7 @@ async function jsonExamples(list: z.infer<typeof JsonExample>[], set: string, re
  */
 export async function fromJson(body: unknown, reader: ItemReader, limits: DatasetLimits): Promise<Dataset> {
   const parsed = JsonBody.safeParse(body);
-  if (!parsed.success) throw invalidInput(`expected {"examples": [{"label": …, …}], "dataset": "<folder>", "options": {…}}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw invalidInput(`expected {"examples": [{"label": …, …}], "dataset": "<folder>", "options": {…}}: ${issuesText(parsed.error, '(body)')}`);
   const b = parsed.data;
   tooMany((b.examples?.length ?? 0) + (b.validation?.length ?? 0), limits);
   const train = await jsonExamples(b.examples ?? [], 'examples', reader);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
+import { issuesText } from '../../core/issues.ts';
 
 /** `deploy` of a fine-tuning request: what happens to the published version. */
 export const DeploySchema = z.object({
@@ -48,6 +49,6 @@ export type FinetuneOptions = z.infer<typeof FinetuneOptionsSchema>;
 /** Parses options (from a JSON body or a multipart `options` part); INVALID_INPUT naming each problem. */
 export function parseOptions(raw: unknown): FinetuneOptions {
   const parsed = FinetuneOptionsSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw invalidInput(`fine-tuning options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw invalidInput(`fine-tuning options: ${issuesText(parsed.error, '(options)')}`);
   return parsed.data;
 }

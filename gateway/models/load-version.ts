@@ -16,6 +16,7 @@ import { ServedModel } from './served-model.ts';
 import { warmUp } from './warm-up.ts';
 import type { Servable } from './servable.ts';
 import { buildEnsemble } from '../ensembles/ensemble-model.ts';
+import { issuesText } from '../../core/issues.ts';
 
 export interface LoaderDeps {
   config: GatewayConfig;
@@ -97,7 +98,7 @@ export function versionLoader(deps: LoaderDeps) {
     if (plugin?.params) {
       const parsed = plugin.params.safeParse(params);
       if (!parsed.success) {
-        throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${issuesText(parsed.error)}`);
       }
       params = parsed.data as Record<string, unknown>;
     }

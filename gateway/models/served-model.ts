@@ -1,4 +1,4 @@
-import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { numbers, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
@@ -216,7 +216,7 @@ export class ServedModel implements Servable {
     if (!labels) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no labels to vote with`);
     const t = Object.values(outputs).find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === labels.length);
     if (!t) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no output of width ${labels.length} (its label count)`);
-    const values = Array.from(t.data as ArrayLike<number>, Number);
+    const values = numbers(t);
     const rows = values.length / labels.length;
     return { labels, scores: Array.from({ length: rows }, (_, r) => values.slice(r * labels.length, (r + 1) * labels.length)) };
   }

@@ -1,5 +1,5 @@
 import { invalidInput } from '../../core/errors.ts';
-import { elementSize, fromBytes, toBytes, type DataType, type Tensor, type TensorData } from '../../core/tensor.ts';
+import { elementSize, fromBytes, toBytes, type Tensor, type TensorData } from '../../core/tensor.ts';
 import type { RawInferRequest, RequestedOutput } from './request.ts';
 
 /** Header naming the length of the JSON part of a binary-extension body. */
@@ -75,9 +75,9 @@ export function binaryDecoder(raw: RawInferRequest, tail: Uint8Array) {
     if (!b) return undefined;
     if (input.data !== undefined) throw invalidInput(`input '${input.name}' has both data and binary_data_size`);
     if (input.datatype === 'BYTES') return decodeBytesElements(input.name, b);
-    const size = elementSize(input.datatype as Exclude<DataType, 'BYTES'>);
+    const size = elementSize(input.datatype);
     if (b.length % size !== 0) throw invalidInput(`input '${input.name}': ${b.length} bytes is not a whole number of ${input.datatype} elements`);
-    return fromBytes(input.datatype as Exclude<DataType, 'BYTES'>, b);
+    return fromBytes(input.datatype, b);
   };
 }
 
@@ -89,5 +89,5 @@ export function wantsBinary(name: string, requested: readonly RequestedOutput[] 
 
 /** Raw bytes of a tensor in the binary format. */
 export function tensorBytes(t: Tensor): Uint8Array {
-  return t.datatype === 'BYTES' ? encodeBytesElements(t.data as Uint8Array[]) : toBytes(t.data as Exclude<TensorData, Uint8Array[]>);
+  return t.datatype === 'BYTES' ? encodeBytesElements(t.data) : toBytes(t.data);
 }

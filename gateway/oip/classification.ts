@@ -1,5 +1,5 @@
 import { invalidInput } from '../../core/errors.ts';
-import { utf8, type Tensor } from '../../core/tensor.ts';
+import { numbers, utf8, type Tensor } from '../../core/tensor.ts';
 
 /**
  * Triton's classification extension: an output requested with `"parameters": {"classification": k}`
@@ -12,8 +12,8 @@ export function classify(t: Tensor, k: unknown, labels?: readonly string[]): Ten
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw invalidInput(`output '${t.name}': classification must be a positive integer`);
   if (t.datatype === 'BYTES' || t.datatype === 'BOOL') throw invalidInput(`output '${t.name}' (${t.datatype}) cannot be classified`);
   const classes = t.shape.at(-1) ?? 1;
-  const rows = t.shape.length > 1 ? (t.data as ArrayLike<number>).length / classes : 1;
-  const values = Array.from(t.data as ArrayLike<number | bigint>, Number);
+  const values = numbers(t);
+  const rows = t.shape.length > 1 ? values.length / classes : 1;
   const top = Math.min(k, classes);
   const data: Uint8Array[] = [];
   for (let r = 0; r < rows; r++) {

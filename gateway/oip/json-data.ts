@@ -1,5 +1,5 @@
 import { invalidInput } from '../../core/errors.ts';
-import { allocate, fromUtf8, utf8, type DataType, type TensorData } from '../../core/tensor.ts';
+import { allocate, fromUtf8, utf8, type DataType, type Tensor, type TensorData } from '../../core/tensor.ts';
 
 const INT_RANGE: Partial<Record<DataType, [number, number]>> = {
   UINT8: [0, 255], UINT16: [0, 65535], UINT32: [0, 4294967295],
@@ -36,14 +36,13 @@ export function fromJson(name: string, datatype: DataType, values: readonly unkn
       return utf8(v);
     });
   }
-  const out = allocate(datatype, values.length) as Exclude<TensorData, Uint8Array[]>;
+  const out = allocate(datatype, values.length);
   const range = INT_RANGE[datatype];
-  const big = datatype === 'INT64' || datatype === 'UINT64';
   for (let i = 0; i < values.length; i++) {
-    let v = values[i];
+    const v = values[i];
     if (datatype === 'BOOL') {
       if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
-      (out as Uint8Array)[i] = v ? 1 : 0;
+      out[i] = v ? 1 : 0;
       continue;
     }
     if (typeof v !== 'number') throw invalidInput(`input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`);
@@ -51,8 +50,8 @@ export function fromJson(name: string, datatype: DataType, values: readonly unkn
       if (!Number.isInteger(v)) throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
       if (v < range[0] || v > range[1]) throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
     }
-    if (big) (out as BigInt64Array)[i] = BigInt(v as number) as never;
-    else (out as Float32Array)[i] = v as number;
+    if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = BigInt(v);
+    else out[i] = v;
   }
   return out;
 }
@@ -66,15 +65,14 @@ function halfToNumber(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** A typed buffer → JSON values (64-bit integers as numbers, BYTES as UTF-8 strings, FP16 decoded). */
-export function toJson(datatype: DataType, data: TensorData): unknown[] {
-  if (datatype === 'BYTES') return (data as Uint8Array[]).map(fromUtf8);
-  if (datatype === 'BOOL') return Array.from(data as Uint8Array, (v) => v !== 0);
-  if (datatype === 'FP16') return Array.from(data as Uint16Array, halfToNumber);
-  if (datatype === 'INT64' || datatype === 'UINT64') return Array.from(data as BigInt64Array, (v) => Number(v));
-  if (datatype === 'FP32' || datatype === 'FP64') {
-    return Array.from(data as Float32Array, (v) => (Number.isFinite(v) ? v : null));
+/** A tensor's data → JSON values (64-bit integers as numbers, BYTES as UTF-8 strings, FP16 decoded). */
+export function toJson(t: Tensor): unknown[] {
+  switch (t.datatype) {
+    case 'BYTES': return t.data.map(fromUtf8);
+    case 'BOOL': return Array.from(t.data, (v) => v !== 0);
+    case 'FP16': return Array.from(t.data, halfToNumber);
+    case 'INT64': case 'UINT64': return Array.from(t.data, Number);
+    case 'FP32': case 'FP64': return Array.from(t.data, (v) => (Number.isFinite(v) ? v : null));
+    default: return Array.from(t.data);
   }
-  return Array.from(data as Int32Array);
 }
-

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { checkedElementCount, DATATYPES, shapeMatches, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkedElementCount, DATATYPES, tensor, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { checkInstances, DEFAULT_LIMITS, type EdgeLimits } from '../http/limits.ts';
 import { flatten, fromJson } from './json-data.ts';
+import { issuesText } from '../../core/issues.ts';
+import { checkAllFed, checkFeed } from '../../core/feeds.ts';
 
 const Parameters = z.record(z.string(), z.unknown());
 
@@ -41,7 +43,7 @@ export type BinaryInputs = ReadonlyMap<string, Uint8Array>;
 export function parseEnvelope(body: unknown): RawInferRequest {
   const r = InferRequestSchema.safeParse(body);
   if (!r.success) {
-    throw invalidInput(`invalid inference request: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+    throw invalidInput(`invalid inference request: ${issuesText(r.error, '(body)')}`);
   }
   return r.data;
 }
@@ -61,17 +63,9 @@ export function validateRequest(
   limits: Pick<EdgeLimits, 'maxTensorElements' | 'maxInstances'> = DEFAULT_LIMITS,
 ): InferRequest {
   const inputs: Record<string, Tensor> = {};
-  const byName = new Map(declaredInputs.map((d) => [d.name, d]));
   for (const input of raw.inputs) {
-    const declared = byName.get(input.name);
-    if (!declared) throw invalidInput(`unknown input '${input.name}' (the model's inputs: ${[...byName.keys()].join(', ')})`);
+    const declared = checkFeed(input, declaredInputs);
     if (inputs[input.name]) throw invalidInput(`input '${input.name}' appears twice`);
-    if (input.datatype !== declared.datatype) {
-      throw invalidInput(`input '${input.name}': datatype ${input.datatype} does not match the model's ${declared.datatype}`);
-    }
-    if (!shapeMatches(declared.shape, input.shape)) {
-      throw invalidInput(`input '${input.name}': shape ${shapeText(input.shape)} does not match the model's [${declared.shape.join(',')}]`);
-    }
     let count: number;
     try {
       count = checkedElementCount(input.shape, limits.maxTensorElements);
@@ -87,13 +81,12 @@ export function validateRequest(
         throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
       }
       data = fromJson(input.name, input.datatype, flat);
-    } else if ((data as ArrayLike<unknown>).length !== count) {
-      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${(data as ArrayLike<unknown>).length}`);
+    } else if (data.length !== count) {
+      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${data.length}`);
     }
-    inputs[input.name] = { name: input.name, datatype: input.datatype, shape: input.shape, data } as Tensor;
+    inputs[input.name] = tensor(input.name, input.datatype, input.shape, data);
   }
-  const missing = declaredInputs.filter((d) => !inputs[d.name]).map((d) => d.name);
-  if (missing.length) throw invalidInput(`missing input(s): ${missing.join(', ')}`);
+  checkAllFed(declaredInputs, (name) => Object.hasOwn(inputs, name));
   const rows = new Set(Object.values(inputs).map((t) => t.shape[0]));
   if (declaredInputs.every((d) => d.shape[0] === -1) && rows.size > 1) {
     throw invalidInput(`inputs disagree on the batch size (${[...rows].join(' vs ')})`);

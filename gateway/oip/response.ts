@@ -31,7 +31,7 @@ export function encodeOutputs(request: InferRequest, tensors: readonly Tensor[])
   const tails: Uint8Array[] = [];
   const outputs = tensors.map((t) => {
     const base = { name: t.name, datatype: t.datatype, shape: t.shape };
-    if (!wantsBinary(t.name, request.outputs, request.parameters)) return { ...base, data: toJson(t.datatype, t.data) };
+    if (!wantsBinary(t.name, request.outputs, request.parameters)) return { ...base, data: toJson(t) };
     const bytes = tensorBytes(t);
     tails.push(bytes);
     return { ...base, parameters: { binary_data_size: bytes.length } };

@@ -226,12 +226,17 @@ describe('dynamic batcher', () => {
   });
 
   it('answers TIMEOUT at the deadline even when the batch is already running', async () => {
+    vi.useFakeTimers();
     const r = recorder();
-    r.hold();
-    const s = createScheduler([r.session], config({ maxBatchSize: 1 }));
-    const t0 = Date.now();
-    await expect(s.submit({ x: rowsOf([1, 1]) }, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'TIMEOUT' });
-    expect(Date.now() - t0).toBeLessThan(1000);
+    r.hold(); // the run starts and never finishes on its own
+    const s = createScheduler([r.session], config({ maxBatchSize: 1 }), { now: () => Date.now() });
+    const outcome = vi.fn();
+    s.submit({ x: rowsOf([1, 1]) }, { timeoutMs: 30 }).catch(outcome);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(r.batches).toHaveLength(1);
+    expect(outcome).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome).toHaveBeenCalledWith(expect.objectContaining({ code: 'TIMEOUT' }));
     r.release();
   });
 
@@ -268,16 +273,19 @@ describe('dynamic batcher', () => {
   });
 
   it('refuses at once with QUEUE_FULL beyond maxQueueSize', async () => {
+    vi.useFakeTimers();
     const r = recorder();
     r.hold();
-    const s = createScheduler([r.session], config({ maxBatchSize: 1, maxQueueSize: 2 }));
+    const s = createScheduler([r.session], config({ maxBatchSize: 1, maxQueueSize: 2 }), { now: () => Date.now() });
     const running = s.submit({ x: rowsOf([0, 0]) });
-    await tick();
+    await vi.advanceTimersByTimeAsync(0);
     const queued = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: rowsOf([2, 2]) })];
-    const t0 = performance.now();
-    await expect(s.submit({ x: rowsOf([3, 3]) })).rejects.toMatchObject({ code: 'QUEUE_FULL', retryAfterS: 1 });
-    expect(performance.now() - t0).toBeLessThan(5);
+    const outcome = vi.fn();
+    s.submit({ x: rowsOf([3, 3]) }).catch(outcome);
+    await vi.advanceTimersByTimeAsync(0); // promises settle; the clock does not move
+    expect(outcome).toHaveBeenCalledWith(expect.objectContaining({ code: 'QUEUE_FULL', retryAfterS: 1 }));
     r.release();
+    await vi.advanceTimersByTimeAsync(0);
     await Promise.all([running, ...queued]);
   });
 

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.ts';
-import { concat, elementCount, padTo, type Tensor, type TensorData } from '../../core/tensor.ts';
+import { concat, elementCount, padTo, tensor, type Tensor } from '../../core/tensor.ts';
 
 /**
  * Rows [start, end) of every feed, copied: a view would carry the whole request's buffer to the worker
@@ -9,10 +9,10 @@ export function copyRows(feeds: Record<string, Tensor>, start: number, end: numb
   const out: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) {
     const rowSize = elementCount(t.shape.slice(1));
-    const data = t.datatype === 'BYTES'
-      ? (t.data as Uint8Array[]).slice(start * rowSize, end * rowSize)
-      : (t.data as Exclude<TensorData, Uint8Array[]>).slice(start * rowSize, end * rowSize);
-    out[name] = { name: t.name, datatype: t.datatype, shape: [end - start, ...t.shape.slice(1)], data } as Tensor;
+    const shape = [end - start, ...t.shape.slice(1)];
+    out[name] = t.datatype === 'BYTES'
+      ? tensor(t.name, 'BYTES', shape, t.data.slice(start * rowSize, end * rowSize))
+      : tensor(t.name, t.datatype, shape, t.data.slice(start * rowSize, end * rowSize));
   }
   return out;
 }
@@ -26,9 +26,8 @@ export function joinChunks(parts: readonly Record<string, Tensor>[]): Record<str
   if (parts.length === 1) return parts[0]!;
   const out: Record<string, Tensor> = {};
   for (const name of Object.keys(parts[0]!)) {
-    const tensors = parts.map((p) => p[name]);
-    if (tensors.some((t) => t === undefined)) throw new GatewayError('INFERENCE_FAILED', `output '${name}' is missing from part of the request`);
-    const ts = tensors as Tensor[];
+    const ts = parts.map((p) => p[name]).filter((t) => t !== undefined);
+    if (ts.length < parts.length) throw new GatewayError('INFERENCE_FAILED', `output '${name}' is missing from part of the request`);
     const rank = ts[0]!.shape.length;
     if (rank === 0 || ts.some((t) => t.shape.length !== rank || t.datatype !== ts[0]!.datatype)) {
       throw new GatewayError('INFERENCE_FAILED', `output '${name}' has no common batch dimension across the chunks of a request`);

@@ -13,6 +13,7 @@ import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
 import { afterV1, attribute, parameterKey, servedBy, stickyKey } from '../experiments/serve.ts';
+import { issuesText } from '../../core/issues.ts';
 
 const PredictSchema = z.object({
   instances: z.array(z.unknown()).min(1),
@@ -38,7 +39,7 @@ type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> 
 /** A JSON predict body, checked against `{"instances": [...], "parameters": {...}}`. */
 async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {
   const parsed = PredictSchema.safeParse(await readJson(c));
-  if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw invalidInput(`expected {"instances": [...]}: ${issuesText(parsed.error, '(body)')}`);
   return parsed.data;
 }
 

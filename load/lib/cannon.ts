@@ -65,9 +65,3 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
   };
 }
 
-/** The p-th percentile of the samples (nearest rank); NaN for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}

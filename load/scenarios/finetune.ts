@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { storeWithShippedModel } from '../../test/support/tiny-models.ts';
 import { documentImages, photoImages, PHOTO_SOURCES } from '../../test/support/finetune-data.ts';
-import { cannon, percentile, type CannonResult } from '../lib/cannon.ts';
+import { cannon, type CannonResult } from '../lib/cannon.ts';
+import { percentile } from '../../core/percentile.ts';
 import { callJson } from '../lib/json.ts';
 import { eventLoopDelayMs } from '../lib/metrics.ts';
 import { probeInChild } from '../lib/probe.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempStore, writeModel, scaleSumModel } from '../../test/support/tiny-models.ts';
-import { percentile } from '../lib/cannon.ts';
+import { percentile } from '../../core/percentile.ts';
 import { buildOnce } from '../lib/processes.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setLogLevel } from '../../core/log.ts';
@@ -173,18 +173,28 @@ describe('StoreWatcher', () => {
   });
 
   it('start() polls on its own and close() stops it', async () => {
-    const { store, repo } = setup();
-    version(store, 'm', 1);
-    await repo.load('m', { required: true });
-    const watcher = new StoreWatcher(repo, { pollMs: 10, fsWatch: false });
-    watcher.start();
-    version(store, 'm', 2);
-    const published = new Promise((r) => watcher.once('publish', r));
-    expect(await published).toEqual({ model: 'm', versions: [2, 1], ok: true });
-    expect(serving(repo, 'm')).toEqual([2]);
-    await watcher.close();
-    const checks = watcher.stats.checks;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(watcher.stats.checks).toBe(checks);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); // polls run on fake time; file system work stays real
+    try {
+      const { store, repo } = setup();
+      version(store, 'm', 1);
+      await repo.load('m', { required: true });
+      const watcher = new StoreWatcher(repo, { pollMs: 10, fsWatch: false });
+      watcher.start();
+      version(store, 'm', 2);
+      let published: unknown;
+      watcher.once('publish', (e) => (published = e));
+      while (!published) {
+        await vi.advanceTimersByTimeAsync(10);
+        await new Promise((r) => setImmediate(r)); // real: lets the check's file system work finish
+      }
+      expect(published).toEqual({ model: 'm', versions: [2, 1], ok: true });
+      expect(serving(repo, 'm')).toEqual([2]);
+      await watcher.close();
+      const checks = watcher.stats.checks;
+      await vi.advanceTimersByTimeAsync(10_000); // a thousand poll periods
+      expect(watcher.stats.checks).toBe(checks);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { invalidInput } from '../../core/errors.ts';
-import type { Tensor } from '../../core/tensor.ts';
+import { floats, numbers, type Tensor } from '../../core/tensor.ts';
+import { base64Bytes } from '../../core/base64.ts';
 import { definePlugin } from '../plugin.ts';
 import { bytesInput, encodedInstance } from '../instances.ts';
 import { RATE, variant, VadParamsSchema, type VadParams } from './silero.ts';
@@ -16,9 +17,7 @@ const isRiff = (b: Uint8Array) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x4
 function clipBytes(instance: unknown): Uint8Array {
   const v = encodedInstance(instance, ['b64', 'audio'], 'an audio (WAV)');
   if (v instanceof Uint8Array) return v;
-  const text = v.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) throw invalidInput('the audio is not base64');
-  return Buffer.from(text, 'base64');
+  return base64Bytes(v, (problem) => invalidInput(problem === 'empty' ? 'the audio is empty' : 'the audio is not base64'));
 }
 
 /** Speech segments from frame probabilities, with Silero's hysteresis and minimum durations. */
@@ -48,9 +47,9 @@ export function segments(probs: ArrayLike<number>, frameSeconds: number, p: Pick
 /** Per clip, its frame probabilities (the first `lengths[i]` of row i). */
 function rows(outputs: Record<string, Tensor>): Float32Array[] {
   const probs = outputs.probabilities!;
-  const lengths = outputs.frames!.data as Int32Array;
+  const [values, lengths] = [floats(probs), numbers(outputs.frames!)];
   const width = probs.shape[1]!;
-  return Array.from(lengths, (n, i) => (probs.data as Float32Array).subarray(i * width, i * width + n));
+  return lengths.map((n, i) => values.subarray(i * width, i * width + n));
 }
 
 /** A clip's bytes, its WAV header checked here (400/413/415 before the request is scheduled). */

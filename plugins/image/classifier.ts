@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../core/errors.ts';
 import { bytesInput, encodedInstance } from '../instances.ts';
-import type { Tensor, TensorInfo } from '../../core/tensor.ts';
+import { floats, tensor, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { asProbabilities, predictions, topKParam } from '../top-k.ts';
 import { decodeImage, toFloat, toGrey } from './decode.ts';
@@ -51,7 +51,7 @@ function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'm
 function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>): { labels: readonly string[]; scores: number[][] } {
   const t = Object.values(outputs)[0]!;
   const classes = t.shape.at(-1)!;
-  const values = t.data as Float32Array;
+  const values = floats(t);
   const labels = ctx.labels ?? Array.from({ length: classes }, (_, i) => String(i));
   return { labels, scores: Array.from({ length: values.length / classes }, (_, r) => asProbabilities(values.subarray(r * classes, (r + 1) * classes))) };
 }
@@ -89,7 +89,7 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
       else toGrey(img.rgb, p.mean[0], p.std[0], data, i * size);
     }));
     const shape = g.layout === 'nhwc' ? [items.length, g.height, g.width, g.channels] : [items.length, g.channels, g.height, g.width];
-    return { [g.input.name]: { name: g.input.name, datatype: 'FP32', shape, data } as Tensor };
+    return { [g.input.name]: tensor(g.input.name, 'FP32', shape, data) };
   },
   scores: classScores,
   finetune: {

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { base64Bytes, type Base64Problem } from '../../core/base64.ts';
 import { GatewayError } from '../../core/errors.ts';
 
 export type Fit = 'fill' | 'cover' | 'contain';
@@ -43,19 +44,15 @@ export function sniff(bytes: Uint8Array): string | undefined {
  */
 export function imageBytes(input: Uint8Array | string): Uint8Array {
   if (typeof input !== 'string' && sniff(input)) return input;
-  let text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  const dataUrl = /^data:([^;,]*)(;base64)?,/.exec(text);
-  if (dataUrl) {
-    if (!dataUrl[2]) throw new GatewayError('INVALID_IMAGE', 'data URLs must be base64-encoded');
-    text = text.slice(dataUrl[0].length);
-  }
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length === 0) throw new GatewayError('INVALID_IMAGE', 'the image is empty');
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact)) {
-    throw new GatewayError('INVALID_IMAGE', 'could not decode image: neither image bytes (JPEG, PNG, WebP, GIF, TIFF) nor base64');
-  }
-  return Buffer.from(compact, 'base64');
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  return base64Bytes(text, (problem) => new GatewayError('INVALID_IMAGE', IMAGE_PROBLEMS[problem]));
 }
+
+const IMAGE_PROBLEMS: Record<Base64Problem, string> = {
+  'empty': 'the image is empty',
+  'not base64': 'could not decode image: neither image bytes (JPEG, PNG, WebP, GIF, TIFF) nor base64',
+  'data URL not base64': 'data URLs must be base64-encoded',
+};
 
 /**
  * Decodes and resizes an image with sharp: EXIF orientation applied, alpha flattened onto the

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { bytesInput, encodedInstance } from '../instances.ts';
-import { fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
+import { bytesOf, fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { decodeImage } from '../image/decode.ts';
 import { GatewayError } from '../../core/errors.ts';
@@ -100,5 +100,5 @@ export const ocrPage = definePlugin<Page, PageParams>({
     return { result: { name: 'result', datatype: 'BYTES', shape: [items.length], data: results.map((r) => utf8(JSON.stringify(r))) } };
   },
   step: detectorStep,
-  postprocess: (outputs) => (outputs.result!.data as Uint8Array[]).map((b) => JSON.parse(fromUtf8(b)) as unknown),
+  postprocess: (outputs) => bytesOf(outputs.result!).map((b) => JSON.parse(fromUtf8(b)) as unknown),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
-import { concat, fromUtf8, utf8, type Tensor } from '../../core/tensor.ts';
+import { bytesOf, concat, floats, fromUtf8, tensor, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
 import { predictions, topKParam } from '../top-k.ts';
 import { bytesInput } from '../instances.ts';
@@ -31,7 +31,7 @@ function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, '
   const all = Object.values(outputs);
   const t = all.find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === ctx.labels?.length) ?? all[0]!;
   const width = t.shape.at(-1)!;
-  const values = t.data as Float32Array;
+  const values = floats(t);
   const labels = ctx.labels ?? Array.from({ length: width }, (_, i) => String(i));
   const scores = Array.from({ length: values.length / width }, (_, r) => {
     const row = Array.from(values.subarray(r * width, (r + 1) * width));
@@ -61,12 +61,12 @@ export const textClassifier = definePlugin<string, TextParams>({
   fromTensors: (inputs, ctx) => bytesInput(inputs, 'text').map((b) => text(fromUtf8(b), ctx.params)),
   async preprocess(items, ctx) {
     const name = ctx.inputs[0]!.name;
-    return { [name]: { name, datatype: 'BYTES', shape: [items.length], data: items.map(utf8) } as Tensor };
+    return { [name]: tensor(name, 'BYTES', [items.length], items.map(utf8)) };
   },
   async predict(feeds, ctx) {
     if (!ctx.params.onePerRun) return ctx.run(feeds);
     const [name, t] = Object.entries(feeds)[0]!;
-    const rows = await Promise.all((t.data as Uint8Array[]).map((text) => ctx.run({ [name]: { name, datatype: 'BYTES', shape: [1], data: [text] } })));
+    const rows = await Promise.all(bytesOf(t).map((text) => ctx.run({ [name]: { name, datatype: 'BYTES', shape: [1], data: [text] } })));
     return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { GatewayError } from '../../core/errors.ts';
-import { shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { floats, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { warmUpFeeds } from '../../core/warm-up-feeds.ts';
 import type { HeadSpec, RuntimeSession } from '../runtime.ts';
 import { initBackend } from '../tfjs/backend.ts';
@@ -45,12 +45,11 @@ class HeadSession implements RuntimeSession {
     if (!fits(this.inputShape, feature.shape)) {
       throw new GatewayError('INFERENCE_FAILED', `the head takes ${shapeText(this.inputShape)} but feature '${this.feature}' is ${shapeText(feature.shape)}`);
     }
-    const data = feature.data instanceof Float32Array ? feature.data : Float32Array.from(feature.data as ArrayLike<number>, Number);
-    const x = tf.tensor(data, [...feature.shape], 'float32');
+    const x = tf.tensor(floats(feature), [...feature.shape], 'float32');
     let y: tf.Tensor | undefined;
     try {
       y = this.head.predict(x) as tf.Tensor;
-      const values = (await y.data()) as Float32Array;
+      const values = await y.data<'float32'>();
       return { name: HEAD_OUTPUT, datatype: 'FP32', shape: [...y.shape], data: values };
     } catch (e) {
       throw new GatewayError('INFERENCE_FAILED', `the head: ${(e as Error).message}`, { cause: e });

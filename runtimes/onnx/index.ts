@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { Runtime, RuntimeSession, LoadSpec } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
-import { fromUtf8, shapeMatches, utf8 } from '../../core/tensor.ts';
-import { GatewayError, invalidInput } from '../../core/errors.ts';
+import { fromUtf8, tensor, utf8 } from '../../core/tensor.ts';
+import { checkFeeds } from '../../core/feeds.ts';
+import { GatewayError } from '../../core/errors.ts';
 import { firstThatLoads } from '../providers.ts';
 import { fromOrtType, toOrtType } from './dtypes.ts';
 import { log } from '../../core/log.ts';
@@ -15,28 +16,13 @@ function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorIn
 }
 
 function toOrt(t: Tensor): ort.Tensor {
-  const type = toOrtType(t.datatype);
-  const data = t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map(fromUtf8) : t.data;
-  return new ort.Tensor(type as 'float32', data as Float32Array, t.shape);
+  return new ort.Tensor(toOrtType(t.datatype), t.datatype === 'BYTES' ? t.data.map(fromUtf8) : t.data, t.shape);
 }
 
 function fromOrt(name: string, t: ort.Tensor): Tensor {
   const datatype = fromOrtType(t.type);
-  const data = datatype === 'BYTES' ? (t.data as string[]).map(utf8) : t.data;
-  return { name, datatype, shape: [...t.dims], data } as Tensor;
-}
-
-/** Refuses feeds the model would reject or silently ignore: unknown, missing, wrong datatype or shape. */
-function checkFeeds(inputs: readonly TensorInfo[], feeds: Record<string, Tensor>): void {
-  for (const name of Object.keys(feeds)) {
-    if (!inputs.some((i) => i.name === name)) throw invalidInput(`unknown input '${name}' (inputs: ${inputs.map((i) => i.name).join(', ')})`);
-  }
-  for (const i of inputs) {
-    const t = feeds[i.name];
-    if (!t) throw invalidInput(`missing input '${i.name}'`);
-    if (t.datatype !== i.datatype) throw invalidInput(`input '${i.name}': datatype ${t.datatype} does not match the model's ${i.datatype}`);
-    if (!shapeMatches(i.shape, t.shape)) throw invalidInput(`input '${i.name}': shape [${t.shape}] does not match the model's [${i.shape}]`);
-  }
+  const data = Array.isArray(t.data) ? t.data.map((s) => utf8(String(s))) : t.data;
+  return tensor(name, datatype, [...t.dims], data);
 }
 
 class OnnxSession implements RuntimeSession {

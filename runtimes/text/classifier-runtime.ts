@@ -1,6 +1,9 @@
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
-import { fromUtf8, type Tensor } from '../../core/tensor.ts';
+import { checkFeeds } from '../../core/feeds.ts';
+import { bytesOf, fromUtf8, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+
+const INPUTS: TensorInfo[] = [{ name: 'text', datatype: 'BYTES', shape: [-1] }];
 
 /** A loaded text classifier: its labels and a function giving label → probability for one text. */
 export interface TextClassifier {
@@ -30,17 +33,15 @@ export function textClassifierRuntime(name: string, load: (spec: LoadSpec) => Pr
       const width = model.labels.length;
       let disposed = false;
       return {
-        inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],
+        inputs: INPUTS,
         outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, width] }],
         provider: 'wasm',
         labels: model.labels,
         async run(feeds, outputNames) {
           if (disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
-          const t = feeds.text;
-          if (!t || t.datatype !== 'BYTES') throw invalidInput(`${name}: expected a BYTES input named 'text'`);
-          for (const n of Object.keys(feeds)) if (n !== 'text') throw invalidInput(`${name}: unknown input '${n}'`);
+          checkFeeds(INPUTS, feeds);
           for (const o of outputNames ?? []) if (o !== 'probabilities') throw invalidInput(`${name}: unknown output '${o}'`);
-          const texts = (t.data as Uint8Array[]).map(fromUtf8);
+          const texts = bytesOf(feeds.text!).map(fromUtf8);
           const out = new Float32Array(texts.length * width);
           texts.forEach((text, r) => {
             for (const [label, p] of model.classify(text)) {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
-import { fromUtf8, shapeMatches, utf8, type DataType, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { floats, fromUtf8, numbers, tensor, utf8, type DataType, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import { checkFeeds } from '../../core/feeds.ts';
 import { BACKENDS, initBackend } from './backend.ts';
 import { readArtifacts } from './files.ts';
 
@@ -16,22 +17,26 @@ function info(name: string, shape: readonly (number | null | undefined)[] | unde
   return { name, datatype: TO_OIP[dtype ?? 'float32'] ?? 'FP32', shape: (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
 }
 
+/** TensorFlow.js converts numeric datatypes it lacks; text stays text. */
+const convertible = (given: DataType, declared: DataType) => TO_TF[given] !== undefined && (given === 'BYTES') === (declared === 'BYTES');
+
 function toTf(t: Tensor, want: TensorInfo): tf.Tensor {
-  const dtype = TO_TF[t.datatype];
-  if (!dtype) throw invalidInput(`input '${t.name}': datatype ${t.datatype} is not supported by TensorFlow.js`);
-  if (want.datatype !== 'BYTES' && dtype === 'string') throw invalidInput(`input '${t.name}': expected ${want.datatype}, got BYTES`);
-  if (t.datatype === 'BYTES') return tf.tensor((t.data as Uint8Array[]).map(fromUtf8), t.shape, 'string');
-  const data = t.datatype === 'INT64' || t.datatype === 'UINT64' ? Int32Array.from(t.data as BigInt64Array, Number) : t.data;
-  return tf.tensor(data as Float32Array, t.shape, want.datatype === 'INT32' ? 'int32' : want.datatype === 'BOOL' ? 'bool' : dtype);
+  if (t.datatype === 'BYTES') return tf.tensor(t.data.map(fromUtf8), t.shape, 'string');
+  const dtype = want.datatype === 'INT32' ? 'int32' : want.datatype === 'BOOL' ? 'bool' : TO_TF[t.datatype]!;
+  // TensorFlow.js takes Float32Array, Int32Array and Uint8Array: other buffers are converted by value.
+  const data = t.datatype === 'FP32' || t.datatype === 'INT32' || t.datatype === 'BOOL' ? t.data : dtype === 'float32' ? floats(t) : Int32Array.from(numbers(t));
+  return tf.tensor(data, t.shape, dtype);
 }
 
 async function fromTf(name: string, t: tf.Tensor): Promise<Tensor> {
-  const datatype = TO_OIP[t.dtype] ?? 'FP32';
-  const values = await t.data();
-  const data = datatype === 'BYTES'
-    ? (values as unknown as Array<string | Uint8Array>).map((v) => (typeof v === 'string' ? utf8(v) : v))
-    : datatype === 'BOOL' ? Uint8Array.from(values as Uint8Array) : values;
-  return { name, datatype, shape: [...t.shape], data } as Tensor;
+  const shape = [...t.shape];
+  switch (t.dtype) {
+    // Strings come back as UTF-8 bytes in Node (typed as strings).
+    case 'string': return tensor(name, 'BYTES', shape, (await t.data<'string'>()).map((v: string | Uint8Array) => (typeof v === 'string' ? utf8(v) : v)));
+    case 'int32': return tensor(name, 'INT32', shape, await t.data<'int32'>());
+    case 'bool': return tensor(name, 'BOOL', shape, Uint8Array.from(await t.data<'bool'>()));
+    default: return tensor(name, 'FP32', shape, await t.data<'float32'>()); // float32 (complex64 read as its floats)
+  }
 }
 
 /** Most sub-models (one per distinct set of requested outputs) a layers session keeps built. */
@@ -88,9 +93,7 @@ class TfjsSession implements RuntimeSession {
 
   async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
-    for (const name of Object.keys(feeds)) {
-      if (!this.inputs.some((i) => i.name === name)) throw invalidInput(`unknown input '${name}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
-    }
+    checkFeeds(this.inputs, feeds, convertible);
     const wanted = outputNames?.length ? [...new Set(outputNames)] : this.outputs.map((o) => o.name);
     for (const name of wanted) {
       if (!this.knows(name)) {
@@ -102,10 +105,7 @@ class TfjsSession implements RuntimeSession {
     let results: tf.Tensor[] = [];
     try {
       for (const want of this.inputs) {
-        const t = feeds[want.name];
-        if (!t) throw invalidInput(`missing input '${want.name}'`);
-        if (!shapeMatches(want.shape, t.shape)) throw invalidInput(`input '${want.name}': shape [${t.shape.join(',')}] does not match [${want.shape.join(',')}]`);
-        inputs.push(toTf(t, want));
+        inputs.push(toTf(feeds[want.name]!, want));
       }
       if (this.model instanceof tf.GraphModel) {
         const named = Object.fromEntries(this.inputs.map((i, k) => [i.name, inputs[k]!]));
@@ -153,7 +153,7 @@ class TfjsSession implements RuntimeSession {
       const size = shape.reduce((a, b) => a * b, 1);
       const data = i.datatype === 'BYTES' ? Array.from({ length: size }, () => utf8('warm-up'))
         : i.datatype === 'FP32' ? new Float32Array(size) : i.datatype === 'BOOL' ? new Uint8Array(size) : new Int32Array(size);
-      return [i.name, { name: i.name, datatype: i.datatype, shape, data } as Tensor];
+      return [i.name, tensor(i.name, i.datatype, shape, data)];
     }));
     const out = await this.run(feeds);
     this.outputs = this.outputs.map((o) => (o.shape.length ? o : { ...o, shape: [-1, ...out[o.name]!.shape.slice(1)] }));

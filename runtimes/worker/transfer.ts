@@ -5,7 +5,7 @@ export function transferable(tensors: Record<string, Tensor>): ArrayBuffer[] {
   const seen = new Set<ArrayBuffer>();
   for (const t of Object.values(tensors)) {
     if (t.datatype === 'BYTES') continue;
-    const view = t.data as ArrayBufferView;
+    const view = t.data;
     if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) seen.add(view.buffer);
   }
   return [...seen];

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { postJson, useGateway } from '../support/gateway.ts';
 import { decodeWav, encodeWav } from '../../plugins/audio/wav.ts';
 import { resample } from '../../plugins/audio/resample.ts';
 
@@ -23,11 +23,7 @@ async function batches(url: string, model: string): Promise<number> {
 }
 
 describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: [...VADS, 'vad-ensemble'].join(',') });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: [...VADS, 'vad-ensemble'].join(',') });
 
   it.each(VADS)('%s: speech in espeak speech (any format), none in silence or white noise', async (model) => {
     const r = await postJson(`${gw.url}/v1/models/${model}:predict`, {

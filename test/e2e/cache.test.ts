@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, getJson, type RunningGateway } from '../support/gateway.ts';
 import { startRedis, type RedisServer } from '../support/redis.ts';
+import { startTraffic } from '../support/traffic.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 
 const request = (x: number[], shape = [1, 4], extra: Record<string, unknown> = {}) => ({
@@ -68,24 +69,17 @@ describe('response cache end to end, with a real Redis', () => {
   });
 
   it('keeps serving with no errors while Redis is killed and restarted during traffic', async () => {
-    let stop = false;
-    const statuses: number[] = [];
-    const traffic = Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = 0; !stop; i++) statuses.push((await infer(gw.url, request([w, i, 0, 0]))).status);
-    }));
-    await new Promise((r) => setTimeout(r, 200));
+    const traffic = startTraffic(4, async (w, i) => (await infer(gw.url, request([w, i, 0, 0]))).status);
+    await traffic.more(8);
     await redis.kill();
     await vi.waitFor(async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('down'));
     const ready = await getJson(`${gw.url}/v2/health/ready`);
     expect(ready.status).toBe(200); // the cache is an optimisation: readiness does not depend on it
-    await new Promise((r) => setTimeout(r, 300));
+    await traffic.more(8); // served with Redis down
     await redis.restart();
     await vi.waitFor(async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('up'), { timeout: 5000 });
-    await new Promise((r) => setTimeout(r, 200));
-    stop = true;
-    await traffic;
-    expect(statuses.length).toBeGreaterThan(50);
-    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await traffic.more(8); // and again once it is back
+    expect((await traffic.stop()).filter((s) => s !== 200)).toEqual([]);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/massgate_cache_hits_total\{tier="memory",model="scale"\} \d+/);
     expect(metrics).toMatch(/massgate_cache_errors_total\{tier="redis"\} \d+/);

@@ -3,7 +3,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getJson, postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
+import { getJson, postJson, startGateway, type RunningGateway, useGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
@@ -205,11 +205,7 @@ describe('the HTTP edge refuses hostile input with clear 4xx answers and keeps s
 });
 
 describe('limits on a plugin model (lang-lande, text)', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'lang-lande', MAX_INSTANCES: '4' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'lang-lande', MAX_INSTANCES: '4' });
 
   it('defect 1 as reported: curl -H "Inference-Header-Content-Length: 0.5" --data-binary x gets 400 and the gateway keeps serving', async () => {
     const r = await fetch(`${gw.url}/v2/models/lang-lande/infer`, { method: 'POST', headers: { 'inference-header-content-length': '0.5', 'content-type': 'application/x-www-form-urlencoded' }, body: 'x' });

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { postJson, getJson, useGateway } from '../support/gateway.ts';
 
 const face = readFileSync(new URL('../fixtures/images/astronaut-face.jpg', import.meta.url)).toString('base64');
 
 describe('facial expression: face-api (rebuilt on ONNX) and Human (TensorFlow.js), and their ensemble', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'emotion-faceapi,emotion-human,emotion-ensemble' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'emotion-faceapi,emotion-human,emotion-ensemble' });
 
   it('both real models see the smiling astronaut as happy', async () => {
     for (const model of ['emotion-faceapi', 'emotion-human']) {

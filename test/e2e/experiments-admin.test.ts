@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,14 +14,6 @@ async function send(url: string, method: string, body?: unknown) {
   return { status: res.status, body: await res.json() as any };
 }
 
-/** Polls `f` until it returns true (event order, not a duration: the bound only ends a broken test). */
-async function until(f: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await f()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('condition never met');
-}
 
 /** The crash-test runtime (test/fixtures): an input of 44 waits while `<model file>.hold` exists. */
 const PLUGINS = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
@@ -107,7 +99,7 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
       expect(r.status).toBe(200);
       expect(r.body.parameters.variant).toBe(seen.get(`u${i}`));
     }
-    await until(async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 52);
+    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 52, { timeout: 20_000, interval: 10 });
     const f = (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures;
     expect(f.old.requests + f.new.requests).toBe(52);
     expect(f.old.latency_ms.p50).toBeGreaterThan(0);
@@ -140,7 +132,7 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(f.shadow_queue.in_flight).toBe(limit);
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/massgate_experiment_shadow_total\{experiment="held-ab",variant="held",result="dropped"\} 2/);
     rmSync(hold);
-    await until(async () => (await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.copies === limit);
+    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.copies === limit, { timeout: 20_000, interval: 10 });
     expect((await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.agreed).toBe(limit);
   });
 

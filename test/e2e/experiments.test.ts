@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +12,6 @@ const TEXTS = [
 ];
 const image = (f: string) => readFileSync(new URL(`../fixtures/images/${f}`, import.meta.url)).toString('base64');
 
-async function until(f: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await f()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('condition never met');
-}
 
 describe('experiments over real models of the default store', () => {
   let gw: RunningGateway;
@@ -46,7 +39,7 @@ describe('experiments over real models of the default store', () => {
       variants.push(body.variant);
     }
     expect(variants.filter((v) => v === 'fasttext').length).toBeGreaterThan(20); // 90/10 by weight
-    await until(async () => (await getJson(`${gw.url}/v1/experiments/lang-ab`)).body.figures.ensemble.shadow.copies >= 30);
+    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/lang-ab`)).body.figures.ensemble.shadow.copies >= 30, { timeout: 20_000, interval: 10 });
     const figures = (await getJson(`${gw.url}/v1/experiments/lang-ab`)).body.figures;
     expect(figures.fasttext.requests + figures.cld3.requests).toBe(30);
     expect(figures.ensemble.shadow.agreed).toBe(30); // the three models agree on these sentences
@@ -86,7 +79,7 @@ describe('experiments over real models of the default store', () => {
       expect(body.parameters).toMatchObject({ experiment: 'nsfw-ab', variant: 'v2' });
       expect(body.outputs[0].data[0]).toMatch(/:Neutral$/);
     }
-    await until(async () => (await getJson(`${gw.url}/v1/experiments/nsfw-ab`)).body.figures.mid.shadow.copies === 2);
+    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/nsfw-ab`)).body.figures.mid.shadow.copies === 2, { timeout: 20_000, interval: 10 });
     const f = (await getJson(`${gw.url}/v1/experiments/nsfw-ab`)).body.figures;
     // Compared (the graph model names its output Identity, the layers model dense_3: matched by position); the two nets differ on one image.
     expect(f.mid.shadow, JSON.stringify(f)).toMatchObject({ compared: 2, failed: 0 });

@@ -3,17 +3,10 @@ import { readFileSync } from 'node:fs';
 import { getJson, postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 import { storeWithShippedModel } from '../support/tiny-models.ts';
 import { documentImages, photoImages, PHOTO_SOURCES } from '../support/finetune-data.ts';
+import { followJob } from '../support/jobs.ts';
 
 const MODEL = 'emotion-human'; // a TensorFlow.js graph model: features from an internal node ([8, 8, 256])
 const face = readFileSync(new URL('../fixtures/images/astronaut-face.jpg', import.meta.url)).toString('base64');
-
-async function finished(url: string, id: string): Promise<any> {
-  for (;;) {
-    const job = (await getJson(`${url}/v1/jobs/${id}`)).body;
-    if (['succeeded', 'rejected', 'failed', 'cancelled'].includes(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('fine-tuning a second image model (emotion-human) and deploying it as a canary', () => {
   let gw: RunningGateway;
@@ -38,7 +31,7 @@ describe('fine-tuning a second image model (emotion-human) and deploying it as a
   it('publishes version 2 and routes a share of the model\'s own traffic to it; promote makes it the default', async () => {
     const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples, options: { epochs: 15, learningRate: 0.01, seed: 5, minAccuracy: 0.5, deploy: { mode: 'canary', weight: 50 } } });
     expect(started.status).toBe(202);
-    const job = await finished(gw.url, started.body.id);
+    const { job } = await followJob(gw.url, started.body.id);
     expect(job.state, job.error).toBe('succeeded');
     expect(job.result).toMatchObject({ version: 2, deploy: { mode: 'canary', experiment: MODEL, weight: 50, previousDefault: 1 } });
     // The model's own name now routes between stable (version 1) and the candidate (version 2), sticky per key.

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
+import { followJob } from '../support/jobs.ts';
 import { storeWithShippedModel, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 
 const MODEL = 'nsfw-mobilenet-v2';
@@ -77,11 +78,7 @@ describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothi
     expect(fromFolder.body.examples.train + fromFolder.body.examples.validation).toBe(10);
     expect(fromFolder.body.classes).toEqual(['a', 'b']);
     await fetch(`${gw.url}/v1/jobs/${fromFolder.body.id}`, { method: 'DELETE' });
-    for (;;) {
-      const j = await (await fetch(`${gw.url}/v1/jobs/${fromFolder.body.id}`)).json();
-      if (!['queued', 'extracting', 'training', 'validating', 'publishing'].includes(j.state)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await followJob(gw.url, fromFolder.body.id); // over before the next one starts
     const form = new FormData();
     for (let i = 0; i < 5; i++) form.append('cat', new Blob([img('chelsea.jpg')]), `cat${i}.jpg`);
     for (let i = 0; i < 5; i++) form.append('files', new Blob([img('rocket.jpg')]), `upload/rocket/r${i}.jpg`);
@@ -122,11 +119,7 @@ describe('fine-tuning limits that apply once the job runs', () => {
     try {
       const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: [...good('a', 6), ...good('b', 6)] });
       expect(r.status).toBe(202);
-      let job: any;
-      do {
-        await new Promise((res) => setTimeout(res, 100));
-        job = await (await fetch(`${gw.url}/v1/jobs/${r.body.id}`)).json();
-      } while (!['failed', 'succeeded', 'cancelled', 'rejected'].includes(job.state));
+      const { job } = await followJob(gw.url, r.body.id);
       expect(job.state).toBe('failed');
       expect(job.error).toMatch(/FINETUNE_MAX_FEATURE_MB/);
       expect(readdirSync(join(store, MODEL)).filter((f) => /^\d+$/.test(f))).toEqual(['1']);

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, getJson, useGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+import { startTraffic } from '../support/traffic.ts';
 
 const request = {
   inputs: [
@@ -13,33 +14,25 @@ const request = {
 };
 
 describe('versioned store and hot swap', () => {
-  let gw: RunningGateway;
   let store: string;
-  beforeAll(async () => {
+  const gw = useGateway(async () => {
     store = tempStore();
     writeModel(store, 'scale', 1, scaleSumModel(2), { instances: 2 });
-    gw = await startGateway({ MODEL_STORE: store });
+    return startGateway({ MODEL_STORE: store });
   });
-  afterAll(() => gw?.close());
 
   it('swaps in a new version under traffic without failing a request', async () => {
-    let stop = false;
-    const seen: Array<{ status: number; version: string; y0: number }> = [];
-    const traffic = Promise.all(Array.from({ length: 8 }, async () => {
-      while (!stop) {
-        const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
-        seen.push({ status: r.status, version: r.body.model_version, y0: r.body.outputs?.[0]?.data[0] });
-      }
-    }));
-    await new Promise((r) => setTimeout(r, 200));
+    const traffic = startTraffic(8, async () => {
+      const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
+      return { status: r.status, version: r.body.model_version as string, y0: r.body.outputs?.[0]?.data[0] as number };
+    });
+    await traffic.more(20);
     mkdirSync(join(store, 'scale', '2'));
     writeFileSync(join(store, 'scale', '2', 'model.onnx'), scaleSumModel(3));
     const load = await postJson(`${gw.url}/v2/repository/models/scale/load`, {});
     expect(load.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
-    stop = true;
-    await traffic;
-    expect(seen.length).toBeGreaterThan(20);
+    await traffic.more(20);
+    const seen = await traffic.stop();
     expect(seen.filter((s) => s.status !== 200)).toEqual([]);
     // Each answer is consistent with the version that produced it.
     for (const s of seen) expect(s.y0).toBe(s.version === '1' ? 2 : 3);

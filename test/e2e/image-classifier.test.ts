@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { postJson, getJson, useGateway } from '../support/gateway.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../fixtures/images/${f}`, import.meta.url));
 const LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
 
 describe('real pretrained image classifier (nsfwjs MobileNetV2 on TensorFlow.js) from the default store', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'nsfw-mobilenet-v2' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'nsfw-mobilenet-v2' });
 
   it('describes the model: plugin, provider, labels, licence', async () => {
     const { status, body } = await getJson(`${gw.url}/v2/models/nsfw-mobilenet-v2`);

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { postJson, getJson, useGateway } from '../support/gateway.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../fixtures/images/${f}`, import.meta.url)).toString('base64');
 
 describe("image ensemble of nsfwjs's three real classifiers", () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'nsfw-mobilenet-v2,nsfw-mobilenet-v2-mid,nsfw-inception-v3,nsfw-ensemble' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'nsfw-mobilenet-v2,nsfw-mobilenet-v2-mid,nsfw-inception-v3,nsfw-ensemble' });
 
   it('soft-votes the three members (layers and graph models, 224² and 299² inputs) over the same labels', async () => {
     const meta = await getJson(`${gw.url}/v2/models/nsfw-ensemble`);

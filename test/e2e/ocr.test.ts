@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { startGateway, postJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, useGateway } from '../support/gateway.ts';
 import { storeWithShippedModel } from '../support/tiny-models.ts';
 
 const png = (f: string) => readFileSync(new URL(`../fixtures/${f}`, import.meta.url)).toString('base64');
 
 describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'ocr-rec,ocr' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'ocr-rec,ocr' });
 
   it('the recogniser reads a rendered line exactly', async () => {
     const r = await postJson(`${gw.url}/v1/models/ocr-rec:predict`, { instances: [png('ocr/hello-line.png')] });

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 import type { PublishEvent, StoreWatcher } from '../../model-store/publish/watcher.ts';
 import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
+import { startTraffic, type Traffic } from '../support/traffic.ts';
 
 const request = {
   inputs: [
@@ -37,16 +38,10 @@ describe('publishing a version by dropping it into the store (no API call)', () 
   let store: string;
   let watcher: StoreWatcher;
   const publishes: PublishEvent[] = [];
-  const seen: Array<{ status: number; version: string; y0: number }> = [];
-  let stop = false;
-  let traffic: Promise<unknown>;
+  let traffic: Traffic<{ status: number; version: string; y0: number }>;
   /** Resolves with the next publish event. */
   const nextPublish = () => new Promise<PublishEvent>((r) => watcher.once('publish', r));
-  /** Resolves once `n` more answers have come back. */
-  const moreAnswers = async (n: number) => {
-    const target = seen.length + n;
-    while (seen.length < target) await new Promise((r) => setTimeout(r, 10));
-  };
+  const moreAnswers = (n: number) => traffic.more(n);
   const served = async () => (await postJson(`${gw.url}/v2/models/scale/infer`, request)).body;
 
   beforeAll(async () => {
@@ -56,17 +51,13 @@ describe('publishing a version by dropping it into the store (no API call)', () 
     watcher = gw.gateway.watcher!;
     watcher.on('publish', (e: PublishEvent) => publishes.push(e));
     // Requests run throughout every swap below; the last test checks that none failed.
-    traffic = Promise.all(Array.from({ length: 3 }, async () => {
-      while (!stop) {
-        const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
-        seen.push({ status: r.status, version: r.body.model_version, y0: r.body.outputs?.[0]?.data[0] });
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    }));
+    traffic = startTraffic(3, async () => {
+      const r = await postJson(`${gw.url}/v2/models/scale/infer`, request);
+      return { status: r.status, version: r.body.model_version, y0: r.body.outputs?.[0]?.data[0] };
+    });
   });
   afterAll(async () => {
-    stop = true;
-    await traffic;
+    await traffic?.stop();
     await gw?.close();
   });
 
@@ -133,15 +124,14 @@ describe('publishing a version by dropping it into the store (no API call)', () 
     // Several polls later the broken version has not been tried again.
     const loads = watcher.stats.loads;
     const checks = watcher.stats.checks;
-    while (watcher.stats.checks < checks + 5) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitUntil(() => watcher.stats.checks >= checks + 5, { timeout: 10_000, interval: 20 });
     expect(watcher.stats.loads).toBe(loads);
     expect(await served()).toMatchObject({ model_version: '3' });
   }, 30_000);
 
   it('no request failed across the swaps, and each answer matches the version that gave it', async () => {
     await moreAnswers(10);
-    stop = true;
-    await traffic;
+    const seen = await traffic.stop();
     expect(seen.filter((s) => s.status !== 200)).toEqual([]);
     const factor: Record<string, number> = { 1: 2, 2: 3, 3: 4 };
     for (const s of seen) expect(s.y0).toBe(factor[s.version]);

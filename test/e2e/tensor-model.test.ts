@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWithModel, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { startWithModel, postJson, getJson, useGateway } from '../support/gateway.ts';
 import { scaleSumModel } from '../support/tiny-models.ts';
 
 describe('a plain ONNX model dropped into an empty store, no config', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startWithModel('scale', scaleSumModel());
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway(() => startWithModel('scale', scaleSumModel()));
 
   it('is live, ready and lists the OIP extensions', async () => {
     expect((await getJson(`${gw.url}/v2/health/live`)).status).toBe(200);
@@ -101,11 +97,7 @@ describe('a plain ONNX model dropped into an empty store, no config', () => {
 });
 
 describe('binary tensor extension', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startWithModel('scale', scaleSumModel());
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway(() => startWithModel('scale', scaleSumModel()));
 
   function binaryRequest(header: unknown, ...tails: ArrayBufferView[]): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
     const json = new TextEncoder().encode(JSON.stringify(header));
@@ -151,11 +143,7 @@ describe('binary tensor extension', () => {
 });
 
 describe('oversized bodies', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startWithModel('scale', scaleSumModel(), undefined, { BODY_LIMIT_MB: String(4096 / 1024 / 1024) });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway(() => startWithModel('scale', scaleSumModel(), undefined, { BODY_LIMIT_MB: String(4096 / 1024 / 1024) }));
 
   it('answers 413 by Content-Length, before reading the body', async () => {
     const r = await postJson(`${gw.url}/v2/models/scale/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: Array(3000).fill(1) }] });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { postJson, getJson, useGateway } from '../support/gateway.ts';
 
 const SENTENCES: Record<string, string> = {
   en: 'The weather is lovely today and we are going for a long walk in the park.',
@@ -13,11 +13,7 @@ const SENTENCES: Record<string, string> = {
 const ISO3: Record<string, string> = { en: 'eng', fr: 'fra', de: 'deu', es: 'spa', ru: 'rus', ja: 'jpn' };
 
 describe('language identification on real models (fastText lid.176, CLD3, lande) and their ensemble', () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble,lang-cascade' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble,lang-cascade' });
 
   it.each(['lang-fasttext', 'lang-cld3', 'lang-lande', 'lang-ensemble'])('%s identifies six languages', async (model) => {
     const r = await postJson(`${gw.url}/v1/models/${model}:predict`, { instances: Object.values(SENTENCES).map((text) => ({ text })) });
@@ -67,11 +63,7 @@ describe('language identification on real models (fastText lid.176, CLD3, lande)
 });
 
 describe("programming-language detection (VS Code's model on TensorFlow.js)", () => {
-  let gw: RunningGateway;
-  beforeAll(async () => {
-    gw = await startGateway({ LOAD_MODELS: 'code-language', LOG_LEVEL: 'error' });
-  });
-  afterAll(() => gw?.close());
+  const gw = useGateway({ LOAD_MODELS: 'code-language', LOG_LEVEL: 'error' });
 
   const SNIPPETS: Record<string, string> = {
     py: 'import os\n\ndef list_files(path):\n    for name in os.listdir(path):\n        if name.endswith(".py"):\n            print(name)\n\nif __name__ == "__main__":\n    list_files(".")\n',

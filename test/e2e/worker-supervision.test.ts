@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'node:net';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, getJson, useGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 
 const EXIT = 42; // the crash-test runtime's worker calls process.exit on this input
@@ -25,15 +25,12 @@ async function metric(url: string, name: string, model: string): Promise<number>
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Probes until `ok` holds (polling what the gateway only shows when asked); the last value probed. */
+const until = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> => vi.waitFor(async () => {
+  const v = await probe();
+  if (!ok(v)) throw new Error(`still waiting for ${what}: ${JSON.stringify(v)}`);
+  return v;
+}, { timeout: 20_000, interval: 50 });
 
 /** Sends a request's headers and only `sent` of its `length` body bytes; resolves with the status line the server answers with. */
 function partialRequest(url: string, path: string, length: number, sent: string): Promise<string> {
@@ -57,16 +54,14 @@ function partialRequest(url: string, path: string, length: number, sent: string)
  * module path is handed to the inference threads.
  */
 describe('worker supervision: an inference thread that dies mid-batch', () => {
-  let gw: RunningGateway;
   let blocker: string;
-  beforeAll(async () => {
+  const gw = useGateway(async () => {
     const store = tempStore();
     writeModel(store, 'fragile', 1, scaleSumModel(), { runtime: 'crash-test', instances: 1, batching: { maxBatchSize: 8, maxQueueDelayMs: 20 } });
     writeModel(store, 'steady', 1, scaleSumModel(3));
     blocker = join(store, 'fragile', '1', 'model.onnx.fail-load');
-    gw = await startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME, LOG_LEVEL: 'silent', WORKER_RESTART_BASE_MS: '100', WORKER_RESTART_MAX_MS: '200' });
+    return startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME, LOG_LEVEL: 'silent', WORKER_RESTART_BASE_MS: '100', WORKER_RESTART_MAX_MS: '200' });
   });
-  afterAll(() => gw?.close());
 
   it('answers the batch it was running with 503 and Retry-After, says unready until restarted, then serves again', async () => {
     const ok = await postJson(`${gw.url}/v2/models/fragile/infer`, body(1));

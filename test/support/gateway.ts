@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../gateway/config.ts';
 import { createGateway, type Gateway } from '../../gateway/app.ts';
 import { listen, type GatewayServer } from '../../gateway/server.ts';
@@ -30,6 +31,44 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ru
       await server.drain(5_000);
       await gateway.close();
     },
+  };
+}
+
+/**
+ * The gateway of one `describe` block: started before its first test (from environment overrides, or by
+ * `start` — `startWithModel`, or set-up that writes a store first), closed after its last. Its fields
+ * are read inside tests.
+ *
+ * @example
+ * describe('emotion', () => {
+ *   const gw = useGateway({ LOAD_MODELS: 'emotion-human' });
+ *   it('answers', async () => expect((await getJson(`${gw.url}/v2/health/ready`)).status).toBe(200));
+ * });
+ */
+export function useGateway(start: Record<string, string> | (() => Promise<RunningGateway>)): RunningGateway {
+  let running: RunningGateway | undefined;
+  beforeAll(async () => {
+    running = typeof start === 'function' ? await start() : await startGateway(start);
+  });
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const current = (): RunningGateway => {
+    if (!running) throw new Error('the gateway runs only while the tests of its describe block do');
+    return running;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get gateway() {
+      return current().gateway;
+    },
+    get server() {
+      return current().server;
+    },
+    close: () => current().close(),
   };
 }
 

@@ -37,6 +37,15 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port. */
   restart(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and commands get no answer, as from a hung host. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
+  /**
+   * While the server is down: accepts and drops the next `n` connections on its port (a client's
+   * reconnection attempts, counted as they happen), then frees the port again.
+   */
+  dropConnections(n: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +73,26 @@ export async function startRedis(): Promise<RedisServer> {
       c.kill('SIGKILL');
     });
   };
+  const signal = (sig: NodeJS.Signals) => {
+    if (child && child.exitCode === null) child.kill(sig);
+  };
+  const dropConnections = (n: number) => new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    const server = createServer((sock) => {
+      sock.destroy();
+      if (++seen === n) server.close(() => resolve());
+    });
+    server.on('error', reject);
+    server.listen(port, '127.0.0.1');
+  });
+  const stop = async () => {
+    signal('SIGCONT');
+    await kill();
+  };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop: kill };
+  return {
+    port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop, dropConnections,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+  };
 }

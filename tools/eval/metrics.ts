@@ -1,3 +1,4 @@
+import { percentile } from '../../core/percentile.ts';
 import { normalise } from '../../gateway/ensembles/labels.ts';
 
 export interface Row {
@@ -17,13 +18,12 @@ export function score(model: string, truth: readonly string[], predicted: readon
     const idx = truth.map((t, i) => [normalise(t), i] as const).filter(([t]) => t === c).map(([, i]) => i);
     return [c, idx.filter((i) => hits[i]).length / idx.length];
   }));
-  const sorted = [...latencies].sort((a, b) => a - b);
   return {
     model,
     accuracy: hits.filter(Boolean).length / truth.length,
     recall,
     meanMs: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
-    p95Ms: sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN,
+    p95Ms: percentile(latencies, 95),
     errors: predicted.filter((p) => p === undefined).length,
   };
 }
