@@ -4,7 +4,7 @@ import type { ServedModel } from '../models/served-model.ts';
 
 const mib = (bytes: number) => +(bytes / 2 ** 20).toPrecision(3);
 
-/** Features of a set of items as one buffer, with the served model's class scores for them when it has labels. */
+/** Features of a set of items as one buffer, with the served model's class scores for them when asked for and it has labels. */
 export interface Features {
   data: Float32Array;
   /** Per item, e.g. [1280] or [8, 8, 256]. */
@@ -21,7 +21,7 @@ export async function extractFeatures(
   model: ServedModel,
   items: readonly unknown[],
   feature: string,
-  o: { signal: AbortSignal; slice?: number; onProgress?(done: number): void; cap?: { maxBytes: number; examples: number } },
+  o: { signal: AbortSignal; withScores: boolean; slice?: number; onProgress?(done: number): void; cap?: { maxBytes: number; examples: number } },
 ): Promise<Features> {
   const slice = o.slice ?? 32;
   let data: Float32Array | undefined;
@@ -32,7 +32,7 @@ export async function extractFeatures(
   for (let i = 0; i < items.length; i += slice) {
     if (o.signal.aborted) throw new GatewayError('CANCELLED', 'the job was cancelled');
     const part = items.slice(i, i + slice);
-    const out = await model.embed([...part], feature, { signal: o.signal });
+    const out = await model.embed(part, feature, o.withScores, { signal: o.signal });
     if (!(out.features.data instanceof Float32Array)) throw new GatewayError('NOT_TRAINABLE', `output '${feature}' of model '${model.name}' is ${out.features.datatype}, not FP32 features`);
     shape = out.features.shape.slice(1);
     const per = shape.reduce((a, b) => a * b, 1);

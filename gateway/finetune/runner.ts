@@ -74,8 +74,9 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     }
     const progress = (offset: number) => (done: number) => jobs.update(job, { progress: { done: offset + done, total } }, 'progress');
     const cap = { maxBytes: deps.training.maxFeatureBytes, examples: total };
-    const trainF = await extractFeatures(p.model, items, p.feature, { signal, onProgress: progress(0), cap });
-    const valF = await extractFeatures(p.model, validation.map((e) => e.item), p.feature, { signal, onProgress: progress(items.length), cap });
+    // The served version's scores are needed on the held-out examples only (the gate compares them).
+    const trainF = await extractFeatures(p.model, items, p.feature, { signal, withScores: false, onProgress: progress(0), cap });
+    const valF = await extractFeatures(p.model, validation.map((e) => e.item), p.feature, { signal, withScores: true, onProgress: progress(items.length), cap });
     const valLabels = Int32Array.from(validation, (e) => index.get(e.label)!);
 
     jobs.update(job, { state: 'training' });

@@ -223,18 +223,19 @@ export class ServedModel implements Servable {
 
   /**
    * Plugin items → the model's `feature` output (an internal layer or node: the embedding a fine-tuned
-   * head is trained on) and, when the model has labels, its class scores on the same items. Runs through
+   * head is trained on) and, with `withScores` when the model has labels, its class scores on the same
+   * items (the model's own outputs are then computed too). Runs through
    * the scheduler in maxBatchSize chunks like any request, so it batches with and yields to live traffic.
    */
-  embed(items: unknown[], feature: string, options?: SubmitOptions): Promise<{ features: Tensor; scores?: Scores }> {
+  embed(items: unknown[], feature: string, withScores: boolean, options?: SubmitOptions): Promise<{ features: Tensor; scores?: Scores }> {
     return this.track(async () => {
-      const own = this.modelOutputs.map((o) => o.name).filter((n) => n !== feature);
+      const own = withScores && this.labels ? this.modelOutputs.map((o) => o.name).filter((n) => n !== feature) : [];
       const outputs = await this.runItems(items, { ...options, outputs: [feature, ...own] });
       const { [feature]: features, ...rest } = outputs;
       if (!features) throw new GatewayError('INFERENCE_FAILED', `model '${this.name}' returned no '${feature}' output`);
       let scores: Scores | undefined;
       try {
-        scores = this.labels ? this.scoresOf(rest, items) : undefined;
+        scores = own.length ? this.scoresOf(rest, items) : undefined;
       } catch {
         scores = undefined; // no scores to compare with: the gate then judges the candidate alone
       }
