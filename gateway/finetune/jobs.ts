@@ -9,6 +9,9 @@ import { FINAL_STATES, type JobRecord } from './job.ts';
 /** What a job's listeners hear: its record after each change (`event` names the change for SSE). */
 export type JobListener = (event: 'state' | 'progress' | 'epoch', job: JobRecord) => void;
 
+/** Least time between two writes of a job's record for progress and epoch changes. */
+const SAVE_EVERY_MS = 1000;
+
 const ID = /^ft-[0-9a-z]{6,20}-[0-9a-f]{8}$/;
 
 /**
@@ -21,6 +24,8 @@ export class JobRegistry {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly listeners = new Map<string, Set<JobListener>>();
   private readonly aborts = new Map<string, AbortController>();
+  /** When each job's record was last written (ms since the epoch). */
+  private readonly savedAt = new Map<string, number>();
 
   /** Jobs found unfinished when the registry opened (now `failed`): their staging folders may be left. */
   readonly interrupted: JobRecord[] = [];
@@ -77,13 +82,16 @@ export class JobRegistry {
   /** Changes a job, persists it and tells its listeners. A finished job no longer changes, except its result (a rollback). */
   update(job: JobRecord, patch: Partial<JobRecord>, event: 'state' | 'progress' | 'epoch' = 'state'): void {
     if (FINAL_STATES.includes(job.state) && Object.keys(patch).some((k) => k !== 'result')) return;
+    const before = job.state;
     Object.assign(job, patch, { updatedAt: new Date().toISOString() });
     if (FINAL_STATES.includes(job.state)) {
       job.finishedAt ??= job.updatedAt;
       delete job.etaS;
       this.aborts.delete(job.id);
     }
-    this.save(job);
+    // A state change is written at once; progress and epochs at most once a second (each write is the whole
+    // record, on the HTTP thread), so a restart loses at most the last second of them.
+    if (event === 'state' || job.state !== before || Date.now() - (this.savedAt.get(job.id) ?? 0) >= SAVE_EVERY_MS) this.save(job);
     for (const l of this.listeners.get(job.id) ?? []) l(event, job);
     if (FINAL_STATES.includes(job.state)) this.listeners.delete(job.id);
   }
@@ -113,6 +121,7 @@ export class JobRegistry {
     try {
       mkdirSync(this.dir, { recursive: true });
       writeJsonAtomic(join(this.dir, `${job.id}.json`), job);
+      this.savedAt.set(job.id, Date.now());
     } catch (e) {
       log.error('fine-tuning job record not written', { job: job.id, error: String(e) });
     }
@@ -124,6 +133,7 @@ export class JobRegistry {
     for (const j of finished.slice(this.kept)) {
       this.jobs.delete(j.id);
       rmSync(join(this.dir, `${j.id}.json`), { force: true });
+      this.savedAt.delete(j.id);
     }
   }
 }
