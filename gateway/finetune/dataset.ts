@@ -120,8 +120,8 @@ export async function fromForm(form: FormData, reader: ItemReader, limits: Datas
   return { train, validation, options };
 }
 
-/** The real path of `path` (relative to the data root, or absolute) when it lies inside the root; else 400. */
-async function insideRoot(path: string, root: string | undefined): Promise<string> {
+/** The real path of `path` (relative to the data root, or absolute) when it lies inside the root, and the root's; else 400. */
+async function insideRoot(path: string, root: string | undefined): Promise<{ dir: string; realRoot: string }> {
   if (!root) throw invalidInput('server-side datasets are off: set FINETUNE_DATA_ROOT to the folder they may be read from');
   const realRoot = await realpath(root).catch(() => {
     throw new GatewayError('CONFIG_INVALID', 'FINETUNE_DATA_ROOT does not exist');
@@ -133,7 +133,7 @@ async function insideRoot(path: string, root: string | undefined): Promise<strin
     throw invalidInput(`dataset '${shown(path)}' does not exist in the data root`);
   }
   if (!isInside(realRoot, real)) throw invalidInput(`dataset '${shown(path)}' is outside the data root`);
-  return real;
+  return { dir: real, realRoot };
 }
 
 /**
@@ -141,8 +141,7 @@ async function insideRoot(path: string, root: string | undefined): Promise<strin
  * paths, symlinks included, that lead outside it are refused.
  */
 export async function fromFolder(path: string, reader: ItemReader, limits: DatasetLimits, room: number): Promise<Example[]> {
-  const dir = await insideRoot(path, limits.dataRoot);
-  const realRoot = await realpath(limits.dataRoot!);
+  const { dir, realRoot } = await insideRoot(path, limits.dataRoot);
   if (!(await stat(dir)).isDirectory()) throw invalidInput(`dataset '${shown(path)}' is not a folder`);
   const out: Example[] = [];
   for (const cls of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
