@@ -59,5 +59,8 @@ export function invalidInput(message: string): GatewayError {
 
 /** True when `e` is a GatewayError (also across worker-thread boundaries, where only the shape survives). */
 export function isGatewayError(e: unknown): e is GatewayError {
-  return e instanceof GatewayError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'GatewayError');
+  return (
+    e instanceof GatewayError ||
+    (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'GatewayError')
+  );
 }

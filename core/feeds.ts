@@ -12,14 +12,23 @@ const exactly: Accepts = (given, declared) => given === declared;
  *
  * @example checkFeed({ name: 'x', datatype: 'FP32', shape: [2, 4] }, [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }]);
  */
-export function checkFeed(feed: Pick<TensorInfo, 'name' | 'datatype' | 'shape'>, inputs: readonly TensorInfo[], accepts: Accepts = exactly): TensorInfo {
+export function checkFeed(
+  feed: Pick<TensorInfo, 'name' | 'datatype' | 'shape'>,
+  inputs: readonly TensorInfo[],
+  accepts: Accepts = exactly,
+): TensorInfo {
   const declared = inputs.find((i) => i.name === feed.name);
-  if (!declared) throw invalidInput(`unknown input '${feed.name}' (the model's inputs: ${inputs.map((i) => i.name).join(', ')})`);
+  if (!declared)
+    throw invalidInput(`unknown input '${feed.name}' (the model's inputs: ${inputs.map((i) => i.name).join(', ')})`);
   if (!accepts(feed.datatype, declared.datatype)) {
-    throw invalidInput(`input '${feed.name}': datatype ${feed.datatype} does not match the model's ${declared.datatype}`);
+    throw invalidInput(
+      `input '${feed.name}': datatype ${feed.datatype} does not match the model's ${declared.datatype}`,
+    );
   }
   if (!shapeMatches(declared.shape, feed.shape)) {
-    throw invalidInput(`input '${feed.name}': shape ${shapeText(feed.shape)} does not match the model's ${shapeText(declared.shape)}`);
+    throw invalidInput(
+      `input '${feed.name}': shape ${shapeText(feed.shape)} does not match the model's ${shapeText(declared.shape)}`,
+    );
   }
   return declared;
 }
@@ -36,7 +45,11 @@ export function checkAllFed(inputs: readonly TensorInfo[], fed: (name: string) =
  *
  * @example checkFeeds(session.inputs, feeds); // throws INVALID_INPUT, or returns
  */
-export function checkFeeds(inputs: readonly TensorInfo[], feeds: Readonly<Record<string, Pick<TensorInfo, 'name' | 'datatype' | 'shape'>>>, accepts: Accepts = exactly): void {
+export function checkFeeds(
+  inputs: readonly TensorInfo[],
+  feeds: Readonly<Record<string, Pick<TensorInfo, 'name' | 'datatype' | 'shape'>>>,
+  accepts: Accepts = exactly,
+): void {
   for (const [name, t] of Object.entries(feeds)) checkFeed({ ...t, name }, inputs, accepts);
   checkAllFed(inputs, (name) => Object.hasOwn(feeds, name));
 }

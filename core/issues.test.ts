@@ -4,7 +4,10 @@ import { issuesText } from './issues.ts';
 
 describe('issuesText', () => {
   it('names each failing path with its message, the value itself as the root', () => {
-    const r = z.object({ a: z.object({ b: z.number() }), c: z.array(z.string()) }).strict().safeParse({ a: { b: 'x' }, c: [1], d: 0 });
+    const r = z
+      .object({ a: z.object({ b: z.number() }), c: z.array(z.string()) })
+      .strict()
+      .safeParse({ a: { b: 'x' }, c: [1], d: 0 });
     expect(r.success).toBe(false);
     const text = issuesText(r.error!, '(body)');
     expect(text.split('; ')).toHaveLength(3);

@@ -23,7 +23,8 @@ export function isPackageName(name: string): boolean {
  * blocks subpath imports (nsfwjs), since only the folder is needed.
  */
 export function packageDir(name: string, from: string = process.cwd()): string {
-  if (!isPackageName(name)) throw new GatewayError('CONFIG_INVALID', `'${name.slice(0, 100)}' is not an npm package name`);
+  if (!isPackageName(name))
+    throw new GatewayError('CONFIG_INVALID', `'${name.slice(0, 100)}' is not an npm package name`);
   for (const base of [from, dirname(fileURLToPath(import.meta.url))]) {
     let dir = resolve(base);
     for (;;) {
@@ -31,7 +32,11 @@ export function packageDir(name: string, from: string = process.cwd()): string {
       const candidate = join(modules, ...name.split('/'));
       if (existsSync(join(candidate, 'package.json'))) {
         const real = realpathSync(candidate);
-        if (!isInside(realpathSync(modules), real)) throw new GatewayError('CONFIG_INVALID', `npm package '${name}' resolves outside node_modules (a symlinked package is refused)`);
+        if (!isInside(realpathSync(modules), real))
+          throw new GatewayError(
+            'CONFIG_INVALID',
+            `npm package '${name}' resolves outside node_modules (a symlinked package is refused)`,
+          );
         return real;
       }
       const parent = dirname(dir);

@@ -10,7 +10,9 @@ interface Found {
 function findRoot(from: string): Found {
   for (let dir = from; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json');
-    const pkg = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown }) : undefined;
+    const pkg = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown })
+      : undefined;
     if (pkg?.name === 'massgate') return { root: dir, version: String(pkg.version) };
     if (dirname(dir) === dir) throw new Error(`no package.json of massgate above ${from}`);
   }

@@ -6,8 +6,18 @@ describe('percentile (nearest rank)', () => {
     const xs = [15, 20, 35, 40, 50];
     expect(percentiles([50, 40, 35, 20, 15], [5, 30, 40, 50, 100])).toEqual([15, 20, 20, 35, 50]);
     expect(percentile(xs, 0)).toBe(15);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
-    expect(percentile(Array.from({ length: 1000 }, (_, i) => 1000 - i), 99)).toBe(990);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(99);
+    expect(
+      percentile(
+        Array.from({ length: 1000 }, (_, i) => 1000 - i),
+        99,
+      ),
+    ).toBe(990);
   });
 
   it('sorts numerically, not as text, and leaves its input alone', () => {

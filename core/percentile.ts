@@ -6,7 +6,11 @@
  */
 export function percentiles(samples: ArrayLike<number>, ps: readonly number[]): number[] {
   const sorted = Float64Array.from(samples).sort();
-  return ps.map((p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!));
+  return ps.map((p) =>
+    sorted.length === 0
+      ? NaN
+      : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!,
+  );
 }
 
 /**

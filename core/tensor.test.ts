@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  allocate, checkedElementCount, concat, DATATYPES, elementCount, elementSize, fromBytes, fromUtf8, padTo, shapeMatches, shapeText, sliceRows, toBytes, utf8,
+  allocate,
+  checkedElementCount,
+  concat,
+  DATATYPES,
+  elementCount,
+  elementSize,
+  fromBytes,
+  fromUtf8,
+  padTo,
+  shapeMatches,
+  shapeText,
+  sliceRows,
+  toBytes,
+  utf8,
   type Tensor,
 } from './tensor.ts';
 
@@ -12,8 +25,21 @@ describe('checkedElementCount', () => {
   });
 
   it('refuses a zero-element shape with a huge extent, products past the limit and unsafe dimensions', () => {
-    for (const shape of [[0, 4294967296], [4294967296, 0], [11], [4, 3], [65536, 65536, 65536, 65536, 65536], [2 ** 53], [1.5], [-1], [Infinity], [NaN]]) {
-      expect(() => checkedElementCount(shape, 10), String(shape)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    for (const shape of [
+      [0, 4294967296],
+      [4294967296, 0],
+      [11],
+      [4, 3],
+      [65536, 65536, 65536, 65536, 65536],
+      [2 ** 53],
+      [1.5],
+      [-1],
+      [Infinity],
+      [NaN],
+    ]) {
+      expect(() => checkedElementCount(shape, 10), String(shape)).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT' }),
+      );
     }
     expect(() => checkedElementCount([0, 4294967296], 10)).toThrow(/MAX_TENSOR_ELEMENTS/);
   });
@@ -40,7 +66,9 @@ describe('buffers by datatype', () => {
     expect(allocate('FP16', 1)).toBeInstanceOf(Uint16Array);
     expect(allocate('BOOL', 1)).toBeInstanceOf(Uint8Array);
     expect(allocate('BYTES', 2)).toEqual([new Uint8Array(0), new Uint8Array(0)]);
-    expect(DATATYPES.filter((d) => d !== 'BYTES').map((d) => elementSize(d))).toEqual([1, 1, 2, 4, 8, 1, 2, 4, 8, 2, 4, 8]);
+    expect(DATATYPES.filter((d) => d !== 'BYTES').map((d) => elementSize(d))).toEqual([
+      1, 1, 2, 4, 8, 1, 2, 4, 8, 2, 4, 8,
+    ]);
   });
 
   it('reads little-endian bytes as typed data, aligned or not, and gives the bytes back', () => {
@@ -77,7 +105,12 @@ describe('rows', () => {
 
   it('concatenates along dimension 0, numeric and BYTES, one part as itself', () => {
     const both = concat([x, { ...x, shape: [1, 3], data: Float32Array.of(7, 8, 9) }]);
-    expect(both).toEqual({ name: 'x', datatype: 'FP32', shape: [3, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9) });
+    expect(both).toEqual({
+      name: 'x',
+      datatype: 'FP32',
+      shape: [3, 3],
+      data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9),
+    });
     expect(concat([ids, ids]).data).toEqual(BigInt64Array.of(7n, 8n, 7n, 8n));
     const t = concat([texts, texts]);
     expect([t.shape, (t.data as Uint8Array[]).map(fromUtf8)]).toEqual([[6], ['a', 'b', 'c', 'a', 'b', 'c']]);

@@ -5,7 +5,19 @@ import { invalidInput } from './errors.ts';
  * row-major flat data whose buffer type is fixed by the datatype (as in onnxruntime's DataTypeMap).
  */
 export const DATATYPES = [
-  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES',
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
 ] as const;
 
 export type DataType = (typeof DATATYPES)[number];
@@ -111,10 +123,13 @@ export function checkedElementCount(shape: readonly number[], maxElements: numbe
   let extent = 1;
   let count = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw invalidInput(`shape ${shapeText(shape)}: dimensions must be non-negative integers`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw invalidInput(`shape ${shapeText(shape)}: dimensions must be non-negative integers`);
     if (d > 0) extent *= d;
     if (extent > maxElements) {
-      throw invalidInput(`shape ${shapeText(shape)} spans more than ${maxElements} elements, the limit per tensor (MAX_TENSOR_ELEMENTS)`);
+      throw invalidInput(
+        `shape ${shapeText(shape)} spans more than ${maxElements} elements, the limit per tensor (MAX_TENSOR_ELEMENTS)`,
+      );
     }
     count *= d;
   }
@@ -123,7 +138,10 @@ export function checkedElementCount(shape: readonly number[], maxElements: numbe
 
 /** A zeroed buffer of `length` elements of `datatype`. */
 export function allocate<D extends DataType>(datatype: D, length: number): DataTypeMap[D] {
-  const data = datatype === 'BYTES' ? Array.from({ length }, () => new Uint8Array(0)) : new CTORS[datatype as NumericDataType](length);
+  const data =
+    datatype === 'BYTES'
+      ? Array.from({ length }, () => new Uint8Array(0))
+      : new CTORS[datatype as NumericDataType](length);
   return data as DataTypeMap[D]; // TypeScript does not narrow a generic D by the check above
 }
 
@@ -146,7 +164,12 @@ export function toBytes(data: NumericData): Uint8Array {
  *
  * @example tensor('y', t.datatype, [2, 3], data)
  */
-export function tensor<D extends DataType>(name: string, datatype: D, shape: number[], data: DataTypeMap[D]): Tensor<D> {
+export function tensor<D extends DataType>(
+  name: string,
+  datatype: D,
+  shape: number[],
+  data: DataTypeMap[D],
+): Tensor<D> {
   return { name, datatype, shape, data } as TensorOf<D> as Tensor<D>;
 }
 
@@ -196,7 +219,13 @@ export function concat(parts: readonly Tensor[]): Tensor {
   if (other) throw new Error(`tensor '${first.name}': cannot concatenate ${first.datatype} with ${other.datatype}`);
   const rows = parts.reduce((n, t) => n + (t.shape[0] ?? 1), 0);
   const shape = [rows, ...first.shape.slice(1)];
-  if (first.datatype === 'BYTES') return tensor(first.name, 'BYTES', shape, parts.flatMap((t) => (t.datatype === 'BYTES' ? t.data : [])));
+  if (first.datatype === 'BYTES')
+    return tensor(
+      first.name,
+      'BYTES',
+      shape,
+      parts.flatMap((t) => (t.datatype === 'BYTES' ? t.data : [])),
+    );
   const out = allocate(first.datatype, elementCount(shape));
   const bytes = toBytes(out);
   let at = 0;

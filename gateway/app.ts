@@ -30,7 +30,6 @@ import { finetuneRoutes } from './finetune/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
 
-
 export interface Gateway {
   app: Hono<GatewayEnv>;
   repository: ModelRepository<Servable>;
@@ -72,13 +71,26 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const plugins = await loadPlugins(config.plugins, runtimeNames());
   let started = false;
   const metrics = createMetrics();
-  const cache = createResponseCache({ memoryBytes: config.cache.memoryBytes, maxEntryBytes: config.cache.maxEntryBytes, redisUrl: config.cache.redisUrl }, metrics.registry);
+  const cache = createResponseCache(
+    {
+      memoryBytes: config.cache.memoryBytes,
+      maxEntryBytes: config.cache.maxEntryBytes,
+      redisUrl: config.cache.redisUrl,
+    },
+    metrics.registry,
+  );
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
     versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
     { hidden: (name) => declaredExperiment(config.modelStore, name) !== undefined },
   );
-  const experiments = new ExperimentRegistry({ store: config.modelStore, repository, metrics, keyHeader: config.experiments.keyHeader, shadowLimit: config.experiments.shadowLimit });
+  const experiments = new ExperimentRegistry({
+    store: config.modelStore,
+    repository,
+    metrics,
+    keyHeader: config.experiments.keyHeader,
+    shadowLimit: config.experiments.shadowLimit,
+  });
 
   const jobs = new JobRegistry(join(config.modelStore, '.jobs'), config.finetune.jobsKept);
   for (const j of jobs.interrupted) {
@@ -97,22 +109,64 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
-  app.route('/', oipRoutes({ repository, started: () => started, serverVersion: PACKAGE_VERSION, metrics, cache, readinessDetail: () => ({ cache: cache.status() }), defaultTimeoutMs: config.inferTimeoutMs, experiments, experimentKeyHeader: config.experiments.keyHeader }));
+  app.route(
+    '/',
+    oipRoutes({
+      repository,
+      started: () => started,
+      serverVersion: PACKAGE_VERSION,
+      metrics,
+      cache,
+      readinessDetail: () => ({ cache: cache.status() }),
+      defaultTimeoutMs: config.inferTimeoutMs,
+      experiments,
+      experimentKeyHeader: config.experiments.keyHeader,
+    }),
+  );
   app.route('/', labelRoutes(repository));
-  app.route('/', finetuneRoutes({
-    repository, experiments, jobs, running: runningJobs,
-    slots: new Slots(config.finetune.concurrency),
-    training: { cpuShare: config.finetune.cpuShare, nice: config.finetune.nice, minAccuracy: config.finetune.minAccuracy, maxFeatureBytes: config.finetune.maxFeatureBytes },
-    limits: { ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}), maxExamples: config.finetune.maxExamples, minPerClass: config.finetune.minPerClass, maxFileBytes: config.bodyLimitBytes },
-  }));
-  app.route('/', v1Routes(repository, metrics, cache, config.inferTimeoutMs, { registry: experiments, keyHeader: config.experiments.keyHeader }));
+  app.route(
+    '/',
+    finetuneRoutes({
+      repository,
+      experiments,
+      jobs,
+      running: runningJobs,
+      slots: new Slots(config.finetune.concurrency),
+      training: {
+        cpuShare: config.finetune.cpuShare,
+        nice: config.finetune.nice,
+        minAccuracy: config.finetune.minAccuracy,
+        maxFeatureBytes: config.finetune.maxFeatureBytes,
+      },
+      limits: {
+        ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}),
+        maxExamples: config.finetune.maxExamples,
+        minPerClass: config.finetune.minPerClass,
+        maxFileBytes: config.bodyLimitBytes,
+      },
+    }),
+  );
+  app.route(
+    '/',
+    v1Routes(repository, metrics, cache, config.inferTimeoutMs, {
+      registry: experiments,
+      keyHeader: config.experiments.keyHeader,
+    }),
+  );
   app.route('/', experimentRoutes(experiments));
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   let watcher: StoreWatcher | undefined;
   return {
-    app, repository, plugins, config, experiments, jobs,
-    get watcher() { return watcher; },
+    app,
+    repository,
+    plugins,
+    config,
+    experiments,
+    jobs,
+    get watcher() {
+      return watcher;
+    },
     readiness() {
       const ready = started && repository.ready();
       return { ready, body: { ready, models: repository.readyModels().length, cache: cache.status() } };
@@ -134,11 +188,15 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         }
       }
       if (failures.size && config.onModelError === 'exit') {
-        throw new GatewayError('MODEL_LOAD_FAILED', `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`);
+        throw new GatewayError(
+          'MODEL_LOAD_FAILED',
+          `models failed to load: ${[...failures].map(([n, m]) => `${n}: ${m}`).join('; ')}`,
+        );
       }
       for (const [name, message] of failures) log.warn('model unavailable', { model: name, error: message });
       experiments.init(config.loadModels);
-      for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore)) log.warn('store folder ignored: not a valid model name', { folder });
+      for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore))
+        log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
       if (config.storePollMs > 0) (watcher = new StoreWatcher(repository, { pollMs: config.storePollMs })).start();
     },

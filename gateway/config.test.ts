@@ -36,10 +36,21 @@ describe('edge limits in the configuration', () => {
   });
 
   it('reads overrides and refuses values that would disable a limit', () => {
-    const c = loadConfig({ REPOSITORY_BODY_LIMIT_KB: '8', MAX_JSON_DEPTH: '16', MAX_TENSOR_ELEMENTS: '1000', MAX_INSTANCES: '4' });
+    const c = loadConfig({
+      REPOSITORY_BODY_LIMIT_KB: '8',
+      MAX_JSON_DEPTH: '16',
+      MAX_TENSOR_ELEMENTS: '1000',
+      MAX_INSTANCES: '4',
+    });
     expect(c.repositoryBodyLimitBytes).toBe(8192);
     expect(c.limits).toEqual({ maxJsonDepth: 16, maxTensorElements: 1000, maxInstances: 4 });
-    for (const [k, v] of [['MAX_JSON_DEPTH', '0'], ['MAX_JSON_DEPTH', '1e6'], ['MAX_TENSOR_ELEMENTS', String(2 ** 31)], ['MAX_INSTANCES', '-1'], ['REPOSITORY_BODY_LIMIT_KB', '0']]) {
+    for (const [k, v] of [
+      ['MAX_JSON_DEPTH', '0'],
+      ['MAX_JSON_DEPTH', '1e6'],
+      ['MAX_TENSOR_ELEMENTS', String(2 ** 31)],
+      ['MAX_INSTANCES', '-1'],
+      ['REPOSITORY_BODY_LIMIT_KB', '0'],
+    ]) {
       expect(() => loadConfig({ [k!]: v }), `${k}=${v}`).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     }
   });

@@ -8,9 +8,18 @@ import { issuesText } from '../core/issues.ts';
 
 const DEFAULT_STORE = join(PACKAGE_ROOT, 'models');
 
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const num = (d: number) => z.coerce.number().default(d);
-const bool = (d: 'true' | 'false') => z.enum(['true', 'false']).default(d).transform((v) => v === 'true');
+const bool = (d: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(d)
+    .transform((v) => v === 'true');
 
 /** Environment variables the gateway reads, validated once at start-up. */
 export const EnvSchema = z.object({
@@ -28,7 +37,12 @@ export const EnvSchema = z.object({
    * Most elements one request tensor may declare (its shape product, zero dimensions counted as 1; 400
    * above). At most 2^31 − 1: runtimes refuse larger dimensions (onnxruntime: "Tensor.dims[1] is invalid").
    */
-  MAX_TENSOR_ELEMENTS: z.coerce.number().int().positive().max(2 ** 31 - 1).default(67_108_864),
+  MAX_TENSOR_ELEMENTS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .default(67_108_864),
   /** Most instances per request: v1 instances, v2 batch rows (413 above). */
   MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -50,7 +64,10 @@ export const EnvSchema = z.object({
   /** Nice value of inference threads (Linux): above 0 they yield the CPU to the HTTP event loop. */
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** Inference threads under Linux's SCHED_IDLE policy (via `chrt`): CPU only when the event loop does not want it. */
-  WORKER_SCHED_IDLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  WORKER_SCHED_IDLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** First delay before a dead inference thread is restarted, in ms (doubles while it keeps dying). */
   WORKER_RESTART_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(500),
   /** Longest delay between restarts of a dead inference thread, in ms. */
@@ -67,7 +84,10 @@ export const EnvSchema = z.object({
   RATE_LIMIT_RPS: num(0).pipe(z.number().min(0)),
   /** Token-bucket burst (requests); defaults to twice the rate, at least 1. */
   RATE_LIMIT_BURST: z.coerce.number().positive().optional(),
-  /** Deadline in ms for inference requests that state none (`timeout`/`timeout_ms`); a model's own `timeoutMs` still caps it. */
+  /**
+   * Deadline in ms for inference requests that state none (`timeout`/`timeout_ms`); a model's own `timeoutMs` still
+   * caps it.
+   */
   INFER_TIMEOUT_MS: num(30_000).pipe(z.number().positive()),
   /** On SIGTERM/SIGINT, how long requests already received may take to finish, in seconds. */
   SHUTDOWN_TIMEOUT_S: num(30).pipe(z.number().min(0)),
@@ -80,7 +100,11 @@ export const EnvSchema = z.object({
   /** Seconds between polls of the store for published versions (model-store/publish); 0 turns the watcher off. */
   STORE_POLL_S: num(2).pipe(z.number().min(0).max(3600)),
   /** Header carrying an experiment's sticky key (an experiment's `keyHeader` overrides it). */
-  EXPERIMENT_KEY_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/).transform((h) => h.toLowerCase()).default('x-user-id'),
+  EXPERIMENT_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/)
+    .transform((h) => h.toLowerCase())
+    .default('x-user-id'),
   /** Shadow copies in flight at most, over all experiments; more are dropped and counted. */
   EXPERIMENT_SHADOW_LIMIT: num(64).pipe(z.number().int().min(0)),
   /** Folder that server-side fine-tuning datasets (`"dataset": "<path>"`) must lie inside; unset: none accepted. */
@@ -132,7 +156,17 @@ export interface GatewayConfig {
   /** Store watcher poll interval in ms; 0 = off. */
   storePollMs: number;
   /** Fine-tuning jobs (gateway/finetune): data root, training thread priority and share, limits, gate bar. */
-  finetune: { dataRoot?: string; cpuShare: number; nice: number; minPerClass: number; maxExamples: number; minAccuracy: number; jobsKept: number; concurrency: number; maxFeatureBytes: number };
+  finetune: {
+    dataRoot?: string;
+    cpuShare: number;
+    nice: number;
+    minPerClass: number;
+    maxExamples: number;
+    minAccuracy: number;
+    jobsKept: number;
+    concurrency: number;
+    maxFeatureBytes: number;
+  };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -151,7 +185,9 @@ function deepFreeze<T>(o: T): T {
  * const config = loadConfig({ MODEL_STORE: '/srv/models', PORT: '0' });
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const parsed = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!parsed.success) {
     throw new GatewayError('CONFIG_INVALID', `invalid configuration: ${issuesText(parsed.error)}`);
   }
@@ -159,10 +195,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const keys = readApiKeys(e.API_KEYS, e.API_KEYS_FILE);
   const host = e.HOST ?? (keys.length ? '0.0.0.0' : '127.0.0.1');
   if (!keys.length && !isLoopback(host) && !e.ALLOW_UNAUTHENTICATED) {
-    throw new GatewayError('CONFIG_INVALID', `invalid configuration: HOST=${host} with no API keys would let anyone who can reach the port load and unload models; set API_KEYS or API_KEYS_FILE, or ALLOW_UNAUTHENTICATED=true`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `invalid configuration: HOST=${host} with no API keys would let anyone who can reach the port load and unload models; set API_KEYS or API_KEYS_FILE, or ALLOW_UNAUTHENTICATED=true`,
+    );
   }
   if (e.HEADERS_TIMEOUT_S > e.REQUEST_TIMEOUT_S) {
-    throw new GatewayError('CONFIG_INVALID', 'invalid configuration: HEADERS_TIMEOUT_S must not exceed REQUEST_TIMEOUT_S');
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      'invalid configuration: HEADERS_TIMEOUT_S must not exceed REQUEST_TIMEOUT_S',
+    );
   }
   return deepFreeze({
     port: e.PORT,
@@ -177,10 +219,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tfjsBackends: e.TFJS_BACKENDS,
     onModelError: e.ON_MODEL_ERROR,
     loadModels: e.LOAD_MODELS,
-    cache: { redisUrl: e.REDIS_URL, memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024), maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024) },
+    cache: {
+      redisUrl: e.REDIS_URL,
+      memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024),
+      maxEntryBytes: Math.round(e.CACHE_MAX_ENTRY_KB * 1024),
+    },
     workerNice: e.WORKER_NICE,
     workerSchedIdle: e.WORKER_SCHED_IDLE,
-    workerRestart: { baseMs: e.WORKER_RESTART_BASE_MS, maxMs: Math.max(e.WORKER_RESTART_BASE_MS, e.WORKER_RESTART_MAX_MS) },
+    workerRestart: {
+      baseMs: e.WORKER_RESTART_BASE_MS,
+      maxMs: Math.max(e.WORKER_RESTART_BASE_MS, e.WORKER_RESTART_MAX_MS),
+    },
     auth: { keys, metricsAuth: e.METRICS_AUTH, allowUnauthenticated: e.ALLOW_UNAUTHENTICATED },
     rateLimit: { rps: e.RATE_LIMIT_RPS, burst: e.RATE_LIMIT_BURST ?? Math.max(1, 2 * e.RATE_LIMIT_RPS) },
     inferTimeoutMs: e.INFER_TIMEOUT_MS,
@@ -194,9 +243,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     storePollMs: Math.round(e.STORE_POLL_S * 1000),
     finetune: {
       ...(e.FINETUNE_DATA_ROOT !== undefined ? { dataRoot: e.FINETUNE_DATA_ROOT } : {}),
-      cpuShare: e.FINETUNE_CPU_SHARE, nice: e.FINETUNE_NICE, minPerClass: e.FINETUNE_MIN_PER_CLASS,
-      maxExamples: e.FINETUNE_MAX_EXAMPLES, minAccuracy: e.FINETUNE_MIN_ACCURACY, jobsKept: e.FINETUNE_JOBS_KEPT,
-      concurrency: e.FINETUNE_CONCURRENCY, maxFeatureBytes: Math.round(e.FINETUNE_MAX_FEATURE_MB * 1024 * 1024),
+      cpuShare: e.FINETUNE_CPU_SHARE,
+      nice: e.FINETUNE_NICE,
+      minPerClass: e.FINETUNE_MIN_PER_CLASS,
+      maxExamples: e.FINETUNE_MAX_EXAMPLES,
+      minAccuracy: e.FINETUNE_MIN_ACCURACY,
+      jobsKept: e.FINETUNE_JOBS_KEPT,
+      concurrency: e.FINETUNE_CONCURRENCY,
+      maxFeatureBytes: Math.round(e.FINETUNE_MAX_FEATURE_MB * 1024 * 1024),
     },
   });
 }

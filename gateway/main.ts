@@ -23,11 +23,18 @@ try {
   process.exit(1);
 }
 const server = await listen(gateway, { port: config.port, host: config.host, ...config.server });
-log.info('listening', { host: config.host, port: server.port, store: config.modelStore, apiKeys: config.auth.keys.length });
+log.info('listening', {
+  host: config.host,
+  port: server.port,
+  store: config.modelStore,
+  apiKeys: config.auth.keys.length,
+});
 if (config.auth.keys.length === 0) {
-  log.warn(config.auth.allowUnauthenticated
-    ? `no API keys configured and ALLOW_UNAUTHENTICATED=true: anyone who can reach ${config.host}:${server.port} may run inference and load or unload models`
-    : `no API keys configured: authentication is off, so the gateway listens on ${config.host} only; set API_KEYS or API_KEYS_FILE to serve other hosts`);
+  log.warn(
+    config.auth.allowUnauthenticated
+      ? `no API keys configured and ALLOW_UNAUTHENTICATED=true: anyone who can reach ${config.host}:${server.port} may run inference and load or unload models`
+      : `no API keys configured: authentication is off, so the gateway listens on ${config.host} only; set API_KEYS or API_KEYS_FILE to serve other hosts`,
+  );
 }
 
 let stopping = false;

@@ -45,7 +45,8 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
  * gateway is flooded), and graceful drain.
  *
  * @example
- * const srv = await listen(gateway, { port: 8080, host: '127.0.0.1', headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000 });
+ * const srv = await listen(gateway, { port: 8080, host: '127.0.0.1', headersTimeoutMs: 10_000, requestTimeoutMs:
+ * 60_000, keepAliveTimeoutMs: 5_000 });
  * process.on('SIGTERM', async () => { await srv.drain(30_000); await gateway.close(); process.exit(0); });
  */
 export async function listen(gateway: Gateway, o: ServerOptions): Promise<GatewayServer> {
@@ -56,7 +57,9 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
   let onEmpty: (() => void) | undefined;
 
   const sockets = new Set<Socket>();
-  /** While draining: connections with no request in progress, and since when (not kept otherwise: no cost per request). */
+  /**
+   * While draining: connections with no request in progress, and since when (not kept otherwise: no cost per request).
+   */
   const idleSince = new Map<Socket, number>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
@@ -69,7 +72,12 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
     });
     if (draining) {
       req.resume(); // read what the client sends, so that closing does not reset the connection under the answer
-      return json(res, 503, { error: 'the server is shutting down', code: 'UNAVAILABLE' }, { connection: 'close', 'retry-after': '1' });
+      return json(
+        res,
+        503,
+        { error: 'the server is shutting down', code: 'UNAVAILABLE' },
+        { connection: 'close', 'retry-after': '1' },
+      );
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (req.url === '/v2/health/live') return json(res, 200, { live: true });
@@ -81,13 +89,16 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
     void hono(req, res);
   };
 
-  const server = createServer({
-    headersTimeout: o.headersTimeoutMs,
-    requestTimeout: o.requestTimeoutMs,
-    keepAliveTimeout: o.keepAliveTimeoutMs,
-    // How often Node checks the two timeouts above (its default, 30 s, would let them overrun by that much).
-    connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.min(o.headersTimeoutMs, o.requestTimeoutMs) / 4)),
-  }, handler);
+  const server = createServer(
+    {
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: o.requestTimeoutMs,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+      // How often Node checks the two timeouts above (its default, 30 s, would let them overrun by that much).
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.min(o.headersTimeoutMs, o.requestTimeoutMs) / 4)),
+    },
+    handler,
+  );
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => {
@@ -107,7 +118,9 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
   const host = o.host.includes(':') ? `[${o.host}]` : o.host === '0.0.0.0' ? '127.0.0.1' : o.host;
 
   return {
-    server, port, url: `http://${host}:${port}`,
+    server,
+    port,
+    url: `http://${host}:${port}`,
     get inFlight() {
       return open.size;
     },
@@ -133,11 +146,14 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
         // A connection idle on our side may carry a request already on its way: closing it now would reset
         // that request. Each request that arrives is answered 503 with Connection: close (which closes its
         // connection); a connection is closed by us only once it has been idle for IDLE_GRACE_MS.
-        sweep = setInterval(() => {
-          const t = Date.now();
-          for (const [socket, since] of idleSince) if (t - since >= IDLE_GRACE_MS) socket.destroy();
-          if (sockets.size === 0) finish(open.size === 0);
-        }, Math.min(100, IDLE_GRACE_MS));
+        sweep = setInterval(
+          () => {
+            const t = Date.now();
+            for (const [socket, since] of idleSince) if (t - since >= IDLE_GRACE_MS) socket.destroy();
+            if (sockets.size === 0) finish(open.size === 0);
+          },
+          Math.min(100, IDLE_GRACE_MS),
+        );
         sweep.unref();
         onEmpty = () => {
           if (sockets.size === 0) finish(true);

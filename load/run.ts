@@ -34,13 +34,24 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
 const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, variant: { type: 'string' }, 'cpu-share': { type: 'string' } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { duration: { type: 'string' }, variant: { type: 'string' }, 'cpu-share': { type: 'string' } },
+});
 const name = positionals[0] ?? '';
 const scenario = SCENARIOS[name];
 if (!scenario) {
-  process.stderr.write(`usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S] [--variant windows|rows|<faults sub-cases>|<fuzz categories to skip>] [--cpu-share 0.05..1]\n`);
+  process.stderr.write(
+    `usage: npm run load -- <${Object.keys(SCENARIOS).join('|')}> [--duration S] [--variant windows|rows|<faults sub-cases>|<fuzz categories to skip>] [--cpu-share 0.05..1]\n`,
+  );
   process.exit(2);
 }
 const cpuShare = values['cpu-share'] !== undefined ? Number(values['cpu-share']) : undefined;
-writeReport(await scenario({ durationS: Number(values.duration ?? DEFAULT_DURATION_S[name] ?? 10), variant: values.variant, cpuShare }));
+writeReport(
+  await scenario({
+    durationS: Number(values.duration ?? DEFAULT_DURATION_S[name] ?? 10),
+    variant: values.variant,
+    cpuShare,
+  }),
+);
 process.exit(0);

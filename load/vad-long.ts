@@ -37,10 +37,16 @@ async function probeUntilStdinCloses(url: string): Promise<void> {
 }
 
 function startProbe(url: string): { stop(): Promise<number[]> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--probe', url], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<number[]>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`probe exited with ${code}`)))));
+  const done = new Promise<number[]>((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`probe exited with ${code}`)),
+    ),
+  );
   return { stop: () => (child.stdin.end(), done) };
 }
 
@@ -59,26 +65,48 @@ function longClip(seconds: number, rate: number): Uint8Array {
   return encodeWav(out, rate);
 }
 
-const metric = (text: string, name: string, labels = '') => Number(new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+const metric = (text: string, name: string, labels = '') =>
+  Number(new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '44100' }, duration: { type: 'string', default: '60' }, model: { type: 'string', default: 'vad-silero-v5' }, probe: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '44100' },
+      duration: { type: 'string', default: '60' },
+      model: { type: 'string', default: 'vad-silero-v5' },
+      probe: { type: 'string' },
+    },
+  });
   if (values.probe) return probeUntilStdinCloses(values.probe);
-  const minutes = Number(values.minutes), rate = Number(values.rate), durationS = Number(values.duration), model = values.model!;
+  const minutes = Number(values.minutes),
+    rate = Number(values.rate),
+    durationS = Number(values.duration),
+    model = values.model!;
   const audioS = minutes * 60;
   const wav = longClip(audioS, rate);
   const store = mkdtempSync(join(tmpdir(), 'massgate-vad-long-'));
   cpSync(join(ROOT, 'models', model), join(store, model), { recursive: true });
   const configFile = join(store, model, 'config.json');
   const config = JSON.parse(readFileSync(configFile, 'utf8'));
-  writeFileSync(configFile, JSON.stringify({ ...config, params: { ...config.params, maxSeconds: audioS + 60 }, batching: { ...config.batching, timeoutMs: 3_600_000 } }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      ...config,
+      params: { ...config.params, maxSeconds: audioS + 60 },
+      batching: { ...config.batching, timeoutMs: 3_600_000 },
+    }),
+  );
   const gw = await startGateway({ MODEL_STORE: store, INFER_TIMEOUT_MS: '3600000' }, 18131);
   const predict = async (bytes: Uint8Array) => {
     const form = new FormData();
     form.append('file', new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'audio/wav' }), 'clip.wav');
     const t0 = performance.now();
     const r = await fetch(`${gw.url}/v1/models/${model}:predict`, { method: 'POST', body: form });
-    const body = (await r.json()) as { predictions?: Array<{ segments: unknown[]; duration_s: number }>; error?: string };
+    const body = (await r.json()) as {
+      predictions?: Array<{ segments: unknown[]; duration_s: number }>;
+      error?: string;
+    };
     if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${body.error}`);
     return { ms: performance.now() - t0, prediction: body.predictions![0]! };
   };
@@ -91,7 +119,11 @@ async function main(): Promise<void> {
     const before = await (await fetch(`${gw.url}/metrics`)).text(); // also resets the event-loop delay histogram
     const busyProbe = startProbe(live);
     let peakRss = 0;
-    const sampleRss = async () => (peakRss = Math.max(peakRss, metric(await (await fetch(`${gw.url}/metrics`)).text(), 'massgate_process_resident_memory_bytes')));
+    const sampleRss = async () =>
+      (peakRss = Math.max(
+        peakRss,
+        metric(await (await fetch(`${gw.url}/metrics`)).text(), 'massgate_process_resident_memory_bytes'),
+      ));
     const rssTimer = setInterval(() => void sampleRss().catch(() => undefined), 1000);
     const runs: number[] = [];
     let segments = 0;
@@ -105,7 +137,9 @@ async function main(): Promise<void> {
     clearInterval(rssTimer);
     const busy = await busyProbe.stop();
     const after = await (await fetch(`${gw.url}/metrics`)).text();
-    const batches = metric(after, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`) - metric(before, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`);
+    const batches =
+      metric(after, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`) -
+      metric(before, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`);
     const lag = (q: string) => 1000 * metric(after, `massgate_nodejs_eventloop_lag_${q}_seconds`);
     const rss = Math.max(peakRss, metric(after, 'massgate_process_resident_memory_bytes')) / 2 ** 20;
     const perS = runs.map((ms) => audioS / (ms / 1000));
@@ -114,9 +148,30 @@ async function main(): Promise<void> {
       scenario: `vad-long-${rate}`,
       command: `node --import tsx load/vad-long.ts --minutes ${minutes} --rate ${rate} --duration ${durationS} --model ${model}`,
       rows: [
-        { label: `${model}, ${minutes}-min WAV at ${rate} Hz`, throughput: mean(perS), unit: 'audio-s/s', p50Ms: percentile(runs, 50), p99Ms: percentile(runs, 99), note: `${runs.length} requests (multipart, ${(wav.length / 2 ** 20).toFixed(1)} MiB), ${segments} segments; latency = whole request` },
-        { label: '/v2/health/live, idle', throughput: 1000 / mean(idle), unit: 'req/s (sequential)', p50Ms: percentile(idle, 50), p99Ms: percentile(idle, 99), note: `${idle.length} probes` },
-        { label: '/v2/health/live, during VAD', throughput: 1000 / mean(busy), unit: 'req/s (sequential)', p50Ms: percentile(busy, 50), p99Ms: percentile(busy, 99), note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms` },
+        {
+          label: `${model}, ${minutes}-min WAV at ${rate} Hz`,
+          throughput: mean(perS),
+          unit: 'audio-s/s',
+          p50Ms: percentile(runs, 50),
+          p99Ms: percentile(runs, 99),
+          note: `${runs.length} requests (multipart, ${(wav.length / 2 ** 20).toFixed(1)} MiB), ${segments} segments; latency = whole request`,
+        },
+        {
+          label: '/v2/health/live, idle',
+          throughput: 1000 / mean(idle),
+          unit: 'req/s (sequential)',
+          p50Ms: percentile(idle, 50),
+          p99Ms: percentile(idle, 99),
+          note: `${idle.length} probes`,
+        },
+        {
+          label: '/v2/health/live, during VAD',
+          throughput: 1000 / mean(busy),
+          unit: 'req/s (sequential)',
+          p50Ms: percentile(busy, 50),
+          p99Ms: percentile(busy, 99),
+          note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms`,
+        },
       ],
       ratios: {
         'VAD throughput (audio-seconds per second)': mean(perS),

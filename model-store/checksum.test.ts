@@ -36,13 +36,21 @@ describe('sha256 of model files', () => {
 
   it('fails a mismatch with MODEL_LOAD_FAILED naming the file relative to the store', async () => {
     const entry = scanModel(storeWith(randomBytes(100), { sha256: '0'.repeat(64) }), 'm');
-    await expect(verifyVersion(entry, entry.versions[0]!)).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/^model 'm': m\/1\/model\.onnx has sha256 [0-9a-f]{64}, config\.json expects 0{64}$/) });
+    await expect(verifyVersion(entry, entry.versions[0]!)).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: expect.stringMatching(
+        /^model 'm': m\/1\/model\.onnx has sha256 [0-9a-f]{64}, config\.json expects 0{64}$/,
+      ),
+    });
   });
 
   it('fails a version missing from a per-version map (CONFIG_INVALID)', async () => {
     const bytes = randomBytes(100);
     const entry = scanModel(storeWith(bytes, { sha256: { 1: hex(bytes) } }, [1, 2]), 'm');
-    await expect(verifyVersion(entry, entry.versions.find((v) => v.version === 2)!)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/none for version 2/) });
+    await expect(verifyVersion(entry, entry.versions.find((v) => v.version === 2)!)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/none for version 2/),
+    });
   });
 
   it('rejects malformed digests and keys in config.json', () => {

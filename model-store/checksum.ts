@@ -17,7 +17,10 @@ export function expectedSha256(entry: ModelEntry, version: number): string | und
   if (sha === undefined) return undefined;
   const expected = typeof sha === 'string' ? sha : sha[String(version)];
   if (expected === undefined) {
-    throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': config.json has sha256 digests but none for version ${version}`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `model '${entry.name}': config.json has sha256 digests but none for version ${version}`,
+    );
   }
   return expected;
 }
@@ -31,10 +34,16 @@ export async function verifyVersion(entry: ModelEntry, version: VersionEntry): P
   const expected = expectedSha256(entry, version.version);
   if (expected === undefined) return;
   if (!version.path || !statSync(version.path).isFile()) {
-    throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': sha256 needs a model file, and version ${version.version} has none (ensemble or folder)`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `model '${entry.name}': sha256 needs a model file, and version ${version.version} has none (ensemble or folder)`,
+    );
   }
   const actual = await sha256File(version.path);
   if (actual !== expected) {
-    throw new GatewayError('MODEL_LOAD_FAILED', `model '${entry.name}': ${version.shownPath} has sha256 ${actual}, config.json expects ${expected}`);
+    throw new GatewayError(
+      'MODEL_LOAD_FAILED',
+      `model '${entry.name}': ${version.shownPath} has sha256 ${actual}, config.json expects ${expected}`,
+    );
   }
 }

@@ -9,7 +9,10 @@ import type { ModelEntry, VersionEntry } from './scan.ts';
  * @example
  * featureOutput(scanModel(store, 'nsfw-mobilenet-v2')); // 'flatten_1'
  */
-export function featureOutput(model: ModelEntry | ModelConfig, version?: Pick<VersionEntry, 'config'>): string | undefined {
+export function featureOutput(
+  model: ModelEntry | ModelConfig,
+  version?: Pick<VersionEntry, 'config'>,
+): string | undefined {
   const config = 'versions' in model && 'config' in model ? (model as ModelEntry).config : (model as ModelConfig);
   return version?.config?.head?.feature ?? config.finetune?.feature;
 }

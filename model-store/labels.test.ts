@@ -2,12 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempStore } from '../test/support/tiny-models.ts';
-import { checkVersionLabel, isVersionLabel, LABELS_FILE, parseVersionLabels, readVersionLabels, writeVersionLabels } from './labels.ts';
+import {
+  checkVersionLabel,
+  isVersionLabel,
+  LABELS_FILE,
+  parseVersionLabels,
+  readVersionLabels,
+  writeVersionLabels,
+} from './labels.ts';
 
 describe('version labels', () => {
   it('are a letter, then letters, digits, _ . - (never a version number)', () => {
     for (const ok of ['stable', 'canary', 'blue-2', 'v1.2_b']) expect(isVersionLabel(ok), ok).toBe(true);
-    for (const bad of ['1', '2a', '', '-x', 'a b', 'a/b', 'x'.repeat(200), 7, null]) expect(isVersionLabel(bad), String(bad)).toBe(false);
+    for (const bad of ['1', '2a', '', '-x', 'a b', 'a/b', 'x'.repeat(200), 7, null])
+      expect(isVersionLabel(bad), String(bad)).toBe(false);
     expect(checkVersionLabel('canary')).toBe('canary');
     expect(() => checkVersionLabel('../x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
   });
@@ -15,7 +23,9 @@ describe('version labels', () => {
   it('parse from a {label: version} object, refusing anything else with where it came from', () => {
     expect(parseVersionLabels({ stable: 1, canary: '2' }, 'here')).toEqual({ stable: 1, canary: 2 });
     for (const bad of [[], null, 'stable', { stable: 0 }, { stable: 'x' }, { '1': 1 }]) {
-      expect(() => parseVersionLabels(bad, 'model m: config.json'), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^model m: config.json: /) }));
+      expect(() => parseVersionLabels(bad, 'model m: config.json'), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^model m: config.json: /) }),
+      );
     }
   });
 
@@ -32,7 +42,9 @@ describe('version labels', () => {
   it('refuse a labels file that is not valid JSON', () => {
     const dir = tempStore();
     writeFileSync(join(dir, LABELS_FILE), '{');
-    expect(() => readVersionLabels(dir, undefined, 'm')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/not valid JSON/) }));
+    expect(() => readVersionLabels(dir, undefined, 'm')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/not valid JSON/) }),
+    );
     expect(existsSync(join(dir, LABELS_FILE))).toBe(true);
   });
 });

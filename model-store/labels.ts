@@ -24,16 +24,24 @@ export function isVersionLabel(label: unknown): label is string {
  */
 export function checkVersionLabel(label: unknown): string {
   if (isVersionLabel(label)) return label;
-  throw new GatewayError('INVALID_NAME', `invalid version label '${shown(String(label))}': use a letter, then up to ${MAX_NAME_LENGTH - 1} letters, digits, '_', '.' or '-'`);
+  throw new GatewayError(
+    'INVALID_NAME',
+    `invalid version label '${shown(String(label))}': use a letter, then up to ${MAX_NAME_LENGTH - 1} letters, digits, '_', '.' or '-'`,
+  );
 }
 
 /** Parses a label map (from config.json or the labels file); CONFIG_INVALID naming the problem. */
 export function parseVersionLabels(raw: unknown, where: string): VersionLabels {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new GatewayError('CONFIG_INVALID', `${where}: version labels are an object {"label": version}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new GatewayError('CONFIG_INVALID', `${where}: version labels are an object {"label": version}`);
   const out: VersionLabels = {};
   for (const [label, version] of Object.entries(raw)) {
     const n = parseVersion(version);
-    if (!isVersionLabel(label) || n === undefined) throw new GatewayError('CONFIG_INVALID', `${where}: '${shown(label)}' → ${shown(String(version))} is not a valid label → version`);
+    if (!isVersionLabel(label) || n === undefined)
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `${where}: '${shown(label)}' → ${shown(String(version))} is not a valid label → version`,
+      );
     out[label] = n;
   }
   return out;
@@ -50,7 +58,10 @@ export function readVersionLabels(dir: string, declared: VersionLabels | undefin
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new GatewayError('CONFIG_INVALID', `model '${model}': ${LABELS_FILE} is not valid JSON (${(e as Error).message})`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `model '${model}': ${LABELS_FILE} is not valid JSON (${(e as Error).message})`,
+    );
   }
   return parseVersionLabels(raw, `model '${model}': ${LABELS_FILE}`);
 }

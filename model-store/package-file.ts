@@ -12,13 +12,19 @@ import type { PackageFile } from './schema.ts';
  */
 export function resolvePackageFile(ref: PackageFile, from?: string): string {
   const root = packageDir(ref.package, from);
-  if (isAbsolute(ref.path)) throw new GatewayError('CONFIG_INVALID', `path '${ref.path.slice(0, 100)}' in package '${ref.package}' must be relative`);
+  if (isAbsolute(ref.path))
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `path '${ref.path.slice(0, 100)}' in package '${ref.package}' must be relative`,
+    );
   const path = resolve(root, ref.path);
-  if (!isInside(root, path)) throw new GatewayError('CONFIG_INVALID', `path '${ref.path.slice(0, 100)}' leaves package '${ref.package}'`);
+  if (!isInside(root, path))
+    throw new GatewayError('CONFIG_INVALID', `path '${ref.path.slice(0, 100)}' leaves package '${ref.package}'`);
   return realInside(root, path, `'${ref.path}'`, `package '${ref.package}'`, `package '${ref.package}'`);
 }
 
 /** The `version` field of an installed package, for model metadata. */
 export function packageVersion(name: string, from?: string): string {
-  return (JSON.parse(readFileSync(join(packageDir(name, from), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageDir(name, from), 'package.json'), 'utf8')) as { version: string })
+    .version;
 }

@@ -11,7 +11,13 @@ import { isInside } from '../core/paths.ts';
  * @example
  * const file = realInside(storeRoot, join(dir, '1', 'model.onnx'), 'my-model/1/model.onnx', 'my-model');
  */
-export function realInside(root: string, path: string, shownAs: string, owner: string, rootName = 'the model store'): string {
+export function realInside(
+  root: string,
+  path: string,
+  shownAs: string,
+  owner: string,
+  rootName = 'the model store',
+): string {
   let real: string;
   try {
     real = realpathSync(path);
@@ -19,7 +25,10 @@ export function realInside(root: string, path: string, shownAs: string, owner: s
     throw new GatewayError('CONFIG_INVALID', `${owner}: ${shownAs} not found`, { cause: e });
   }
   if (!isInside(realpathSync(root), real)) {
-    throw new GatewayError('CONFIG_INVALID', `${owner}: ${shownAs} resolves outside ${rootName} (a symlink or '..' that leaves it is refused)`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `${owner}: ${shownAs} resolves outside ${rootName} (a symlink or '..' that leaves it is refused)`,
+    );
   }
   return real;
 }
@@ -51,7 +60,8 @@ function shortPath(path: string, roots: readonly string[]): string {
  * any other absolute path keeps only its last segment. Full paths belong in logs only.
  *
  * @example
- * scrubPaths('Load model from /srv/models/m/1/model.onnx failed', ['/srv/models']); // 'Load model from m/1/model.onnx failed'
+ * scrubPaths('Load model from /srv/models/m/1/model.onnx failed', ['/srv/models']); // 'Load model from m/1/model.onnx
+ * failed'
  */
 export function scrubPaths(message: string, roots: readonly string[]): string {
   return message.replace(ABSOLUTE, (match) => {

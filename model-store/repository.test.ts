@@ -54,8 +54,15 @@ describe('ModelRepository readiness and index', () => {
     writeFileSync(join(store, 'broken', '1', 'fail'), `cannot read ${join(store, 'broken', '1', 'model.onnx')}`);
     const { r } = repo(store);
     await r.load('ok', { required: true });
-    await expect(r.load('broken')).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: "model 'broken' failed to load: cannot read broken/1/model.onnx" });
-    expect(r.index().find((e) => e.name === 'broken')).toEqual({ name: 'broken', state: 'UNAVAILABLE', reason: "model 'broken' failed to load: cannot read broken/1/model.onnx" });
+    await expect(r.load('broken')).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: "model 'broken' failed to load: cannot read broken/1/model.onnx",
+    });
+    expect(r.index().find((e) => e.name === 'broken')).toEqual({
+      name: 'broken',
+      state: 'UNAVAILABLE',
+      reason: "model 'broken' failed to load: cannot read broken/1/model.onnx",
+    });
     expect(r.ready()).toBe(true);
     await expect(r.load('broken', { required: true })).rejects.toThrow();
     expect(r.ready()).toBe(false);
@@ -102,7 +109,7 @@ describe('ModelRepository readiness and index', () => {
 });
 
 describe('ModelRepository default version and labelled versions', () => {
-  it('a labelled version stays loaded beside the policy\'s, and `stable` is the default version', async () => {
+  it("a labelled version stays loaded beside the policy's, and `stable` is the default version", async () => {
     const store = tempStore();
     model(store, 'm', [1, 2]); // default policy: the latest version only
     writeFileSync(join(store, 'm', 'version-labels.json'), JSON.stringify({ stable: 1 }));

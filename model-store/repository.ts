@@ -4,7 +4,13 @@ import { listModels, modelExists, scanModel, selectVersions, type ModelEntry, ty
 import { checkModelName, checkVersion } from './names.ts';
 import { scrubPaths, storeRoots } from './paths.ts';
 import { verifyVersion } from './checksum.ts';
-import { checkVersionLabel, isVersionLabel, readVersionLabels, writeVersionLabels, type VersionLabels } from './labels.ts';
+import {
+  checkVersionLabel,
+  isVersionLabel,
+  readVersionLabels,
+  writeVersionLabels,
+  type VersionLabels,
+} from './labels.ts';
 
 /** Something loaded for one model version; `close()` must let in-flight work finish first. */
 export interface LoadedVersion {
@@ -86,7 +92,11 @@ interface Slot<T> {
 export class ModelRepository<T extends LoadedVersion> {
   private readonly slots = new Map<string, Slot<T>>();
 
-  constructor(readonly store: string, private readonly loader: VersionLoader<T>, private readonly options: RepositoryOptions = {}) {}
+  constructor(
+    readonly store: string,
+    private readonly loader: VersionLoader<T>,
+    private readonly options: RepositoryOptions = {},
+  ) {}
 
   /** Loads every model in the store; returns the failures (name → message) instead of stopping at the first. */
   async loadAll(): Promise<Map<string, string>> {
@@ -104,7 +114,15 @@ export class ModelRepository<T extends LoadedVersion> {
   private slot(name: string): Slot<T> {
     let s = this.slots.get(name);
     if (!s) {
-      s = { versions: new Map(), state: 'UNAVAILABLE', reason: 'not loaded', lock: Promise.resolve(), required: false, pending: 0, labels: {} };
+      s = {
+        versions: new Map(),
+        state: 'UNAVAILABLE',
+        reason: 'not loaded',
+        lock: Promise.resolve(),
+        required: false,
+        pending: 0,
+        labels: {},
+      };
       this.slots.set(name, s);
     }
     return s;
@@ -127,7 +145,14 @@ export class ModelRepository<T extends LoadedVersion> {
 
   /** Forgets an entry whose folder is gone, when nothing serves from it and nothing else waits on it. */
   private dropIfGone(name: string, s: Slot<T>): void {
-    if (s.pending <= 1 && !s.required && s.versions.size === 0 && this.slots.get(name) === s && !modelExists(this.store, name)) this.slots.delete(name);
+    if (
+      s.pending <= 1 &&
+      !s.required &&
+      s.versions.size === 0 &&
+      this.slots.get(name) === s &&
+      !modelExists(this.store, name)
+    )
+      this.slots.delete(name);
   }
 
   /** `message` with absolute paths replaced by store- or package-relative ones (full paths stay in logs). */
@@ -138,7 +163,10 @@ export class ModelRepository<T extends LoadedVersion> {
   /** A load failure as returned to clients: its code kept (or MODEL_LOAD_FAILED), its message scrubbed. */
   private loadError(name: string, e: unknown): GatewayError {
     const message = this.scrub(e instanceof Error ? e.message : String(e));
-    const code = isGatewayError(e) && ['CONFIG_INVALID', 'MODEL_NOT_FOUND', 'INVALID_NAME'].includes(e.code) ? e.code : 'MODEL_LOAD_FAILED';
+    const code =
+      isGatewayError(e) && ['CONFIG_INVALID', 'MODEL_NOT_FOUND', 'INVALID_NAME'].includes(e.code)
+        ? e.code
+        : 'MODEL_LOAD_FAILED';
     const named = message.startsWith(`model '${name}'`) ? message : `model '${name}' failed to load: ${message}`;
     return new GatewayError(code, named, { cause: e });
   }
@@ -150,7 +178,8 @@ export class ModelRepository<T extends LoadedVersion> {
    */
   async load(name: string, options: LoadOptions = {}): Promise<boolean> {
     checkModelName(name);
-    if (!this.slots.has(name) && !modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+    if (!this.slots.has(name) && !modelExists(this.store, name))
+      throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     return this.exclusive(name, async (s) => {
       if (options.ifServing && s.versions.size === 0) return false;
       if (options.required) s.required = true;
@@ -204,7 +233,8 @@ export class ModelRepository<T extends LoadedVersion> {
   async unload(name: string): Promise<void> {
     checkModelName(name);
     if (!this.slots.has(name)) {
-      if (!modelExists(this.store, name)) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+      if (!modelExists(this.store, name))
+        throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
       return; // in the store but never loaded: nothing to stop, nothing to record
     }
     return this.exclusive(name, async (s) => {
@@ -232,22 +262,31 @@ export class ModelRepository<T extends LoadedVersion> {
       let n: number;
       if (isVersionLabel(version)) {
         const labelled = s.labels[version];
-        if (labelled === undefined) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${version}'`);
+        if (labelled === undefined)
+          throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${version}'`);
         n = labelled;
       } else n = checkVersion(version); // INVALID_NAME (400) for anything but a positive integer or a label
       const loaded = s.versions.get(n);
       if (loaded) return liveOrThrow(name, loaded);
       if (s.entry && s.entry.versions.some((v) => v.version === n) && s.state !== 'READY') {
-        throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${version} is not loaded`, { retryAfterS: 1 });
+        throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${version} is not loaded`, {
+          retryAfterS: 1,
+        });
       }
       throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no loaded version '${version}'`);
     }
     const newest = defaultVersion(s);
-    if (newest === undefined) throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not ready (${s.reason || s.state.toLowerCase()})`, { retryAfterS: 1 });
+    if (newest === undefined)
+      throw new GatewayError('MODEL_NOT_READY', `model '${name}' is not ready (${s.reason || s.state.toLowerCase()})`, {
+        retryAfterS: 1,
+      });
     return liveOrThrow(name, s.versions.get(newest)!);
   }
 
-  /** The version a request without a version gets (the `stable` label's when loaded, else the newest); undefined when none is loaded. */
+  /**
+   * The version a request without a version gets (the `stable` label's when loaded, else the newest); undefined when
+   * none is loaded.
+   */
   defaultVersion(name: string): number | undefined {
     const s = this.slots.get(name);
     return s ? defaultVersion(s) : undefined;
@@ -272,7 +311,10 @@ export class ModelRepository<T extends LoadedVersion> {
   async setLabel(name: string, label: string, version: number): Promise<void> {
     await this.changeLabels(name, label, (s) => {
       if (!s.versions.has(version)) {
-        throw new GatewayError('INVALID_INPUT', `model '${name}' has no loaded version ${version} (loaded: ${[...s.versions.keys()].join(', ') || 'none'}); label '${label}' not set`);
+        throw new GatewayError(
+          'INVALID_INPUT',
+          `model '${name}' has no loaded version ${version} (loaded: ${[...s.versions.keys()].join(', ') || 'none'}); label '${label}' not set`,
+        );
       }
       return { ...s.labels, [label]: version };
     });
@@ -282,14 +324,18 @@ export class ModelRepository<T extends LoadedVersion> {
   /** Removes a version label (VERSION_NOT_FOUND when the model has no such label) and persists the rest. */
   async deleteLabel(name: string, label: string): Promise<void> {
     await this.changeLabels(name, label, (s) => {
-      if (!(label in s.labels)) throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${label}'`);
+      if (!(label in s.labels))
+        throw new GatewayError('VERSION_NOT_FOUND', `model '${name}' has no version label '${label}'`);
       const { [label]: _gone, ...rest } = s.labels;
       return rest;
     });
     log.info('version label deleted', { model: name, label });
   }
 
-  /** Under the model's lock: the labels `next` makes (it throws for a change that cannot be made), persisted, then in force. */
+  /**
+   * Under the model's lock: the labels `next` makes (it throws for a change that cannot be made), persisted, then in
+   * force.
+   */
   private async changeLabels(name: string, label: string, next: (s: Slot<T>) => VersionLabels): Promise<void> {
     checkModelName(name);
     checkVersionLabel(label);
@@ -322,13 +368,26 @@ export class ModelRepository<T extends LoadedVersion> {
       else if (s.versions.size === 0) rows.push({ name, state: s.state, reason: s.reason });
       else {
         for (const [v, l] of s.versions) {
-          const labels = Object.keys(s.labels).filter((k) => s.labels[k] === v).sort();
-          rows.push({ name, version: String(v), ...(s.state === 'READY' && !isLive(l) ? { state: 'UNAVAILABLE', reason: NOT_LIVE } : { state: s.state, reason: s.reason }), ...(labels.length ? { labels } : {}) });
+          const labels = Object.keys(s.labels)
+            .filter((k) => s.labels[k] === v)
+            .sort();
+          rows.push({
+            name,
+            version: String(v),
+            ...(s.state === 'READY' && !isLive(l)
+              ? { state: 'UNAVAILABLE', reason: NOT_LIVE }
+              : { state: s.state, reason: s.reason }),
+            ...(labels.length ? { labels } : {}),
+          });
         }
       }
       if (s?.failed && s.versions.size > 0) {
-        // A version that still serves (a failed reload of its changed files) keeps its READY row: the failure is the model's.
-        const version = s.failed.version !== undefined && !s.versions.has(s.failed.version) ? { version: String(s.failed.version) } : {};
+        // A version that still serves (a failed reload of its changed files) keeps its READY row: the failure is the
+        // model's.
+        const version =
+          s.failed.version !== undefined && !s.versions.has(s.failed.version)
+            ? { version: String(s.failed.version) }
+            : {};
         rows.push({ name, ...version, state: 'UNAVAILABLE', reason: s.failed.reason });
       }
     }
@@ -342,15 +401,22 @@ export class ModelRepository<T extends LoadedVersion> {
 
   /** Names of the models currently serving. */
   readyModels(): string[] {
-    return [...this.slots.entries()].filter(([, s]) => s.state === 'READY' && allLive(s.versions)).map(([n]) => n).sort();
+    return [...this.slots.entries()]
+      .filter(([, s]) => s.state === 'READY' && allLive(s.versions))
+      .map(([n]) => n)
+      .sort();
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.slots.keys()].map((n) => this.exclusive(n, async (s) => {
-      await Promise.all([...s.versions.values()].map((l) => l.close()));
-      s.versions = new Map();
-      s.state = 'UNAVAILABLE';
-    })));
+    await Promise.all(
+      [...this.slots.keys()].map((n) =>
+        this.exclusive(n, async (s) => {
+          await Promise.all([...s.versions.values()].map((l) => l.close()));
+          s.versions = new Map();
+          s.state = 'UNAVAILABLE';
+        }),
+      ),
+    );
   }
 }
 
@@ -368,7 +434,10 @@ const NOT_LIVE = 'no live instance (model worker exited; restarting)';
 const isLive = (l: LoadedVersion): boolean => l.live?.() !== false;
 const allLive = (versions: Map<number, LoadedVersion>): boolean => [...versions.values()].every(isLive);
 function liveOrThrow<T extends LoadedVersion>(name: string, l: T): T {
-  if (!isLive(l)) throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${l.version} is not ready: ${NOT_LIVE}`, { retryAfterS: 1 });
+  if (!isLive(l))
+    throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${l.version} is not ready: ${NOT_LIVE}`, {
+      retryAfterS: 1,
+    });
   return l;
 }
 

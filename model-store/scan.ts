@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../core/errors.ts';
-import { ModelConfigSchema, VersionConfigSchema, VersionSourceSchema, type ModelConfig, type PackageFile, type VersionConfig, type VersionPolicy } from './schema.ts';
+import {
+  ModelConfigSchema,
+  VersionConfigSchema,
+  VersionSourceSchema,
+  type ModelConfig,
+  type PackageFile,
+  type VersionConfig,
+  type VersionPolicy,
+} from './schema.ts';
 import { resolvePackageFile } from './package-file.ts';
 import { checkModelName, isModelName, parseVersion } from './names.ts';
 import { realInside } from './paths.ts';
@@ -22,7 +30,10 @@ export interface VersionEntry {
   source?: PackageFile;
   /** The version's own config.json (labels, params, head, provenance), when it has one. */
   config?: VersionConfig;
-  /** The trained head the version is served with: its model.json's real path (inside the version folder) and the feature output it reads. */
+  /**
+   * The trained head the version is served with: its model.json's real path (inside the version folder) and the feature
+   * output it reads.
+   */
   head?: { path: string; feature: string };
 }
 
@@ -52,8 +63,16 @@ function readJson(path: string, shownAs: string, model: string): unknown {
  * Finds the model file of a version folder: model.onnx, model.json (TensorFlow.js) or source.json (a
  * package file). Every file's real path must stay inside the store (`root`).
  */
-function findModelFile(model: string, root: string, dir: string, shownDir: string): Pick<VersionEntry, 'path' | 'shownPath' | 'format' | 'source'> {
-  for (const [file, format] of [['model.onnx', 'onnx'], ['model.json', 'tfjs']] as const) {
+function findModelFile(
+  model: string,
+  root: string,
+  dir: string,
+  shownDir: string,
+): Pick<VersionEntry, 'path' | 'shownPath' | 'format' | 'source'> {
+  for (const [file, format] of [
+    ['model.onnx', 'onnx'],
+    ['model.json', 'tfjs'],
+  ] as const) {
     if (!existsSync(join(dir, file))) continue;
     const shownPath = `${shownDir}/${file}`;
     const path = realInside(root, join(dir, file), shownPath, `model '${model}'`);
@@ -82,16 +101,29 @@ function findModelFile(model: string, root: string, dir: string, shownDir: strin
  * head's real path must stay inside the version folder and be a file. Errors are CONFIG_INVALID naming
  * `model/version/config.json`.
  */
-function readVersionConfig(model: string, root: string, dir: string, shownDir: string): Pick<VersionEntry, 'config' | 'head'> {
+function readVersionConfig(
+  model: string,
+  root: string,
+  dir: string,
+  shownDir: string,
+): Pick<VersionEntry, 'config' | 'head'> {
   const file = join(dir, 'config.json');
   if (!existsSync(file)) return {};
   const shown = `${shownDir}/config.json`;
-  const parsed = VersionConfigSchema.safeParse(readJson(realInside(root, file, shown, `model '${model}'`), shown, model));
+  const parsed = VersionConfigSchema.safeParse(
+    readJson(realInside(root, file, shown, `model '${model}'`), shown, model),
+  );
   if (!parsed.success) fail(model, `${shown}: ${issuesText(parsed.error)}`);
   const config = parsed.data;
   if (!config.head) return { config };
   const shownHead = `${shownDir}/${config.head.path.slice(0, 200)}`;
-  const path = realInside(dir, join(dir, config.head.path), `${shown}: head ${shownHead}`, `model '${model}'`, 'the version folder');
+  const path = realInside(
+    dir,
+    join(dir, config.head.path),
+    `${shown}: head ${shownHead}`,
+    `model '${model}'`,
+    'the version folder',
+  );
   if (!statSync(path).isFile()) fail(model, `${shown}: head ${shownHead} is not a file`);
   return { config, head: { path, feature: config.head.feature } };
 }
@@ -102,7 +134,9 @@ function readVersionConfig(model: string, root: string, dir: string, shownDir: s
  */
 export function readModelConfig(name: string, dir: string, root: string = dir): ModelConfig {
   const file = join(dir, 'config.json');
-  const raw = existsSync(file) ? readJson(realInside(root, file, `${name}/config.json`, `model '${name}'`), `${name}/config.json`, name) : {};
+  const raw = existsSync(file)
+    ? readJson(realInside(root, file, `${name}/config.json`, `model '${name}'`), `${name}/config.json`, name)
+    : {};
   const parsed = ModelConfigSchema.safeParse(raw);
   if (!parsed.success) fail(name, `config.json: ${issuesText(parsed.error)}`);
   return parsed.data;
@@ -110,7 +144,8 @@ export function readModelConfig(name: string, dir: string, root: string = dir): 
 
 /** The store's real path; CONFIG_INVALID when it does not exist. */
 export function storeRoot(store: string): string {
-  if (!existsSync(store) || !statSync(store).isDirectory()) throw new GatewayError('CONFIG_INVALID', `model store ${store} does not exist`);
+  if (!existsSync(store) || !statSync(store).isDirectory())
+    throw new GatewayError('CONFIG_INVALID', `model store ${store} does not exist`);
   return realInside(store, store, 'the model store', 'model store');
 }
 
@@ -128,9 +163,11 @@ export function modelExists(store: string, name: string): boolean {
 export function scanModel(store: string, name: string): ModelEntry {
   checkModelName(name);
   const root = storeRoot(store);
-  if (!existsSync(join(store, name))) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+  if (!existsSync(join(store, name)))
+    throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
   const dir = realInside(root, join(store, name), `model folder '${name}'`, `model '${name}'`);
-  if (!statSync(dir).isDirectory()) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+  if (!statSync(dir).isDirectory())
+    throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
   const config = readModelConfig(name, dir, root);
   const numbered: Array<{ version: number; dir: string; shownDir: string }> = [];
   for (const d of readdirSync(dir, { withFileTypes: true })) {
@@ -142,8 +179,19 @@ export function scanModel(store: string, name: string): ModelEntry {
   }
   // An ensemble has no model file: its versions are its folders, or version 1 when it has none.
   const versions: VersionEntry[] = config.ensemble
-    ? (numbered.length ? numbered : [{ version: 1, dir, shownDir: name }]).map((v) => ({ version: v.version, dir: v.dir, path: '', shownPath: '', format: 'ensemble' }))
-    : numbered.map((v) => ({ version: v.version, dir: v.dir, ...findModelFile(name, root, v.dir, v.shownDir), ...readVersionConfig(name, root, v.dir, v.shownDir) }));
+    ? (numbered.length ? numbered : [{ version: 1, dir, shownDir: name }]).map((v) => ({
+        version: v.version,
+        dir: v.dir,
+        path: '',
+        shownPath: '',
+        format: 'ensemble',
+      }))
+    : numbered.map((v) => ({
+        version: v.version,
+        dir: v.dir,
+        ...findModelFile(name, root, v.dir, v.shownDir),
+        ...readVersionConfig(name, root, v.dir, v.shownDir),
+      }));
   versions.sort((a, b) => b.version - a.version);
   if (versions.length === 0) fail(name, 'no numeric version folder (e.g. 1/model.onnx)');
   return { name, dir, config, versions };
@@ -191,7 +239,13 @@ export function readLabels(entry: ModelEntry): string[] | undefined {
   if (labels === undefined || Array.isArray(labels)) return labels;
   let path: string;
   if (typeof labels === 'string') {
-    path = realInside(entry.dir, join(entry.dir, labels), `labels file '${labels.slice(0, 100)}'`, `model '${entry.name}'`, 'the model folder');
+    path = realInside(
+      entry.dir,
+      join(entry.dir, labels),
+      `labels file '${labels.slice(0, 100)}'`,
+      `model '${entry.name}'`,
+      'the model folder',
+    );
   } else {
     try {
       path = resolvePackageFile(labels);

@@ -14,7 +14,10 @@ import { PACKAGE_VERSION } from '../core/package-root.ts';
 export function checkMassgateRange(range: unknown, who: string, version: string = PACKAGE_VERSION): void {
   if (range === undefined) return;
   if (typeof range !== 'string' || range.trim() === '' || validRange(range) === null) {
-    throw new GatewayError('PLUGIN_INVALID', `${who} declares massgate '${String(range).slice(0, 100)}', which is not a semver range`);
+    throw new GatewayError(
+      'PLUGIN_INVALID',
+      `${who} declares massgate '${String(range).slice(0, 100)}', which is not a semver range`,
+    );
   }
   if (!satisfies(version, range, { includePrerelease: true })) {
     throw new GatewayError('PLUGIN_INVALID', `${who} needs massgate ${range}; this gateway is ${version}`);

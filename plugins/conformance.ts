@@ -4,7 +4,14 @@ import { shapeMatches, type Tensor } from '../core/tensor.ts';
 import type { CompanionModel, ModelPlugin, PluginContext } from './plugin.ts';
 
 /** Error codes that the HTTP layer answers with a 4xx: what bad input must produce. */
-const CLIENT_ERRORS = new Set(['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INVALID_JSON']);
+const CLIENT_ERRORS = new Set([
+  'INVALID_INPUT',
+  'INVALID_IMAGE',
+  'INVALID_AUDIO',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_JSON',
+]);
 
 export interface PluginConformanceOptions<Item, P> {
   /** A context over the real model (its `run` calling a real runtime session). */
@@ -62,7 +69,11 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       const ctx = withStep(plugin, await o.ctx());
       const items = await Promise.all(o.validInstances.map((i) => plugin.parseInstance(i, ctx)));
       const feeds = await plugin.preprocess(items, ctx);
-      const outputs: Record<string, Tensor> = plugin.predict ? await plugin.predict(feeds, ctx, items) : ctx.runStep ? await ctx.runStep(feeds) : await ctx.run(feeds);
+      const outputs: Record<string, Tensor> = plugin.predict
+        ? await plugin.predict(feeds, ctx, items)
+        : ctx.runStep
+          ? await ctx.runStep(feeds)
+          : await ctx.run(feeds);
       // The step's declared outputs are what postprocess gets, unless a predict override runs it (and returns its own).
       for (const output of plugin.predict ? [] : (plugin.step?.outputs ?? [])) {
         const t = outputs[output.name];
@@ -77,25 +88,36 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       predictions.forEach((p, i) => o.expectPrediction?.(p, i, items));
     });
 
-    it.each(o.invalidInstances.map((v, i) => [i, v] as const))('refuses invalid instance #%i with a client error', async (_, instance) => {
-      const ctx = withStep(plugin, await o.ctx());
-      let error: unknown;
-      try {
-        const item = await plugin.parseInstance(instance, ctx);
-        const feeds = await plugin.preprocess([item], ctx);
-        // A worker step decodes what preprocess passed on: its refusals count too.
-        if (plugin.step && !plugin.predict) await ctx.runStep!(feeds);
-      } catch (e) {
-        error = e;
-      }
-      expect(error, 'the instance was accepted').toBeDefined();
-      expect(isGatewayError(error) && CLIENT_ERRORS.has(error.code), `expected a client error, got ${String(error)}`).toBe(true);
-    });
+    it.each(o.invalidInstances.map((v, i) => [i, v] as const))(
+      'refuses invalid instance #%i with a client error',
+      async (_, instance) => {
+        const ctx = withStep(plugin, await o.ctx());
+        let error: unknown;
+        try {
+          const item = await plugin.parseInstance(instance, ctx);
+          const feeds = await plugin.preprocess([item], ctx);
+          // A worker step decodes what preprocess passed on: its refusals count too.
+          if (plugin.step && !plugin.predict) await ctx.runStep!(feeds);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, 'the instance was accepted').toBeDefined();
+        expect(
+          isGatewayError(error) && CLIENT_ERRORS.has(error.code),
+          `expected a client error, got ${String(error)}`,
+        ).toBe(true);
+      },
+    );
   });
 }
 
 /** A loaded model as a context needs it: a runtime session, or anything shaped like one. */
-type SessionLike = { inputs: PluginContext['inputs']; outputs: PluginContext['outputs']; labels?: readonly string[]; run: PluginContext['run'] };
+type SessionLike = {
+  inputs: PluginContext['inputs'];
+  outputs: PluginContext['outputs'];
+  labels?: readonly string[];
+  run: PluginContext['run'];
+};
 
 /**
  * The context with `runStep` running the plugin's worker step in this thread, on the context's model
@@ -104,7 +126,14 @@ type SessionLike = { inputs: PluginContext['inputs']; outputs: PluginContext['ou
 function withStep<Item, P>(plugin: ModelPlugin<Item, P>, ctx: PluginContext<P>): PluginContext<P> {
   const step = plugin.step;
   if (!step || ctx.runStep) return ctx;
-  const local = { params: ctx.params, labels: ctx.labels, inputs: ctx.inputs, outputs: ctx.outputs, run: ctx.run, signal: new AbortController().signal };
+  const local = {
+    params: ctx.params,
+    labels: ctx.labels,
+    inputs: ctx.inputs,
+    outputs: ctx.outputs,
+    run: ctx.run,
+    signal: new AbortController().signal,
+  };
   return { ...ctx, runStep: (feeds) => step.run(feeds, local) };
 }
 
@@ -127,7 +156,10 @@ export function contextFor<P>(
     run: (feeds, outputs) => session.run(feeds, outputs),
     model: (name) => {
       const companion = o.models && Object.hasOwn(o.models, name) ? o.models[name] : undefined;
-      if (!companion) throw new Error(`companion model '${name}' is not available outside the gateway (give it in contextFor's models)`);
+      if (!companion)
+        throw new Error(
+          `companion model '${name}' is not available outside the gateway (give it in contextFor's models)`,
+        );
       return companion;
     },
   };
@@ -145,9 +177,19 @@ export function companionFor(
   const labels = o.labels ?? session.labels;
   const run: PluginContext['run'] = (feeds, outputs) => session.run(feeds, outputs);
   const step = o.plugin?.step;
-  const local = { params: o.params as never, labels, inputs: session.inputs, outputs: session.outputs, run, signal: new AbortController().signal };
+  const local = {
+    params: o.params as never,
+    labels,
+    inputs: session.inputs,
+    outputs: session.outputs,
+    run,
+    signal: new AbortController().signal,
+  };
   return {
-    inputs: session.inputs, outputs: session.outputs, ...(labels ? { labels } : {}), run,
+    inputs: session.inputs,
+    outputs: session.outputs,
+    ...(labels ? { labels } : {}),
+    run,
     ...(o.plugin ? { plugin: o.plugin.name } : {}),
     ...(step ? { runStep: (feeds: Record<string, Tensor>) => step.run(feeds, local) } : {}),
   };

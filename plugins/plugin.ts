@@ -56,13 +56,21 @@ export interface FinetuneCapability<Item, P = Record<string, unknown>> {
   augmentations: readonly string[];
   /** One uploaded or server-side file → an item (an image's bytes, a text…). */
   fromFile(bytes: Uint8Array, ctx: PluginContext<P>): Item;
-  /** Checks that an example can be used (decodes it) before a job is accepted; throws a GatewayError naming the problem. */
+  /**
+   * Checks that an example can be used (decodes it) before a job is accepted; throws a GatewayError naming the problem.
+   */
   check(item: Item, ctx: PluginContext<P>): Promise<void>;
   /**
    * A changed copy of a training item (random flip, crop, colour jitter…), deterministic for a given
    * `random`; `strength` in (0, 1] scales how far it may change. Only names from `augmentations` are passed.
    */
-  augment?(item: Item, names: readonly string[], strength: number, random: () => number, ctx: PluginContext<P>): Promise<Item>;
+  augment?(
+    item: Item,
+    names: readonly string[],
+    strength: number,
+    random: () => number,
+    ctx: PluginContext<P>,
+  ): Promise<Item>;
 }
 
 /**
@@ -114,18 +122,28 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
    * Model outputs → class scores per item over `labels`, for voting ensembles. Optional: without it the
    * gateway takes the model's first output of width `ctx.labels.length` as the scores.
    */
-  scores?(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): { labels: readonly string[]; scores: number[][] };
+  scores?(
+    outputs: Record<string, Tensor>,
+    ctx: PluginContext<P>,
+    items: Item[],
+  ): { labels: readonly string[]; scores: number[][] };
   /** Whether and how models served by this plugin can be fine-tuned; absent: they cannot. */
   finetune?: FinetuneCapability<Item, P>;
   /** Model outputs → one JSON value per item. `options` carries request parameters such as `top_k`. */
-  postprocess(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[], options: Record<string, unknown>): unknown[];
+  postprocess(
+    outputs: Record<string, Tensor>,
+    ctx: PluginContext<P>,
+    items: Item[],
+    options: Record<string, unknown>,
+  ): unknown[];
 }
 
 /**
  * Identity helper that types a plugin. The registry validates it when the gateway starts.
  *
  * @example
- * export default definePlugin({ name: 'echo', modality: 'tensor', inputs: [...], parseInstance, fromTensors, preprocess, postprocess });
+ * export default definePlugin({ name: 'echo', modality: 'tensor', inputs: [...], parseInstance, fromTensors,
+ * preprocess, postprocess });
  */
 export function definePlugin<Item, P = Record<string, unknown>>(plugin: ModelPlugin<Item, P>): ModelPlugin<Item, P> {
   return plugin;

@@ -38,18 +38,27 @@ describe('loadPlugins: declared massgate versions (checked at start-up, as fasti
   it('refuses a module that declares a range this gateway is outside, naming the source', async () => {
     const dir = folder({ 'index.js': pluginModule('too-new', "export const massgate = '^9.0.0';") });
     await expect(loadPlugins([dir], runtimeNames())).rejects.toMatchObject({
-      code: 'PLUGIN_INVALID', message: expect.stringMatching(new RegExp(`plugin source '${dir}' needs massgate \\^9\\.0\\.0; this gateway is 0\\.1\\.\\d`)),
+      code: 'PLUGIN_INVALID',
+      message: expect.stringMatching(
+        new RegExp(`plugin source '${dir}' needs massgate \\^9\\.0\\.0; this gateway is 0\\.1\\.\\d`),
+      ),
     });
   });
 
   it('refuses a plugin that declares a range this gateway is outside, naming the plugin', async () => {
     const dir = folder({ 'index.js': pluginModule('too-old', '', "massgate: '<0.1',") });
-    await expect(loadPlugins([dir], runtimeNames())).rejects.toMatchObject({ code: 'PLUGIN_INVALID', message: expect.stringContaining(`plugin 'too-old' (${dir}) needs massgate <0.1`) });
+    await expect(loadPlugins([dir], runtimeNames())).rejects.toMatchObject({
+      code: 'PLUGIN_INVALID',
+      message: expect.stringContaining(`plugin 'too-old' (${dir}) needs massgate <0.1`),
+    });
   });
 
   it('refuses a declaration that is not a semver range', async () => {
     const dir = folder({ 'index.js': pluginModule('odd', "export const massgate = 'latest';") });
-    await expect(loadPlugins([dir], runtimeNames())).rejects.toMatchObject({ code: 'PLUGIN_INVALID', message: expect.stringContaining('not a semver range') });
+    await expect(loadPlugins([dir], runtimeNames())).rejects.toMatchObject({
+      code: 'PLUGIN_INVALID',
+      message: expect.stringContaining('not a semver range'),
+    });
   });
 });
 
@@ -66,8 +75,13 @@ describe('loadPlugins: sources', () => {
   });
 
   it('names a source that does not exist or exports nothing usable', async () => {
-    await expect(loadPlugins(['./no-such-folder'], runtimeNames())).rejects.toMatchObject({ code: 'PLUGIN_INVALID', message: expect.stringContaining('does not exist') });
+    await expect(loadPlugins(['./no-such-folder'], runtimeNames())).rejects.toMatchObject({
+      code: 'PLUGIN_INVALID',
+      message: expect.stringContaining('does not exist'),
+    });
     const empty = folder({ 'index.js': 'export const nothing = 1;\n' });
-    await expect(loadPlugins([empty], runtimeNames())).rejects.toMatchObject({ message: expect.stringContaining('exports no plugin or runtime') });
+    await expect(loadPlugins([empty], runtimeNames())).rejects.toMatchObject({
+      message: expect.stringContaining('exports no plugin or runtime'),
+    });
   });
 });

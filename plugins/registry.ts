@@ -14,7 +14,12 @@ const REQUIRED = ['name', 'modality', 'inputs', 'parseInstance', 'fromTensors', 
 const MODALITIES = new Set(['image', 'text', 'audio', 'tensor']);
 
 function looksLikePlugin(v: unknown): v is ModelPlugin {
-  return typeof v === 'object' && v !== null && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { preprocess?: unknown }).preprocess === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as { name?: unknown }).name === 'string' &&
+    typeof (v as { preprocess?: unknown }).preprocess === 'function'
+  );
 }
 
 /** Rejects a malformed plugin with an error that names it (and where it came from). */
@@ -23,11 +28,19 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
   for (const key of REQUIRED) {
     if (p[key] === undefined) throw new GatewayError('PLUGIN_INVALID', `${who} has no '${key}'`);
   }
-  if (!MODALITIES.has(p.modality)) throw new GatewayError('PLUGIN_INVALID', `${who}: modality '${p.modality}' is not one of ${[...MODALITIES].join(', ')}`);
+  if (!MODALITIES.has(p.modality))
+    throw new GatewayError(
+      'PLUGIN_INVALID',
+      `${who}: modality '${p.modality}' is not one of ${[...MODALITIES].join(', ')}`,
+    );
   if (p.runtime !== undefined && !knownRuntimes.includes(p.runtime)) {
-    throw new GatewayError('PLUGIN_INVALID', `${who}: unknown runtime '${p.runtime}' (known: ${knownRuntimes.join(', ')})`);
+    throw new GatewayError(
+      'PLUGIN_INVALID',
+      `${who}: unknown runtime '${p.runtime}' (known: ${knownRuntimes.join(', ')})`,
+    );
   }
-  if (!Array.isArray(p.inputs) || p.inputs.length === 0) throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
+  if (!Array.isArray(p.inputs) || p.inputs.length === 0)
+    throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
   checkMassgateRange(p.massgate, who);
   if (p.step !== undefined) validateStep(p, who);
 }
@@ -36,15 +49,22 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
 function validateStep(p: ModelPlugin, who: string): void {
   const s = p.step!;
   const bad = (what: string) => new GatewayError('PLUGIN_INVALID', `${who}: its worker step ${what}`);
-  if (typeof s.module !== 'string' || !/^(file|data):/.test(s.module)) throw bad(`needs 'module': the URL of the module that exports it (import.meta.url)`);
-  if (typeof s.export !== 'string' || s.export === '') throw bad(`needs 'export': the name its module exports it under`);
+  if (typeof s.module !== 'string' || !/^(file|data):/.test(s.module))
+    throw bad(`needs 'module': the URL of the module that exports it (import.meta.url)`);
+  if (typeof s.export !== 'string' || s.export === '')
+    throw bad(`needs 'export': the name its module exports it under`);
   if (typeof s.run !== 'function') throw bad('has no run()');
-  if (!Array.isArray(s.inputs) || s.inputs.length === 0 || !Array.isArray(s.outputs) || s.outputs.length === 0) throw bad('must declare its inputs and outputs');
-  if (p.finetune) throw bad('rules out fine-tuning (a head is trained on the model\'s own outputs): drop one of them');
+  if (!Array.isArray(s.inputs) || s.inputs.length === 0 || !Array.isArray(s.outputs) || s.outputs.length === 0)
+    throw bad('must declare its inputs and outputs');
+  if (p.finetune) throw bad("rules out fine-tuning (a head is trained on the model's own outputs): drop one of them");
 }
 
 const looksLikeRuntime = (v: unknown): v is Runtime =>
-  typeof v === 'object' && v !== null && typeof (v as Runtime).name === 'string' && typeof (v as Runtime).load === 'function' && !looksLikePlugin(v);
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Runtime).name === 'string' &&
+  typeof (v as Runtime).load === 'function' &&
+  !looksLikePlugin(v);
 
 /** The plugins a module exports, each worker step checked to be found where it says. */
 async function pluginsOf(mod: Record<string, unknown>): Promise<ModelPlugin[]> {
@@ -60,9 +80,17 @@ async function checkStepExport(p: ModelPlugin): Promise<void> {
   try {
     found = ((await import(module)) as Record<string, unknown>)[name];
   } catch (e) {
-    throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': its worker step's module ${module} does not load: ${(e as Error).message}`, { cause: e });
+    throw new GatewayError(
+      'PLUGIN_INVALID',
+      `plugin '${p.name}': its worker step's module ${module} does not load: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
-  if (found !== p.step) throw new GatewayError('PLUGIN_INVALID', `plugin '${p.name}': ${module} exports no worker step named '${name}' (the one the plugin declares)`);
+  if (found !== p.step)
+    throw new GatewayError(
+      'PLUGIN_INVALID',
+      `plugin '${p.name}': ${module} exports no worker step named '${name}' (the one the plugin declares)`,
+    );
 }
 
 /**
@@ -70,10 +98,16 @@ async function checkStepExport(p: ModelPlugin): Promise<void> {
  * module's URL, which inference threads import to run them; their names. Built-in names cannot be replaced
  * (the same module may register its runtimes again: a second gateway in one process).
  */
-function registerRuntimesOf(mod: Record<string, unknown>, url: string, source: string, known: readonly string[]): string[] {
+function registerRuntimesOf(
+  mod: Record<string, unknown>,
+  url: string,
+  source: string,
+  known: readonly string[],
+): string[] {
   const found = Object.values(mod).filter(looksLikeRuntime);
   for (const r of found) {
-    if (known.includes(r.name) && runtimeModuleOf(r.name) !== url) throw new GatewayError('PLUGIN_INVALID', `runtime '${r.name}' (${source}) is already defined`);
+    if (known.includes(r.name) && runtimeModuleOf(r.name) !== url)
+      throw new GatewayError('PLUGIN_INVALID', `runtime '${r.name}' (${source}) is already defined`);
     registerRuntime(r.name, async () => r, url);
   }
   return found.map((r) => r.name);
@@ -86,13 +120,21 @@ export class PluginRegistry {
   add(plugin: ModelPlugin, origin: string, knownRuntimes: readonly string[]): void {
     validatePlugin(plugin, origin, knownRuntimes);
     const existing = this.plugins.get(plugin.name);
-    if (existing) throw new GatewayError('PLUGIN_INVALID', `plugin '${plugin.name}' is defined twice (${existing.origin} and ${origin})`);
+    if (existing)
+      throw new GatewayError(
+        'PLUGIN_INVALID',
+        `plugin '${plugin.name}' is defined twice (${existing.origin} and ${origin})`,
+      );
     this.plugins.set(plugin.name, { plugin, origin });
   }
 
   get(name: string): ModelPlugin {
     const p = this.plugins.get(name);
-    if (!p) throw new GatewayError('CONFIG_INVALID', `unknown plugin '${name}' (known: ${this.names().join(', ') || 'none'})`);
+    if (!p)
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `unknown plugin '${name}' (known: ${this.names().join(', ') || 'none'})`,
+      );
     return p.plugin;
   }
 
@@ -102,14 +144,20 @@ export class PluginRegistry {
 }
 
 /**
- * Loads the built-in plugins (every `plugins/<folder>/index.ts`, or `index.js` compiled) and the external sources named in
+ * Loads the built-in plugins (every `plugins/<folder>/index.ts`, or `index.js` compiled) and the external sources named
+ * in
  * config: folders, files or npm packages whose exports include plugin objects, or runtime adapters
  * (`{ name, load }`), which become available to models' `runtime` by name.
  *
  * @example
- * const registry = await loadPlugins(['./examples/image-stats', './examples/runtime-echo', 'massgate-plugin-foo'], runtimeNames());
+ * const registry = await loadPlugins(['./examples/image-stats', './examples/runtime-echo', 'massgate-plugin-foo'],
+ * runtimeNames());
  */
-export async function loadPlugins(external: readonly string[], knownRuntimes: readonly string[], cwd = process.cwd()): Promise<PluginRegistry> {
+export async function loadPlugins(
+  external: readonly string[],
+  knownRuntimes: readonly string[],
+  cwd = process.cwd(),
+): Promise<PluginRegistry> {
   const registry = new PluginRegistry();
   const builtIn = readdirSync(BUILT_IN_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(new URL(`${d.name}/${BUILT_IN_ENTRY}`, BUILT_IN_DIR)))
@@ -129,17 +177,23 @@ export async function loadPlugins(external: readonly string[], knownRuntimes: re
     } catch (e) {
       if (e instanceof GatewayError) throw e;
       // Compiled, Node imports JavaScript only (Node 20 cannot strip types).
-      const hint = (e as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && COMPILED
-        ? ' (the compiled gateway imports JavaScript only: compile the plugin, or run the sources with `npm run dev`)'
-        : '';
-      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' failed to load: ${(e as Error).message}${hint}`, { cause: e });
+      const hint =
+        (e as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && COMPILED
+          ? ' (the compiled gateway imports JavaScript only: compile the plugin, or run the sources with `npm run dev`)'
+          : '';
+      throw new GatewayError(
+        'PLUGIN_INVALID',
+        `plugin source '${source}' failed to load: ${(e as Error).message}${hint}`,
+        { cause: e },
+      );
     }
     // A module-level `export const massgate = '^0.1.0'` covers everything the module exports.
     checkMassgateRange(mod.massgate, `plugin source '${source}'`);
     const registered = registerRuntimesOf(mod, url, source, runtimes);
     const found = await pluginsOf(mod);
     runtimes = [...new Set([...runtimes, ...registered])];
-    if (found.length === 0 && registered.length === 0) throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
+    if (found.length === 0 && registered.length === 0)
+      throw new GatewayError('PLUGIN_INVALID', `plugin source '${source}' exports no plugin or runtime`);
     for (const p of found) registry.add(p, source, runtimes);
   }
   return registry;

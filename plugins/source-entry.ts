@@ -10,10 +10,21 @@ const INDEX = COMPILED ? ['index.js', 'index.mjs', 'index.ts'] : ['index.ts', 'i
 
 /** The ESM entry a package.json names: `exports` ('.' → import/default), else `module`, `main`, index.js. */
 function packageEntry(dir: string): string {
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports?: unknown; module?: string; main?: string };
-  const dot = typeof pkg.exports === 'object' && pkg.exports !== null ? (pkg.exports as Record<string, unknown>)['.'] ?? pkg.exports : pkg.exports;
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports?: unknown;
+    module?: string;
+    main?: string;
+  };
+  const dot =
+    typeof pkg.exports === 'object' && pkg.exports !== null
+      ? ((pkg.exports as Record<string, unknown>)['.'] ?? pkg.exports)
+      : pkg.exports;
   const pick = (e: unknown): string | undefined =>
-    typeof e === 'string' ? e : typeof e === 'object' && e !== null ? pick((e as Record<string, unknown>).import ?? (e as Record<string, unknown>).default) : undefined;
+    typeof e === 'string'
+      ? e
+      : typeof e === 'object' && e !== null
+        ? pick((e as Record<string, unknown>).import ?? (e as Record<string, unknown>).default)
+        : undefined;
   return pathToFileURL(join(dir, pick(dot) ?? pkg.module ?? pkg.main ?? 'index.js')).href;
 }
 

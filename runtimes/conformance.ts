@@ -44,7 +44,9 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
       const batch = await s.run(o.feeds(3));
       const rows = o.feeds(3);
       for (let r = 0; r < 3; r++) {
-        const single = await s.run(Object.fromEntries(Object.entries(rows).map(([k, t]) => [k, sliceRows(t, r, r + 1)])));
+        const single = await s.run(
+          Object.fromEntries(Object.entries(rows).map(([k, t]) => [k, sliceRows(t, r, r + 1)])),
+        );
         for (const [k, t] of Object.entries(single)) {
           const part = sliceRows(batch[k]!, r, r + 1);
           expect(part.shape).toEqual(t.shape);
@@ -79,10 +81,13 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
       const feeds = o.feeds(1);
       const [k, t] = Object.entries(feeds)[0]!;
       const n = elementCount(t.shape);
-      const bad: Tensor = t.datatype === 'BYTES'
-        ? { name: k, datatype: 'FP32', shape: t.shape, data: new Float32Array(n) }
-        : { name: k, datatype: 'BYTES', shape: t.shape, data: Array.from({ length: n }, () => utf8('0')) };
-      await expect(s.run({ ...feeds, [k]: bad })).rejects.toSatisfy((e) => isGatewayError(e) && e.code === 'INVALID_INPUT');
+      const bad: Tensor =
+        t.datatype === 'BYTES'
+          ? { name: k, datatype: 'FP32', shape: t.shape, data: new Float32Array(n) }
+          : { name: k, datatype: 'BYTES', shape: t.shape, data: Array.from({ length: n }, () => utf8('0')) };
+      await expect(s.run({ ...feeds, [k]: bad })).rejects.toSatisfy(
+        (e) => isGatewayError(e) && e.code === 'INVALID_INPUT',
+      );
     });
 
     it('disposes twice without error and refuses to run afterwards', async () => {
@@ -93,4 +98,3 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
     });
   });
 }
-

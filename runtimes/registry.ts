@@ -39,6 +39,7 @@ export const runtimeModuleOf = (name: string): string | undefined => MODULES.get
 
 export async function getRuntime(name: string): Promise<Runtime> {
   const loader = LOADERS[name];
-  if (!loader) throw new GatewayError('RUNTIME_UNAVAILABLE', `unknown runtime '${name}' (known: ${runtimeNames().join(', ')})`);
+  if (!loader)
+    throw new GatewayError('RUNTIME_UNAVAILABLE', `unknown runtime '${name}' (known: ${runtimeNames().join(', ')})`);
   return loader();
 }

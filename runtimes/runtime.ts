@@ -37,13 +37,20 @@ export interface RuntimeSession {
    * `options.transferInputs` says the caller will not touch the feeds' buffers again, so a session in
    * another thread may take them over instead of copying them.
    */
-  run(feeds: Record<string, Tensor>, outputNames?: readonly string[], options?: { transferInputs?: boolean }): Promise<Record<string, Tensor>>;
+  run(
+    feeds: Record<string, Tensor>,
+    outputNames?: readonly string[],
+    options?: { transferInputs?: boolean },
+  ): Promise<Record<string, Tensor>>;
   /**
    * Runs the plugin's worker step (runtimes/worker/step.ts) on `feeds` where the session lives, in one
    * call however often the step runs the model. Only sessions loaded in a worker with a step have it.
    * Aborting `options.signal` gives the run up: the step's next model call throws CANCELLED.
    */
-  runStep?(feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }): Promise<Record<string, Tensor>>;
+  runStep?(
+    feeds: Record<string, Tensor>,
+    options?: { transferInputs?: boolean; signal?: AbortSignal },
+  ): Promise<Record<string, Tensor>>;
   /** Frees the model. Calling it twice is harmless. */
   dispose(): Promise<void>;
 }

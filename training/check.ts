@@ -28,27 +28,38 @@ export function checkTrainInput(data: TrainData, options: TrainOptions): void {
   for (const [key, r] of Object.entries(RANGES) as Array<[keyof TrainOptions, (typeof RANGES)[keyof TrainOptions]]>) {
     const v = options[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < r.min || v > r.max || (r.integer && !Number.isInteger(v))) {
-      const range = key === 'learningRate' ? '> 0 (and ≤ 10)' : `${r.integer ? 'an integer' : 'a number'} in ${r.min}..${r.max}`;
+      const range =
+        key === 'learningRate' ? '> 0 (and ≤ 10)' : `${r.integer ? 'an integer' : 'a number'} in ${r.min}..${r.max}`;
       throw invalidInput(`${key} must be ${range}, got ${String(v)}`);
     }
   }
   const shape = data.featureShape;
-  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 4 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+  if (
+    !Array.isArray(shape) ||
+    shape.length === 0 ||
+    shape.length > 4 ||
+    !shape.every((d) => Number.isInteger(d) && d > 0)
+  ) {
     throw invalidInput(`featureShape must be 1 to 4 positive integers, got [${String(shape)}]`);
   }
   const row = sizeOf(shape);
-  if (!Array.isArray(data.classes) || data.classes.length < 2) throw invalidInput(`training needs at least 2 classes, got ${data.classes?.length ?? 0}`);
+  if (!Array.isArray(data.classes) || data.classes.length < 2)
+    throw invalidInput(`training needs at least 2 classes, got ${data.classes?.length ?? 0}`);
   const sets = [
     ['training', data.features, data.labels],
     ['validation', data.validation?.features, data.validation?.labels],
   ] as const;
   for (const [name, features, labels] of sets) {
-    if (!(features instanceof Float32Array) || !(labels instanceof Int32Array)) throw invalidInput(`${name} features must be a Float32Array and labels an Int32Array`);
+    if (!(features instanceof Float32Array) || !(labels instanceof Int32Array))
+      throw invalidInput(`${name} features must be a Float32Array and labels an Int32Array`);
     if (labels.length === 0) throw invalidInput(`the ${name} set is empty`);
     if (features.length !== labels.length * row) {
-      throw invalidInput(`${name} features hold ${features.length} values, expected ${labels.length} × ${row} for ${labels.length} labels of shape [${shape.join(', ')}]`);
+      throw invalidInput(
+        `${name} features hold ${features.length} values, expected ${labels.length} × ${row} for ${labels.length} labels of shape [${shape.join(', ')}]`,
+      );
     }
     const bad = labels.findIndex((l) => l < 0 || l >= data.classes.length);
-    if (bad >= 0) throw invalidInput(`${name} label ${labels[bad]} at ${bad} is not a class index (0..${data.classes.length - 1})`);
+    if (bad >= 0)
+      throw invalidInput(`${name} label ${labels[bad]} at ${bad} is not a class index (0..${data.classes.length - 1})`);
   }
 }

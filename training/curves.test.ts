@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { curvesSvg } from './curves.ts';
 import type { EpochReport } from './types.ts';
 
-const epoch = (e: number, loss: number, acc: number): EpochReport => ({ epoch: e, loss, accuracy: acc, valLoss: loss * 1.1, valAccuracy: acc * 0.9, ms: 10 });
+const epoch = (e: number, loss: number, acc: number): EpochReport => ({
+  epoch: e,
+  loss,
+  accuracy: acc,
+  valLoss: loss * 1.1,
+  valAccuracy: acc * 0.9,
+  ms: 10,
+});
 
 /** Tags open and close in order, attributes quoted: enough to catch broken markup. */
 function wellFormed(svg: string): boolean {

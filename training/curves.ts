@@ -52,9 +52,12 @@ function panel(top: number, title: string, series: Series[], epochs: number[], y
   const last = epochs.at(-1) ?? 1;
   const xs = (e: number) => (last === first ? (x0 + x1) / 2 : x0 + ((e - first) / (last - first)) * (x1 - x0));
   const ys = (v: number) => y0 - ((v - lo) / (hi - lo)) * (y0 - y1);
-  const xTicks = last === first ? [first] : ticks(first, last, Math.min(10, last - first)).filter((t) => Number.isInteger(t));
+  const xTicks =
+    last === first ? [first] : ticks(first, last, Math.min(10, last - first)).filter((t) => Number.isInteger(t));
 
-  const parts: string[] = [`<text x="${n(x0)}" y="${n(top + 24)}" font-size="13" font-weight="bold">${esc(title)}</text>`];
+  const parts: string[] = [
+    `<text x="${n(x0)}" y="${n(top + 24)}" font-size="13" font-weight="bold">${esc(title)}</text>`,
+  ];
   for (const t of yTicks) {
     parts.push(`<line x1="${n(x0)}" x2="${n(x1)}" y1="${n(ys(t))}" y2="${n(ys(t))}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${n(x0 - 6)}" y="${n(ys(t) + 4)}" font-size="10" text-anchor="end">${esc(label(t))}</text>`);
@@ -77,9 +80,14 @@ function panel(top: number, title: string, series: Series[], epochs: number[], y
       dots.push(`<circle cx="${px}" cy="${py}" r="2.5" fill="${s.color}"/>`);
     });
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
-    parts.push(`<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`, ...dots);
+    parts.push(
+      `<path class="series" data-series="${esc(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`,
+      ...dots,
+    );
     const lx = x1 - 230 + k * 115;
-    parts.push(`<line x1="${lx}" x2="${lx + 20}" y1="${n(top + 20)}" y2="${n(top + 20)}" stroke="${s.color}" stroke-width="2"${dash}/>`);
+    parts.push(
+      `<line x1="${lx}" x2="${lx + 20}" y1="${n(top + 20)}" y2="${n(top + 20)}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+    );
     parts.push(`<text x="${lx + 25}" y="${n(top + 24)}" font-size="11">${esc(s.name)}</text>`);
   });
   return parts.join('');
@@ -102,14 +110,25 @@ export function curvesSvg(epochs: EpochReport[], title: string): string {
     `<title>${esc(title)}</title>`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="20" font-size="15" text-anchor="middle">${esc(title)}</text>`,
-    panel(30, 'Loss', [
-      { name: 'loss', color: COLORS.train, dashed: false, values: pick((r) => r.loss) },
-      { name: 'val loss', color: COLORS.val, dashed: true, values: pick((r) => r.valLoss) },
-    ], e),
-    panel(30 + PANEL_H, 'Accuracy', [
-      { name: 'accuracy', color: COLORS.train, dashed: false, values: pick((r) => r.accuracy) },
-      { name: 'val accuracy', color: COLORS.val, dashed: true, values: pick((r) => r.valAccuracy) },
-    ], e, [0, 1]),
+    panel(
+      30,
+      'Loss',
+      [
+        { name: 'loss', color: COLORS.train, dashed: false, values: pick((r) => r.loss) },
+        { name: 'val loss', color: COLORS.val, dashed: true, values: pick((r) => r.valLoss) },
+      ],
+      e,
+    ),
+    panel(
+      30 + PANEL_H,
+      'Accuracy',
+      [
+        { name: 'accuracy', color: COLORS.train, dashed: false, values: pick((r) => r.accuracy) },
+        { name: 'val accuracy', color: COLORS.val, dashed: true, values: pick((r) => r.valAccuracy) },
+      ],
+      e,
+      [0, 1],
+    ),
     '</svg>',
   ].join('\n');
 }

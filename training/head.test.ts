@@ -13,16 +13,31 @@ import { trainHead } from './train.ts';
 
 setLogLevel('silent');
 
-const nsfw = () => ({ path: resolvePackageFile({ package: 'nsfwjs', path: 'dist/models/mobilenet_v2' }), format: 'tfjs-minjs', feature: 'flatten_1' });
+const nsfw = () => ({
+  path: resolvePackageFile({ package: 'nsfwjs', path: 'dist/models/mobilenet_v2' }),
+  format: 'tfjs-minjs',
+  feature: 'flatten_1',
+});
 const opts = { hidden: 0, dropout: 0, unfreeze: 0 };
-const layerNames = (m: tf.LayersModel) => m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => `${l.getClassName()}:${l.name}:${l.trainable ? 'T' : 'F'}`);
+const layerNames = (m: tf.LayersModel) =>
+  m.layers
+    .filter((l) => l.getClassName() !== 'InputLayer')
+    .map((l) => `${l.getClassName()}:${l.name}:${l.trainable ? 'T' : 'F'}`);
 
 beforeAll(() => initBackend());
 
 describe('buildHead', () => {
   it('pools H×W×C maps, flattens rank 2, and adds hidden, dropout and a softmax output', async () => {
-    const m3 = await buildHead({ featureShape: [4, 4, 8], classes: ['a', 'b', 'c'] }, { hidden: 16, dropout: 0.3, unfreeze: 0 });
-    expect(layerNames(m3)).toEqual(['GlobalAveragePooling2D:head_pool:T', 'Dense:head_hidden:T', 'Dropout:head_dropout:T', 'Dense:head_output:T']);
+    const m3 = await buildHead(
+      { featureShape: [4, 4, 8], classes: ['a', 'b', 'c'] },
+      { hidden: 16, dropout: 0.3, unfreeze: 0 },
+    );
+    expect(layerNames(m3)).toEqual([
+      'GlobalAveragePooling2D:head_pool:T',
+      'Dense:head_hidden:T',
+      'Dropout:head_dropout:T',
+      'Dense:head_output:T',
+    ]);
     expect(m3.outputs[0]!.shape).toEqual([null, 3]);
     const m2 = await buildHead({ featureShape: [5, 6], classes: ['a', 'b'] }, opts);
     expect(layerNames(m2)).toEqual(['Flatten:head_flatten:T', 'Dense:head_output:T']);
@@ -45,8 +60,17 @@ describe('buildHead', () => {
 
 describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
   it('reuses dense_1 and dense_2 (with their dropouts) with the base weights, trainable, before a new output', async () => {
-    const head = await buildHead({ featureShape: [1280], classes: ['a', 'b', 'c'], base: nsfw() }, { ...opts, unfreeze: 2 });
-    expect(layerNames(head)).toEqual(['Dense:dense_1:T', 'Dropout:dropout_2:T', 'Dense:dense_2:T', 'Dropout:dropout_3:T', 'Dense:head_output:T']);
+    const head = await buildHead(
+      { featureShape: [1280], classes: ['a', 'b', 'c'], base: nsfw() },
+      { ...opts, unfreeze: 2 },
+    );
+    expect(layerNames(head)).toEqual([
+      'Dense:dense_1:T',
+      'Dropout:dropout_2:T',
+      'Dense:dense_2:T',
+      'Dropout:dropout_3:T',
+      'Dense:head_output:T',
+    ]);
 
     const { artifacts } = readArtifacts(nsfw().path, 'tfjs-minjs');
     const base = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -59,8 +83,12 @@ describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
     // The same features give the same 128-D activation through the head's copy and the base's layers.
     const x = tf.randomNormal([2, 1280], 0, 1, 'float32', 3);
     const viaHead = tf.model({ inputs: head.inputs, outputs: head.getLayer('dense_2').output as tf.SymbolicTensor });
-    const viaBase = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [1280] }), base.getLayer('dense_1'), base.getLayer('dense_2')] });
-    expect(Array.from((viaHead.predict(x) as tf.Tensor).dataSync())).toEqual(Array.from((viaBase.predict(x) as tf.Tensor).dataSync()));
+    const viaBase = tf.sequential({
+      layers: [tf.layers.inputLayer({ inputShape: [1280] }), base.getLayer('dense_1'), base.getLayer('dense_2')],
+    });
+    expect(Array.from((viaHead.predict(x) as tf.Tensor).dataSync())).toEqual(
+      Array.from((viaBase.predict(x) as tf.Tensor).dataSync()),
+    );
     head.dispose();
     base.dispose();
     x.dispose();
@@ -68,8 +96,19 @@ describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
 
   it('keeps the layers before the unfrozen ones, frozen', async () => {
     const head = await buildHead({ featureShape: [1280], classes: ['a', 'b'], base: nsfw() }, { ...opts, unfreeze: 1 });
-    expect(layerNames(head)).toEqual(['Dense:dense_1:F', 'Dropout:dropout_2:F', 'Dense:dense_2:T', 'Dropout:dropout_3:T', 'Dense:head_output:T']);
-    expect(head.trainableWeights.map((w) => w.name.split('/')[0])).toEqual(['dense_2', 'dense_2', 'head_output', 'head_output']);
+    expect(layerNames(head)).toEqual([
+      'Dense:dense_1:F',
+      'Dropout:dropout_2:F',
+      'Dense:dense_2:T',
+      'Dropout:dropout_3:T',
+      'Dense:head_output:T',
+    ]);
+    expect(head.trainableWeights.map((w) => w.name.split('/')[0])).toEqual([
+      'dense_2',
+      'dense_2',
+      'head_output',
+      'head_output',
+    ]);
     head.dispose();
   });
 
@@ -82,16 +121,34 @@ describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
         featureShape: [1280],
         labels: Int32Array.from({ length: n }, (_, i) => i % 2),
         classes: ['photo', 'document'],
-        validation: { features: Float32Array.from({ length: 6 * 1280 }, rand), labels: Int32Array.from({ length: 6 }, (_, i) => i % 2) },
+        validation: {
+          features: Float32Array.from({ length: 6 * 1280 }, rand),
+          labels: Int32Array.from({ length: 6 }, (_, i) => i % 2),
+        },
         base: nsfw(),
       },
       { epochs: 2, learningRate: 1e-3, batchSize: 8, patience: 0, seed: 1, hidden: 0, dropout: 0, unfreeze: 2 },
     );
     expect(result.epochs).toHaveLength(2);
     expect(Number.isFinite(result.epochs[1]!.loss)).toBe(true);
-    const { weightsManifest, ...json } = result.modelJson as { weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
-    expect(weightsManifest[0]!.weights.map((w) => w.name)).toEqual(['dense_1/kernel', 'dense_1/bias', 'dense_2/kernel', 'dense_2/bias', 'head_output/kernel', 'head_output/bias']);
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ ...json, weightSpecs: weightsManifest[0]!.weights, weightData: result.weights.slice().buffer }));
+    const { weightsManifest, ...json } = result.modelJson as {
+      weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+    };
+    expect(weightsManifest[0]!.weights.map((w) => w.name)).toEqual([
+      'dense_1/kernel',
+      'dense_1/bias',
+      'dense_2/kernel',
+      'dense_2/bias',
+      'head_output/kernel',
+      'head_output/bias',
+    ]);
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        ...json,
+        weightSpecs: weightsManifest[0]!.weights,
+        weightData: result.weights.slice().buffer,
+      }),
+    );
     expect(model.outputs[0]!.shape).toEqual([null, 2]);
     model.dispose();
   });
@@ -106,10 +163,20 @@ describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
     ];
     // A graph model: a folder with a model.json whose topology is a graph.
     const dir = mkdtempSync(join(tmpdir(), 'massgate-graph-'));
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }));
-    cases.push([{ featureShape: [1280], classes, base: { path: dir, format: 'tfjs', feature: 'x' } }, 1, /graph model/]);
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }),
+    );
+    cases.push([
+      { featureShape: [1280], classes, base: { path: dir, format: 'tfjs', feature: 'x' } },
+      1,
+      /graph model/,
+    ]);
     for (const [data, unfreeze, message] of cases) {
-      await expect(buildHead(data, { ...opts, unfreeze }), String(message)).rejects.toMatchObject({ code: 'NOT_TRAINABLE', message: expect.stringMatching(message) });
+      await expect(buildHead(data, { ...opts, unfreeze }), String(message)).rejects.toMatchObject({
+        code: 'NOT_TRAINABLE',
+        message: expect.stringMatching(message),
+      });
     }
   });
 });

@@ -22,14 +22,19 @@ export function nextSeed(rand: () => number): number {
  * New layers are named `head_*` and their weights are initialised from `rand` (the run's seed).
  *
  * @example
- * const model = await buildHead({ featureShape: [1280], classes: ['a', 'b'] }, { hidden: 0, dropout: 0.2, unfreeze: 0 }, seededRandom(1));
+ * const model = await buildHead({ featureShape: [1280], classes: ['a', 'b'] }, { hidden: 0, dropout: 0.2, unfreeze: 0
+ * }, seededRandom(1));
  */
 export async function buildHead(
   data: Pick<TrainData, 'featureShape' | 'classes' | 'base'>,
   options: Pick<TrainOptions, 'hidden' | 'dropout' | 'unfreeze'>,
   rand: () => number = seededRandom(0),
 ): Promise<tf.Sequential> {
-  if (options.unfreeze > 0 && !data.base) throw new GatewayError('NOT_TRAINABLE', `unfreeze ${options.unfreeze} needs the base model's layers, and this model offers none (only TensorFlow.js layers models can be unfrozen)`);
+  if (options.unfreeze > 0 && !data.base)
+    throw new GatewayError(
+      'NOT_TRAINABLE',
+      `unfreeze ${options.unfreeze} needs the base model's layers, and this model offers none (only TensorFlow.js layers models can be unfrozen)`,
+    );
   const reused = options.unfreeze > 0 ? await reuseBaseLayers(data.base!, options.unfreeze, data.featureShape) : [];
   const model = tf.sequential({ name: 'head' });
   try {
@@ -43,10 +48,24 @@ export async function buildHead(
     if (shape().length === 3) model.add(tf.layers.globalAveragePooling2d({ name: 'head_pool' }));
     if (shape().length === 2) model.add(tf.layers.flatten({ name: 'head_flatten' }));
     if (options.hidden > 0) {
-      model.add(tf.layers.dense({ units: options.hidden, activation: 'relu', name: 'head_hidden', kernelInitializer: tf.initializers.heNormal({ seed: nextSeed(rand) }) }));
+      model.add(
+        tf.layers.dense({
+          units: options.hidden,
+          activation: 'relu',
+          name: 'head_hidden',
+          kernelInitializer: tf.initializers.heNormal({ seed: nextSeed(rand) }),
+        }),
+      );
     }
     if (options.dropout > 0) model.add(tf.layers.dropout({ rate: options.dropout, name: 'head_dropout' }));
-    model.add(tf.layers.dense({ units: data.classes.length, activation: 'softmax', name: 'head_output', kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed(rand) }) }));
+    model.add(
+      tf.layers.dense({
+        units: data.classes.length,
+        activation: 'softmax',
+        name: 'head_output',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed(rand) }),
+      }),
+    );
     for (const r of reused) r.layer.setWeights(r.weights);
     return model;
   } catch (e) {

@@ -25,14 +25,16 @@ export interface ScoreReport {
  * scoreReport(Int32Array.of(0, 1, 1), Int32Array.of(0, 1, 0), ['cat', 'dog']).accuracy; // 2/3
  */
 export function scoreReport(predictions: Int32Array, labels: Int32Array, classes: string[]): ScoreReport {
-  if (predictions.length !== labels.length) throw invalidInput(`${predictions.length} predictions for ${labels.length} labels`);
+  if (predictions.length !== labels.length)
+    throw invalidInput(`${predictions.length} predictions for ${labels.length} labels`);
   const k = classes.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let correct = 0;
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i]!;
     const p = predictions[i]!;
-    if (!(t >= 0 && t < k) || !(p >= 0 && p < k)) throw invalidInput(`class index out of range at ${i} (label ${t}, prediction ${p}, ${k} classes)`);
+    if (!(t >= 0 && t < k) || !(p >= 0 && p < k))
+      throw invalidInput(`class index out of range at ${i} (label ${t}, prediction ${p}, ${k} classes)`);
     confusion[t]![p]!++;
     if (t === p) correct++;
   }

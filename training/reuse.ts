@@ -14,7 +14,10 @@ const notTrainable = (message: string) => new GatewayError('NOT_TRAINABLE', mess
 /** A fresh layer of the same class and config as `layer` (registered TF.js layer classes only). */
 function cloneLayer(layer: tf.layers.Layer, trainable: boolean): tf.layers.Layer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[layer.getClassName()];
-  if (!entry) throw notTrainable(`layer '${layer.name}' of the base model has class ${layer.getClassName()}, which TensorFlow.js cannot rebuild`);
+  if (!entry)
+    throw notTrainable(
+      `layer '${layer.name}' of the base model has class ${layer.getClassName()}, which TensorFlow.js cannot rebuild`,
+    );
   const [cls, fromConfig] = entry;
   return fromConfig(cls, { ...layer.getConfig(), trainable }) as tf.layers.Layer;
 }
@@ -31,9 +34,14 @@ function cloneLayer(layer: tf.layers.Layer, trainable: boolean): tf.layers.Layer
  * const reused = await reuseBaseLayers({ path, format: 'tfjs-minjs', feature: 'flatten_1' }, 2, [1280]);
  * reused.map((r) => r.layer.name); // ['dense_1', 'dropout_2', 'dense_2', 'dropout_3']
  */
-export async function reuseBaseLayers(base: NonNullable<TrainData['base']>, unfreeze: number, featureShape: readonly number[]): Promise<ReusedLayer[]> {
+export async function reuseBaseLayers(
+  base: NonNullable<TrainData['base']>,
+  unfreeze: number,
+  featureShape: readonly number[],
+): Promise<ReusedLayer[]> {
   const { artifacts, kind } = readArtifacts(base.path, base.format);
-  if (kind !== 'layers') throw notTrainable(`the base model is a TensorFlow.js graph model: only a layers model's layers can be unfrozen`);
+  if (kind !== 'layers')
+    throw notTrainable(`the base model is a TensorFlow.js graph model: only a layers model's layers can be unfrozen`);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -44,19 +52,26 @@ export async function reuseBaseLayers(base: NonNullable<TrainData['base']>, unfr
     const at = model.layers.findIndex((l) => l.name === base.feature);
     if (at < 0) throw notTrainable(`the base model has no layer '${base.feature}'`);
     const shape = (model.layers[at]!.outputShape as (number | null)[]).slice(1);
-    if (shape.join() !== featureShape.join()) throw notTrainable(`layer '${base.feature}' outputs [${shape.join(', ')}], but the features have shape [${featureShape.join(', ')}]`);
+    if (shape.join() !== featureShape.join())
+      throw notTrainable(
+        `layer '${base.feature}' outputs [${shape.join(', ')}], but the features have shape [${featureShape.join(', ')}]`,
+      );
     const chain = model.layers.slice(at + 1, -1);
     let previous = model.layers[at]!;
     for (const layer of [...chain, model.layers.at(-1)!]) {
       const nodes = layer.inboundNodes;
       if (nodes.length !== 1 || nodes[0]!.inboundLayers.length !== 1 || nodes[0]!.inboundLayers[0] !== previous) {
-        throw notTrainable(`the base model's layers after '${base.feature}' are not a simple chain (at '${layer.name}')`);
+        throw notTrainable(
+          `the base model's layers after '${base.feature}' are not a simple chain (at '${layer.name}')`,
+        );
       }
       previous = layer;
     }
     const withWeights = chain.filter((l) => l.weights.length > 0);
     if (unfreeze > withWeights.length) {
-      throw notTrainable(`unfreeze ${unfreeze} asks for more layers than the ${withWeights.length} with weights between '${base.feature}' and the base model's output layer`);
+      throw notTrainable(
+        `unfreeze ${unfreeze} asks for more layers than the ${withWeights.length} with weights between '${base.feature}' and the base model's output layer`,
+      );
     }
     const firstTrainable = withWeights[withWeights.length - unfreeze]!;
     let trainable = false;

@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
  * const { modelJson, weights } = await saveModel(model);
  * writeFileSync('model.json', JSON.stringify(modelJson)); writeFileSync('weights.bin', weights);
  */
-export async function saveModel(model: tf.LayersModel): Promise<{ modelJson: Record<string, unknown>; weights: Uint8Array }> {
+export async function saveModel(
+  model: tf.LayersModel,
+): Promise<{ modelJson: Record<string, unknown>; weights: Uint8Array }> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -18,7 +20,8 @@ export async function saveModel(model: tf.LayersModel): Promise<{ modelJson: Rec
   );
   const a = saved!;
   const data = a.weightData;
-  const buffer = data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+  const buffer =
+    data === undefined ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
   const modelJson: Record<string, unknown> = {
     modelTopology: a.modelTopology,
     format: a.format ?? 'layers-model',

@@ -1,7 +1,6 @@
 import { invalidInput } from '../core/errors.ts';
 import { seededRandom } from '../core/random.ts';
 
-
 /** Fisher–Yates shuffle in place with `rand`; returns `items`. */
 export function shuffleInPlace<T>(items: T[] | Int32Array, rand: () => number): typeof items {
   for (let i = items.length - 1; i > 0; i--) {
@@ -22,8 +21,13 @@ export function shuffleInPlace<T>(items: T[] | Int32Array, rand: () => number): 
  * @example
  * stratifiedSplit([0, 0, 0, 0, 1, 1], 0.25, 7); // { train: [0, 2, 3, 5], validation: [1, 4] } (for example)
  */
-export function stratifiedSplit(labels: ArrayLike<number>, fraction: number, seed: number): { train: number[]; validation: number[] } {
-  if (!(fraction > 0 && fraction < 1)) throw invalidInput(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
+export function stratifiedSplit(
+  labels: ArrayLike<number>,
+  fraction: number,
+  seed: number,
+): { train: number[]; validation: number[] } {
+  if (!(fraction > 0 && fraction < 1))
+    throw invalidInput(`validation fraction must be between 0 and 1 (exclusive), got ${fraction}`);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;

@@ -7,7 +7,16 @@ import type { TrainOptions } from './types.ts';
 
 setLogLevel('silent');
 
-const options: TrainOptions = { epochs: 8, learningRate: 0.01, batchSize: 16, patience: 0, seed: 7, hidden: 0, dropout: 0, unfreeze: 0 };
+const options: TrainOptions = {
+  epochs: 8,
+  learningRate: 0.01,
+  batchSize: 16,
+  patience: 0,
+  seed: 7,
+  hidden: 0,
+  dropout: 0,
+  unfreeze: 0,
+};
 
 describe('trainHead (current thread)', () => {
   it('learns separable clusters and returns a loadable layers model', async () => {
@@ -22,9 +31,19 @@ describe('trainHead (current thread)', () => {
     expect(result.modelJson).toMatchObject({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] });
     expect(result.validation.confusion.flat().reduce((a, b) => a + b)).toBe(30);
 
-    const { weightsManifest, ...json } = result.modelJson as { weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }> };
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ ...json, weightSpecs: weightsManifest[0]!.weights, weightData: result.weights.slice().buffer }));
-    const probs = tf.tidy(() => (model.predict(tf.tensor(data.validation.features, [30, 64])) as tf.Tensor).argMax(-1).dataSync());
+    const { weightsManifest, ...json } = result.modelJson as {
+      weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+    };
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        ...json,
+        weightSpecs: weightsManifest[0]!.weights,
+        weightData: result.weights.slice().buffer,
+      }),
+    );
+    const probs = tf.tidy(() =>
+      (model.predict(tf.tensor(data.validation.features, [30, 64])) as tf.Tensor).argMax(-1).dataSync(),
+    );
     expect(Int32Array.from(probs)).toEqual(result.validation.predictions);
     model.dispose();
   });
@@ -43,7 +62,7 @@ describe('trainHead (current thread)', () => {
   it('stops early when validation loss stops improving and restores the best weights', async () => {
     // Random labels: nothing to learn, so the validation loss soon rises as the head overfits.
     const data = gaussianClusters({ classes: 2, shape: [32], train: 40, validation: 40, seed: 3 });
-    data.labels = Int32Array.from(data.labels, (_, i) => (i * 7919) % 11 % 2);
+    data.labels = Int32Array.from(data.labels, (_, i) => ((i * 7919) % 11) % 2);
     const result = await trainHead(data, { ...options, epochs: 200, learningRate: 0.05, batchSize: 8, patience: 3 });
     expect(result.stoppedEarly).toBe(true);
     expect(result.epochs.length).toBeLessThan(200);
@@ -57,7 +76,11 @@ describe('trainHead (current thread)', () => {
     const data = gaussianClusters({ classes: 2, shape: [4, 4, 8], train: 40, validation: 10, seed: 4, spread: 2 });
     const tensors: number[] = [];
     const before = tf.memory().numTensors;
-    const result = await trainHead(data, { ...options, epochs: 6, patience: 10, hidden: 8, dropout: 0.1 }, { onEpoch: () => tensors.push(tf.memory().numTensors) });
+    const result = await trainHead(
+      data,
+      { ...options, epochs: 6, patience: 10, hidden: 8, dropout: 0.1 },
+      { onEpoch: () => tensors.push(tf.memory().numTensors) },
+    );
     expect(result.validation.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(new Set(tensors.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
@@ -67,16 +90,25 @@ describe('trainHead (current thread)', () => {
   it('checks cancellation after every batch and reports the pause asked for', async () => {
     const data = gaussianClusters({ classes: 2, shape: [8], train: 40, validation: 8, seed: 5 });
     let batches = 0;
-    const run = trainHead(data, { ...options, batchSize: 4 }, { shouldStop: () => ++batches > 3, pauseMs: (ms) => (expect(ms).toBeGreaterThanOrEqual(0), 0) });
+    const run = trainHead(
+      data,
+      { ...options, batchSize: 4 },
+      { shouldStop: () => ++batches > 3, pauseMs: (ms) => (expect(ms).toBeGreaterThanOrEqual(0), 0) },
+    );
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED', message: 'the job was cancelled' });
     expect(batches).toBe(4);
   });
 
   it('refuses absurd options and inconsistent data', async () => {
     const data = gaussianClusters({ classes: 2, shape: [8], train: 4, validation: 2, seed: 6 });
-    await expect(trainHead(data, { ...options, epochs: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/epochs/) });
+    await expect(trainHead(data, { ...options, epochs: 0 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/epochs/),
+    });
     await expect(trainHead(data, { ...options, learningRate: -1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(trainHead({ ...data, labels: Int32Array.of(0, 1, 2, 0) }, options)).rejects.toThrow(/not a class index/);
+    await expect(trainHead({ ...data, labels: Int32Array.of(0, 1, 2, 0) }, options)).rejects.toThrow(
+      /not a class index/,
+    );
     await expect(trainHead({ ...data, featureShape: [9] }, options)).rejects.toThrow(/expected 4 × 9/);
   });
 
@@ -84,7 +116,12 @@ describe('trainHead (current thread)', () => {
     const previous = tf.getBackend();
     await tf.setBackend('cpu');
     try {
-      const result = await trainHead(gaussianClusters({ classes: 3, shape: [16], train: 30, validation: 9, seed: 9 }), { ...options, epochs: 3, hidden: 4, dropout: 0.1 });
+      const result = await trainHead(gaussianClusters({ classes: 3, shape: [16], train: 30, validation: 9, seed: 9 }), {
+        ...options,
+        epochs: 3,
+        hidden: 4,
+        dropout: 0.1,
+      });
       expect(result.backend).toBe('cpu');
       expect(result.epochs).toHaveLength(3);
     } finally {
@@ -99,7 +136,10 @@ describe('trainHead (current thread)', () => {
     const sqrt = tf.getKernel('Sqrt', previous)!;
     tf.unregisterKernel('Sqrt', previous);
     try {
-      const result = await trainHead(gaussianClusters({ classes: 2, shape: [8], train: 16, validation: 4, seed: 10 }), { ...options, epochs: 2 });
+      const result = await trainHead(gaussianClusters({ classes: 2, shape: [8], train: 16, validation: 4, seed: 10 }), {
+        ...options,
+        epochs: 2,
+      });
       expect(result.backend).toBe('cpu');
       expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     } finally {

@@ -21,7 +21,9 @@ const cancelled = () => new GatewayError('CANCELLED', 'the job was cancelled');
 
 /** True when `e` says the backend lacks a kernel (forward or gradient) that training needs. */
 export function isMissingKernel(e: unknown): boolean {
-  return /kernel '[^']*' not registered|not (yet )?implemented|gradient .* not (yet )?defined/i.test(e instanceof Error ? e.message : String(e));
+  return /kernel '[^']*' not registered|not (yet )?implemented|gradient .* not (yet )?defined/i.test(
+    e instanceof Error ? e.message : String(e),
+  );
 }
 
 /**
@@ -48,7 +50,14 @@ async function checkpoint(hooks: TrainHooks, computeMs: number): Promise<void> {
 }
 
 /** Loss, accuracy and predicted classes of `model` on a labelled set, in chunks. */
-async function evaluate(model: tf.LayersModel, features: Float32Array, labels: Int32Array, shape: number[], classes: number, hooks: TrainHooks) {
+async function evaluate(
+  model: tf.LayersModel,
+  features: Float32Array,
+  labels: Int32Array,
+  shape: number[],
+  classes: number,
+  hooks: TrainHooks,
+) {
   const row = sizeOf(shape);
   const predictions = new Int32Array(labels.length);
   let loss = 0;
@@ -56,7 +65,9 @@ async function evaluate(model: tf.LayersModel, features: Float32Array, labels: I
   for (let b = 0; b < labels.length; b += EVAL_CHUNK) {
     const m = Math.min(EVAL_CHUNK, labels.length - b);
     const start = performance.now();
-    const probs = tf.tidy(() => model.predict(tf.tensor(features.subarray(b * row, (b + m) * row), [m, ...shape])) as tf.Tensor);
+    const probs = tf.tidy(
+      () => model.predict(tf.tensor(features.subarray(b * row, (b + m) * row), [m, ...shape])) as tf.Tensor,
+    );
     const p = await probs.data();
     probs.dispose();
     for (let i = 0; i < m; i++) {
@@ -75,7 +86,8 @@ async function evaluate(model: tf.LayersModel, features: Float32Array, labels: I
 /** Dropout layers draw a fresh mask per batch from the run's seed (a fixed layer seed would repeat one mask). */
 function seedDropouts(model: tf.LayersModel, rand: (() => number) | undefined): void {
   for (const layer of model.layers) {
-    if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = rand ? nextSeed(rand) : undefined;
+    if (layer.getClassName() === 'Dropout')
+      (layer as unknown as { seed?: number }).seed = rand ? nextSeed(rand) : undefined;
   }
 }
 
@@ -126,7 +138,14 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
         await checkpoint(hooks, performance.now() - start);
       }
       const val = await evaluate(model, data.validation.features, data.validation.labels, shape, k, hooks);
-      const report: EpochReport = { epoch, loss: loss / n, accuracy: accuracy / n, valLoss: val.loss, valAccuracy: val.accuracy, ms: Math.round(performance.now() - started) };
+      const report: EpochReport = {
+        epoch,
+        loss: loss / n,
+        accuracy: accuracy / n,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        ms: Math.round(performance.now() - started),
+      };
       epochs.push(report);
       hooks.onEpoch?.(report);
       if (options.patience > 0) {
@@ -162,7 +181,8 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
  * fails there for lack of a kernel, the run starts again on 'cpu' (`result.backend` says which ran).
  *
  * @example
- * const result = await trainHead(data, { epochs: 20, learningRate: 1e-3, batchSize: 32, patience: 3, seed: 1, hidden: 0, dropout: 0.2, unfreeze: 0 }, { onEpoch: console.log });
+ * const result = await trainHead(data, { epochs: 20, learningRate: 1e-3, batchSize: 32, patience: 3, seed: 1, hidden:
+ * 0, dropout: 0.2, unfreeze: 0 }, { onEpoch: console.log });
  */
 export async function trainHead(data: TrainData, options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   checkTrainInput(data, options);

@@ -53,7 +53,10 @@ export interface EpochReport {
 
 /** The trained head and how it got there. */
 export interface TrainResult {
-  /** A standard TF.js layers model.json: {modelTopology, format:'layers-model', weightsManifest:[{paths:['weights.bin'], weights:[…]}], …} */
+  /**
+   * A standard TF.js layers model.json: {modelTopology, format:'layers-model', weightsManifest:[{paths:['weights.bin'],
+   * weights:[…]}], …}
+   */
   modelJson: Record<string, unknown>;
   /** The contents of weights.bin. */
   weights: Uint8Array;

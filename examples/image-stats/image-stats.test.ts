@@ -2,14 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { contextFor, getRuntime, pluginConformance, postJson, startGateway, type RunningGateway } from 'massgate/plugin/testing';
+import {
+  contextFor,
+  getRuntime,
+  pluginConformance,
+  postJson,
+  startGateway,
+  type RunningGateway,
+} from 'massgate/plugin/testing';
 import { imageStats } from './index.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const coffee = readFileSync(here('../../test/fixtures/images/coffee.png'));
 
 pluginConformance(imageStats, {
-  ctx: async () => contextFor(await (await getRuntime('onnx')).load({ path: here('./store/image-stats/1/model.onnx') }), { params: { size: 32 } }),
+  ctx: async () =>
+    contextFor(await (await getRuntime('onnx')).load({ path: here('./store/image-stats/1/model.onnx') }), {
+      params: { size: 32 },
+    }),
   validInstances: [coffee.toString('base64'), { b64: coffee.toString('base64') }],
   invalidInstances: [7, { b64: 'bm90IGFuIGltYWdl' }],
 });

@@ -54,19 +54,30 @@ export const echoRuntime = {
       provider: 'js',
       async run(feeds, outputNames) {
         if (disposed) throw gatewayError('MODEL_NOT_READY', 'echo: the session was disposed');
-        for (const name of Object.keys(feeds)) if (name !== 'x') throw gatewayError('INVALID_INPUT', `echo: unknown input '${name}' (inputs: x)`);
+        for (const name of Object.keys(feeds))
+          if (name !== 'x') throw gatewayError('INVALID_INPUT', `echo: unknown input '${name}' (inputs: x)`);
         const x = feeds.x;
         if (!x) throw gatewayError('INVALID_INPUT', "echo: missing input 'x'");
         if (x.datatype !== 'FP32') throw gatewayError('INVALID_INPUT', `echo: input 'x' is FP32, not ${x.datatype}`);
-        if (x.shape.length !== 2 || x.shape[1] !== width) throw gatewayError('INVALID_INPUT', `echo: input 'x' has shape [-1, ${width}], not [${x.shape}]`);
+        if (x.shape.length !== 2 || x.shape[1] !== width)
+          throw gatewayError('INVALID_INPUT', `echo: input 'x' has shape [-1, ${width}], not [${x.shape}]`);
         const wanted = outputNames ?? outputs.map((o) => o.name);
-        for (const name of wanted) if (!outputs.some((o) => o.name === name)) throw gatewayError('INVALID_INPUT', `echo: unknown output '${name}'`);
+        for (const name of wanted)
+          if (!outputs.some((o) => o.name === name))
+            throw gatewayError('INVALID_INPUT', `echo: unknown output '${name}'`);
         const rows = x.shape[0];
         const data = /** @type {Float32Array} */ (x.data);
         /** @type {Record<string, import('massgate/plugin').Tensor>} */
         const result = {};
-        if (wanted.includes('y')) result.y = { name: 'y', datatype: 'FP32', shape: [rows, width], data: data.map((v) => v * scale) };
-        if (wanted.includes('thread')) result.thread = { name: 'thread', datatype: 'INT32', shape: [rows, 1], data: new Int32Array(rows).fill(threadId) };
+        if (wanted.includes('y'))
+          result.y = { name: 'y', datatype: 'FP32', shape: [rows, width], data: data.map((v) => v * scale) };
+        if (wanted.includes('thread'))
+          result.thread = {
+            name: 'thread',
+            datatype: 'INT32',
+            shape: [rows, 1],
+            data: new Int32Array(rows).fill(threadId),
+          };
         return result;
       },
       async dispose() {

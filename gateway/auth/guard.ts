@@ -48,15 +48,32 @@ export function guard(o: GuardOptions): MiddlewareHandler<GatewayEnv> {
       const presented = presentedKey(c);
       const key = presented ? ring.find(presented) : undefined;
       if (!key) {
-        c.header('WWW-Authenticate', presented ? 'Bearer realm="massgate", error="invalid_token"' : 'Bearer realm="massgate"');
-        return onError(new GatewayError('UNAUTHORIZED', presented ? 'the API key is not valid' : 'an API key is required: Authorization: Bearer <key>'), c);
+        c.header(
+          'WWW-Authenticate',
+          presented ? 'Bearer realm="massgate", error="invalid_token"' : 'Bearer realm="massgate"',
+        );
+        return onError(
+          new GatewayError(
+            'UNAUTHORIZED',
+            presented ? 'the API key is not valid' : 'an API key is required: Authorization: Bearer <key>',
+          ),
+          c,
+        );
       }
-      if (!allows(key.role, need)) return onError(new GatewayError('FORBIDDEN', `this route needs an ${need} key; the key presented has role ${key.role}`), c);
+      if (!allows(key.role, need))
+        return onError(
+          new GatewayError('FORBIDDEN', `this route needs an ${need} key; the key presented has role ${key.role}`),
+          c,
+        );
       bucket = `key:${key.id}`;
     }
     if (limiter) {
       const t = limiter.take(bucket ?? `ip:${clientIp(c)}`);
-      if (!t.ok) return onError(new GatewayError('RATE_LIMITED', 'rate limit exceeded; retry later', { retryAfterS: t.retryAfterS }), c);
+      if (!t.ok)
+        return onError(
+          new GatewayError('RATE_LIMITED', 'rate limit exceeded; retry later', { retryAfterS: t.retryAfterS }),
+          c,
+        );
     }
     return next();
   };

@@ -21,8 +21,10 @@ export function digestOf(key: string): Buffer {
 }
 
 function entry(role: string, key: string, where: string): ApiKey {
-  if (!(ROLES as readonly string[]).includes(role)) throw invalid(`${where}: unknown role '${role.slice(0, 32)}' (roles: ${ROLES.join(', ')})`);
-  if (key.length < MIN_LENGTH || /\s|,/.test(key)) throw invalid(`${where}: a ${role} key must be at least ${MIN_LENGTH} characters with no spaces or commas`);
+  if (!(ROLES as readonly string[]).includes(role))
+    throw invalid(`${where}: unknown role '${role.slice(0, 32)}' (roles: ${ROLES.join(', ')})`);
+  if (key.length < MIN_LENGTH || /\s|,/.test(key))
+    throw invalid(`${where}: a ${role} key must be at least ${MIN_LENGTH} characters with no spaces or commas`);
   const digest = digestOf(key).toString('hex');
   return { role: role as Role, digest, id: digest.slice(0, 12) };
 }
@@ -54,11 +56,18 @@ function fromFile(file: string): ApiKey[] {
     if (!Array.isArray(list)) throw invalid('API_KEYS_FILE: expected [{"role": …, "key": …}] or {"keys": [...]}');
     return list.map((k, i) => {
       const { role, key } = (k ?? {}) as { role?: unknown; key?: unknown };
-      if (typeof role !== 'string' || typeof key !== 'string') throw invalid(`API_KEYS_FILE, entry ${i + 1}: expected {"role": string, "key": string}`);
+      if (typeof role !== 'string' || typeof key !== 'string')
+        throw invalid(`API_KEYS_FILE, entry ${i + 1}: expected {"role": string, "key": string}`);
       return entry(role, key, `API_KEYS_FILE, entry ${i + 1}`);
     });
   }
-  return pairs(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')), 'API_KEYS_FILE');
+  return pairs(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#')),
+    'API_KEYS_FILE',
+  );
 }
 
 /**
@@ -70,12 +79,21 @@ function fromFile(file: string): ApiKey[] {
  */
 export function readApiKeys(list: string | undefined, file: string | undefined): ApiKey[] {
   const keys = [
-    ...(list ? pairs(list.split(',').map((s) => s.trim()).filter(Boolean), 'API_KEYS') : []),
+    ...(list
+      ? pairs(
+          list
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          'API_KEYS',
+        )
+      : []),
     ...(file ? fromFile(file) : []),
   ];
   const roles = new Map<string, Role>();
   for (const k of keys) {
-    if (roles.has(k.digest) && roles.get(k.digest) !== k.role) throw invalid('the same API key is listed with two roles');
+    if (roles.has(k.digest) && roles.get(k.digest) !== k.role)
+      throw invalid('the same API key is listed with two roles');
     roles.set(k.digest, k.role);
   }
   return keys;

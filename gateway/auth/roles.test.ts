@@ -38,6 +38,12 @@ describe('route access table', () => {
   });
 
   it('lets admin do everything and infer only infer', () => {
-    expect([allows('admin', 'admin'), allows('admin', 'infer'), allows('infer', 'infer'), allows('infer', 'admin'), allows('infer', 'public')]).toEqual([true, true, true, false, true]);
+    expect([
+      allows('admin', 'admin'),
+      allows('admin', 'infer'),
+      allows('infer', 'infer'),
+      allows('infer', 'admin'),
+      allows('infer', 'public'),
+    ]).toEqual([true, true, true, false, true]);
   });
 });

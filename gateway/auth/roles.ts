@@ -26,7 +26,8 @@ const RULES: readonly Rule[] = [
   { methods: ['POST'], path: new RegExp(`^${MODEL}/infer$`), access: 'infer' },
   { methods: ['GET'], path: /^\/v1\/models(?:\/[^/]+)?$/, access: 'infer' },
   { methods: ['POST'], path: /^\/v1\/models\/[^/]+$/, access: 'infer' },
-  // Experiments: reading the figures and sending rewards is `infer`; every change (create, weights, pause, promote, rollback, delete) is `admin`.
+  // Experiments: reading the figures and sending rewards is `infer`; every change (create, weights, pause, promote,
+  // rollback, delete) is `admin`.
   { methods: ['GET'], path: /^\/v1\/experiments(?:\/[^/]+)?$/, access: 'infer' },
   { methods: ['POST'], path: /^\/v1\/experiments\/[^/]+\/feedback$/, access: 'infer' },
 ];

@@ -8,7 +8,12 @@ import { cacheKey, createResponseCache } from './index.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const x = (shape: number[], data: number[], datatype: 'FP32' | 'INT32' = 'FP32'): Tensor =>
-  ({ name: 'x', datatype, shape, data: datatype === 'FP32' ? Float32Array.from(data) : Int32Array.from(data) }) as Tensor;
+  ({
+    name: 'x',
+    datatype,
+    shape,
+    data: datatype === 'FP32' ? Float32Array.from(data) : Int32Array.from(data),
+  }) as Tensor;
 
 describe('cache key', () => {
   const base = { model: 'm', version: 1, inputs: { x: x([2, 3], [1, 2, 3, 4, 5, 6]) } };
@@ -27,14 +32,18 @@ describe('cache key', () => {
     const o1 = cacheKey({ ...base, outputs: [{ name: 'a' }, { name: 'b', parameters: { classification: 2 } }] });
     const o2 = cacheKey({ ...base, outputs: [{ name: 'b', parameters: { classification: 2 } }, { name: 'a' }] });
     expect(o1).toBe(o2);
-    expect(cacheKey({ ...base, outputs: [{ name: 'a' }, { name: 'b', parameters: { classification: 3 } }] })).not.toBe(o1);
+    expect(cacheKey({ ...base, outputs: [{ name: 'a' }, { name: 'b', parameters: { classification: 3 } }] })).not.toBe(
+      o1,
+    );
     expect(cacheKey({ ...base, outputs: [{ name: 'a' }] })).not.toBe(o1);
     expect(cacheKey({ ...base, parameters: { top_k: 1 } })).not.toBe(cacheKey({ ...base, parameters: { top_k: 2 } }));
     expect(cacheKey({ ...base, parameters: { a: 1, b: 2 } })).toBe(cacheKey({ ...base, parameters: { b: 2, a: 1 } }));
   });
   it('length-prefixes BYTES elements: ["ab","c"] ≠ ["a","bc"]', () => {
     const t = (els: string[]): Tensor => ({ name: 's', datatype: 'BYTES', shape: [els.length], data: els.map(bytes) });
-    expect(cacheKey({ model: 'm', version: 1, inputs: { s: t(['ab', 'c']) } })).not.toBe(cacheKey({ model: 'm', version: 1, inputs: { s: t(['a', 'bc']) } }));
+    expect(cacheKey({ model: 'm', version: 1, inputs: { s: t(['ab', 'c']) } })).not.toBe(
+      cacheKey({ model: 'm', version: 1, inputs: { s: t(['a', 'bc']) } }),
+    );
   });
 });
 
@@ -86,7 +95,16 @@ describe('response cache', () => {
   it('never caches errors, and skips oversized answers', async () => {
     const registry = new Registry();
     const cache = createResponseCache({ memoryBytes: 1 << 20, maxEntryBytes: 8 }, registry);
-    await expect(cache.getOrCompute('e', 60, async () => { throw new Error('bad input'); }, 'm')).rejects.toThrow('bad input');
+    await expect(
+      cache.getOrCompute(
+        'e',
+        60,
+        async () => {
+          throw new Error('bad input');
+        },
+        'm',
+      ),
+    ).rejects.toThrow('bad input');
     expect((await cache.getOrCompute('e', 60, async () => bytes('ok'), 'm')).source).toBe('computed');
     expect((await cache.getOrCompute('big', 60, async () => bytes('0123456789'), 'm')).source).toBe('computed');
     expect((await cache.getOrCompute('big', 60, async () => bytes('0123456789'), 'm')).source).toBe('computed');
@@ -112,7 +130,9 @@ describe('response cache with a real Redis', () => {
     await vi.waitFor(() => expect(a.status().redis).toMatchObject({ state: 'up' }));
     await vi.waitFor(() => expect(b.status().redis).toMatchObject({ state: 'up' }));
     expect((await a.getOrCompute('two-tier', 60, async () => bytes('v'), 'm')).source).toBe('computed');
-    await vi.waitFor(async () => expect((await b.getOrCompute('two-tier', 60, async () => bytes('other'), 'm')).source).toBe('redis'));
+    await vi.waitFor(async () =>
+      expect((await b.getOrCompute('two-tier', 60, async () => bytes('other'), 'm')).source).toBe('redis'),
+    );
     const again = await b.getOrCompute('two-tier', 60, async () => bytes('other'), 'm');
     expect([again.source, new TextDecoder().decode(again.value)]).toEqual(['memory', 'v']);
     await a.close();
@@ -130,7 +150,8 @@ describe('response cache with a real Redis', () => {
 
     await redis.kill();
     await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'down' }));
-    for (let i = 0; i < 30; i++) expect((await cache.getOrCompute(`outage-${i}`, 60, compute, 'm')).source).toBe('computed');
+    for (let i = 0; i < 30; i++)
+      expect((await cache.getOrCompute(`outage-${i}`, 60, compute, 'm')).source).toBe('computed');
 
     await redis.restart();
     await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }), { timeout: 5000 });
@@ -145,7 +166,8 @@ describe('response cache with a real Redis', () => {
     await vi.waitFor(() => expect(cache.status().redis).toMatchObject({ state: 'up' }));
     redis.pause(); // connected, silent: without the timeout each lookup would wait forever
     try {
-      for (let i = 0; i < 5; i++) expect((await cache.getOrCompute(`hung-${i}`, 60, async () => bytes('x'), 'm')).source).toBe('computed');
+      for (let i = 0; i < 5; i++)
+        expect((await cache.getOrCompute(`hung-${i}`, 60, async () => bytes('x'), 'm')).source).toBe('computed');
     } finally {
       redis.resume();
     }
@@ -180,7 +202,11 @@ describe('response cache with a real Redis', () => {
     const port = await freePort();
     // Construction is synchronous and the first request is answered without a connection: nothing
     // queues for a Redis that never comes (a queued command would never settle).
-    const cache = createResponseCache({ memoryBytes: 0, maxEntryBytes: 1 << 16, redisUrl: `redis://127.0.0.1:${port}` });
+    const cache = createResponseCache({
+      memoryBytes: 0,
+      maxEntryBytes: 1 << 16,
+      redisUrl: `redis://127.0.0.1:${port}`,
+    });
     const r = await cache.getOrCompute('absent', 60, async () => bytes('x'), 'm');
     expect(r.source).toBe('computed');
     expect(cache.status().redis).not.toMatchObject({ state: 'up' });

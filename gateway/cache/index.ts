@@ -24,12 +24,21 @@ export interface ResponseCache {
    * share a single lookup and compute. Each caller waits with its own `signal` and deadline (`own`);
    * the signal `compute` gets aborts only when every caller waiting on it has gone.
    */
-  getOrCompute(key: string, ttlSeconds: number, compute: (signal: AbortSignal) => Promise<Uint8Array>, model: string, own?: WaitOptions): Promise<{ value: Uint8Array; source: CacheSource }>;
+  getOrCompute(
+    key: string,
+    ttlSeconds: number,
+    compute: (signal: AbortSignal) => Promise<Uint8Array>,
+    model: string,
+    own?: WaitOptions,
+  ): Promise<{ value: Uint8Array; source: CacheSource }>;
   /**
    * Whole responses by exact request bytes, in the memory tier only: the fast path that skips parsing
    * and validation for a byte-identical repeat. `get` counts a memory hit.
    */
-  exact: { get(key: string, model: string): Uint8Array | undefined; set(key: string, value: Uint8Array, ttlSeconds: number): void };
+  exact: {
+    get(key: string, model: string): Uint8Array | undefined;
+    set(key: string, value: Uint8Array, ttlSeconds: number): void;
+  };
   status(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -40,7 +49,8 @@ export interface ResponseCache {
  * never fails a request: lookups give up after a short timeout and answers are computed instead.
  *
  * @example
- * const cache = createResponseCache({ memoryBytes: 64 << 20, maxEntryBytes: 1 << 20, redisUrl: process.env.REDIS_URL }, registry);
+ * const cache = createResponseCache({ memoryBytes: 64 << 20, maxEntryBytes: 1 << 20, redisUrl: process.env.REDIS_URL },
+ * registry);
  * const { value, source } = await cache.getOrCompute(key, 300, () => infer(), 'resnet');
  */
 export function createResponseCache(o: CacheOptions, registry?: Registry): ResponseCache {
@@ -48,12 +58,43 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
   const redis = o.redisUrl ? new RedisTier({ url: o.redisUrl, commandTimeoutMs: o.redisCommandTimeoutMs }) : undefined;
   const flights = new SingleFlight<{ value: Uint8Array; source: CacheSource }>();
   const registers = registry ? [registry] : [];
-  const hits = new Counter({ name: 'massgate_cache_hits_total', help: 'Response cache hits', labelNames: ['tier', 'model'], registers });
-  const misses = new Counter({ name: 'massgate_cache_misses_total', help: 'Response cache misses (answer computed)', labelNames: ['model'], registers });
-  const shared = new Counter({ name: 'massgate_cache_shared_total', help: 'Requests answered by an identical request already in flight', labelNames: ['model'], registers });
-  const errors = new Counter({ name: 'massgate_cache_errors_total', help: 'Cache tier errors (timeouts, Redis down)', labelNames: ['tier'], registers });
-  const skipped = new Counter({ name: 'massgate_cache_skipped_total', help: 'Answers too large to cache', labelNames: ['model'], registers });
-  const lookup = new Histogram({ name: 'massgate_cache_lookup_duration_seconds', help: 'Cache lookup time per tier', labelNames: ['tier'], buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1], registers });
+  const hits = new Counter({
+    name: 'massgate_cache_hits_total',
+    help: 'Response cache hits',
+    labelNames: ['tier', 'model'],
+    registers,
+  });
+  const misses = new Counter({
+    name: 'massgate_cache_misses_total',
+    help: 'Response cache misses (answer computed)',
+    labelNames: ['model'],
+    registers,
+  });
+  const shared = new Counter({
+    name: 'massgate_cache_shared_total',
+    help: 'Requests answered by an identical request already in flight',
+    labelNames: ['model'],
+    registers,
+  });
+  const errors = new Counter({
+    name: 'massgate_cache_errors_total',
+    help: 'Cache tier errors (timeouts, Redis down)',
+    labelNames: ['tier'],
+    registers,
+  });
+  const skipped = new Counter({
+    name: 'massgate_cache_skipped_total',
+    help: 'Answers too large to cache',
+    labelNames: ['model'],
+    registers,
+  });
+  const lookup = new Histogram({
+    name: 'massgate_cache_lookup_duration_seconds',
+    help: 'Cache lookup time per tier',
+    labelNames: ['tier'],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers,
+  });
   let redisErrorsSeen = 0;
 
   const countRedisErrors = () => {
@@ -73,29 +114,33 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
           return { value: v, source: 'memory' };
         }
       }
-      const { promise, leader } = flights.run(key, async (signal) => {
-        if (redis?.up) {
-          const t0 = performance.now();
-          const v = await redis.get(key);
-          lookup.observe({ tier: 'redis' }, (performance.now() - t0) / 1000);
-          countRedisErrors();
-          if (v) {
-            hits.inc({ tier: 'redis', model });
-            memory?.set(key, v, ttlSeconds);
-            return { value: v, source: 'redis' as const };
+      const { promise, leader } = flights.run(
+        key,
+        async (signal) => {
+          if (redis?.up) {
+            const t0 = performance.now();
+            const v = await redis.get(key);
+            lookup.observe({ tier: 'redis' }, (performance.now() - t0) / 1000);
+            countRedisErrors();
+            if (v) {
+              hits.inc({ tier: 'redis', model });
+              memory?.set(key, v, ttlSeconds);
+              return { value: v, source: 'redis' as const };
+            }
+          } else if (redis) {
+            errors.inc({ tier: 'redis' });
           }
-        } else if (redis) {
-          errors.inc({ tier: 'redis' });
-        }
-        misses.inc({ model });
-        const value = await compute(signal);
-        if (value.byteLength > o.maxEntryBytes) skipped.inc({ model });
-        else {
-          memory?.set(key, value, ttlSeconds);
-          redis?.set(key, value, ttlSeconds);
-        }
-        return { value, source: 'computed' as const };
-      }, own);
+          misses.inc({ model });
+          const value = await compute(signal);
+          if (value.byteLength > o.maxEntryBytes) skipped.inc({ model });
+          else {
+            memory?.set(key, value, ttlSeconds);
+            redis?.set(key, value, ttlSeconds);
+          }
+          return { value, source: 'computed' as const };
+        },
+        own,
+      );
       if (!leader) shared.inc({ model });
       const r = await promise;
       return leader ? r : { value: r.value, source: 'shared' };

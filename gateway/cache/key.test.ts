@@ -3,7 +3,9 @@ import { cacheKey, canonicalJson } from './key.ts';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every level and writes what JSON.stringify writes otherwise', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x', { d: 2, c: [] }] })).toBe('{"a":[true,null,"x",{"c":[],"d":2}],"b":1}');
+    expect(canonicalJson({ b: 1, a: [true, null, 'x', { d: 2, c: [] }] })).toBe(
+      '{"a":[true,null,"x",{"c":[],"d":2}],"b":1}',
+    );
     expect(canonicalJson([undefined, { u: undefined }])).toBe('[null,{"u":null}]');
     expect(canonicalJson({})).toBe('{}');
     expect(canonicalJson('s"q')).toBe('"s\\"q"');

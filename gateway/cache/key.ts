@@ -18,7 +18,9 @@ export interface KeyParts {
 class Raw {
   constructor(readonly text: string) {}
 }
-const COMMA = new Raw(','), CLOSE_ARRAY = new Raw(']'), CLOSE_OBJECT = new Raw('}');
+const COMMA = new Raw(','),
+  CLOSE_ARRAY = new Raw(']'),
+  CLOSE_OBJECT = new Raw('}');
 
 /**
  * JSON with object keys sorted, so that equal values always serialise the same. Built with an explicit

@@ -11,7 +11,10 @@ export class ByteLru {
   private readonly map = new Map<string, Entry>();
   private used = 0;
 
-  constructor(readonly maxBytes: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly maxBytes: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get bytes(): number {
     return this.used;

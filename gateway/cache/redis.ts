@@ -50,8 +50,10 @@ export class RedisTier {
     const was = this.current;
     this.current = next;
     this.since = Date.now();
-    if (next === 'up') log.info('redis cache reachable', { url: redact(this.o.url), ...(was === 'down' ? { recovered: true } : {}) });
-    else if (next === 'down') log.warn('redis cache unreachable: serving without it until it is back', { url: redact(this.o.url), reason });
+    if (next === 'up')
+      log.info('redis cache reachable', { url: redact(this.o.url), ...(was === 'down' ? { recovered: true } : {}) });
+    else if (next === 'down')
+      log.warn('redis cache unreachable: serving without it until it is back', { url: redact(this.o.url), reason });
   }
 
   status(): { tier: 'redis'; state: TierState; since: string } {
@@ -77,9 +79,16 @@ export class RedisTier {
   /** Stores without making anyone wait; failures are counted, not thrown. */
   set(key: string, value: Uint8Array, ttlSeconds: number): void {
     if (!this.up) return;
-    this.client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), 'EX', Math.max(1, Math.round(ttlSeconds))).catch(() => {
-      this.errors++;
-    });
+    this.client
+      .set(
+        key,
+        Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        'EX',
+        Math.max(1, Math.round(ttlSeconds)),
+      )
+      .catch(() => {
+        this.errors++;
+      });
   }
 
   async close(): Promise<void> {

@@ -64,7 +64,9 @@ describe('SingleFlight', () => {
 
   it('shares an error with every caller', async () => {
     const f = new SingleFlight<number>();
-    const a = f.run('k', async () => { throw new Error('bad'); });
+    const a = f.run('k', async () => {
+      throw new Error('bad');
+    });
     const b = f.run('k', async () => 1);
     await expect(a.promise).rejects.toThrow('bad');
     await expect(b.promise).rejects.toThrow('bad');

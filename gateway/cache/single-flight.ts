@@ -27,15 +27,21 @@ interface Flight<T> {
 export class SingleFlight<T> {
   private readonly inFlight = new Map<string, Flight<T>>();
 
-  run(key: string, work: (signal: AbortSignal) => Promise<T>, own: WaitOptions = {}): { promise: Promise<T>; leader: boolean } {
+  run(
+    key: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    own: WaitOptions = {},
+  ): { promise: Promise<T>; leader: boolean } {
     let flight = this.inFlight.get(key);
     const leader = flight === undefined;
     if (!flight) {
       const controller = new AbortController();
       const f: Flight<T> = { promise: undefined as unknown as Promise<T>, waiters: 0, controller };
-      f.promise = Promise.resolve().then(() => work(controller.signal)).finally(() => {
-        if (this.inFlight.get(key) === f) this.inFlight.delete(key);
-      });
+      f.promise = Promise.resolve()
+        .then(() => work(controller.signal))
+        .finally(() => {
+          if (this.inFlight.get(key) === f) this.inFlight.delete(key);
+        });
       f.promise.catch(() => {}); // when every caller has gone, nobody else awaits it
       this.inFlight.set(key, f);
       flight = f;
@@ -69,14 +75,21 @@ export class SingleFlight<T> {
       };
       const onAbort = () => leave(new GatewayError('CANCELLED', 'the client went away'));
       own.signal?.addEventListener('abort', onAbort, { once: true });
-      if (own.timeoutMs !== undefined) timer = setTimeout(() => leave(new GatewayError('TIMEOUT', `no answer within ${Math.round(own.timeoutMs!)} ms`)), own.timeoutMs);
-      f.promise.then((v) => {
-        if (!done) resolve(v);
-        leave();
-      }, (e) => {
-        if (!done) reject(e);
-        leave();
-      });
+      if (own.timeoutMs !== undefined)
+        timer = setTimeout(
+          () => leave(new GatewayError('TIMEOUT', `no answer within ${Math.round(own.timeoutMs!)} ms`)),
+          own.timeoutMs,
+        );
+      f.promise.then(
+        (v) => {
+          if (!done) resolve(v);
+          leave();
+        },
+        (e) => {
+          if (!done) reject(e);
+          leave();
+        },
+      );
     });
   }
 }

@@ -14,9 +14,15 @@ function member(name: string, labels: string[], scores: number[][], delayMs = 0,
     return { labels, scores: scores.slice(0, n) };
   };
   return {
-    name, version: 1, platform: 'test', config: ModelConfigSchema.parse({}), labels,
-    inputs: [{ name: 'x', datatype: 'BYTES', shape: [-1] }], outputs: [],
-    infer: async () => ({}), predict: async () => [],
+    name,
+    version: 1,
+    platform: 'test',
+    config: ModelConfigSchema.parse({}),
+    labels,
+    inputs: [{ name: 'x', datatype: 'BYTES', shape: [-1] }],
+    outputs: [],
+    infer: async () => ({}),
+    predict: async () => [],
     scoreInstances: (instances) => answer(instances.length),
     scoreTensors: async () => answer(1),
     describe: () => ({ modality: 'text' }),
@@ -26,16 +32,37 @@ function member(name: string, labels: string[], scores: number[][], delayMs = 0,
 
 function ensemble(members: Servable[], cfg: Record<string, unknown>) {
   const byName = new Map(members.map((m) => [m.name, m]));
-  return buildEnsemble('e', 1, ModelConfigSchema.parse({ ensemble: { members: members.map((m) => m.name), ...cfg } }), (n) => byName.get(n)!);
+  return buildEnsemble(
+    'e',
+    1,
+    ModelConfigSchema.parse({ ensemble: { members: members.map((m) => m.name), ...cfg } }),
+    (n) => byName.get(n)!,
+  );
 }
 
 describe('ensemble model', () => {
   afterEach(() => vi.useRealTimers());
-  const a = member('a', ['cat', 'dog'], [[0.9, 0.1], [0.2, 0.8]]);
-  const b = member('b', ['Dog', 'Cat'], [[0.3, 0.7], [0.6, 0.4]]);
+  const a = member(
+    'a',
+    ['cat', 'dog'],
+    [
+      [0.9, 0.1],
+      [0.2, 0.8],
+    ],
+  );
+  const b = member(
+    'b',
+    ['Dog', 'Cat'],
+    [
+      [0.3, 0.7],
+      [0.6, 0.4],
+    ],
+  );
 
   it('reports each member beside the combined answer on request', async () => {
-    const [p] = (await ensemble([a, b], { strategy: 'soft' }).predict(['x'], { members: true })) as Array<Record<string, any>>;
+    const [p] = (await ensemble([a, b], { strategy: 'soft' }).predict(['x'], { members: true })) as Array<
+      Record<string, any>
+    >;
     expect(p!.label).toBe('cat'); // (0.9 + 0.7) / 2 = 0.8
     expect(p!.score).toBeCloseTo(0.8);
     expect(p!.members.b.label).toBe('cat');
@@ -45,7 +72,12 @@ describe('ensemble model', () => {
   it('leaves out a member that misses its deadline and says so', async () => {
     vi.useFakeTimers();
     const slow = member('slow', ['cat', 'dog'], [[0, 1]], Infinity);
-    const e = buildEnsemble('e', 1, ModelConfigSchema.parse({ ensemble: { members: ['a', 'b', { model: 'slow', timeoutMs: 20 }], quorum: 2 } }), (n) => ({ a, b, slow })[n as 'a']);
+    const e = buildEnsemble(
+      'e',
+      1,
+      ModelConfigSchema.parse({ ensemble: { members: ['a', 'b', { model: 'slow', timeoutMs: 20 }], quorum: 2 } }),
+      (n) => ({ a, b, slow })[n as 'a'],
+    );
     let answer: unknown[] | undefined;
     void e.predict(['x'], {}).then((v) => (answer = v));
     await vi.advanceTimersByTimeAsync(19);
@@ -59,12 +91,18 @@ describe('ensemble model', () => {
 
   it('fails with QUORUM_LOST when too few members answer', async () => {
     const broken = member('broken', ['cat', 'dog'], [], 0, 'worker crashed');
-    await expect(ensemble([a, broken], { quorum: 2 }).predict(['x'], {})).rejects.toMatchObject({ code: 'QUORUM_LOST', message: expect.stringMatching(/1 of 2 members answered.*broken: worker crashed/) });
+    await expect(ensemble([a, broken], { quorum: 2 }).predict(['x'], {})).rejects.toMatchObject({
+      code: 'QUORUM_LOST',
+      message: expect.stringMatching(/1 of 2 members answered.*broken: worker crashed/),
+    });
   });
 
   it('cascade: a confident first member answers alone; unsure items go to the others', async () => {
     const calls: number[] = [];
-    const counting = (m: Servable): Servable => ({ ...m, scoreInstances: (i, o) => (calls.push(i.length), m.scoreInstances(i, o)) });
+    const counting = (m: Servable): Servable => ({
+      ...m,
+      scoreInstances: (i, o) => (calls.push(i.length), m.scoreInstances(i, o)),
+    });
     const e = ensemble([a, counting(b)], { strategy: 'cascade', threshold: 0.85, quorum: 1 });
     const out = (await e.predict(['sure', 'unsure'], {})) as Array<Record<string, any>>;
     expect(out[0]!.decided_by).toBe('a');
@@ -74,7 +112,9 @@ describe('ensemble model', () => {
   });
 
   it('max-confidence picks the most confident member', async () => {
-    const [p] = (await ensemble([a, b], { strategy: 'max-confidence' }).predict(['x'], {})) as Array<Record<string, any>>;
+    const [p] = (await ensemble([a, b], { strategy: 'max-confidence' }).predict(['x'], {})) as Array<
+      Record<string, any>
+    >;
     expect([p!.label, p!.score]).toEqual(['cat', 0.9]);
   });
 });

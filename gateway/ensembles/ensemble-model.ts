@@ -22,7 +22,13 @@ export function memberSpecs(cfg: EnsembleConfig): MemberSpec[] {
       const [model, version] = m.split(':') as [string, string | undefined];
       return { model, version, weight: 1, timeoutMs: cfg.memberTimeoutMs };
     }
-    return { model: m.model, version: m.version?.toString(), weight: m.weight, labelMap: m.labelMap, timeoutMs: m.timeoutMs ?? cfg.memberTimeoutMs };
+    return {
+      model: m.model,
+      version: m.version?.toString(),
+      weight: m.weight,
+      labelMap: m.labelMap,
+      timeoutMs: m.timeoutMs ?? cfg.memberTimeoutMs,
+    };
   });
 }
 
@@ -30,7 +36,10 @@ export function memberSpecs(cfg: EnsembleConfig): MemberSpec[] {
 function withDeadline<T>(member: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GatewayError('TIMEOUT', `member '${member}' did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new GatewayError('TIMEOUT', `member '${member}' did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -107,7 +116,11 @@ export class EnsembleModel implements Servable {
     this.modality = o.modality;
     this.outputs = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, o.labels.length] }];
     this.quorum = this.cfg.quorum ?? Math.floor(this.members.length / 2) + 1;
-    if (this.quorum > this.members.length) throw new GatewayError('CONFIG_INVALID', `ensemble '${this.name}': quorum ${this.quorum} exceeds its ${this.members.length} members`);
+    if (this.quorum > this.members.length)
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `ensemble '${this.name}': quorum ${this.quorum} exceeds its ${this.members.length} members`,
+      );
   }
 
   describe(): Record<string, unknown> {
@@ -116,7 +129,12 @@ export class EnsembleModel implements Servable {
       ...(this.modality ? { modality: this.modality } : {}),
       ensemble: {
         strategy: this.cfg.strategy,
-        members: this.members.map((m) => ({ model: m.model, ...(m.version ? { version: m.version } : {}), weight: m.weight, timeout_ms: m.timeoutMs })),
+        members: this.members.map((m) => ({
+          model: m.model,
+          ...(m.version ? { version: m.version } : {}),
+          weight: m.weight,
+          timeout_ms: m.timeoutMs,
+        })),
         quorum: this.quorum,
         label_set: this.cfg.labelSet,
         ...(this.cfg.strategy === 'cascade' ? { threshold: this.cfg.threshold } : {}),
@@ -129,28 +147,50 @@ export class EnsembleModel implements Servable {
   private indexFor(spec: MemberSpec, labels: readonly string[]): Int32Array {
     let idx = this.indexCache.get(labels);
     if (!idx) {
-      idx = align([{ member: spec.model, labels, mapping: spec.labelMap }], this.alignment.labels).index.get(spec.model)!;
+      idx = align([{ member: spec.model, labels, mapping: spec.labelMap }], this.alignment.labels).index.get(
+        spec.model,
+      )!;
       this.indexCache.set(labels, idx);
     }
     return idx;
   }
 
-  private async gather(specs: readonly MemberSpec[], rows: readonly number[] | undefined, ask: Ask, options: SubmitOptions): Promise<Gathered> {
-    const settled = await Promise.allSettled(specs.map(async (spec) => {
-      const ms = Math.min(spec.timeoutMs, options.timeoutMs ?? Infinity);
-      const member = this.resolve(spec.model, spec.version);
-      const scores = await withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms }));
-      const idx = this.indexFor(spec, scores.labels);
-      return { member: spec.model, weight: spec.weight, rows: scores.scores.map((r) => project(r, idx, this.labels.length)) };
-    }));
+  private async gather(
+    specs: readonly MemberSpec[],
+    rows: readonly number[] | undefined,
+    ask: Ask,
+    options: SubmitOptions,
+  ): Promise<Gathered> {
+    const settled = await Promise.allSettled(
+      specs.map(async (spec) => {
+        const ms = Math.min(spec.timeoutMs, options.timeoutMs ?? Infinity);
+        const member = this.resolve(spec.model, spec.version);
+        const scores = await withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms }));
+        const idx = this.indexFor(spec, scores.labels);
+        return {
+          member: spec.model,
+          weight: spec.weight,
+          rows: scores.scores.map((r) => project(r, idx, this.labels.length)),
+        };
+      }),
+    );
     const answers: Answer[] = [];
     const failures: Gathered['failures'] = [];
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') answers.push(s.value);
       else {
         // Bad input is the client's fault, not a member's: it fails the request rather than the vote.
-        if (isGatewayError(s.reason) && ['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(s.reason.code)) throw s.reason;
-        failures.push({ member: specs[i]!.model, error: s.reason instanceof Error ? s.reason.message : String(s.reason) });
+        if (
+          isGatewayError(s.reason) &&
+          ['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(
+            s.reason.code,
+          )
+        )
+          throw s.reason;
+        failures.push({
+          member: specs[i]!.model,
+          error: s.reason instanceof Error ? s.reason.message : String(s.reason),
+        });
       }
     });
     return { answers, failures };
@@ -158,7 +198,11 @@ export class EnsembleModel implements Servable {
 
   private checkQuorum(g: Gathered): void {
     if (g.answers.length < this.quorum) {
-      throw new GatewayError('QUORUM_LOST', `ensemble '${this.name}': ${g.answers.length} of ${this.members.length} members answered, quorum is ${this.quorum} (${g.failures.map((f) => `${f.member}: ${f.error}`).join('; ')})`, { retryAfterS: 1 });
+      throw new GatewayError(
+        'QUORUM_LOST',
+        `ensemble '${this.name}': ${g.answers.length} of ${this.members.length} members answered, quorum is ${this.quorum} (${g.failures.map((f) => `${f.member}: ${f.error}`).join('; ')})`,
+        { retryAfterS: 1 },
+      );
     }
   }
 
@@ -168,11 +212,16 @@ export class EnsembleModel implements Servable {
    * soft voting over every member that answered.
    */
   private async run(count: number, ask: Ask, options: SubmitOptions) {
-    const perItem: Array<{ votes: MemberVote[]; decidedBy?: string }> = Array.from({ length: count }, () => ({ votes: [] }));
+    const perItem: Array<{ votes: MemberVote[]; decidedBy?: string }> = Array.from({ length: count }, () => ({
+      votes: [],
+    }));
     const failures: Gathered['failures'] = [];
     const add = (g: Gathered, rows: readonly number[]) => {
       failures.push(...g.failures);
-      for (const a of g.answers) a.rows.forEach((p, k) => perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight }));
+      for (const a of g.answers)
+        a.rows.forEach((p, k) =>
+          perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight }),
+        );
     };
     const all = Array.from({ length: count }, (_, i) => i);
     if (this.cfg.strategy === 'cascade') {
@@ -187,7 +236,8 @@ export class EnsembleModel implements Servable {
         }
         return true;
       });
-      if (unsure.length) add(await this.gather(rest, unsure.length === count ? undefined : unsure, ask, options), unsure);
+      if (unsure.length)
+        add(await this.gather(rest, unsure.length === count ? undefined : unsure, ask, options), unsure);
       const answered = new Set(perItem.flatMap((p) => p.votes.map((v) => v.member)));
       const needed = unsure.length ? this.quorum : 1;
       if (answered.size < needed) this.checkQuorum({ answers: [], failures });
@@ -196,11 +246,18 @@ export class EnsembleModel implements Servable {
       this.checkQuorum(g);
       add(g, all);
     }
-    return perItem.map((p) => ({ ...combine(p.decidedBy ? 'soft' : this.cfg.strategy, p.votes), votes: p.votes, decidedBy: p.decidedBy, failures }));
+    return perItem.map((p) => ({
+      ...combine(p.decidedBy ? 'soft' : this.cfg.strategy, p.votes),
+      votes: p.votes,
+      decidedBy: p.decidedBy,
+      failures,
+    }));
   }
 
   private static pick(inputs: Record<string, Tensor>, rows: readonly number[]): Record<string, Tensor> {
-    return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, concat(rows.map((r) => sliceRows(t, r, r + 1)))]));
+    return Object.fromEntries(
+      Object.entries(inputs).map(([k, t]) => [k, concat(rows.map((r) => sliceRows(t, r, r + 1)))]),
+    );
   }
 
   private countRows(inputs: Record<string, Tensor>): number {
@@ -209,23 +266,46 @@ export class EnsembleModel implements Servable {
 
   async infer(inputs: Record<string, Tensor>, options: SubmitOptions = {}): Promise<Record<string, Tensor>> {
     const { scores } = await this.scoreTensors(inputs, options);
-    return { probabilities: { name: 'probabilities', datatype: 'FP32', shape: [scores.length, this.labels.length], data: Float32Array.from(scores.flat()) } };
+    return {
+      probabilities: {
+        name: 'probabilities',
+        datatype: 'FP32',
+        shape: [scores.length, this.labels.length],
+        data: Float32Array.from(scores.flat()),
+      },
+    };
   }
 
   async scoreTensors(inputs: Record<string, Tensor>, options: SubmitOptions = {}): Promise<Scores> {
-    const results = await this.run(this.countRows(inputs), (m, rows, o) => m.scoreTensors(rows ? EnsembleModel.pick(inputs, rows) : inputs, o), options);
+    const results = await this.run(
+      this.countRows(inputs),
+      (m, rows, o) => m.scoreTensors(rows ? EnsembleModel.pick(inputs, rows) : inputs, o),
+      options,
+    );
     return { labels: this.labels, scores: results.map((r) => r.probabilities) };
   }
 
   async scoreInstances(instances: readonly unknown[], options: SubmitOptions = {}): Promise<Scores> {
-    const results = await this.run(instances.length, (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o), options);
+    const results = await this.run(
+      instances.length,
+      (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o),
+      options,
+    );
     return { labels: this.labels, scores: results.map((r) => r.probabilities) };
   }
 
-  async predict(instances: readonly unknown[], parameters: Record<string, unknown>, options: SubmitOptions = {}): Promise<unknown[]> {
+  async predict(
+    instances: readonly unknown[],
+    parameters: Record<string, unknown>,
+    options: SubmitOptions = {},
+  ): Promise<unknown[]> {
     const k = topKParam(parameters, 5);
     const withMembers = parameters.members === true;
-    const results = await this.run(instances.length, (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o), options);
+    const results = await this.run(
+      instances.length,
+      (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o),
+      options,
+    );
     const top = (p: readonly number[]) => topK(p, this.labels);
     return results.map((r) => ({
       label: this.labels[r.winner],
@@ -234,7 +314,16 @@ export class EnsembleModel implements Servable {
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),
-      ...(withMembers ? { members: Object.fromEntries(r.votes.map((v) => { const t = top(v.probabilities)[0]!; return [v.member, { label: t.label, score: t.score, probabilities: v.probabilities }]; })) } : {}),
+      ...(withMembers
+        ? {
+            members: Object.fromEntries(
+              r.votes.map((v) => {
+                const t = top(v.probabilities)[0]!;
+                return [v.member, { label: t.label, score: t.score, probabilities: v.probabilities }];
+              }),
+            ),
+          }
+        : {}),
     }));
   }
 
@@ -247,30 +336,55 @@ export class EnsembleModel implements Servable {
  * Builds an ensemble from its config against the members currently served: label alignment and
  * input compatibility are checked now, so a bad ensemble fails at start-up, not at request time.
  */
-export function buildEnsemble(name: string, version: number, config: ModelConfig, resolve: (n: string, v?: string) => Servable): EnsembleModel {
+export function buildEnsemble(
+  name: string,
+  version: number,
+  config: ModelConfig,
+  resolve: (n: string, v?: string) => Servable,
+): EnsembleModel {
   const cfg = config.ensemble!;
   const specs = memberSpecs(cfg);
   const members = specs.map((s) => {
     try {
       return resolve(s.model, s.version);
     } catch (e) {
-      throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${s.model}${s.version ? `:${s.version}` : ''}' is not available (${(e as Error).message})`);
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `ensemble '${name}': member '${s.model}${s.version ? `:${s.version}` : ''}' is not available (${(e as Error).message})`,
+      );
     }
   });
   const labelsOf = members.map((m, i) => {
-    if (!m.labels) throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${specs[i]!.model}' has no labels`);
+    if (!m.labels)
+      throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${specs[i]!.model}' has no labels`);
     return m.labels;
   });
-  const alignment = align(specs.map((s, i) => ({ member: s.model, labels: labelsOf[i]!, mapping: s.labelMap })), cfg.labelSet);
+  const alignment = align(
+    specs.map((s, i) => ({ member: s.model, labels: labelsOf[i]!, mapping: s.labelMap })),
+    cfg.labelSet,
+  );
   const display = alignment.labels.map((l) => labelsOf.flat().find((x) => normalise(x) === l) ?? l);
   const first = members[0]!;
   for (const [i, m] of members.entries()) {
-    const same = m.inputs.length === first.inputs.length && m.inputs.every((t, k) => t.name === first.inputs[k]!.name && t.datatype === first.inputs[k]!.datatype);
-    if (!same) throw new GatewayError('CONFIG_INVALID', `ensemble '${name}': member '${specs[i]!.model}' takes different inputs than '${specs[0]!.model}'`);
+    const same =
+      m.inputs.length === first.inputs.length &&
+      m.inputs.every((t, k) => t.name === first.inputs[k]!.name && t.datatype === first.inputs[k]!.datatype);
+    if (!same)
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `ensemble '${name}': member '${specs[i]!.model}' takes different inputs than '${specs[0]!.model}'`,
+      );
   }
   const modality = first.describe().modality;
   return new EnsembleModel({
-    name, version, config, members: specs, alignment, labels: display, inputs: first.inputs, resolve,
+    name,
+    version,
+    config,
+    members: specs,
+    alignment,
+    labels: display,
+    inputs: first.inputs,
+    resolve,
     ...(typeof modality === 'string' ? { modality } : {}),
   });
 }

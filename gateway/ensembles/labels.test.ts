@@ -13,8 +13,12 @@ describe('label alignment', () => {
   });
 
   it('refuses different label sets without a mapping, naming the difference', () => {
-    expect(() => align([{ member: 'x', labels: ['cat', 'dog'] }, { member: 'y', labels: ['cat', 'wolf'] }]))
-      .toThrow(/only in the first: dog; only in the second: wolf/);
+    expect(() =>
+      align([
+        { member: 'x', labels: ['cat', 'dog'] },
+        { member: 'y', labels: ['cat', 'wolf'] },
+      ]),
+    ).toThrow(/only in the first: dog; only in the second: wolf/);
   });
 
   it('a mapping makes them compatible; null drops a label', () => {
@@ -27,14 +31,26 @@ describe('label alignment', () => {
   });
 
   it('intersection keeps the shared labels and renormalises', () => {
-    const a = align([{ member: 'x', labels: ['en', 'fr', 'de'] }, { member: 'y', labels: ['fr', 'en', 'ja'] }], 'intersection');
+    const a = align(
+      [
+        { member: 'x', labels: ['en', 'fr', 'de'] },
+        { member: 'y', labels: ['fr', 'en', 'ja'] },
+      ],
+      'intersection',
+    );
     expect(a.labels).toEqual(['en', 'fr']);
     expect(project([0.5, 0.3, 0.2], a.index.get('x')!, 2).map((p) => +p.toFixed(6))).toEqual([0.625, 0.375]);
     expect(project([0.1, 0.1, 0.8], a.index.get('y')!, 2)).toEqual([0.5, 0.5]);
   });
 
   it('union gives absent labels zero', () => {
-    const a = align([{ member: 'x', labels: ['en', 'fr'] }, { member: 'y', labels: ['en', 'ja'] }], 'union');
+    const a = align(
+      [
+        { member: 'x', labels: ['en', 'fr'] },
+        { member: 'y', labels: ['en', 'ja'] },
+      ],
+      'union',
+    );
     expect(a.labels).toEqual(['en', 'fr', 'ja']);
     expect(project([0.4, 0.6], a.index.get('y')!, 3)).toEqual([0.4, 0, 0.6]);
   });

@@ -17,7 +17,12 @@ export interface Alignment {
 }
 
 /** Labels compare case-insensitively and ignoring surrounding space, '__label__' prefixes and '-'/'_' differences. */
-export const normalise = (l: string): string => l.trim().replace(/^__label__/, '').toLowerCase().replace(/_/g, '-');
+export const normalise = (l: string): string =>
+  l
+    .trim()
+    .replace(/^__label__/, '')
+    .toLowerCase()
+    .replace(/_/g, '-');
 
 function mapped(m: MemberLabels): (string | null)[] {
   return m.labels.map((l) => {
@@ -46,17 +51,27 @@ export function align(members: readonly MemberLabels[], set: LabelSet = 'same'):
       const onlyFirst = labels.filter((l) => !sets[i]!.has(l));
       const onlyThis = [...sets[i]!].filter((l) => !sets[0]!.has(l));
       if (onlyFirst.length || onlyThis.length) {
-        throw new GatewayError('CONFIG_INVALID',
+        throw new GatewayError(
+          'CONFIG_INVALID',
           `ensemble members '${members[0]!.member}' and '${members[i]!.member}' have different labels ` +
-          `(only in the first: ${onlyFirst.slice(0, 10).join(', ') || 'none'}; only in the second: ${onlyThis.slice(0, 10).join(', ') || 'none'}); ` +
-          'configure a label mapping or labelSet "union"/"intersection"');
+            `(only in the first: ${onlyFirst.slice(0, 10).join(', ') || 'none'}; only in the second: ${onlyThis.slice(0, 10).join(', ') || 'none'}); ` +
+            'configure a label mapping or labelSet "union"/"intersection"',
+        );
       }
     }
   }
-  if (labels.length < 2) throw new GatewayError('CONFIG_INVALID', `the ensemble's label set has ${labels.length} label(s): members share too few labels`);
+  if (labels.length < 2)
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `the ensemble's label set has ${labels.length} label(s): members share too few labels`,
+    );
   const at = new Map(labels.map((l, i) => [l, i]));
   const index = new Map<string, Int32Array>();
-  for (const { m, names } of perMember) index.set(m.member, Int32Array.from(names, (n) => (n === null ? -1 : at.get(n) ?? -1)));
+  for (const { m, names } of perMember)
+    index.set(
+      m.member,
+      Int32Array.from(names, (n) => (n === null ? -1 : (at.get(n) ?? -1))),
+    );
   return { labels, index };
 }
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { combine, hardVote, maxConfidence, softVote, weightedVote, type MemberVote } from './strategies.ts';
 
-const vote = (member: string, probabilities: readonly number[], weight = 1): MemberVote => ({ member, probabilities, weight });
+const vote = (member: string, probabilities: readonly number[], weight = 1): MemberVote => ({
+  member,
+  probabilities,
+  weight,
+});
 
 describe('voting strategies (hand-computed)', () => {
   const a = vote('a', [0.7, 0.2, 0.1]);

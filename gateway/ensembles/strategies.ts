@@ -55,7 +55,8 @@ export function weightedVote(votes: readonly MemberVote[]): Combined {
   const n = votes[0]!.probabilities.length;
   const sum = new Array<number>(n).fill(0);
   const totalWeight = votes.reduce((a, v) => a + v.weight, 0);
-  if (!(totalWeight > 0)) throw new GatewayError('CONFIG_INVALID', 'ensemble weights of the answering members sum to zero');
+  if (!(totalWeight > 0))
+    throw new GatewayError('CONFIG_INVALID', 'ensemble weights of the answering members sum to zero');
   for (const v of votes) v.probabilities.forEach((p, i) => (sum[i]! += (v.weight * p) / totalWeight));
   return { probabilities: sum, winner: argmax(sum) };
 }
@@ -71,10 +72,15 @@ export function maxConfidence(votes: readonly MemberVote[]): Combined & { decide
 export function combine(strategy: Strategy, votes: readonly MemberVote[]): Combined & { decidedBy?: string } {
   if (votes.length === 0) throw new GatewayError('QUORUM_LOST', 'no ensemble member answered');
   switch (strategy) {
-    case 'hard': return hardVote(votes);
-    case 'soft': return softVote(votes);
-    case 'weighted': return weightedVote(votes);
-    case 'max-confidence': return maxConfidence(votes);
-    case 'cascade': return weightedVote(votes);
+    case 'hard':
+      return hardVote(votes);
+    case 'soft':
+      return softVote(votes);
+    case 'weighted':
+      return weightedVote(votes);
+    case 'max-confidence':
+      return maxConfidence(votes);
+    case 'cascade':
+      return weightedVote(votes);
   }
 }

@@ -13,7 +13,8 @@ export interface JsonOutput {
 }
 
 const decoder = new TextDecoder();
-const asText = (x: unknown): string | undefined => (typeof x === 'string' ? x : x instanceof Uint8Array ? decoder.decode(x) : undefined);
+const asText = (x: unknown): string | undefined =>
+  typeof x === 'string' ? x : x instanceof Uint8Array ? decoder.decode(x) : undefined;
 
 /**
  * The top label of each row of an output: the first entry of each row of a classification output
@@ -62,7 +63,12 @@ function maxAbsDiff(a: readonly unknown[], b: readonly unknown[]): number | unde
 }
 
 /** Compares v2 outputs (matched by name). */
-export function compareOutputs(control: readonly JsonOutput[], shadow: readonly JsonOutput[], controlLabels?: readonly string[], shadowLabels?: readonly string[]): { agreed?: boolean; maxAbsDiff?: number } {
+export function compareOutputs(
+  control: readonly JsonOutput[],
+  shadow: readonly JsonOutput[],
+  controlLabels?: readonly string[],
+  shadowLabels?: readonly string[],
+): { agreed?: boolean; maxAbsDiff?: number } {
   let agreed: boolean | undefined;
   let diff: number | undefined;
   for (const c of control) {
@@ -70,7 +76,8 @@ export function compareOutputs(control: readonly JsonOutput[], shadow: readonly 
     if (!s) continue;
     const a = topLabelsOf(c, controlLabels);
     const b = topLabelsOf(s, shadowLabels);
-    if (a && b) agreed = (agreed ?? true) && a.length === b.length && a.every((l, i) => l.toLowerCase() === b[i]!.toLowerCase());
+    if (a && b)
+      agreed = (agreed ?? true) && a.length === b.length && a.every((l, i) => l.toLowerCase() === b[i]!.toLowerCase());
     if (c.datatype !== 'BYTES' && s.datatype !== 'BYTES' && c.data && s.data) {
       const d = maxAbsDiff(c.data, s.data);
       if (d !== undefined) diff = Math.max(diff ?? 0, d);
@@ -88,15 +95,21 @@ function numbers(v: unknown, out: number[], depth = 0): void {
 
 /** The `label` of a v1 prediction, when it has one. */
 export function predictionLabel(p: unknown): string | undefined {
-  return typeof p === 'object' && p !== null && typeof (p as { label?: unknown }).label === 'string' ? (p as { label: string }).label : undefined;
+  return typeof p === 'object' && p !== null && typeof (p as { label?: unknown }).label === 'string'
+    ? (p as { label: string }).label
+    : undefined;
 }
 
 /** Compares v1 predictions: their `label` fields, else the numbers of numeric predictions. */
-export function comparePredictions(control: readonly unknown[], shadow: readonly unknown[]): { agreed?: boolean; maxAbsDiff?: number } {
+export function comparePredictions(
+  control: readonly unknown[],
+  shadow: readonly unknown[],
+): { agreed?: boolean; maxAbsDiff?: number } {
   if (control.length !== shadow.length) return { agreed: false };
   const a = control.map(predictionLabel);
   const b = shadow.map(predictionLabel);
-  if (a.every((l) => l !== undefined) && b.every((l) => l !== undefined)) return { agreed: a.every((l, i) => l!.toLowerCase() === b[i]!.toLowerCase()) };
+  if (a.every((l) => l !== undefined) && b.every((l) => l !== undefined))
+    return { agreed: a.every((l, i) => l!.toLowerCase() === b[i]!.toLowerCase()) };
   const x: number[] = [];
   const y: number[] = [];
   numbers(control, x);

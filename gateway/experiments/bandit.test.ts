@@ -5,7 +5,13 @@ import { createBandit, sampleBeta, type Bandit } from './bandit.ts';
 const INVALID = expect.objectContaining({ code: 'INVALID_INPUT' });
 
 /** Serves `pulls` simulated requests: choose an arm, draw a Bernoulli reward at its true rate, feed it back. */
-function simulate(bandit: Bandit, rates: readonly number[], pulls: number, world: () => number, active = rates.map((_, i) => i)): number[] {
+function simulate(
+  bandit: Bandit,
+  rates: readonly number[],
+  pulls: number,
+  world: () => number,
+  active = rates.map((_, i) => i),
+): number[] {
   const chosen: number[] = [];
   for (let i = 0; i < pulls; i++) {
     const arm = bandit.choose(active);
@@ -19,7 +25,13 @@ const shareOf = (arm: number, choices: readonly number[]) => choices.filter((c) 
 describe('sampleBeta', () => {
   it('matches the mean and variance of Beta(a, b), tiny, uniform and large shapes alike', () => {
     const random = seededRandom(7);
-    for (const [a, b] of [[2, 5], [0.5, 0.5], [1, 1], [200, 100], [0.05, 3]] as const) {
+    for (const [a, b] of [
+      [2, 5],
+      [0.5, 0.5],
+      [1, 1],
+      [200, 100],
+      [0.05, 3],
+    ] as const) {
       const n = 40_000;
       let sum = 0;
       let sq = 0;
@@ -75,7 +87,13 @@ describe('bandit (Thompson sampling with a floor)', () => {
   });
 
   it('keeps every active arm at ≥ floor of the traffic even when the posteriors are certain, and not without a floor', () => {
-    const certain = { arms: [{ alpha: 1e6, beta: 1, pulls: 0, rewardSum: 0 }, { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 }, { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 }] };
+    const certain = {
+      arms: [
+        { alpha: 1e6, beta: 1, pulls: 0, rewardSum: 0 },
+        { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 },
+        { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 },
+      ],
+    };
     const n = 20_000;
     const withFloor = createBandit(3, { floor: 0.1, random: seededRandom(5) }, certain);
     const chosen = Array.from({ length: n }, () => withFloor.choose([0, 1, 2]));
@@ -115,12 +133,22 @@ describe('bandit (Thompson sampling with a floor)', () => {
     expect(b).toEqual(a);
     expect(restored.state()).toEqual(original.state());
     // A bandit started fresh would not have chosen the same (the state carries the learning).
-    const fresh = simulate(createBandit(3, { floor: 0.05, random: seededRandom(77) }), [0.3, 0.5, 0.6], 500, seededRandom(33));
+    const fresh = simulate(
+      createBandit(3, { floor: 0.05, random: seededRandom(77) }),
+      [0.3, 0.5, 0.6],
+      500,
+      seededRandom(33),
+    );
     expect(fresh).not.toEqual(a);
   });
 
   it('does not mutate the state object it was restored from, and state() hands out copies', () => {
-    const state = { arms: [{ alpha: 2, beta: 3, pulls: 4, rewardSum: 1 }, { alpha: 1, beta: 1, pulls: 0, rewardSum: 0 }] };
+    const state = {
+      arms: [
+        { alpha: 2, beta: 3, pulls: 4, rewardSum: 1 },
+        { alpha: 1, beta: 1, pulls: 0, rewardSum: 0 },
+      ],
+    };
     const bandit = createBandit(2, {}, state);
     bandit.reward(0, 1);
     expect(state.arms[0]).toEqual({ alpha: 2, beta: 3, pulls: 4, rewardSum: 1 });
@@ -155,7 +183,8 @@ describe('bandit (Thompson sampling with a floor)', () => {
 
   it('refuses bad arguments with INVALID_INPUT naming the problem', () => {
     const bandit = createBandit(2);
-    for (const r of [-0.01, 1.01, NaN, Infinity, '1' as unknown as number]) expect(() => bandit.reward(0, r), String(r)).toThrow(INVALID);
+    for (const r of [-0.01, 1.01, NaN, Infinity, '1' as unknown as number])
+      expect(() => bandit.reward(0, r), String(r)).toThrow(INVALID);
     for (const arm of [-1, 2, 0.5, NaN]) {
       expect(() => bandit.reward(arm, 1), String(arm)).toThrow(INVALID);
       expect(() => bandit.choose([arm]), String(arm)).toThrow(INVALID);
@@ -168,17 +197,33 @@ describe('bandit (Thompson sampling with a floor)', () => {
     for (const arms of [0, -1, 1.5, NaN, 100_000]) expect(() => createBandit(arms), String(arms)).toThrow(INVALID);
     for (const floor of [-0.1, 0.51, NaN]) expect(() => createBandit(2, { floor }), String(floor)).toThrow(/floor/);
     expect(() => createBandit(2, { prior: { alpha: 0, beta: 1 } })).toThrow(/prior/);
-    expect(() => createBandit(2, {}, { arms: [{ alpha: 1, beta: 1, pulls: 0, rewardSum: 0 }] })).toThrow(/1 arms, the bandit has 2/);
-    const bad = { arms: [{ alpha: 1, beta: -1, pulls: 0, rewardSum: 0 }, { alpha: 1, beta: 1, pulls: 0, rewardSum: 0 }] };
+    expect(() => createBandit(2, {}, { arms: [{ alpha: 1, beta: 1, pulls: 0, rewardSum: 0 }] })).toThrow(
+      /1 arms, the bandit has 2/,
+    );
+    const bad = {
+      arms: [
+        { alpha: 1, beta: -1, pulls: 0, rewardSum: 0 },
+        { alpha: 1, beta: 1, pulls: 0, rewardSum: 0 },
+      ],
+    };
     expect(() => createBandit(2, {}, bad)).toThrow(/arm 0 is invalid/);
     expect(() => createBandit(2, {}, null as unknown as undefined)).toThrow(INVALID);
   });
 
   it('defaults the floor to 0.05, or 1/n when there are more than 20 arms', () => {
-    const certain = (n: number) => ({ arms: Array.from({ length: n }, (_, i) => (i === 0 ? { alpha: 1e6, beta: 1, pulls: 0, rewardSum: 0 } : { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 })) });
+    const certain = (n: number) => ({
+      arms: Array.from({ length: n }, (_, i) =>
+        i === 0 ? { alpha: 1e6, beta: 1, pulls: 0, rewardSum: 0 } : { alpha: 1, beta: 1e6, pulls: 0, rewardSum: 0 },
+      ),
+    });
     const two = createBandit(2, { random: seededRandom(51) }, certain(2));
     expect(two.shares([0, 1], 100)[1]).toBeCloseTo(0.05, 10);
     const many = createBandit(40, { random: seededRandom(52) }, certain(40));
-    expect(many.shares(Array.from({ length: 40 }, (_, i) => i), 100)[5]).toBeCloseTo(1 / 40, 10);
+    expect(
+      many.shares(
+        Array.from({ length: 40 }, (_, i) => i),
+        100,
+      )[5],
+    ).toBeCloseTo(1 / 40, 10);
   });
 });

@@ -37,9 +37,14 @@ export interface BanditState {
 export interface Bandit {
   /** Picks an arm among `active` indices (paused variants excluded) by Thompson sampling with the floor. */
   choose(active: readonly number[]): number;
-  /** Records a reward in [0,1] for an arm (Beta–Bernoulli update with fractional rewards: alpha += r, beta += 1 - r). */
+  /**
+   * Records a reward in [0,1] for an arm (Beta–Bernoulli update with fractional rewards: alpha += r, beta += 1 - r).
+   */
   reward(arm: number, r: number): void;
-  /** Current traffic share estimate per arm (for reports): Monte-Carlo probability each arm is best, mixed with the floor. */
+  /**
+   * Current traffic share estimate per arm (for reports): Monte-Carlo probability each arm is best, mixed with the
+   * floor.
+   */
   shares(active: readonly number[], samples?: number): number[];
   /** A copy of the state, JSON-serialisable, for persistence. */
   state(): BanditState;
@@ -77,11 +82,14 @@ export function createBandit(arms: number, options: Partial<BanditOptions> = {},
   if (typeof random !== 'function') throw invalidInput('bandit random must be a function returning numbers in [0,1)');
   const prior = options.prior ?? { alpha: 1, beta: 1 };
   if (!isPositive(prior.alpha) || !isPositive(prior.beta)) {
-    throw invalidInput(`bandit prior alpha and beta must be finite numbers > 0, got ${String(prior.alpha)}, ${String(prior.beta)}`);
+    throw invalidInput(
+      `bandit prior alpha and beta must be finite numbers > 0, got ${String(prior.alpha)}, ${String(prior.beta)}`,
+    );
   }
-  const table = state === undefined
-    ? Array.from({ length: arms }, () => ({ alpha: prior.alpha, beta: prior.beta, pulls: 0, rewardSum: 0 }))
-    : checkedState(state, arms);
+  const table =
+    state === undefined
+      ? Array.from({ length: arms }, () => ({ alpha: prior.alpha, beta: prior.beta, pulls: 0, rewardSum: 0 }))
+      : checkedState(state, arms);
 
   const checkArm = (arm: unknown, what: string): number => {
     if (typeof arm !== 'number' || !Number.isInteger(arm) || arm < 0 || arm >= arms) {
@@ -124,7 +132,8 @@ export function createBandit(arms: number, options: Partial<BanditOptions> = {},
     },
     reward(arm, r) {
       checkArm(arm, 'bandit reward');
-      if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw invalidInput(`bandit reward must be a number in [0,1], got ${String(r)}`);
+      if (typeof r !== 'number' || !(r >= 0 && r <= 1))
+        throw invalidInput(`bandit reward must be a number in [0,1], got ${String(r)}`);
       const a = table[arm]!;
       a.alpha += r;
       a.beta += 1 - r;
@@ -133,7 +142,9 @@ export function createBandit(arms: number, options: Partial<BanditOptions> = {},
     shares(active, samples = DEFAULT_SHARE_SAMPLES) {
       checkActive(active, 'bandit shares');
       if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SHARE_SAMPLES) {
-        throw invalidInput(`bandit shares: samples must be an integer in 1..${MAX_SHARE_SAMPLES}, got ${String(samples)}`);
+        throw invalidInput(
+          `bandit shares: samples must be an integer in 1..${MAX_SHARE_SAMPLES}, got ${String(samples)}`,
+        );
       }
       const wins = new Array<number>(active.length).fill(0);
       for (let s = 0; s < samples; s++) wins[thompson(active)]!++;
@@ -149,7 +160,6 @@ export function createBandit(arms: number, options: Partial<BanditOptions> = {},
     },
   };
 }
-
 
 /**
  * A draw from Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta), computed from the
@@ -176,7 +186,8 @@ function logGamma(shape: number, random: () => number): number {
     const v = t * t * t;
     const u = uniformOpen(random);
     const x2 = x * x;
-    if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return Math.log(d) + Math.log(v);
+    if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v)))
+      return Math.log(d) + Math.log(v);
   }
 }
 
@@ -201,13 +212,23 @@ function checkedState(state: BanditState, arms: number): BanditState['arms'] {
   if (typeof state !== 'object' || state === null || !Array.isArray(state.arms)) {
     throw invalidInput('bandit state must be an object with an `arms` array');
   }
-  if (state.arms.length !== arms) throw invalidInput(`bandit state has ${state.arms.length} arms, the bandit has ${arms}`);
+  if (state.arms.length !== arms)
+    throw invalidInput(`bandit state has ${state.arms.length} arms, the bandit has ${arms}`);
   return state.arms.map((a, i) => {
-    const ok = typeof a === 'object' && a !== null
-      && isPositive(a.alpha) && isPositive(a.beta)
-      && Number.isSafeInteger(a.pulls) && a.pulls >= 0
-      && typeof a.rewardSum === 'number' && Number.isFinite(a.rewardSum) && a.rewardSum >= 0;
-    if (!ok) throw invalidInput(`bandit state arm ${i} is invalid: alpha and beta must be > 0, pulls an integer ≥ 0, rewardSum ≥ 0`);
+    const ok =
+      typeof a === 'object' &&
+      a !== null &&
+      isPositive(a.alpha) &&
+      isPositive(a.beta) &&
+      Number.isSafeInteger(a.pulls) &&
+      a.pulls >= 0 &&
+      typeof a.rewardSum === 'number' &&
+      Number.isFinite(a.rewardSum) &&
+      a.rewardSum >= 0;
+    if (!ok)
+      throw invalidInput(
+        `bandit state arm ${i} is invalid: alpha and beta must be > 0, pulls an integer ≥ 0, rewardSum ≥ 0`,
+      );
     return { alpha: a.alpha, beta: a.beta, pulls: a.pulls, rewardSum: a.rewardSum };
   });
 }

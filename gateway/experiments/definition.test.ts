@@ -7,14 +7,22 @@ describe('experiment definitions', () => {
     expect(parseTarget('m')).toEqual({ model: 'm' });
     expect(parseTarget('m:2')).toEqual({ model: 'm', version: '2' });
     expect(parseTarget('m@canary')).toEqual({ model: 'm', version: 'canary' });
-    for (const bad of ['', '../x', 'm:0', 'm:x', 'm@2x', 'm@', 'm:1:2', 'm@a@b']) expect(parseTarget(bad)).toBeUndefined();
+    for (const bad of ['', '../x', 'm:0', 'm:x', 'm@2x', 'm@', 'm:1:2', 'm@a@b'])
+      expect(parseTarget(bad)).toBeUndefined();
   });
 
   it('fills defaults: names from targets, weight 1, control = first serving variant; round-trips through JSON', () => {
-    const d = parseDefinition({ variants: ['a', { target: 'b:2', weight: 3 }, { target: 'c@canary', shadow: true }] }, 'e');
+    const d = parseDefinition(
+      { variants: ['a', { target: 'b:2', weight: 3 }, { target: 'c@canary', shadow: true }] },
+      'e',
+    );
     expect(d.mode).toBe('weighted');
     expect(d.control).toBe('a');
-    expect(d.variants.map((v) => [v.name, v.weight, v.shadow])).toEqual([['a', 1, false], ['b:2', 3, false], ['c@canary', 1, true]]);
+    expect(d.variants.map((v) => [v.name, v.weight, v.shadow])).toEqual([
+      ['a', 1, false],
+      ['b:2', 3, false],
+      ['c@canary', 1, true],
+    ]);
     expect(parseDefinition(definitionJson(d), 'e')).toEqual(d);
   });
 
@@ -24,8 +32,24 @@ describe('experiment definitions', () => {
     [{ variants: [{ target: 'a', weight: -1 }] }, /positive/],
     [{ variants: [{ target: 'a', weight: Infinity }] }, /weight/],
     [{ variants: ['a', 'a'] }, /duplicate variant 'a'/],
-    [{ variants: [{ name: 'x', target: 'a' }, { name: 'x', target: 'b' }] }, /duplicate variant 'x'/],
-    [{ variants: [{ name: 'x', target: 'a' }, { name: 'y', target: 'a' }] }, /duplicate variant target 'a'/],
+    [
+      {
+        variants: [
+          { name: 'x', target: 'a' },
+          { name: 'x', target: 'b' },
+        ],
+      },
+      /duplicate variant 'x'/,
+    ],
+    [
+      {
+        variants: [
+          { name: 'x', target: 'a' },
+          { name: 'y', target: 'a' },
+        ],
+      },
+      /duplicate variant target 'a'/,
+    ],
     [{ variants: [{ target: 'a', shadow: true }] }, /every variant is a shadow/],
     [{ variants: ['a'], control: 'zz' }, /control 'zz' is not one of the variants/],
     [{ variants: ['a', { target: 'b', shadow: true }], control: 'b' }, /control 'b' is a shadow/],
@@ -45,10 +69,35 @@ describe('experiment definitions', () => {
 
   it('refuses variants with different inputs or label sets', () => {
     const x = { name: 'x', datatype: 'FP32' as const, shape: [-1, 3] };
-    expect(() => checkCompatible('e', [{ variant: 'a', inputs: [x], labels: ['p', 'q'] }, { variant: 'b', inputs: [{ ...x, shape: [-1, 4] }], labels: ['p', 'q'] }])).toThrow(/input x FP32 \[-1,4\]/);
-    expect(() => checkCompatible('e', [{ variant: 'a', inputs: [x] }, { variant: 'b', inputs: [{ ...x, name: 'y' }] }])).toThrow(/takes inputs/);
-    expect(() => checkCompatible('e', [{ variant: 'a', inputs: [x], labels: ['p', 'q'] }, { variant: 'b', inputs: [x], labels: ['r', 's'] }])).toThrow(/labels .* incompatible/);
-    expect(() => checkCompatible('e', [{ variant: 'a', inputs: [x], labels: ['p', 'q'] }, { variant: 'b', inputs: [x] }])).toThrow(/no class labels/);
-    expect(() => checkCompatible('e', [{ variant: 'a', inputs: [x], labels: ['p', 'q', 'r'] }, { variant: 'b', inputs: [{ ...x, shape: [1, 3] }], labels: ['P', 'q'] }])).not.toThrow();
+    expect(() =>
+      checkCompatible('e', [
+        { variant: 'a', inputs: [x], labels: ['p', 'q'] },
+        { variant: 'b', inputs: [{ ...x, shape: [-1, 4] }], labels: ['p', 'q'] },
+      ]),
+    ).toThrow(/input x FP32 \[-1,4\]/);
+    expect(() =>
+      checkCompatible('e', [
+        { variant: 'a', inputs: [x] },
+        { variant: 'b', inputs: [{ ...x, name: 'y' }] },
+      ]),
+    ).toThrow(/takes inputs/);
+    expect(() =>
+      checkCompatible('e', [
+        { variant: 'a', inputs: [x], labels: ['p', 'q'] },
+        { variant: 'b', inputs: [x], labels: ['r', 's'] },
+      ]),
+    ).toThrow(/labels .* incompatible/);
+    expect(() =>
+      checkCompatible('e', [
+        { variant: 'a', inputs: [x], labels: ['p', 'q'] },
+        { variant: 'b', inputs: [x] },
+      ]),
+    ).toThrow(/no class labels/);
+    expect(() =>
+      checkCompatible('e', [
+        { variant: 'a', inputs: [x], labels: ['p', 'q', 'r'] },
+        { variant: 'b', inputs: [{ ...x, shape: [1, 3] }], labels: ['P', 'q'] },
+      ]),
+    ).not.toThrow();
   });
 });

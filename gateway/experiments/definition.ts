@@ -25,32 +25,57 @@ export function parseTarget(spec: string): Target | undefined {
 }
 
 const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
-const targetSpec = z.string().refine((s) => parseTarget(s) !== undefined, 'a target is "model", "model:version" or "model@label" (valid model name, positive version, label starting with a letter)');
+const targetSpec = z
+  .string()
+  .refine(
+    (s) => parseTarget(s) !== undefined,
+    'a target is "model", "model:version" or "model@label" (valid model name, positive version, label starting with a letter)',
+  );
 
-const VariantObject = z.object({
-  /** Shown in the `massgate-variant` header, the figures and the metrics; default: the target. */
-  name: z.string().regex(VARIANT_NAME, 'a variant name is 1 to 128 letters, digits, _ . : @ -, starting with a letter or digit').optional(),
-  target: targetSpec,
-  /** Share of the traffic relative to the other live variants (ignored for shadows). */
-  weight: z.number().positive('weights are positive').refine(Number.isFinite, 'weights are finite').default(1),
-  /** Gets a copy of the requests; its answers never reach the client. */
-  shadow: z.boolean().default(false),
-  /** Gets no traffic (its sticky keys go to the others, and come back on resume). */
-  paused: z.boolean().default(false),
-}).strict();
+const VariantObject = z
+  .object({
+    /** Shown in the `massgate-variant` header, the figures and the metrics; default: the target. */
+    name: z
+      .string()
+      .regex(VARIANT_NAME, 'a variant name is 1 to 128 letters, digits, _ . : @ -, starting with a letter or digit')
+      .optional(),
+    target: targetSpec,
+    /** Share of the traffic relative to the other live variants (ignored for shadows). */
+    weight: z.number().positive('weights are positive').refine(Number.isFinite, 'weights are finite').default(1),
+    /** Gets a copy of the requests; its answers never reach the client. */
+    shadow: z.boolean().default(false),
+    /** Gets no traffic (its sticky keys go to the others, and come back on resume). */
+    paused: z.boolean().default(false),
+  })
+  .strict();
 
-export const ExperimentSchema = z.object({
-  description: z.string().max(1000).optional(),
-  /** `weighted` (default): fixed weights; `bandit`: Thompson sampling over the clients' rewards. */
-  mode: z.enum(['weighted', 'bandit']).default('weighted'),
-  variants: z.array(z.preprocess((v) => (typeof v === 'string' ? { target: v } : v), VariantObject)).min(1).max(32),
-  /** The variant shadows are compared with and whose metadata the experiment answers with; default: the first that is not a shadow. */
-  control: z.string().optional(),
-  /** The header carrying the sticky key (default: the gateway's EXPERIMENT_KEY_HEADER, `x-user-id`). */
-  keyHeader: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'not a valid header name').transform((h) => h.toLowerCase()).optional(),
-  /** Bandit settings: the smallest share any live variant keeps (exploration floor). */
-  bandit: z.object({ floor: z.number().min(0).max(0.5).default(0.05) }).strict().optional(),
-}).strict();
+export const ExperimentSchema = z
+  .object({
+    description: z.string().max(1000).optional(),
+    /** `weighted` (default): fixed weights; `bandit`: Thompson sampling over the clients' rewards. */
+    mode: z.enum(['weighted', 'bandit']).default('weighted'),
+    variants: z
+      .array(z.preprocess((v) => (typeof v === 'string' ? { target: v } : v), VariantObject))
+      .min(1)
+      .max(32),
+    /**
+     * The variant shadows are compared with and whose metadata the experiment answers with; default: the first that is
+     * not a shadow.
+     */
+    control: z.string().optional(),
+    /** The header carrying the sticky key (default: the gateway's EXPERIMENT_KEY_HEADER, `x-user-id`). */
+    keyHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'not a valid header name')
+      .transform((h) => h.toLowerCase())
+      .optional(),
+    /** Bandit settings: the smallest share any live variant keeps (exploration floor). */
+    bandit: z
+      .object({ floor: z.number().min(0).max(0.5).default(0.05) })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 
@@ -82,7 +107,14 @@ export function parseDefinition(raw: unknown, where: string): Definition {
   if (!parsed.success) throw invalidInput(`${where}: ${issuesText(parsed.error, '(definition)')}`);
   const d = parsed.data;
   const variants: Variant[] = d.variants.map((v) => {
-    return { name: v.name ?? v.target, target: v.target, parsed: parseTarget(v.target)!, weight: v.weight, shadow: v.shadow, paused: v.paused };
+    return {
+      name: v.name ?? v.target,
+      target: v.target,
+      parsed: parseTarget(v.target)!,
+      weight: v.weight,
+      shadow: v.shadow,
+      paused: v.paused,
+    };
   });
   const seen = new Set<string>();
   for (const v of variants) {
@@ -102,7 +134,9 @@ export function parseDefinition(raw: unknown, where: string): Definition {
   if (c.shadow) throw invalidInput(`${where}: control '${shown(control)}' is a shadow`);
   return {
     ...(d.description !== undefined ? { description: d.description } : {}),
-    mode: d.mode, variants, control,
+    mode: d.mode,
+    variants,
+    control,
     ...(d.keyHeader !== undefined ? { keyHeader: d.keyHeader } : {}),
     ...(d.mode === 'bandit' ? { bandit: { floor: d.bandit?.floor ?? 0.05 } } : {}),
   };
@@ -116,6 +150,12 @@ export function definitionJson(d: Definition): Record<string, unknown> {
     control: d.control,
     ...(d.keyHeader !== undefined ? { keyHeader: d.keyHeader } : {}),
     ...(d.bandit ? { bandit: d.bandit } : {}),
-    variants: d.variants.map((v) => ({ name: v.name, target: v.target, weight: v.weight, ...(v.shadow ? { shadow: true } : {}), ...(v.paused ? { paused: true } : {}) })),
+    variants: d.variants.map((v) => ({
+      name: v.name,
+      target: v.target,
+      weight: v.weight,
+      ...(v.shadow ? { shadow: true } : {}),
+      ...(v.paused ? { paused: true } : {}),
+    })),
   };
 }

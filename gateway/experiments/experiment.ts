@@ -37,11 +37,18 @@ export class Experiment {
     this.names = this.serving.map((v) => v.name);
     this.active = this.serving.flatMap((v, i) => (v.paused ? [] : [i]));
     this.weights = this.serving.map((v) => (v.paused ? 0 : v.weight));
-    this.figures = new Map(definition.variants.map((v) => [v.name, previous?.figures.get(v.name) ?? new VariantFigures()]));
+    this.figures = new Map(
+      definition.variants.map((v) => [v.name, previous?.figures.get(v.name) ?? new VariantFigures()]),
+    );
     if (definition.mode === 'bandit') {
       const arms = this.names;
       const floor = Math.min(definition.bandit?.floor ?? 0.05, 1 / arms.length);
-      const prior = previous?.bandit && sameArms(previous.names, arms) ? previous.bandit.state() : saved && sameArms(saved.arms, arms) ? saved.state : undefined;
+      const prior =
+        previous?.bandit && sameArms(previous.names, arms)
+          ? previous.bandit.state()
+          : saved && sameArms(saved.arms, arms)
+            ? saved.state
+            : undefined;
       this.bandit = createBandit(arms.length, { floor, random }, prior);
     }
   }
@@ -72,7 +79,10 @@ export class Experiment {
     const now = Date.now();
     if (!this.shareCache || now - this.shareCache.at > 1000) {
       const shares = this.bandit!.shares(this.active, 1000);
-      this.shareCache = { at: now, weights: this.serving.map((_, i) => (this.active.includes(i) ? Math.max(shares[i] ?? 0, 1e-9) : 0)) };
+      this.shareCache = {
+        at: now,
+        weights: this.serving.map((_, i) => (this.active.includes(i) ? Math.max(shares[i] ?? 0, 1e-9) : 0)),
+      };
     }
     return this.shareCache.weights;
   }
@@ -96,7 +106,12 @@ export class Experiment {
   shares(): Record<string, number> {
     const w = this.bandit ? this.bandit.shares(this.active, 2000) : this.weights;
     const total = w.reduce((s, x, i) => s + (this.active.includes(i) ? x : 0), 0);
-    return Object.fromEntries(this.names.map((n, i) => [n, total > 0 && this.active.includes(i) ? Math.round((w[i]! / total) * 10_000) / 10_000 : 0]));
+    return Object.fromEntries(
+      this.names.map((n, i) => [
+        n,
+        total > 0 && this.active.includes(i) ? Math.round((w[i]! / total) * 10_000) / 10_000 : 0,
+      ]),
+    );
   }
 }
 

@@ -6,7 +6,12 @@ const INVALID = expect.objectContaining({ code: 'INVALID_INPUT' });
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('Assignments (request id → variant, for feedback)', () => {
@@ -84,7 +89,12 @@ describe('Assignments (request id → variant, for feedback)', () => {
 
   it('refuses ids that are empty, too long or not strings, empty names, and bad limits', () => {
     const a = new Assignments();
-    for (const id of ['', 'x'.repeat(MAX_REQUEST_ID_LENGTH + 1), 42 as unknown as string, undefined as unknown as string]) {
+    for (const id of [
+      '',
+      'x'.repeat(MAX_REQUEST_ID_LENGTH + 1),
+      42 as unknown as string,
+      undefined as unknown as string,
+    ]) {
       expect(() => a.record(id, 'e', 'v'), String(id).slice(0, 20)).toThrow(INVALID);
     }
     expect(() => a.record('ok', '', 'v')).toThrow(INVALID);

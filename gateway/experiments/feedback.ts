@@ -32,8 +32,10 @@ export class Assignments {
   readonly #now: () => number;
 
   constructor(maxEntries = 100_000, ttlMs = 3_600_000, now: () => number = () => Date.now()) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw invalidInput(`assignments: maxEntries must be an integer ≥ 1, got ${String(maxEntries)}`);
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) throw invalidInput(`assignments: ttlMs must be a finite number > 0, got ${String(ttlMs)}`);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1)
+      throw invalidInput(`assignments: maxEntries must be an integer ≥ 1, got ${String(maxEntries)}`);
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw invalidInput(`assignments: ttlMs must be a finite number > 0, got ${String(ttlMs)}`);
     this.#maxEntries = maxEntries;
     this.#ttlMs = ttlMs;
     this.#now = now;
@@ -47,7 +49,8 @@ export class Assignments {
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_REQUEST_ID_LENGTH) {
       throw invalidInput(`request id must be a string of 1..${MAX_REQUEST_ID_LENGTH} characters`);
     }
-    if (typeof experiment !== 'string' || experiment.length === 0) throw invalidInput('assignment needs an experiment name');
+    if (typeof experiment !== 'string' || experiment.length === 0)
+      throw invalidInput('assignment needs an experiment name');
     if (typeof variant !== 'string' || variant.length === 0) throw invalidInput('assignment needs a variant name');
     const now = this.#now();
     this.#sweep(now);

@@ -18,7 +18,9 @@ export class Reservoir {
   percentiles(): { p50: number; p95: number; p99: number; samples: number } | null {
     const count = Math.min(this.n, this.size);
     if (count === 0) return null;
-    const [p50, p95, p99] = percentiles(this.values.subarray(0, count), [50, 95, 99]).map((v) => Math.round(v * 1000) / 1000) as [number, number, number];
+    const [p50, p95, p99] = percentiles(this.values.subarray(0, count), [50, 95, 99]).map(
+      (v) => Math.round(v * 1000) / 1000,
+    ) as [number, number, number];
     return { p50, p95, p99, samples: count };
   }
 }
@@ -59,7 +61,16 @@ export class VariantFigures {
   rewardSum = 0;
   /** The last shadow failure's message (for the figures). */
   shadowError?: string;
-  readonly shadow = { copies: 0, dropped: 0, failed: 0, compared: 0, agreed: 0, disagreed: 0, maxAbsDiff: 0, latency: new Reservoir() };
+  readonly shadow = {
+    copies: 0,
+    dropped: 0,
+    failed: 0,
+    compared: 0,
+    agreed: 0,
+    disagreed: 0,
+    maxAbsDiff: 0,
+    latency: new Reservoir(),
+  };
 
   served(ms: number, code?: string): void {
     this.requests += 1;
@@ -103,7 +114,12 @@ export class VariantFigures {
     return {
       ...base,
       shadow: {
-        copies: s.copies, dropped: s.dropped, failed: s.failed, compared: s.compared, agreed: s.agreed, disagreed: s.disagreed,
+        copies: s.copies,
+        dropped: s.dropped,
+        failed: s.failed,
+        compared: s.compared,
+        agreed: s.agreed,
+        disagreed: s.disagreed,
         agreement: s.agreed + s.disagreed ? s.agreed / (s.agreed + s.disagreed) : null,
         max_abs_diff: s.compared ? s.maxAbsDiff : null,
         latency_ms: s.latency.percentiles(),

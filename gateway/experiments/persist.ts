@@ -53,10 +53,19 @@ export function readExperimentsFile(store: string): ExperimentsFile {
     throw new GatewayError('CONFIG_INVALID', `${EXPERIMENTS_FILE} is not valid JSON (${(e as Error).message})`);
   }
   const r = raw as Partial<ExperimentsFile>;
-  if (typeof r !== 'object' || r === null || typeof r.experiments !== 'object' || r.experiments === null || Array.isArray(r.experiments)) {
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.experiments !== 'object' ||
+    r.experiments === null ||
+    Array.isArray(r.experiments)
+  ) {
     throw new GatewayError('CONFIG_INVALID', `${EXPERIMENTS_FILE}: expected {"experiments": {...}, "removed": [...]}`);
   }
-  return { experiments: r.experiments, removed: Array.isArray(r.removed) ? r.removed.filter((n): n is string => typeof n === 'string') : [] };
+  return {
+    experiments: r.experiments,
+    removed: Array.isArray(r.removed) ? r.removed.filter((n): n is string => typeof n === 'string') : [],
+  };
 }
 
 export function writeExperimentsFile(store: string, data: ExperimentsFile): void {
@@ -69,7 +78,7 @@ export function declaredExperiment(store: string, name: string): unknown {
   if (!existsSync(file)) return undefined;
   try {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    return typeof raw === 'object' && raw !== null && 'experiment' in raw ? raw.experiment ?? null : undefined;
+    return typeof raw === 'object' && raw !== null && 'experiment' in raw ? (raw.experiment ?? null) : undefined;
   } catch {
     return undefined; // not valid JSON: the model load reports it
   }

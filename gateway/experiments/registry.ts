@@ -8,7 +8,16 @@ import { Assignments } from './feedback.ts';
 import { checkCompatible } from './compatibility.ts';
 import { definitionJson, parseDefinition, type Definition, type Variant } from './definition.ts';
 import { Experiment } from './experiment.ts';
-import { declaredExperiment, declaredExperiments, MAX_HISTORY, readExperimentsFile, writeExperimentsFile, type ExperimentsFile, type HistoryEntry, type LabelChange } from './persist.ts';
+import {
+  declaredExperiment,
+  declaredExperiments,
+  MAX_HISTORY,
+  readExperimentsFile,
+  writeExperimentsFile,
+  type ExperimentsFile,
+  type HistoryEntry,
+  type LabelChange,
+} from './persist.ts';
 import { ShadowQueue } from './shadow-queue.ts';
 
 export interface RegistryOptions {
@@ -65,7 +74,8 @@ export class ExperimentRegistry {
       log.error('experiments file unreadable; run-time experiments are not served', { error: (e as Error).message });
     }
     const raw = new Map<string, unknown>();
-    for (const [name, d] of declaredExperiments(this.o.store)) if (!this.file.removed.includes(name) && (!only || only.includes(name))) raw.set(name, d);
+    for (const [name, d] of declaredExperiments(this.o.store))
+      if (!this.file.removed.includes(name) && (!only || only.includes(name))) raw.set(name, d);
     for (const [name, saved] of Object.entries(this.file.experiments)) raw.set(name, saved.definition);
     for (const [name, d] of raw) {
       try {
@@ -97,7 +107,10 @@ export class ExperimentRegistry {
    */
   route(exp: Experiment, key?: string): Route {
     const variant = exp.choose(key);
-    if (!variant) throw new GatewayError('UNAVAILABLE', `experiment '${exp.name}': every serving variant is paused`, { retryAfterS: 1 });
+    if (!variant)
+      throw new GatewayError('UNAVAILABLE', `experiment '${exp.name}': every serving variant is paused`, {
+        retryAfterS: 1,
+      });
     return { experiment: exp, variant, model: this.resolve(variant) };
   }
 
@@ -109,7 +122,9 @@ export class ExperimentRegistry {
     // variant names one of its versions or labels, so that nothing else hides behind the model's name.
     const ownVersions = def.variants.every((v) => v.parsed.model === name && v.parsed.version !== undefined);
     if (!fromStore && modelExistsSafe(this.o.store, name) && !this.isDeclared(name) && !ownVersions) {
-      throw invalidInput(`${where}: the name is taken by a model of the store (an experiment named after a model must route between its versions: "${name}:2", "${name}@stable")`);
+      throw invalidInput(
+        `${where}: the name is taken by a model of the store (an experiment named after a model must route between its versions: "${name}:2", "${name}@stable")`,
+      );
     }
     const shapes = def.variants.map((v) => {
       let m: Servable;
@@ -132,14 +147,23 @@ export class ExperimentRegistry {
   }
 
   private saved(name: string) {
-    return this.file.experiments[name] ?? { definition: definitionJson(this.running.get(name)!.definition), history: [] };
+    return (
+      this.file.experiments[name] ?? { definition: definitionJson(this.running.get(name)!.definition), history: [] }
+    );
   }
 
   private replaceWith(name: string, def: Definition, history: HistoryEntry[]): Experiment {
     const previous = this.running.get(name);
     const exp = this.build(name, def, previous);
     const next: ExperimentsFile = {
-      experiments: { ...this.file.experiments, [name]: { definition: definitionJson(def), history: history.slice(-MAX_HISTORY), ...(exp.banditState() ? { bandit: exp.banditState() } : {}) } },
+      experiments: {
+        ...this.file.experiments,
+        [name]: {
+          definition: definitionJson(def),
+          history: history.slice(-MAX_HISTORY),
+          ...(exp.banditState() ? { bandit: exp.banditState() } : {}),
+        },
+      },
       removed: this.file.removed.filter((n) => n !== name),
     };
     this.commit(next, () => {
@@ -152,14 +176,21 @@ export class ExperimentRegistry {
 
   private need(name: string): Experiment {
     const exp = this.running.get(name);
-    if (!exp) throw new GatewayError('MODEL_NOT_FOUND', this.broken.has(name) ? `experiment '${shown(name)}' is unavailable: ${this.broken.get(name)}` : `no experiment '${shown(name)}'`);
+    if (!exp)
+      throw new GatewayError(
+        'MODEL_NOT_FOUND',
+        this.broken.has(name)
+          ? `experiment '${shown(name)}' is unavailable: ${this.broken.get(name)}`
+          : `no experiment '${shown(name)}'`,
+      );
     return exp;
   }
 
   /** Creates an experiment (CONFLICT when one of that name runs). */
   create(name: string, raw: unknown): Experiment {
     checkModelName(name);
-    if (this.running.has(name)) throw new GatewayError('CONFLICT', `experiment '${name}' exists; PUT /v1/experiments/${name} replaces it`);
+    if (this.running.has(name))
+      throw new GatewayError('CONFLICT', `experiment '${name}' exists; PUT /v1/experiments/${name} replaces it`);
     return this.replaceWith(name, parseDefinition(raw, `experiment '${name}'`), []);
   }
 
@@ -173,26 +204,40 @@ export class ExperimentRegistry {
   }
 
   /** Applies `change` to a copy of the running definition. */
-  private change(name: string, change: (variants: Variant[]) => Variant[], extra: Partial<Definition> = {}, label?: LabelChange): Experiment {
+  private change(
+    name: string,
+    change: (variants: Variant[]) => Variant[],
+    extra: Partial<Definition> = {},
+    label?: LabelChange,
+  ): Experiment {
     const exp = this.need(name);
-    const def: Definition = { ...exp.definition, ...extra, variants: change(exp.definition.variants.map((v) => ({ ...v }))) };
+    const def: Definition = {
+      ...exp.definition,
+      ...extra,
+      variants: change(exp.definition.variants.map((v) => ({ ...v }))),
+    };
     const s = this.saved(name);
     return this.replaceWith(name, def, [...s.history, { definition: s.definition, ...(label ? { label } : {}) }]);
   }
 
   private variantOf(exp: Experiment, variant: unknown): Variant {
     const v = exp.definition.variants.find((x) => x.name === variant);
-    if (!v) throw invalidInput(`experiment '${exp.name}' has no variant '${shown(String(variant))}' (variants: ${exp.definition.variants.map((x) => x.name).join(', ')})`);
+    if (!v)
+      throw invalidInput(
+        `experiment '${exp.name}' has no variant '${shown(String(variant))}' (variants: ${exp.definition.variants.map((x) => x.name).join(', ')})`,
+      );
     return v;
   }
 
   /** New weights for some variants (the others keep theirs). */
   setWeights(name: string, weights: unknown): Experiment {
     const exp = this.need(name);
-    if (typeof weights !== 'object' || weights === null || Array.isArray(weights) || Object.keys(weights).length === 0) throw invalidInput('expected {"weights": {"<variant>": <positive number>, ...}}');
+    if (typeof weights !== 'object' || weights === null || Array.isArray(weights) || Object.keys(weights).length === 0)
+      throw invalidInput('expected {"weights": {"<variant>": <positive number>, ...}}');
     for (const [k, w] of Object.entries(weights)) {
       this.variantOf(exp, k);
-      if (typeof w !== 'number' || !(w > 0) || !Number.isFinite(w)) throw invalidInput(`weight of variant '${shown(k)}' must be a positive finite number`);
+      if (typeof w !== 'number' || !(w > 0) || !Number.isFinite(w))
+        throw invalidInput(`weight of variant '${shown(k)}' must be a positive finite number`);
     }
     const ws = weights as Record<string, number>;
     return this.change(name, (vs) => vs.map((v) => (v.name in ws ? { ...v, weight: ws[v.name]! } : v)));
@@ -209,10 +254,15 @@ export class ExperimentRegistry {
    * moves to the version; then the variant becomes the experiment's only variant, or with `end` the
    * experiment is deleted. A rollback (unless ended) restores the definition and the label.
    */
-  async promote(name: string, variant: unknown, end: boolean): Promise<{ label?: { model: string; label: string; version: number }; ended: boolean }> {
+  async promote(
+    name: string,
+    variant: unknown,
+    end: boolean,
+  ): Promise<{ label?: { model: string; label: string; version: number }; ended: boolean }> {
     const exp = this.need(name);
     const v = this.variantOf(exp, variant);
-    if (v.shadow) throw invalidInput(`variant '${v.name}' is a shadow; resume it as a serving variant before promoting it`);
+    if (v.shadow)
+      throw invalidInput(`variant '${v.name}' is a shadow; resume it as a serving variant before promoting it`);
     const model = this.resolve(v);
     // Checked in full before anything changes: the label moves only if the new definition builds.
     const def: Definition = { ...exp.definition, control: v.name, variants: [{ ...v, weight: 1, paused: false }] };
@@ -225,7 +275,10 @@ export class ExperimentRegistry {
     }
     if (end) this.delete(name);
     else this.change(name, () => def.variants, { control: v.name }, change);
-    return { ...(change ? { label: { model: change.model, label: 'stable', version: model.version } } : {}), ended: end };
+    return {
+      ...(change ? { label: { model: change.model, label: 'stable', version: model.version } } : {}),
+      ended: end,
+    };
   }
 
   /** Restores the previous definition (and the label a promotion moved). */
@@ -245,10 +298,12 @@ export class ExperimentRegistry {
 
   /** Deletes an experiment (a declared one stays deleted across restarts). */
   delete(name: string): void {
-    if (!this.running.has(name) && !this.broken.has(name)) throw new GatewayError('MODEL_NOT_FOUND', `no experiment '${shown(name)}'`);
+    if (!this.running.has(name) && !this.broken.has(name))
+      throw new GatewayError('MODEL_NOT_FOUND', `no experiment '${shown(name)}'`);
     const experiments = { ...this.file.experiments };
     delete experiments[name];
-    const removed = this.isDeclared(name) && !this.file.removed.includes(name) ? [...this.file.removed, name] : this.file.removed;
+    const removed =
+      this.isDeclared(name) && !this.file.removed.includes(name) ? [...this.file.removed, name] : this.file.removed;
     this.commit({ experiments, removed }, () => {
       this.running.delete(name);
       this.broken.delete(name);
@@ -259,10 +314,18 @@ export class ExperimentRegistry {
   /** Credits a reward to the variant that served request `id` (once per request). */
   feedback(name: string, id: unknown, reward: unknown): { variant: string } {
     const exp = this.need(name);
-    if (typeof id !== 'string' || id.length === 0 || id.length > 256) throw invalidInput('expected {"id": "<request id>", "reward": <number in [0, 1]>}: id is a string of 1 to 256 characters');
-    if (typeof reward !== 'number' || !(reward >= 0 && reward <= 1)) throw invalidInput('reward must be a number in [0, 1]');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256)
+      throw invalidInput(
+        'expected {"id": "<request id>", "reward": <number in [0, 1]>}: id is a string of 1 to 256 characters',
+      );
+    if (typeof reward !== 'number' || !(reward >= 0 && reward <= 1))
+      throw invalidInput('reward must be a number in [0, 1]');
     const a = this.assignments.take(id, name);
-    if (!a) throw new GatewayError('MODEL_NOT_FOUND', `no request '${shown(id)}' of experiment '${name}' awaits feedback (unknown, expired, or already rewarded)`);
+    if (!a)
+      throw new GatewayError(
+        'MODEL_NOT_FOUND',
+        `no request '${shown(id)}' of experiment '${name}' awaits feedback (unknown, expired, or already rewarded)`,
+      );
     exp.reward(a.variant, reward);
     this.o.metrics?.experiment.rewarded(name, a.variant, reward);
     if (exp.definition.mode === 'bandit') this.saveSoon();
@@ -305,12 +368,15 @@ export class ExperimentRegistry {
       throw new GatewayError('MODEL_NOT_FOUND', `no experiment '${shown(name)}'`);
     }
     return {
-      name, state: exp.halted ? 'PAUSED' : 'READY',
+      name,
+      state: exp.halted ? 'PAUSED' : 'READY',
       ...definitionJson(exp.definition),
       shares: exp.shares(),
       history: this.file.experiments[name]?.history.length ?? 0,
       shadow_queue: { in_flight: this.shadows.size, limit: this.shadows.limit, dropped: this.shadows.dropped },
-      figures: Object.fromEntries(exp.definition.variants.map((v) => [v.name, exp.figures.get(v.name)!.toJSON(v.shadow)])),
+      figures: Object.fromEntries(
+        exp.definition.variants.map((v) => [v.name, exp.figures.get(v.name)!.toJSON(v.shadow)]),
+      ),
     };
   }
 

@@ -9,7 +9,8 @@ function chiSquare(counts: number[], shares: number[]): number {
   const total = counts.reduce((a, b) => a + b, 0);
   return counts.reduce((s, c, i) => s + (c - total * shares[i]!) ** 2 / (total * shares[i]!), 0);
 }
-// Critical values at p = 0.001: a correct split fails these one time in a thousand (the hashes are fixed, so never flaky).
+// Critical values at p = 0.001: a correct split fails these one time in a thousand (the hashes are fixed, so never
+// flaky).
 const CHI2_CRIT = { 1: 10.83, 2: 13.82, 3: 16.27 } as const;
 
 function split(names: string[], weights: number[]): number[] {
@@ -27,7 +28,12 @@ describe('weighted rendezvous hashing', () => {
       expect(u).toBeLessThan(1);
       bins[Math.floor(u * 10)] += 1;
     }
-    expect(chiSquare(bins, bins.map(() => 0.1))).toBeLessThan(27.88); // df 9, p = 0.001
+    expect(
+      chiSquare(
+        bins,
+        bins.map(() => 0.1),
+      ),
+    ).toBeLessThan(27.88); // df 9, p = 0.001
   });
 
   it.each([
@@ -39,7 +45,12 @@ describe('weighted rendezvous hashing', () => {
     const names = weights.map((_, i) => `v${i}`);
     const counts = split(names, [...weights]);
     const total = weights.reduce((a, b) => a + b, 0);
-    expect(chiSquare(counts, weights.map((w) => w / total))).toBeLessThan(CHI2_CRIT[df]);
+    expect(
+      chiSquare(
+        counts,
+        weights.map((w) => w / total),
+      ),
+    ).toBeLessThan(CHI2_CRIT[df]);
   });
 
   it('is sticky: a key always gets the same variant, whatever the order of the variants', () => {
@@ -76,7 +87,7 @@ describe('weighted rendezvous hashing', () => {
 
   it('without a key, a random split by weight is within chi-square tolerance over 10,000 draws', () => {
     let s = 42;
-    const random = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const random = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
     const counts = [0, 0, 0];
     for (let i = 0; i < N; i++) counts[weightedRandom([6, 3, 1], random)]! += 1;
     expect(chiSquare(counts, [0.6, 0.3, 0.1])).toBeLessThan(CHI2_CRIT[2]);

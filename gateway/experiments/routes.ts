@@ -6,7 +6,8 @@ import type { ExperimentRegistry } from './registry.ts';
 /** The JSON object of an admin request (400 otherwise). */
 async function objectBody(c: Context<GatewayEnv>): Promise<Record<string, unknown>> {
   const body = await readJson(c);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidInput('the request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -27,7 +28,8 @@ export function experimentRoutes(registry: ExperimentRegistry): Hono<GatewayEnv>
   });
   app.put('/v1/experiments/:name', async (c) => {
     const { name, ...definition } = await objectBody(c);
-    if (name !== undefined && name !== c.req.param('name')) throw invalidInput('"name" in the body differs from the path');
+    if (name !== undefined && name !== c.req.param('name'))
+      throw invalidInput('"name" in the body differs from the path');
     registry.put(c.req.param('name'), definition);
     return c.json(registry.describe(c.req.param('name')));
   });
@@ -51,7 +53,11 @@ export function experimentRoutes(registry: ExperimentRegistry): Hono<GatewayEnv>
     const body = await objectBody(c);
     if (body.end !== undefined && typeof body.end !== 'boolean') throw invalidInput('"end" is true or false');
     const done = await registry.promote(c.req.param('name'), body.variant, body.end === true);
-    return c.json({ promoted: body.variant, ...done, ...(done.ended ? {} : { experiment: registry.describe(c.req.param('name')) }) });
+    return c.json({
+      promoted: body.variant,
+      ...done,
+      ...(done.ended ? {} : { experiment: registry.describe(c.req.param('name')) }),
+    });
   });
   app.post('/v1/experiments/:name/rollback', async (c) => {
     await registry.rollback(c.req.param('name'));

@@ -24,7 +24,9 @@ export function stickyKey(c: Context, exp: Experiment, defaultHeader: string): s
   return k === undefined || k === '' ? undefined : k.slice(0, MAX_KEY);
 }
 
-/** The sticky key a request's own `parameters` carry (`ab_key`, a string or a number), when no header or query gave one. */
+/**
+ * The sticky key a request's own `parameters` carry (`ab_key`, a string or a number), when no header or query gave one.
+ */
 export function parameterKey(parameters: unknown): string | undefined {
   if (!parameters || typeof parameters !== 'object') return undefined;
   const k = (parameters as Record<string, unknown>).ab_key;
@@ -45,7 +47,10 @@ export function attribute(c: Context, registry: ExperimentRegistry, route: Route
   return id;
 }
 
-/** Runs a routed request's work, recording its outcome and duration per variant (figures and metrics), as `observed` does per model. */
+/**
+ * Runs a routed request's work, recording its outcome and duration per variant (figures and metrics), as `observed`
+ * does per model.
+ */
 export async function servedBy<T>(metrics: Metrics | undefined, route: Route, work: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   const record = (error?: unknown) => {
@@ -73,12 +78,19 @@ export function withParameters(r: Rendered, parameters: Record<string, string>):
 
 function shadowDone(metrics: Metrics | undefined, exp: Experiment, variant: string, o: ShadowOutcome): void {
   exp.figures.get(variant)?.shadowed(o);
-  const result = o.error !== undefined ? 'failed' : o.agreed === true ? 'agreed' : o.agreed === false ? 'disagreed' : 'uncompared';
+  const result =
+    o.error !== undefined ? 'failed' : o.agreed === true ? 'agreed' : o.agreed === false ? 'disagreed' : 'uncompared';
   metrics?.experiment.shadow(exp.name, variant, result, o.latencyMs / 1000);
 }
 
 /** Sends a shadow copy through the bounded queue (a drop is counted). */
-function offer(registry: ExperimentRegistry, metrics: Metrics | undefined, exp: Experiment, variant: string, run: () => Promise<ShadowOutcome>): void {
+function offer(
+  registry: ExperimentRegistry,
+  metrics: Metrics | undefined,
+  exp: Experiment,
+  variant: string,
+  run: () => Promise<ShadowOutcome>,
+): void {
   const accepted = registry.shadows.offer(async () => {
     const t0 = performance.now();
     let o: ShadowOutcome;
@@ -96,7 +108,9 @@ function offer(registry: ExperimentRegistry, metrics: Metrics | undefined, exp: 
   }
 }
 
-/** Control output name → shadow output name, by position, for outputs the shadow names differently (same count only). */
+/**
+ * Control output name → shadow output name, by position, for outputs the shadow names differently (same count only).
+ */
 function outputNames(control: readonly { name: string }[], shadow: readonly { name: string }[]): Map<string, string> {
   const map = new Map<string, string>();
   if (control.length !== shadow.length) return map;
@@ -128,9 +142,18 @@ function countV2(route: Route, rendered: Rendered, forShadows: boolean): JsonOut
  * After a v2 answer is under way: counts its top labels and sends a copy of the request to each
  * shadow (bounded queue), whose answer is compared with the one the client got.
  */
-export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefined, route: Route, envelope: () => Envelope, rendered: Rendered, limits: EdgeLimits, timeoutMs?: number): void {
+export function afterV2(
+  registry: ExperimentRegistry,
+  metrics: Metrics | undefined,
+  route: Route,
+  envelope: () => Envelope,
+  rendered: Rendered,
+  limits: EdgeLimits,
+  timeoutMs?: number,
+): void {
   const exp = route.experiment;
-  // The request as parsed for the client's answer (or parsed here once, for an answer replayed from the cache), shared by every shadow.
+  // The request as parsed for the client's answer (or parsed here once, for an answer replayed from the cache), shared
+  // by every shadow.
   let envelopeOnce: Envelope | undefined;
   const parsed = () => (envelopeOnce ??= envelope());
   let served: JsonOutput[] | undefined;
@@ -149,18 +172,33 @@ export function afterV2(registry: ExperimentRegistry, metrics: Metrics | undefin
       const toShadow = outputNames(route.model.outputs, model.outputs);
       const back = new Map([...toShadow].map(([a, b]) => [b, a]));
       const { raw, tail } = parsed();
-      const renamed = raw.outputs ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) } : raw;
+      const renamed = raw.outputs
+        ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) }
+        : raw;
       const request = requestOf({ raw: renamed, tail }, model.inputs, model.outputs, limits);
       const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs });
       const latencyMs = performance.now() - t0;
-      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({ name: back.get(t.name) ?? t.name, datatype: t.datatype, shape: [...t.shape], data: toJson(t) }));
+      const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({
+        name: back.get(t.name) ?? t.name,
+        datatype: t.datatype,
+        shape: [...t.shape],
+        data: toJson(t),
+      }));
       return served ? { latencyMs, ...compareOutputs(served, mine, route.model.labels, model.labels) } : { latencyMs };
     });
   }
 }
 
 /** After a v1 answer is under way: top labels, and a copy of the instances to each shadow. */
-export function afterV1(registry: ExperimentRegistry, metrics: Metrics | undefined, route: Route, instances: readonly unknown[], parameters: Record<string, unknown>, predictions: Uint8Array, timeoutMs?: number): void {
+export function afterV1(
+  registry: ExperimentRegistry,
+  metrics: Metrics | undefined,
+  route: Route,
+  instances: readonly unknown[],
+  parameters: Record<string, unknown>,
+  predictions: Uint8Array,
+  timeoutMs?: number,
+): void {
   const exp = route.experiment;
   let served: unknown[] | undefined;
   setImmediate(() => {
@@ -182,7 +220,9 @@ export function afterV1(registry: ExperimentRegistry, metrics: Metrics | undefin
       const t0 = performance.now();
       const mine = await model.predict(instances, parameters, { timeoutMs });
       const latencyMs = performance.now() - t0;
-      return served ? { latencyMs, ...comparePredictions(served, JSON.parse(JSON.stringify(mine)) as unknown[]) } : { latencyMs };
+      return served
+        ? { latencyMs, ...comparePredictions(served, JSON.parse(JSON.stringify(mine)) as unknown[]) }
+        : { latencyMs };
     });
   }
 }

@@ -17,9 +17,11 @@ export class ShadowQueue {
     }
     this.inflight += 1;
     setImmediate(() => {
-      task().catch(() => undefined).finally(() => {
-        this.inflight -= 1;
-      });
+      task()
+        .catch(() => undefined)
+        .finally(() => {
+          this.inflight -= 1;
+        });
     });
     return true;
   }

@@ -8,18 +8,33 @@ import type { Dataset, Example } from './dataset.ts';
  * training classes. Returns the classes, sorted. INVALID_INPUT naming the problem.
  */
 export function checkClasses(ds: Dataset, minPerClass: number): string[] {
-  if (ds.train.length === 0) throw invalidInput('no training examples: send "examples", a "dataset" folder, or files (multipart, field name = label)');
+  if (ds.train.length === 0)
+    throw invalidInput(
+      'no training examples: send "examples", a "dataset" folder, or files (multipart, field name = label)',
+    );
   const counts = new Map<string, number>();
   for (const e of ds.train) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
   const classes = [...counts.keys()].sort();
-  if (classes.length < 2) throw invalidInput(`only one class ('${shown(classes[0]!)}'): fine-tuning needs examples of two classes at least`);
+  if (classes.length < 2)
+    throw invalidInput(`only one class ('${shown(classes[0]!)}'): fine-tuning needs examples of two classes at least`);
   const need = ds.validation.length ? minPerClass : Math.max(2, minPerClass);
   const few = classes.filter((c) => counts.get(c)! < need);
   if (few.length) {
-    throw invalidInput(`too few examples: ${few.slice(0, 10).map((c) => `'${shown(c)}' has ${counts.get(c)}`).join(', ')}; each class needs ${need} at least (FINETUNE_MIN_PER_CLASS)`);
+    throw invalidInput(
+      `too few examples: ${few
+        .slice(0, 10)
+        .map((c) => `'${shown(c)}' has ${counts.get(c)}`)
+        .join(', ')}; each class needs ${need} at least (FINETUNE_MIN_PER_CLASS)`,
+    );
   }
   const unknown = [...new Set(ds.validation.map((e) => e.label))].filter((l) => !counts.has(l));
-  if (unknown.length) throw invalidInput(`validation labels with no training examples: ${unknown.slice(0, 10).map((l) => `'${shown(l)}'`).join(', ')}`);
+  if (unknown.length)
+    throw invalidInput(
+      `validation labels with no training examples: ${unknown
+        .slice(0, 10)
+        .map((l) => `'${shown(l)}'`)
+        .join(', ')}`,
+    );
   return classes;
 }
 
@@ -27,7 +42,11 @@ export function checkClasses(ds: Dataset, minPerClass: number): string[] {
  * Runs the plugin's check (a full decode) on every example, a few at a time, and reports up to five
  * that fail in one INVALID_INPUT (a PAYLOAD_TOO_LARGE of one example is passed on as it is).
  */
-export async function checkExamples(examples: readonly Example[], check: (item: unknown) => Promise<void>, concurrency = 4): Promise<void> {
+export async function checkExamples(
+  examples: readonly Example[],
+  check: (item: unknown) => Promise<void>,
+  concurrency = 4,
+): Promise<void> {
   const failures: string[] = [];
   let next = 0;
   let tooLarge: GatewayError | undefined;
@@ -37,7 +56,8 @@ export async function checkExamples(examples: readonly Example[], check: (item: 
       try {
         await check(e.item);
       } catch (err) {
-        if (isGatewayError(err) && err.code === 'PAYLOAD_TOO_LARGE') tooLarge ??= new GatewayError('PAYLOAD_TOO_LARGE', `${shown(e.name)}: ${err.message}`);
+        if (isGatewayError(err) && err.code === 'PAYLOAD_TOO_LARGE')
+          tooLarge ??= new GatewayError('PAYLOAD_TOO_LARGE', `${shown(e.name)}: ${err.message}`);
         failures.push(`${shown(e.name)} (label '${shown(e.label)}'): ${(err as Error).message}`);
       }
     }

@@ -41,24 +41,35 @@ const LABEL = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]{0,63}$/u;
 /** Checks a class label: 1 to 64 letters, digits, space, _ . + -, starting with a letter or digit. */
 export function checkLabel(label: unknown, where: string): string {
   if (typeof label !== 'string' || !LABEL.test(label)) {
-    throw invalidInput(`${where}: a label is 1 to 64 letters, digits, spaces, _ . + -, starting with a letter or digit (got ${typeof label === 'string' ? `'${shown(label)}'` : typeof label})`);
+    throw invalidInput(
+      `${where}: a label is 1 to 64 letters, digits, spaces, _ . + -, starting with a letter or digit (got ${typeof label === 'string' ? `'${shown(label)}'` : typeof label})`,
+    );
   }
   return label;
 }
 
 const JsonExample = z.object({ label: z.string() }).passthrough();
-const JsonBody = z.object({
-  /** Labelled instances: `{"label": "cat", "b64": "…"}` (the instance without its label) or `{"label": …, "instance": …}`. */
-  examples: z.array(JsonExample).optional(),
-  validation: z.array(JsonExample).optional(),
-  /** A folder inside FINETUNE_DATA_ROOT laid out `<label>/<file>`. */
-  dataset: z.string().min(1).max(4096).optional(),
-  validationDataset: z.string().min(1).max(4096).optional(),
-  options: z.record(z.string(), z.unknown()).optional(),
-}).strict();
+const JsonBody = z
+  .object({
+    /**
+     * Labelled instances: `{"label": "cat", "b64": "…"}` (the instance without its label) or `{"label": …, "instance":
+     * …}`.
+     */
+    examples: z.array(JsonExample).optional(),
+    validation: z.array(JsonExample).optional(),
+    /** A folder inside FINETUNE_DATA_ROOT laid out `<label>/<file>`. */
+    dataset: z.string().min(1).max(4096).optional(),
+    validationDataset: z.string().min(1).max(4096).optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 function tooMany(count: number, limits: DatasetLimits): void {
-  if (count > limits.maxExamples) throw new GatewayError('PAYLOAD_TOO_LARGE', `too many examples: more than ${limits.maxExamples} (FINETUNE_MAX_EXAMPLES)`);
+  if (count > limits.maxExamples)
+    throw new GatewayError(
+      'PAYLOAD_TOO_LARGE',
+      `too many examples: more than ${limits.maxExamples} (FINETUNE_MAX_EXAMPLES)`,
+    );
 }
 
 async function jsonExamples(list: z.infer<typeof JsonExample>[], set: string, reader: ItemReader): Promise<Example[]> {
@@ -78,13 +89,20 @@ async function jsonExamples(list: z.infer<typeof JsonExample>[], set: string, re
  */
 export async function fromJson(body: unknown, reader: ItemReader, limits: DatasetLimits): Promise<Dataset> {
   const parsed = JsonBody.safeParse(body);
-  if (!parsed.success) throw invalidInput(`expected {"examples": [{"label": …, …}], "dataset": "<folder>", "options": {…}}: ${issuesText(parsed.error, '(body)')}`);
+  if (!parsed.success)
+    throw invalidInput(
+      `expected {"examples": [{"label": …, …}], "dataset": "<folder>", "options": {…}}: ${issuesText(parsed.error, '(body)')}`,
+    );
   const b = parsed.data;
   tooMany((b.examples?.length ?? 0) + (b.validation?.length ?? 0), limits);
   const train = await jsonExamples(b.examples ?? [], 'examples', reader);
   const validation = await jsonExamples(b.validation ?? [], 'validation', reader);
-  if (b.dataset !== undefined) train.push(...(await fromFolder(b.dataset, reader, limits, limits.maxExamples - train.length - validation.length)));
-  if (b.validationDataset !== undefined) validation.push(...(await fromFolder(b.validationDataset, reader, limits, limits.maxExamples - train.length - validation.length)));
+  if (b.dataset !== undefined)
+    train.push(...(await fromFolder(b.dataset, reader, limits, limits.maxExamples - train.length - validation.length)));
+  if (b.validationDataset !== undefined)
+    validation.push(
+      ...(await fromFolder(b.validationDataset, reader, limits, limits.maxExamples - train.length - validation.length)),
+    );
   return { train, validation, options: b.options };
 }
 
@@ -99,7 +117,10 @@ export async function fromForm(form: FormData, reader: ItemReader, limits: Datas
   let options: unknown;
   for (const [field, value] of form.entries()) {
     if (typeof value === 'string') {
-      if (field !== 'options') throw invalidInput(`unexpected text field '${shown(field)}': send files (field name = label) and an 'options' field`);
+      if (field !== 'options')
+        throw invalidInput(
+          `unexpected text field '${shown(field)}': send files (field name = label) and an 'options' field`,
+        );
       try {
         options = JSON.parse(value);
       } catch (e) {
@@ -113,16 +134,25 @@ export async function fromForm(form: FormData, reader: ItemReader, limits: Datas
     const parts = value.name.split('/').filter(Boolean);
     const label = folderUpload ? parts.at(-2) : toValidation ? field.slice('validation/'.length) : field;
     const name = value.name || field;
-    if (label === undefined) throw invalidInput(`file '${shown(name)}' of field '${shown(field)}': its name must be '<label>/<file>'`);
-    const example = { label: checkLabel(label, `file '${shown(name)}'`), item: reader.fromFile(new Uint8Array(await value.arrayBuffer())), name };
+    if (label === undefined)
+      throw invalidInput(`file '${shown(name)}' of field '${shown(field)}': its name must be '<label>/<file>'`);
+    const example = {
+      label: checkLabel(label, `file '${shown(name)}'`),
+      item: reader.fromFile(new Uint8Array(await value.arrayBuffer())),
+      name,
+    };
     (toValidation ? validation : train).push(example);
   }
   return { train, validation, options };
 }
 
-/** The real path of `path` (relative to the data root, or absolute) when it lies inside the root, and the root's; else 400. */
+/**
+ * The real path of `path` (relative to the data root, or absolute) when it lies inside the root, and the root's; else
+ * 400.
+ */
 async function insideRoot(path: string, root: string | undefined): Promise<{ dir: string; realRoot: string }> {
-  if (!root) throw invalidInput('server-side datasets are off: set FINETUNE_DATA_ROOT to the folder they may be read from');
+  if (!root)
+    throw invalidInput('server-side datasets are off: set FINETUNE_DATA_ROOT to the folder they may be read from');
   const realRoot = await realpath(root).catch(() => {
     throw new GatewayError('CONFIG_INVALID', 'FINETUNE_DATA_ROOT does not exist');
   });
@@ -140,7 +170,12 @@ async function insideRoot(path: string, root: string | undefined): Promise<{ dir
  * A server-side dataset folder laid out `<label>/<file>` (dot files skipped), inside the data root:
  * paths, symlinks included, that lead outside it are refused.
  */
-export async function fromFolder(path: string, reader: ItemReader, limits: DatasetLimits, room: number): Promise<Example[]> {
+export async function fromFolder(
+  path: string,
+  reader: ItemReader,
+  limits: DatasetLimits,
+  room: number,
+): Promise<Example[]> {
   const { dir, realRoot } = await insideRoot(path, limits.dataRoot);
   if (!(await stat(dir)).isDirectory()) throw invalidInput(`dataset '${shown(path)}' is not a folder`);
   const out: Example[] = [];
@@ -156,7 +191,11 @@ export async function fromFolder(path: string, reader: ItemReader, limits: Datas
       if (!isInside(realRoot, file)) throw invalidInput(`dataset file '${shown(name)}' leads outside the data root`);
       const s = await stat(file);
       if (!s.isFile()) continue;
-      if (s.size > limits.maxFileBytes) throw new GatewayError('PAYLOAD_TOO_LARGE', `dataset file '${shown(name)}' is larger than ${limits.maxFileBytes} bytes`);
+      if (s.size > limits.maxFileBytes)
+        throw new GatewayError(
+          'PAYLOAD_TOO_LARGE',
+          `dataset file '${shown(name)}' is larger than ${limits.maxFileBytes} bytes`,
+        );
       if (out.length >= room) tooMany(limits.maxExamples + 1, limits);
       out.push({ label, item: reader.fromFile(new Uint8Array(await readFile(file))), name });
     }

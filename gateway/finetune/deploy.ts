@@ -22,8 +22,10 @@ export interface DeployDeps {
  */
 export async function pinDefault(deps: DeployDeps, model: string): Promise<number> {
   const current = deps.repository.defaultVersion(model);
-  if (current === undefined) throw new GatewayError('MODEL_NOT_READY', `model '${model}' has no loaded version`, { retryAfterS: 1 });
-  if (deps.repository.labelsOf(model)[DEFAULT_LABEL] === undefined) await deps.repository.setLabel(model, DEFAULT_LABEL, current);
+  if (current === undefined)
+    throw new GatewayError('MODEL_NOT_READY', `model '${model}' has no loaded version`, { retryAfterS: 1 });
+  if (deps.repository.labelsOf(model)[DEFAULT_LABEL] === undefined)
+    await deps.repository.setLabel(model, DEFAULT_LABEL, current);
   return current;
 }
 
@@ -33,7 +35,14 @@ export async function pinDefault(deps: DeployDeps, model: string): Promise<numbe
  * of the model's traffic to it through an experiment named after the model; `shadow` sends it a copy of
  * the traffic through one; `none` leaves it reachable by version only.
  */
-export async function deploy(deps: DeployDeps, model: string, version: number, mode: string, weight: number, previousDefault: number): Promise<NonNullable<JobResult['deploy']>> {
+export async function deploy(
+  deps: DeployDeps,
+  model: string,
+  version: number,
+  mode: string,
+  weight: number,
+  previousDefault: number,
+): Promise<NonNullable<JobResult['deploy']>> {
   const { repository, experiments } = deps;
   if (mode === 'replace') {
     await repository.setLabel(model, PREVIOUS_LABEL, previousDefault);
@@ -43,10 +52,21 @@ export async function deploy(deps: DeployDeps, model: string, version: number, m
   }
   if (mode === 'canary' || mode === 'shadow') {
     await repository.setLabel(model, CANDIDATE_LABEL, version);
-    const variants = mode === 'canary'
-      ? [{ name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}`, weight: 100 - weight }, { name: CANDIDATE_LABEL, target: `${model}:${version}`, weight }]
-      : [{ name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}` }, { name: CANDIDATE_LABEL, target: `${model}:${version}`, shadow: true }];
-    experiments.put(model, { description: `fine-tuned version ${version} of ${model} as a ${mode}`, variants, control: DEFAULT_LABEL });
+    const variants =
+      mode === 'canary'
+        ? [
+            { name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}`, weight: 100 - weight },
+            { name: CANDIDATE_LABEL, target: `${model}:${version}`, weight },
+          ]
+        : [
+            { name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}` },
+            { name: CANDIDATE_LABEL, target: `${model}:${version}`, shadow: true },
+          ];
+    experiments.put(model, {
+      description: `fine-tuned version ${version} of ${model} as a ${mode}`,
+      variants,
+      control: DEFAULT_LABEL,
+    });
     return { mode, experiment: model, previousDefault, ...(mode === 'canary' ? { weight } : {}) };
   }
   return { mode, previousDefault };
@@ -57,7 +77,8 @@ export async function deploy(deps: DeployDeps, model: string, version: number, m
  * model's experiment, so all its traffic goes to `stable` again.
  */
 export async function undeploy(deps: DeployDeps, model: string, d: NonNullable<JobResult['deploy']>): Promise<void> {
-  if (d.mode === 'replace' && d.previousDefault !== undefined) await deps.repository.setLabel(model, DEFAULT_LABEL, d.previousDefault);
+  if (d.mode === 'replace' && d.previousDefault !== undefined)
+    await deps.repository.setLabel(model, DEFAULT_LABEL, d.previousDefault);
   if ((d.mode === 'canary' || d.mode === 'shadow') && deps.experiments.get(model)) deps.experiments.delete(model);
   log.info('fine-tuned version rolled back', { model, mode: d.mode, default: deps.repository.defaultVersion(model) });
 }

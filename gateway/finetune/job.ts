@@ -1,11 +1,27 @@
 import type { FinetuneOptions } from './options.ts';
 
 /** Where a job is; the last four are final. */
-export type JobState = 'queued' | 'extracting' | 'training' | 'validating' | 'publishing' | 'succeeded' | 'rejected' | 'failed' | 'cancelled';
+export type JobState =
+  | 'queued'
+  | 'extracting'
+  | 'training'
+  | 'validating'
+  | 'publishing'
+  | 'succeeded'
+  | 'rejected'
+  | 'failed'
+  | 'cancelled';
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'rejected', 'failed', 'cancelled'];
 
 /** One epoch of training as reported to clients. */
-export interface EpochRow { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; ms: number }
+export interface EpochRow {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  ms: number;
+}
 
 /** Scores of one model on the held-out examples. */
 export interface Scores {

@@ -8,7 +8,13 @@ import { parseOptions } from './options.ts';
 
 setLogLevel('silent');
 
-const init = (model: string) => ({ model, baseVersion: 1, options: parseOptions({}), classes: ['a', 'b'], examples: { train: 10, validation: 0, augmented: 0 } });
+const init = (model: string) => ({
+  model,
+  baseVersion: 1,
+  options: parseOptions({}),
+  classes: ['a', 'b'],
+  examples: { train: 10, validation: 0, augmented: 0 },
+});
 
 describe('fine-tuning job registry', () => {
   it('allows one unfinished job per model (CONFLICT), and another once it has ended', () => {
@@ -24,7 +30,11 @@ describe('fine-tuning job registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-'));
     const first = new JobRegistry(dir, 10);
     const { job } = first.create(init('m'));
-    first.update(job, { state: 'training', epochs: [{ epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, ms: 10 }] }, 'epoch');
+    first.update(
+      job,
+      { state: 'training', epochs: [{ epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, ms: 10 }] },
+      'epoch',
+    );
     const second = new JobRegistry(dir, 10);
     const after = second.get(job.id);
     expect(after.state).toBe('failed');
@@ -34,7 +44,7 @@ describe('fine-tuning job registry', () => {
     expect(second.active('m')).toBeUndefined();
   });
 
-  it('cancel aborts the job\'s signal; stopAll gives the reason; listeners hear each change until the end', () => {
+  it("cancel aborts the job's signal; stopAll gives the reason; listeners hear each change until the end", () => {
     const jobs = new JobRegistry(mkdtempSync(join(tmpdir(), 'jobs-')), 10);
     const a = jobs.create(init('a'));
     const heard: string[] = [];
@@ -55,7 +65,8 @@ describe('fine-tuning job registry', () => {
   it('unknown or malformed ids are JOB_NOT_FOUND; only the newest finished jobs are kept', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-'));
     const jobs = new JobRegistry(dir, 2);
-    for (const id of ['nope', '../../etc/passwd', 'ft-zzzzzz-00000000']) expect(() => jobs.get(id)).toThrow(expect.objectContaining({ code: 'JOB_NOT_FOUND' }));
+    for (const id of ['nope', '../../etc/passwd', 'ft-zzzzzz-00000000'])
+      expect(() => jobs.get(id)).toThrow(expect.objectContaining({ code: 'JOB_NOT_FOUND' }));
     for (let i = 0; i < 4; i++) {
       const { job } = jobs.create(init(`m${i}`));
       jobs.update(job, { state: 'failed' });

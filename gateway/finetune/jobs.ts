@@ -30,13 +30,20 @@ export class JobRegistry {
   /** Jobs found unfinished when the registry opened (now `failed`): their staging folders may be left. */
   readonly interrupted: JobRecord[] = [];
 
-  constructor(private readonly dir: string, private readonly kept: number) {
+  constructor(
+    private readonly dir: string,
+    private readonly kept: number,
+  ) {
     for (const f of existsSync(dir) ? readdirSync(dir) : []) {
       if (!f.endsWith('.json') || !ID.test(f.slice(0, -5))) continue;
       try {
         const job = JSON.parse(readFileSync(join(dir, f), 'utf8')) as JobRecord;
         if (!FINAL_STATES.includes(job.state)) {
-          Object.assign(job, { error: `the gateway stopped while the job was ${job.state}; nothing was published`, state: 'failed', finishedAt: new Date().toISOString() });
+          Object.assign(job, {
+            error: `the gateway stopped while the job was ${job.state}; nothing was published`,
+            state: 'failed',
+            finishedAt: new Date().toISOString(),
+          });
           this.save(job);
           this.interrupted.push(job);
           log.warn('fine-tuning job interrupted by a restart', { job: job.id, model: job.model });
@@ -49,11 +56,25 @@ export class JobRegistry {
   }
 
   /** Starts a job record for `model`; CONFLICT while another job of that model is not finished. */
-  create(init: Omit<JobRecord, 'id' | 'state' | 'createdAt' | 'updatedAt' | 'epochs'>): { job: JobRecord; signal: AbortSignal } {
+  create(init: Omit<JobRecord, 'id' | 'state' | 'createdAt' | 'updatedAt' | 'epochs'>): {
+    job: JobRecord;
+    signal: AbortSignal;
+  } {
     const busy = this.active(init.model);
-    if (busy) throw new GatewayError('CONFLICT', `model '${init.model}' already has a fine-tuning job running (${busy.id}); cancel it or wait for it to finish`);
+    if (busy)
+      throw new GatewayError(
+        'CONFLICT',
+        `model '${init.model}' already has a fine-tuning job running (${busy.id}); cancel it or wait for it to finish`,
+      );
     const now = new Date().toISOString();
-    const job: JobRecord = { ...init, id: `ft-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, state: 'queued', createdAt: now, updatedAt: now, epochs: [] };
+    const job: JobRecord = {
+      ...init,
+      id: `ft-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      epochs: [],
+    };
     const abort = new AbortController();
     this.jobs.set(job.id, job);
     this.aborts.set(job.id, abort);
@@ -76,10 +97,15 @@ export class JobRegistry {
 
   /** Every job, newest first (optionally of one model). */
   list(model?: string): JobRecord[] {
-    return [...this.jobs.values()].filter((j) => !model || j.model === model).sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+    return [...this.jobs.values()]
+      .filter((j) => !model || j.model === model)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
-  /** Changes a job, persists it and tells its listeners. A finished job no longer changes, except its result (a rollback). */
+  /**
+   * Changes a job, persists it and tells its listeners. A finished job no longer changes, except its result (a
+   * rollback).
+   */
   update(job: JobRecord, patch: Partial<JobRecord>, event: 'state' | 'progress' | 'epoch' = 'state'): void {
     if (FINAL_STATES.includes(job.state) && Object.keys(patch).some((k) => k !== 'result')) return;
     const before = job.state;
@@ -91,7 +117,8 @@ export class JobRegistry {
     }
     // A state change is written at once; progress and epochs at most once a second (each write is the whole
     // record, on the HTTP thread), so a restart loses at most the last second of them.
-    if (event === 'state' || job.state !== before || Date.now() - (this.savedAt.get(job.id) ?? 0) >= SAVE_EVERY_MS) this.save(job);
+    if (event === 'state' || job.state !== before || Date.now() - (this.savedAt.get(job.id) ?? 0) >= SAVE_EVERY_MS)
+      this.save(job);
     for (const l of this.listeners.get(job.id) ?? []) l(event, job);
     if (FINAL_STATES.includes(job.state)) this.listeners.delete(job.id);
   }

@@ -62,5 +62,6 @@ function nextVersion(modelDir: string): number {
 
 /** Removes staging folders a stopped gateway left behind in a model folder. */
 export function removeStaging(modelDir: string): void {
-  for (const f of readdirSync(modelDir)) if (f.startsWith('.finetune-')) rmSync(join(modelDir, f), { recursive: true, force: true });
+  for (const f of readdirSync(modelDir))
+    if (f.startsWith('.finetune-')) rmSync(join(modelDir, f), { recursive: true, force: true });
 }

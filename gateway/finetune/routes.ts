@@ -24,22 +24,43 @@ export interface FinetuneRouteDeps extends RunnerDeps {
 }
 
 /** The served version to fine-tune, with its plugin's capability and the feature output; NOT_TRAINABLE otherwise. */
-function trainable(repository: ModelRepository<Servable>, name: string, version?: string): { model: ServedModel; feature: string } {
+function trainable(
+  repository: ModelRepository<Servable>,
+  name: string,
+  version?: string,
+): { model: ServedModel; feature: string } {
   const model = repository.get(name, version);
-  if (!(model instanceof ServedModel)) throw new GatewayError('NOT_TRAINABLE', `'${name}' is an ensemble: fine-tune its members (or distil it)`);
+  if (!(model instanceof ServedModel))
+    throw new GatewayError('NOT_TRAINABLE', `'${name}' is an ensemble: fine-tune its members (or distil it)`);
   if (!model.plugin?.finetune || !model.ctx) {
-    throw new GatewayError('NOT_TRAINABLE', `model '${name}' cannot be fine-tuned: ${model.plugin ? `its plugin '${model.plugin.name}' declares no finetune capability` : 'it has no plugin'}`);
+    throw new GatewayError(
+      'NOT_TRAINABLE',
+      `model '${name}' cannot be fine-tuned: ${model.plugin ? `its plugin '${model.plugin.name}' declares no finetune capability` : 'it has no plugin'}`,
+    );
   }
   const feature = featureOutput(model.entry, model.source);
-  if (!feature) throw new GatewayError('NOT_TRAINABLE', `model '${name}' names no feature output to train a head on: set "finetune": {"feature": "<layer or node>"} in its config.json`);
+  if (!feature)
+    throw new GatewayError(
+      'NOT_TRAINABLE',
+      `model '${name}' names no feature output to train a head on: set "finetune": {"feature": "<layer or node>"} in its config.json`,
+    );
   return { model, feature };
 }
 
-const sameSet = (a: readonly string[], b: readonly string[] | undefined) => !!b && a.length === new Set(b).size && a.every((x) => b.includes(x));
+const sameSet = (a: readonly string[], b: readonly string[] | undefined) =>
+  !!b && a.length === new Set(b).size && a.every((x) => b.includes(x));
 
 /** Loaded ensembles that vote over `name`'s default version (a member named without a version). */
 function ensemblesOver(repository: ModelRepository<Servable>, name: string): string[] {
-  return repository.readyModels().filter((n) => repository.entryOf(n)?.config.ensemble?.members.some((m) => (typeof m === 'string' ? m === name : m.model === name && m.version === undefined)));
+  return repository
+    .readyModels()
+    .filter((n) =>
+      repository
+        .entryOf(n)
+        ?.config.ensemble?.members.some((m) =>
+          typeof m === 'string' ? m === name : m.model === name && m.version === undefined,
+        ),
+    );
 }
 
 /** A job as answered: the record plus links. */
@@ -63,21 +84,40 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     // Cheap refusals first, before the body is read: unknown model, not trainable, a job already running.
     const pre = trainable(repository, name);
     const busy = jobs.active(name);
-    if (busy) throw new GatewayError('CONFLICT', `model '${name}' already has a fine-tuning job running (${busy.id}); cancel it or wait for it to finish`);
+    if (busy)
+      throw new GatewayError(
+        'CONFLICT',
+        `model '${name}' already has a fine-tuning job running (${busy.id}); cancel it or wait for it to finish`,
+      );
     const cap = pre.model.plugin!.finetune!;
     const ctx = pre.model.ctx!;
-    const reader: ItemReader = { fromInstance: (i) => pre.model.plugin!.parseInstance(i, ctx), fromFile: (b) => cap.fromFile(b, ctx) };
-    const ds = isMultipart(type) ? await fromForm(await readForm(c), reader, deps.limits) : await fromJson(await readJson(c), reader, deps.limits);
+    const reader: ItemReader = {
+      fromInstance: (i) => pre.model.plugin!.parseInstance(i, ctx),
+      fromFile: (b) => cap.fromFile(b, ctx),
+    };
+    const ds = isMultipart(type)
+      ? await fromForm(await readForm(c), reader, deps.limits)
+      : await fromJson(await readJson(c), reader, deps.limits);
     const options = parseOptions(ds.options);
     const unknown = options.augment.filter((a) => !cap.augmentations.includes(a));
-    if (unknown.length) throw invalidInput(`augmentations ${unknown.map((a) => `'${shown(a)}'`).join(', ')} are not offered by plugin '${pre.model.plugin!.name}' (it offers: ${cap.augmentations.join(', ') || 'none'})`);
-    // The version fine-tuned: the one asked for, else the default one (looked up again: a swap may have happened meanwhile).
-    const { model, feature } = options.baseVersion !== undefined ? trainable(repository, name, String(options.baseVersion)) : trainable(repository, name);
+    if (unknown.length)
+      throw invalidInput(
+        `augmentations ${unknown.map((a) => `'${shown(a)}'`).join(', ')} are not offered by plugin '${pre.model.plugin!.name}' (it offers: ${cap.augmentations.join(', ') || 'none'})`,
+      );
+    // The version fine-tuned: the one asked for, else the default one (looked up again: a swap may have happened
+    // meanwhile).
+    const { model, feature } =
+      options.baseVersion !== undefined
+        ? trainable(repository, name, String(options.baseVersion))
+        : trainable(repository, name);
     const classes = checkClasses(ds, deps.limits.minPerClass);
     if (options.deploy.mode === 'replace' && !sameSet(classes, model.labels)) {
       const voters = ensemblesOver(repository, name);
       if (voters.length) {
-        throw new GatewayError('CONFLICT', `model '${name}' is a member of ensemble ${voters.map((v) => `'${v}'`).join(', ')}, which votes over its current labels: a replace with other labels (${classes.join(', ').slice(0, 200)}) would change what it counts; deploy as 'none', 'canary' or 'shadow', or pin the member to a version ("${name}:${model.version}")`);
+        throw new GatewayError(
+          'CONFLICT',
+          `model '${name}' is a member of ensemble ${voters.map((v) => `'${v}'`).join(', ')}, which votes over its current labels: a replace with other labels (${classes.join(', ').slice(0, 200)}) would change what it counts; deploy as 'none', 'canary' or 'shadow', or pin the member to a version ("${name}:${model.version}")`,
+        );
       }
     }
     if (options.deploy.mode === 'canary' || options.deploy.mode === 'shadow') {
@@ -89,10 +129,20 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     }
     await checkExamples([...ds.train, ...ds.validation], (item) => cap.check(item, ctx));
     const { job, signal } = jobs.create({
-      model: name, baseVersion: model.version, options, classes,
+      model: name,
+      baseVersion: model.version,
+      options,
+      classes,
       examples: { train: ds.train.length, validation: ds.validation.length, augmented: 0 },
     });
-    const run = runJob(deps, job, signal, { model, feature, classes, train: ds.train, validation: ds.validation, options });
+    const run = runJob(deps, job, signal, {
+      model,
+      feature,
+      classes,
+      train: ds.train,
+      validation: ds.validation,
+      options,
+    });
     deps.running.add(run);
     void run.finally(() => deps.running.delete(run));
     return c.json(shownJob(job), 202, { location: `/v1/jobs/${job.id}` });
@@ -115,17 +165,28 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
   app.post('/v1/models/:model/rollback', async (c) => {
     const name = checkModelName(c.req.param('model'));
     repository.get(name); // 404 / 503 as a request would
-    const last = jobs.list(name).find((j) => j.state === 'succeeded' && j.result?.deploy && j.result.deploy.mode !== 'none' && !j.result.deploy.rolledBack);
+    const last = jobs
+      .list(name)
+      .find(
+        (j) =>
+          j.state === 'succeeded' && j.result?.deploy && j.result.deploy.mode !== 'none' && !j.result.deploy.rolledBack,
+      );
     if (!last) throw new GatewayError('CONFLICT', `model '${name}' has no deployed fine-tuned version to roll back`);
     await undeploy(deps, name, last.result!.deploy!);
     jobs.update(last, { result: { ...last.result!, deploy: { ...last.result!.deploy!, rolledBack: true } } });
-    return c.json({ model: name, rolled_back: { job: last.id, version: last.result!.version, mode: last.result!.deploy!.mode }, default_version: repository.defaultVersion(name) });
+    return c.json({
+      model: name,
+      rolled_back: { job: last.id, version: last.result!.version, mode: last.result!.deploy!.mode },
+      default_version: repository.defaultVersion(name),
+    });
   });
 
   return app;
 }
 
-/** Server-sent events of one job: its record now, then at every change (`state`, `progress`, `epoch`), until it ends. */
+/**
+ * Server-sent events of one job: its record now, then at every change (`state`, `progress`, `epoch`), until it ends.
+ */
 function streamJob(c: Context<GatewayEnv>, deps: FinetuneRouteDeps, job: JobRecord): Response {
   return streamSSE(c, async (stream) => {
     // The record is rendered when the change happens (not when the queued write runs): each event shows its own state.

@@ -54,7 +54,11 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     let train = p.train;
     let validation = p.validation;
     if (!validation.length) {
-      const split = stratifiedSplit(train.map((e) => index.get(e.label)!), o.validationSplit, o.seed);
+      const split = stratifiedSplit(
+        train.map((e) => index.get(e.label)!),
+        o.validationSplit,
+        o.seed,
+      );
       validation = split.validation.map((i) => p.train[i]!);
       train = split.train.map((i) => p.train[i]!);
     }
@@ -62,7 +66,11 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     const labels = train.map((e) => index.get(e.label)!);
     const copies = o.augment.length ? (o.augmentCopies ?? 2) : 0;
     const total = items.length * (1 + copies) + validation.length;
-    jobs.update(job, { state: 'extracting', examples: { train: train.length, validation: validation.length, augmented: items.length * copies }, progress: { done: 0, total } });
+    jobs.update(job, {
+      state: 'extracting',
+      examples: { train: train.length, validation: validation.length, augmented: items.length * copies },
+      progress: { done: 0, total },
+    });
     const plugin = p.model.plugin!;
     const random = seededRandom(o.seed);
     for (let c = 0; c < copies; c++) {
@@ -72,22 +80,49 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
         labels.push(labels[i]!);
       }
     }
-    const progress = (offset: number) => (done: number) => jobs.update(job, { progress: { done: offset + done, total } }, 'progress');
+    const progress = (offset: number) => (done: number) =>
+      jobs.update(job, { progress: { done: offset + done, total } }, 'progress');
     const cap = { maxBytes: deps.training.maxFeatureBytes, examples: total };
     // The served version's scores are needed on the held-out examples only (the gate compares them).
-    const trainF = await extractFeatures(p.model, items, p.feature, { signal, withScores: false, onProgress: progress(0), cap });
-    const valF = await extractFeatures(p.model, validation.map((e) => e.item), p.feature, { signal, withScores: true, onProgress: progress(items.length), cap });
+    const trainF = await extractFeatures(p.model, items, p.feature, {
+      signal,
+      withScores: false,
+      onProgress: progress(0),
+      cap,
+    });
+    const valF = await extractFeatures(
+      p.model,
+      validation.map((e) => e.item),
+      p.feature,
+      { signal, withScores: true, onProgress: progress(items.length), cap },
+    );
     const valLabels = Int32Array.from(validation, (e) => index.get(e.label)!);
 
     jobs.update(job, { state: 'training' });
     const handle = startTraining(
       {
-        features: trainF.data, featureShape: trainF.shape, labels: Int32Array.from(labels), classes: p.classes, validation: { features: valF.data, labels: valLabels },
-        ...(o.unfreeze > 0 ? { base: { path: p.model.source.path, format: p.model.source.format, feature: p.feature } } : {}),
+        features: trainF.data,
+        featureShape: trainF.shape,
+        labels: Int32Array.from(labels),
+        classes: p.classes,
+        validation: { features: valF.data, labels: valLabels },
+        ...(o.unfreeze > 0
+          ? { base: { path: p.model.source.path, format: p.model.source.format, feature: p.feature } }
+          : {}),
       },
-      { epochs: o.epochs, learningRate: o.learningRate, batchSize: o.batchSize, patience: o.patience, seed: o.seed, hidden: o.hidden, dropout: o.dropout, unfreeze: o.unfreeze },
       {
-        cpuShare: deps.training.cpuShare, nice: deps.training.nice,
+        epochs: o.epochs,
+        learningRate: o.learningRate,
+        batchSize: o.batchSize,
+        patience: o.patience,
+        seed: o.seed,
+        hidden: o.hidden,
+        dropout: o.dropout,
+        unfreeze: o.unfreeze,
+      },
+      {
+        cpuShare: deps.training.cpuShare,
+        nice: deps.training.nice,
         onEpoch(r) {
           const epochs = [...job.epochs, r];
           const mean = epochs.reduce((a, e) => a + e.ms, 0) / epochs.length;
@@ -109,7 +144,13 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     const served = servedScores(valF, valLabels, p.classes, p.model.version);
     const minAccuracy = o.minAccuracy ?? deps.training.minAccuracy;
     const gate = judge(candidate, served, minAccuracy, o.notWorse);
-    const outcome: JobResult = { scores: { candidate, ...(served ? { served } : {}) }, gate, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly, backend: result.backend };
+    const outcome: JobResult = {
+      scores: { candidate, ...(served ? { served } : {}) },
+      gate,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      backend: result.backend,
+    };
     if (!gate.passed) {
       jobs.update(job, { state: 'rejected', result: outcome, error: gate.reason });
       log.info('fine-tuned candidate rejected by the gate', { job: job.id, model: job.model, reason: gate.reason });
@@ -121,19 +162,29 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     const name = p.model.name;
     const previousDefault = await pinDefault(deps, name);
     const version = publishVersion({
-      modelDir: p.model.entry.dir, baseDir: p.model.source.dir, job: job.id,
+      modelDir: p.model.entry.dir,
+      baseDir: p.model.source.dir,
+      job: job.id,
       head: { modelJson: result.modelJson, weights: result.weights },
       versionConfig: {
         description: `${name} version ${p.model.version} fine-tuned on ${p.classes.length} classes (${p.classes.join(', ').slice(0, 200)}) by job ${job.id}`,
         labels: p.classes,
         head: { path: 'head/model.json', feature: p.feature },
         finetuned: {
-          base: { model: name, version: p.model.version }, job: job.id, createdAt: new Date().toISOString(),
-          scores: { accuracy: candidate.accuracy, served_accuracy: served?.accuracy ?? null }, classes: p.classes,
+          base: { model: name, version: p.model.version },
+          job: job.id,
+          createdAt: new Date().toISOString(),
+          scores: { accuracy: candidate.accuracy, served_accuracy: served?.accuracy ?? null },
+          classes: p.classes,
           options: { ...o, deploy: undefined },
         },
       },
-      report: { job: { ...job, state: 'succeeded' }, result: outcome, confusion: result.validation.confusion, classes: p.classes },
+      report: {
+        job: { ...job, state: 'succeeded' },
+        result: outcome,
+        confusion: result.validation.confusion,
+        classes: p.classes,
+      },
       curvesSvg: curvesSvg(result.epochs, `${name}: fine-tuning job ${job.id}`),
     });
     try {
@@ -144,9 +195,16 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
     }
     const deployed = await deploy(deps, name, version, o.deploy.mode, o.deploy.weight, previousDefault);
     jobs.update(job, { state: 'succeeded', result: { ...outcome, version, deploy: deployed } });
-    log.info('fine-tuned version published', { job: job.id, model: name, version, deploy: o.deploy.mode, accuracy: candidate.accuracy });
+    log.info('fine-tuned version published', {
+      job: job.id,
+      model: name,
+      version,
+      deploy: o.deploy.mode,
+      accuracy: candidate.accuracy,
+    });
   } catch (e) {
-    if (signal.aborted && isGatewayError(signal.reason)) { // stopped by a shutdown, not by a client
+    if (signal.aborted && isGatewayError(signal.reason)) {
+      // stopped by a shutdown, not by a client
       jobs.update(job, { state: 'failed', error: signal.reason.message });
       return;
     }
@@ -162,18 +220,37 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
 }
 
 /** The served version's accuracy on the held-out examples, when it answers the same classes (as a set). */
-function servedScores(valF: Features, valLabels: Int32Array, classes: string[], version: number): (Scores & { version: number }) | undefined {
+function servedScores(
+  valF: Features,
+  valLabels: Int32Array,
+  classes: string[],
+  version: number,
+): (Scores & { version: number }) | undefined {
   const s = valF.scores;
   if (!s || s.labels.length !== classes.length || !classes.every((c) => s.labels.includes(c))) return undefined;
   const predictions = Int32Array.from(s.scores, (row) => classes.indexOf(s.labels[row.indexOf(Math.max(...row))]!));
   return { ...scoreReport(predictions, valLabels, classes), version };
 }
 
-function judge(candidate: Scores, served: Scores | undefined, minAccuracy: number, notWorse: boolean): JobResult['gate'] {
+function judge(
+  candidate: Scores,
+  served: Scores | undefined,
+  minAccuracy: number,
+  notWorse: boolean,
+): JobResult['gate'] {
   const gate = { minAccuracy, notWorse };
-  if (candidate.accuracy < minAccuracy) return { ...gate, passed: false, reason: `held-out accuracy ${candidate.accuracy.toFixed(3)} is below the bar ${minAccuracy}` };
+  if (candidate.accuracy < minAccuracy)
+    return {
+      ...gate,
+      passed: false,
+      reason: `held-out accuracy ${candidate.accuracy.toFixed(3)} is below the bar ${minAccuracy}`,
+    };
   if (notWorse && served && candidate.accuracy < served.accuracy) {
-    return { ...gate, passed: false, reason: `held-out accuracy ${candidate.accuracy.toFixed(3)} is below the served version's ${served.accuracy.toFixed(3)} on the same examples` };
+    return {
+      ...gate,
+      passed: false,
+      reason: `held-out accuracy ${candidate.accuracy.toFixed(3)} is below the served version's ${served.accuracy.toFixed(3)} on the same examples`,
+    };
   }
   return { ...gate, passed: true };
 }

@@ -7,7 +7,10 @@ describe('training slots', () => {
     const first = await slots.acquire(new AbortController().signal);
     const order: string[] = [];
     const gone = new AbortController();
-    const b = slots.acquire(gone.signal).then((r) => (order.push('b'), r), (e) => (order.push(`b:${e.code}`), undefined));
+    const b = slots.acquire(gone.signal).then(
+      (r) => (order.push('b'), r),
+      (e) => (order.push(`b:${e.code}`), undefined),
+    );
     const c = slots.acquire(new AbortController().signal).then((r) => (order.push('c'), r));
     expect(slots.queued).toBe(2);
     gone.abort();

@@ -26,7 +26,10 @@ describe('readBody over real HTTP', () => {
     app.use('*', useLimits({ maxJsonDepth: 8, maxTensorElements: 100, maxInstances: 4 }));
     app.post('/raw', async (c) => {
       const body = await readBody(c, c.req.query('align') === undefined ? undefined : Number(c.req.query('align')));
-      return c.json({ length: body.length, tailAligned: (body.byteOffset + Number(c.req.query('align') ?? 0)) % 8 === 0 });
+      return c.json({
+        length: body.length,
+        tailAligned: (body.byteOffset + Number(c.req.query('align') ?? 0)) % 8 === 0,
+      });
     });
     app.post('/json', async (c) => c.json({ parsed: await readJson(c) }));
     server = await new Promise((resolve) => {
@@ -56,9 +59,17 @@ describe('readBody over real HTTP', () => {
   });
 
   it('decodes gzip bodies and checks JSON depth before parsing', async () => {
-    const ok = await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"a":[1]}') });
+    const ok = await fetch(`${url}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync('{"a":[1]}'),
+    });
     expect(await ok.json()).toEqual({ parsed: { a: [1] } });
-    const deep = await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(9) + ']'.repeat(9) });
+    const deep = await fetch(`${url}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '['.repeat(9) + ']'.repeat(9),
+    });
     expect(deep.status).toBe(400);
     const plain = await fetch(`${url}/json`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     expect(plain.status).toBe(415);

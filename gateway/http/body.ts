@@ -69,7 +69,9 @@ function readStream(incoming: IncomingMessage, limit: number, alignAfter: number
         reject(new GatewayError('INVALID_INPUT', `could not read the request body: ${(e as Error).message}`));
       }
     });
-    incoming.once('error', (e) => reject(new GatewayError('INVALID_INPUT', `could not read the request body: ${e.message}`)));
+    incoming.once('error', (e) =>
+      reject(new GatewayError('INVALID_INPUT', `could not read the request body: ${e.message}`)),
+    );
   });
 }
 
@@ -144,7 +146,9 @@ export function clientSignal(c: Context<GatewayEnv>): AbortSignal | undefined {
 /** A multipart/form-data body (read under the body limit); INVALID_INPUT when it does not parse. */
 export async function readForm(c: Context<GatewayEnv>): Promise<FormData> {
   try {
-    return await new Response(new Uint8Array(await readBody(c)), { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+    return await new Response(new Uint8Array(await readBody(c)), {
+      headers: { 'content-type': c.req.header('content-type')! },
+    }).formData();
   } catch (e) {
     if (isGatewayError(e)) throw e;
     throw invalidInput(`malformed multipart body: ${(e as Error).message}`);

@@ -32,16 +32,26 @@ export function cachesFor(cache: ResponseCache | undefined, config: ModelConfig)
  * with its own signal and deadline.
  */
 export async function throughCache(
-  c: Context, cache: ResponseCache | undefined, config: ModelConfig, parameters: Record<string, unknown>,
-  key: Omit<KeyParts, 'parameters'>, compute: (run: RunOptions) => Promise<Uint8Array>,
-  own: RunOptions = {}, sharedTimeoutMs?: number,
+  c: Context,
+  cache: ResponseCache | undefined,
+  config: ModelConfig,
+  parameters: Record<string, unknown>,
+  key: Omit<KeyParts, 'parameters'>,
+  compute: (run: RunOptions) => Promise<Uint8Array>,
+  own: RunOptions = {},
+  sharedTimeoutMs?: number,
 ): Promise<Uint8Array> {
   if (!cachesFor(cache, config) || parameters.cache === false) {
     c.header('massgate-cache', 'off');
     return compute(own);
   }
-  const { value, source } = await cache.getOrCompute(cacheKey({ ...key, parameters: answerParameters(parameters) }), config.cache!.ttlSeconds ?? 300,
-    (signal) => compute({ signal, timeoutMs: sharedTimeoutMs }), key.model, own);
+  const { value, source } = await cache.getOrCompute(
+    cacheKey({ ...key, parameters: answerParameters(parameters) }),
+    config.cache!.ttlSeconds ?? 300,
+    (signal) => compute({ signal, timeoutMs: sharedTimeoutMs }),
+    key.model,
+    own,
+  );
   c.header('massgate-cache', source);
   return value;
 }

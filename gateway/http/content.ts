@@ -13,7 +13,9 @@ const unsupported = (message: string) => new GatewayError('UNSUPPORTED_MEDIA_TYP
 export function isJsonType(contentType: string | undefined): boolean {
   if (contentType === undefined) return true;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return type === '' || type === 'application/json' || type.endsWith('+json') || type === 'application/x-www-form-urlencoded';
+  return (
+    type === '' || type === 'application/json' || type.endsWith('+json') || type === 'application/x-www-form-urlencoded'
+  );
 }
 
 /** 415 UNSUPPORTED_MEDIA_TYPE unless the Content-Type is JSON (see isJsonType) or one of `also`. */
@@ -21,7 +23,9 @@ export function requireJsonType(contentType: string | undefined, also: readonly 
   if (isJsonType(contentType)) return;
   const type = contentType!.split(';', 1)[0]!.trim().toLowerCase();
   if (also.includes(type)) return;
-  throw unsupported(`Content-Type ${JSON.stringify(contentType!.slice(0, 100))} is not accepted here: send application/json${also.length ? ` or ${also.join(', ')}` : ''}`);
+  throw unsupported(
+    `Content-Type ${JSON.stringify(contentType!.slice(0, 100))} is not accepted here: send application/json${also.length ? ` or ${also.join(', ')}` : ''}`,
+  );
 }
 
 type Inflate = (buf: InputType, options: ZlibOptions) => Promise<Buffer>;
@@ -41,7 +45,10 @@ export function contentEncoding(header: string | undefined): string | undefined 
   if (header === undefined) return undefined;
   const e = header.trim().toLowerCase();
   if (e === '' || e === 'identity') return undefined;
-  if (!(e in DECODERS)) throw unsupported(`Content-Encoding ${JSON.stringify(header.slice(0, 100))} is not supported: send identity, gzip, deflate or br`);
+  if (!(e in DECODERS))
+    throw unsupported(
+      `Content-Encoding ${JSON.stringify(header.slice(0, 100))} is not supported: send identity, gzip, deflate or br`,
+    );
   return e;
 }
 
@@ -62,9 +69,15 @@ export async function decodeContent(encoding: string, body: Buffer, limit: numbe
     return out;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `the request body exceeds ${limit} bytes once decompressed (${encoding})`);
+      throw new GatewayError(
+        'PAYLOAD_TOO_LARGE',
+        `the request body exceeds ${limit} bytes once decompressed (${encoding})`,
+      );
     }
-    throw new GatewayError('INVALID_INPUT', `could not decompress the ${encoding} request body: ${(e as Error).message}`);
+    throw new GatewayError(
+      'INVALID_INPUT',
+      `could not decompress the ${encoding} request body: ${(e as Error).message}`,
+    );
   }
 }
 

@@ -21,6 +21,8 @@ describe('jsonDepth', () => {
 describe('checkJsonDepth', () => {
   it('accepts up to the limit and refuses one level more with INVALID_JSON', () => {
     expect(() => checkJsonDepth(b('[[[[1]]]]'), 4)).not.toThrow();
-    expect(() => checkJsonDepth(b('[[[[[1]]]]]'), 4)).toThrow(expect.objectContaining({ code: 'INVALID_JSON', message: expect.stringContaining('MAX_JSON_DEPTH') }));
+    expect(() => checkJsonDepth(b('[[[[[1]]]]]'), 4)).toThrow(
+      expect.objectContaining({ code: 'INVALID_JSON', message: expect.stringContaining('MAX_JSON_DEPTH') }),
+    );
   });
 });

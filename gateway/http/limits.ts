@@ -12,7 +12,11 @@ export interface EdgeLimits {
 }
 
 /** The defaults of gateway/config.ts, for apps built without the config (unit tests). */
-export const DEFAULT_LIMITS: Readonly<EdgeLimits> = Object.freeze({ maxJsonDepth: 64, maxTensorElements: 67_108_864, maxInstances: 256 });
+export const DEFAULT_LIMITS: Readonly<EdgeLimits> = Object.freeze({
+  maxJsonDepth: 64,
+  maxTensorElements: 67_108_864,
+  maxInstances: 256,
+});
 
 /** Hands the edge limits to every handler of the request (`c.get('limits')`). */
 export function useLimits(limits: EdgeLimits): MiddlewareHandler<{ Variables: { limits: EdgeLimits } }> {
@@ -25,6 +29,9 @@ export function useLimits(limits: EdgeLimits): MiddlewareHandler<{ Variables: { 
 /** 413 when a request carries more instances than `max` (MAX_INSTANCES). */
 export function checkInstances(count: number, max: number): void {
   if (count > max) {
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `the request carries ${count} instances; the limit is ${max} per request (MAX_INSTANCES): split it into several requests`);
+    throw new GatewayError(
+      'PAYLOAD_TOO_LARGE',
+      `the request carries ${count} instances; the limit is ${max} per request (MAX_INSTANCES): split it into several requests`,
+    );
   }
 }

@@ -34,7 +34,9 @@ export function notFoundOr405<E extends Env>(app: Hono<E>): NotFoundHandler<E> {
     const [matches] = router.match('ALL', c.req.path) as [[string, unknown][]];
     const allow = [...new Set(matches.flatMap(([a]) => a.split(', ')))].sort().join(', ');
     if (!allow) return c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404);
-    const { status, body } = errorBody(new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`));
+    const { status, body } = errorBody(
+      new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`),
+    );
     return c.json(body, status, { Allow: allow });
   };
 }

@@ -1,7 +1,11 @@
 import type { Metrics } from '../metrics/index.ts';
 
 /** Runs a request's work for a resolved model, recording its duration and outcome in the metrics. */
-export async function observed<T>(metrics: Metrics | undefined, model: { name: string; version: number }, work: () => Promise<T>): Promise<T> {
+export async function observed<T>(
+  metrics: Metrics | undefined,
+  model: { name: string; version: number },
+  work: () => Promise<T>,
+): Promise<T> {
   const t0 = performance.now();
   try {
     const result = await work();

@@ -38,7 +38,8 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * Absolute paths under the usual top-level folders of Unix and macOS hosts, `file://` URLs and Windows
  * drive paths. API paths (/v1/…, /v2/…) are left alone, and so is a path glued to a word (`a/b`).
  */
-const ANY_ABSOLUTE = /(?<![\w.~-])(?:file:\/\/)?\/(?:home|tmp|var|usr|etc|opt|srv|root|proc|sys|dev|mnt|media|run|private|Users|Volumes|nix|snap|app|data|work|workspace|models|lib|bin|sbin|boot)(?:\/[^\s'"`,;()[\]{}<>]*)?|(?<![\w])[A-Za-z]:\\[^\s'"`,;()[\]{}<>]*/g;
+const ANY_ABSOLUTE =
+  /(?<![\w.~-])(?:file:\/\/)?\/(?:home|tmp|var|usr|etc|opt|srv|root|proc|sys|dev|mnt|media|run|private|Users|Volumes|nix|snap|app|data|work|workspace|models|lib|bin|sbin|boot)(?:\/[^\s'"`,;()[\]{}<>]*)?|(?<![\w])[A-Za-z]:\\[^\s'"`,;()[\]{}<>]*/g;
 
 /**
  * A message with every absolute filesystem path of the server replaced: registered roots by their
@@ -49,7 +50,8 @@ const ANY_ABSOLUTE = /(?<![\w.~-])(?:file:\/\/)?\/(?:home|tmp|var|usr|etc|opt|sr
 export function scrubPaths(message: string): string {
   let out = message;
   for (const [root, label] of roots) {
-    if (out.includes(root)) out = out.replace(new RegExp(`(?:file://)?${escape(root)}(?=$|[\\\\/\\s'"\`,;:)\\]}])`, 'g'), label);
+    if (out.includes(root))
+      out = out.replace(new RegExp(`(?:file://)?${escape(root)}(?=$|[\\\\/\\s'"\`,;:)\\]}])`, 'g'), label);
   }
   return out.replace(ANY_ABSOLUTE, '<path>');
 }

@@ -48,12 +48,21 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
  * (status 500, unknown errors) are logged once with their detail and answered with a generic message;
  * other messages keep their wording, with every absolute server path scrubbed (gateway/http/scrub.ts).
  */
-export function errorBody(e: unknown): { status: ContentfulStatusCode; body: { error: string; code: string }; retryAfterS?: number } {
+export function errorBody(e: unknown): {
+  status: ContentfulStatusCode;
+  body: { error: string; code: string };
+  retryAfterS?: number;
+} {
   if (isGatewayError(e)) {
     const status = STATUS[e.code] ?? 500;
     if (status >= 500 && status !== 503) log.error('request failed', { code: e.code, error: e.message });
-    const message = status === 500 ? GENERIC[e.code] ?? 'internal error; the details are in the server log' : scrubPaths(e.message);
-    return { status, body: { error: message, code: status === 500 && !(e.code in STATUS) ? 'INTERNAL' : e.code }, retryAfterS: e.retryAfterS };
+    const message =
+      status === 500 ? (GENERIC[e.code] ?? 'internal error; the details are in the server log') : scrubPaths(e.message);
+    return {
+      status,
+      body: { error: message, code: status === 500 && !(e.code in STATUS) ? 'INTERNAL' : e.code },
+      retryAfterS: e.retryAfterS,
+    };
   }
   log.error('unhandled error', { error: e instanceof Error ? e.stack : String(e) });
   return { status: 500, body: { error: 'internal error; the details are in the server log', code: 'INTERNAL' } };

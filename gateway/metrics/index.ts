@@ -19,38 +19,123 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'massgate_', eventLoopMonitoringPrecision: 1 });
   const labelNames = ['model', 'version'] as const;
-  const success = new Counter({ name: 'massgate_inference_request_success_total', help: 'Inference requests answered successfully', labelNames, registers: [registry] });
-  const failure = new Counter({ name: 'massgate_inference_request_failure_total', help: 'Inference requests that failed, by reason (error code)', labelNames: [...labelNames, 'reason'], registers: [registry] });
-  const request = new Histogram({ name: 'massgate_inference_request_duration_seconds', help: 'Request duration from routing to response, by outcome (success or the error code)', labelNames: [...labelNames, 'outcome'], buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
-  const queue = new Histogram({ name: 'massgate_inference_queue_duration_seconds', help: 'Time requests wait in the scheduler queue', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
-  const compute = new Histogram({ name: 'massgate_inference_compute_duration_seconds', help: 'Time an instance spends on one batch', labelNames, buckets: LATENCY_BUCKETS, registers: [registry] });
-  const batch = new Histogram({ name: 'massgate_inference_batch_size', help: 'Rows per executed batch', labelNames, buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] });
-  const restarts = new Counter({ name: 'massgate_instance_restarts_total', help: 'Inference threads restarted after their worker exited or crashed', labelNames, registers: [registry] });
-  const exits = new Counter({ name: 'massgate_instance_exits_total', help: 'Inference threads that exited or crashed while serving', labelNames, registers: [registry] });
+  const success = new Counter({
+    name: 'massgate_inference_request_success_total',
+    help: 'Inference requests answered successfully',
+    labelNames,
+    registers: [registry],
+  });
+  const failure = new Counter({
+    name: 'massgate_inference_request_failure_total',
+    help: 'Inference requests that failed, by reason (error code)',
+    labelNames: [...labelNames, 'reason'],
+    registers: [registry],
+  });
+  const request = new Histogram({
+    name: 'massgate_inference_request_duration_seconds',
+    help: 'Request duration from routing to response, by outcome (success or the error code)',
+    labelNames: [...labelNames, 'outcome'],
+    buckets: [0.0005, ...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  const queue = new Histogram({
+    name: 'massgate_inference_queue_duration_seconds',
+    help: 'Time requests wait in the scheduler queue',
+    labelNames,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const compute = new Histogram({
+    name: 'massgate_inference_compute_duration_seconds',
+    help: 'Time an instance spends on one batch',
+    labelNames,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const batch = new Histogram({
+    name: 'massgate_inference_batch_size',
+    help: 'Rows per executed batch',
+    labelNames,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [registry],
+  });
+  const restarts = new Counter({
+    name: 'massgate_instance_restarts_total',
+    help: 'Inference threads restarted after their worker exited or crashed',
+    labelNames,
+    registers: [registry],
+  });
+  const exits = new Counter({
+    name: 'massgate_instance_exits_total',
+    help: 'Inference threads that exited or crashed while serving',
+    labelNames,
+    registers: [registry],
+  });
   const expLabels = ['experiment', 'variant'] as const;
-  const expRequests = new Counter({ name: 'massgate_experiment_requests_total', help: 'Requests an experiment routed to a variant, by outcome (success or the error code)', labelNames: [...expLabels, 'outcome'], registers: [registry] });
-  const expLatency = new Histogram({ name: 'massgate_experiment_latency_seconds', help: 'Duration of requests an experiment routed, per serving variant', labelNames: expLabels, buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
-  const expShadow = new Counter({ name: 'massgate_experiment_shadow_total', help: 'Shadow copies per variant, by result (agreed, disagreed, uncompared, failed, dropped)', labelNames: [...expLabels, 'result'], registers: [registry] });
-  const expShadowLatency = new Histogram({ name: 'massgate_experiment_shadow_latency_seconds', help: 'Duration of shadow copies per shadow variant', labelNames: expLabels, buckets: [0.0005, ...LATENCY_BUCKETS], registers: [registry] });
-  const expFeedback = new Counter({ name: 'massgate_experiment_feedback_total', help: 'Rewards received per variant', labelNames: expLabels, registers: [registry] });
-  const expReward = new Counter({ name: 'massgate_experiment_reward_sum', help: 'Sum of the rewards received per variant (divide by massgate_experiment_feedback_total for the mean)', labelNames: expLabels, registers: [registry] });
+  const expRequests = new Counter({
+    name: 'massgate_experiment_requests_total',
+    help: 'Requests an experiment routed to a variant, by outcome (success or the error code)',
+    labelNames: [...expLabels, 'outcome'],
+    registers: [registry],
+  });
+  const expLatency = new Histogram({
+    name: 'massgate_experiment_latency_seconds',
+    help: 'Duration of requests an experiment routed, per serving variant',
+    labelNames: expLabels,
+    buckets: [0.0005, ...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  const expShadow = new Counter({
+    name: 'massgate_experiment_shadow_total',
+    help: 'Shadow copies per variant, by result (agreed, disagreed, uncompared, failed, dropped)',
+    labelNames: [...expLabels, 'result'],
+    registers: [registry],
+  });
+  const expShadowLatency = new Histogram({
+    name: 'massgate_experiment_shadow_latency_seconds',
+    help: 'Duration of shadow copies per shadow variant',
+    labelNames: expLabels,
+    buckets: [0.0005, ...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  const expFeedback = new Counter({
+    name: 'massgate_experiment_feedback_total',
+    help: 'Rewards received per variant',
+    labelNames: expLabels,
+    registers: [registry],
+  });
+  const expReward = new Counter({
+    name: 'massgate_experiment_reward_sum',
+    help: 'Sum of the rewards received per variant (divide by massgate_experiment_feedback_total for the mean)',
+    labelNames: expLabels,
+    registers: [registry],
+  });
   const live = new Map<string, { model: string; version: string; stats: () => SchedulerStats }>();
   new Gauge({
-    name: 'massgate_inference_queue_depth', help: 'Requests waiting in the scheduler queue', labelNames, registers: [registry],
+    name: 'massgate_inference_queue_depth',
+    help: 'Requests waiting in the scheduler queue',
+    labelNames,
+    registers: [registry],
     collect() {
       this.reset();
       for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().queued);
     },
   });
   new Gauge({
-    name: 'massgate_inference_instances', help: 'Loaded instances (worker threads)', labelNames, registers: [registry],
+    name: 'massgate_inference_instances',
+    help: 'Loaded instances (worker threads)',
+    labelNames,
+    registers: [registry],
     collect() {
       this.reset();
       for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().instances);
     },
   });
   new Gauge({
-    name: 'massgate_inference_instances_live', help: 'Instances whose worker thread is alive (the others are restarting)', labelNames, registers: [registry],
+    name: 'massgate_inference_instances_live',
+    help: 'Instances whose worker thread is alive (the others are restarting)',
+    labelNames,
+    registers: [registry],
     collect() {
       this.reset();
       for (const m of live.values()) this.set({ model: m.model, version: m.version }, m.stats().live);
@@ -96,7 +181,12 @@ export function createMetrics() {
         expRequests.inc({ experiment, variant, outcome });
         expLatency.observe({ experiment, variant }, seconds);
       },
-      shadow(experiment: string, variant: string, result: 'agreed' | 'disagreed' | 'uncompared' | 'failed' | 'dropped', seconds?: number): void {
+      shadow(
+        experiment: string,
+        variant: string,
+        result: 'agreed' | 'disagreed' | 'uncompared' | 'failed' | 'dropped',
+        seconds?: number,
+      ): void {
         expShadow.inc({ experiment, variant, result });
         if (seconds !== undefined) expShadowLatency.observe({ experiment, variant }, seconds);
       },

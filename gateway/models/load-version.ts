@@ -33,7 +33,10 @@ function runtimeFor(entry: ModelEntry, source: VersionEntry, pluginRuntime?: str
   if (source.format.startsWith('tfjs')) return 'tfjs';
   if (runtimeNames().includes(source.format)) return source.format;
   if (pluginRuntime) return pluginRuntime;
-  throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': cannot tell which runtime serves format '${source.format}'; set "runtime" in config.json`);
+  throw new GatewayError(
+    'CONFIG_INVALID',
+    `model '${entry.name}': cannot tell which runtime serves format '${source.format}'; set "runtime" in config.json`,
+  );
 }
 
 function providersFor(runtime: string, entry: ModelEntry, config: GatewayConfig): string[] | undefined {
@@ -50,7 +53,12 @@ function instanceHooks(model: string, version: number, instance: number, metrics
   return {
     onExit(error, cause, restartInMs) {
       counters?.onExit();
-      log.error('model worker exited', { ...who, exitCode: error.exitCode, error: cause ? String(cause.stack ?? cause) : undefined, restartInMs });
+      log.error('model worker exited', {
+        ...who,
+        exitCode: error.exitCode,
+        error: cause ? String(cause.stack ?? cause) : undefined,
+        restartInMs,
+      });
     },
     onRestart(attempt) {
       counters?.onRestart();
@@ -63,16 +71,21 @@ function instanceHooks(model: string, version: number, instance: number, metrics
 }
 
 function companion(m: Servable): CompanionModel {
-  if (!(m instanceof ServedModel)) throw new GatewayError('CONFIG_INVALID', `'${m.name}' is an ensemble; a plugin's companion must be a model`);
+  if (!(m instanceof ServedModel))
+    throw new GatewayError('CONFIG_INVALID', `'${m.name}' is an ensemble; a plugin's companion must be a model`);
   return {
-    inputs: m.modelInputs, outputs: m.modelOutputs, labels: m.labels, plugin: m.plugin?.name,
+    inputs: m.modelInputs,
+    outputs: m.modelOutputs,
+    labels: m.labels,
+    plugin: m.plugin?.name,
     run: (feeds, outputs) => m.run(feeds, { outputs }),
     ...(m.plugin?.step ? { runStep: (feeds: Record<string, Tensor>) => m.runStep(feeds) } : {}),
   };
 }
 
 /**
- * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances (one worker thread each), binds its
+ * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances
+ * (one worker thread each), binds its
  * plugin (params parsed, validate() called) and puts a scheduler in front. A version's own config.json
  * replaces the model's labels and is merged over its params; its head, if any, is loaded in each
  * instance after the model file (runtimes/head). Any failure frees what
@@ -94,24 +107,52 @@ export function versionLoader(deps: LoaderDeps) {
     const options = { intraOpNumThreads: threads, ...entry.config.runtimeOptions };
     // A version's own config.json (a fine-tuned version, say) brings its labels and params.
     const configLabels = source.config?.labels ?? readLabels(entry);
-    let params: Record<string, unknown> = source.config?.params ? { ...entry.config.params, ...source.config.params } : entry.config.params;
+    let params: Record<string, unknown> = source.config?.params
+      ? { ...entry.config.params, ...source.config.params }
+      : entry.config.params;
     if (plugin?.params) {
       const parsed = plugin.params.safeParse(params);
       if (!parsed.success) {
-        throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': params for plugin '${plugin.name}': ${issuesText(parsed.error)}`);
+        throw new GatewayError(
+          'CONFIG_INVALID',
+          `model '${entry.name}': params for plugin '${plugin.name}': ${issuesText(parsed.error)}`,
+        );
       }
       params = parsed.data as Record<string, unknown>;
     }
     // The plugin's worker step, bound in each instance's thread to the parsed params.
-    const step = plugin?.step ? { module: plugin.step.module, export: plugin.step.export, params, ...(configLabels ? { labels: configLabels } : {}) } : undefined;
+    const step = plugin?.step
+      ? {
+          module: plugin.step.module,
+          export: plugin.step.export,
+          params,
+          ...(configLabels ? { labels: configLabels } : {}),
+        }
+      : undefined;
     const sessions: RuntimeSession[] = [];
     try {
       const runtimeModule = runtimeModuleOf(runtime);
-      const started = await Promise.allSettled(placement.map((providers, i) =>
-        superviseWorker(
-          { runtime, runtimeModule, spec: { path: source.path, format: source.format, providers, options, ...(source.head ? { head: source.head } : {}) }, ...(step ? { step } : {}), nice: deps.config.workerNice, idle: deps.config.workerSchedIdle },
-          { backoff: deps.config.workerRestart, hooks: instanceHooks(entry.name, source.version, i, deps.metrics) },
-        )));
+      const started = await Promise.allSettled(
+        placement.map((providers, i) =>
+          superviseWorker(
+            {
+              runtime,
+              runtimeModule,
+              spec: {
+                path: source.path,
+                format: source.format,
+                providers,
+                options,
+                ...(source.head ? { head: source.head } : {}),
+              },
+              ...(step ? { step } : {}),
+              nice: deps.config.workerNice,
+              idle: deps.config.workerSchedIdle,
+            },
+            { backoff: deps.config.workerRestart, hooks: instanceHooks(entry.name, source.version, i, deps.metrics) },
+          ),
+        ),
+      );
       for (const s of started) if (s.status === 'fulfilled') sessions.push(s.value);
       const failed = started.find((s) => s.status === 'rejected');
       if (failed) throw failed.reason;
@@ -121,41 +162,74 @@ export function versionLoader(deps: LoaderDeps) {
       // deadline for clients, which an operator may set very low.
       let batching = BatchingSchema.parse(entry.config.batching ?? {});
       if (!(await warmUp(sessions, { model: entry.name, version: source.version, timeoutMs: batching.timeoutMs }))) {
-        log.info('model version not warmed: an input has a dynamic dimension past the first', { model: entry.name, version: source.version });
+        log.info('model version not warmed: an input has a dynamic dimension past the first', {
+          model: entry.name,
+          version: source.version,
+        });
       }
       const labels = configLabels ?? first.labels;
       if (plugin?.validate) {
         try {
           plugin.validate({ modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs });
         } catch (e) {
-          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`, { cause: e });
+          throw new GatewayError(
+            'CONFIG_INVALID',
+            `model '${entry.name}' does not fit plugin '${plugin.name}': ${(e as Error).message}`,
+            { cause: e },
+          );
         }
       }
       // Triton's rule: only models whose inputs and outputs all have a variable first dimension batch
       // (and the plugin's worker step's, whose runs the scheduler batches too).
-      const batchable = [...first.inputs, ...first.outputs, ...(plugin?.step ? [...plugin.step.inputs, ...plugin.step.outputs] : [])].every((t) => t.shape.length > 0 && t.shape[0] === -1);
+      const batchable = [
+        ...first.inputs,
+        ...first.outputs,
+        ...(plugin?.step ? [...plugin.step.inputs, ...plugin.step.outputs] : []),
+      ].every((t) => t.shape.length > 0 && t.shape[0] === -1);
       if (batching.maxBatchSize > 1 && !batchable) {
         if (entry.config.batching?.maxBatchSize !== undefined) {
-          throw new GatewayError('CONFIG_INVALID', `model '${entry.name}': batching needs a variable first dimension on every input and output (${[...first.inputs, ...first.outputs].map((t) => `${t.name} [${t.shape}]`).join(', ')})`);
+          throw new GatewayError(
+            'CONFIG_INVALID',
+            `model '${entry.name}': batching needs a variable first dimension on every input and output (${[...first.inputs, ...first.outputs].map((t) => `${t.name} [${t.shape}]`).join(', ')})`,
+          );
         }
         batching = { ...batching, maxBatchSize: 0 };
       }
       const version = String(source.version);
       const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version));
       const model = new ServedModel({
-        entry, source, runtime, sessions, scheduler, labels, plugin,
-        chunkItems: batching.maxBatchSize > 1 ? batching.maxBatchSize : 0, timeoutMs: batching.timeoutMs,
+        entry,
+        source,
+        runtime,
+        sessions,
+        scheduler,
+        labels,
+        plugin,
+        chunkItems: batching.maxBatchSize > 1 ? batching.maxBatchSize : 0,
+        timeoutMs: batching.timeoutMs,
         onClose: deps.metrics?.track(entry.name, version, () => scheduler.stats()),
         context: plugin
           ? (m): PluginContext => ({
-              modelName: entry.name, params, labels, inputs: first.inputs, outputs: first.outputs,
+              modelName: entry.name,
+              params,
+              labels,
+              inputs: first.inputs,
+              outputs: first.outputs,
               run: (feeds, outputs) => m.run(feeds, { outputs }),
               ...(plugin.step ? { runStep: (feeds: Record<string, Tensor>) => m.runStep(feeds) } : {}),
               model: (name, version) => companion(deps.resolve(name, version)),
             })
           : undefined,
       });
-      log.info('model version loaded', { model: entry.name, version: source.version, runtime, provider: model.provider, instances: sessions.length, plugin: plugin?.name, ...(source.head ? { head: source.head.feature } : {}) });
+      log.info('model version loaded', {
+        model: entry.name,
+        version: source.version,
+        runtime,
+        provider: model.provider,
+        instances: sessions.length,
+        plugin: plugin?.name,
+        ...(source.head ? { head: source.head.feature } : {}),
+      });
       return model;
     } catch (e) {
       await Promise.all(sessions.map((s) => s.dispose()));

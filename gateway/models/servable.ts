@@ -26,7 +26,11 @@ export interface Servable extends LoadedVersion {
   /** OIP v2 request tensors → output tensors. */
   infer(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>>;
   /** Friendly API: instances → one JSON prediction each. */
-  predict(instances: readonly unknown[], parameters: Record<string, unknown>, options?: SubmitOptions): Promise<unknown[]>;
+  predict(
+    instances: readonly unknown[],
+    parameters: Record<string, unknown>,
+    options?: SubmitOptions,
+  ): Promise<unknown[]>;
   /** Class scores for instances (friendly API) or tensors (v2), for ensembles and evaluation. */
   scoreInstances(instances: readonly unknown[], options?: SubmitOptions): Promise<Scores>;
   scoreTensors(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Scores>;

@@ -12,14 +12,22 @@ const session = (): RuntimeSession & { runs: number[] } => {
   return {
     runs,
     inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }],
-    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }, { name: 'frames', datatype: 'FP32', shape: [-1, -1] }],
+    outputs: [
+      { name: 'y', datatype: 'FP32', shape: [-1, 1] },
+      { name: 'frames', datatype: 'FP32', shape: [-1, -1] },
+    ],
     provider: 'cpu',
     async run(feeds) {
       const x = feeds.x!;
       const n = x.shape[0]!;
       runs.push(n);
       return {
-        y: { name: 'y', datatype: 'FP32', shape: [n, 1], data: Float32Array.from(x.data as Float32Array, (v) => 2 * v) },
+        y: {
+          name: 'y',
+          datatype: 'FP32',
+          shape: [n, 1],
+          data: Float32Array.from(x.data as Float32Array, (v) => 2 * v),
+        },
         frames: { name: 'frames', datatype: 'FP32', shape: [n, n], data: new Float32Array(n * n).fill(n) },
       };
     },
@@ -38,7 +46,9 @@ describe('a plugin model asked for more items than maxBatchSize', () => {
       fromTensors: (inputs) => Array.from(inputs.v!.data as Float32Array),
       async preprocess(items) {
         preprocessed.push(items.length);
-        return { x: { name: 'x', datatype: 'FP32', shape: [items.length, 1], data: Float32Array.from(items) } as Tensor };
+        return {
+          x: { name: 'x', datatype: 'FP32', shape: [items.length, 1], data: Float32Array.from(items) } as Tensor,
+        };
       },
       postprocess: (outputs, _ctx, items) => {
         expect(outputs.frames!.shape).toEqual([items.length, Math.min(items.length, 8)]); // ragged chunk outputs joined, padded to the widest
@@ -49,11 +59,34 @@ describe('a plugin model asked for more items than maxBatchSize', () => {
     const batching = BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 0 });
     const model = new ServedModel({
       entry: { name: 'd', dir: '/nonexistent', config: ModelConfigSchema.parse({}), versions: [] },
-      source: { version: 1, dir: '/nonexistent/1', path: '/nonexistent/1/model.onnx', shownPath: 'd/1/model.onnx', format: 'onnx' },
-      runtime: 'onnx', sessions: [s], scheduler: createScheduler([s], batching), plugin, chunkItems: 8, timeoutMs: batching.timeoutMs,
-      context: (m) => ({ modelName: 'd', params: {}, inputs: s.inputs, outputs: s.outputs, run: (f, o) => m.run(f, { outputs: o }), model: () => { throw new Error('none'); } }),
+      source: {
+        version: 1,
+        dir: '/nonexistent/1',
+        path: '/nonexistent/1/model.onnx',
+        shownPath: 'd/1/model.onnx',
+        format: 'onnx',
+      },
+      runtime: 'onnx',
+      sessions: [s],
+      scheduler: createScheduler([s], batching),
+      plugin,
+      chunkItems: 8,
+      timeoutMs: batching.timeoutMs,
+      context: (m) => ({
+        modelName: 'd',
+        params: {},
+        inputs: s.inputs,
+        outputs: s.outputs,
+        run: (f, o) => m.run(f, { outputs: o }),
+        model: () => {
+          throw new Error('none');
+        },
+      }),
     });
-    const out = await model.predict(Array.from({ length: 20 }, (_, i) => i), {});
+    const out = await model.predict(
+      Array.from({ length: 20 }, (_, i) => i),
+      {},
+    );
     expect(out).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i));
     expect(preprocessed).toEqual([8, 8, 4]);
     expect(s.runs).toEqual([8, 8, 4]);

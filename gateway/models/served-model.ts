@@ -22,7 +22,9 @@ export interface ServedModelParts {
    * many items never builds one huge tensor; 0 = all at once (batching off).
    */
   chunkItems?: number;
-  /** The model's default request deadline (batching.timeoutMs): a chunked request's whole deadline when it states none. */
+  /**
+   * The model's default request deadline (batching.timeoutMs): a chunked request's whole deadline when it states none.
+   */
   timeoutMs: number;
   /** Called once the version is closed (metrics stop reporting it). */
   onClose?: () => void;
@@ -101,9 +103,15 @@ export class ServedModel implements Servable {
       provider: this.provider,
       instances: this.sessions.length,
       live_instances: this.scheduler.stats().live,
-      ...(new Set(this.sessions.map((x) => x.provider)).size > 1 ? { instance_providers: this.sessions.map((x) => x.provider) } : {}),
-      ...(this.source.config?.description ?? c.description ? { description: this.source.config?.description ?? c.description } : {}),
-      ...(this.plugin ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs } : {}),
+      ...(new Set(this.sessions.map((x) => x.provider)).size > 1
+        ? { instance_providers: this.sessions.map((x) => x.provider) }
+        : {}),
+      ...((this.source.config?.description ?? c.description)
+        ? { description: this.source.config?.description ?? c.description }
+        : {}),
+      ...(this.plugin
+        ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs }
+        : {}),
       ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
       ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
       ...(c.license ? { license: c.license } : {}),
@@ -119,7 +127,10 @@ export class ServedModel implements Servable {
 
   /** The error a new request would get at once (unloading, queue full, no live instance), if any. */
   refusal(): GatewayError | undefined {
-    if (this.closing) return new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, { retryAfterS: 1 });
+    if (this.closing)
+      return new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, {
+        retryAfterS: 1,
+      });
     return this.scheduler.refusal();
   }
 
@@ -128,7 +139,10 @@ export class ServedModel implements Servable {
   }
 
   private async track<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closing) throw new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, { retryAfterS: 1 });
+    if (this.closing)
+      throw new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, {
+        retryAfterS: 1,
+      });
     this.inflight++;
     try {
       return await work();
@@ -148,7 +162,11 @@ export class ServedModel implements Servable {
   }
 
   private pluginOrThrow(): { plugin: ModelPlugin; ctx: PluginContext } {
-    if (!this.plugin || !this.ctx) throw new GatewayError('INVALID_INPUT', `model '${this.name}' has no plugin: send tensors to /v2/models/${this.name}/infer`);
+    if (!this.plugin || !this.ctx)
+      throw new GatewayError(
+        'INVALID_INPUT',
+        `model '${this.name}' has no plugin: send tensors to /v2/models/${this.name}/infer`,
+      );
     return { plugin: this.plugin, ctx: this.ctx };
   }
 
@@ -178,9 +196,14 @@ export class ServedModel implements Servable {
   private async runChunk(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
     const { plugin, ctx } = this.pluginOrThrow();
     const feeds = await plugin.preprocess(items, ctx);
-    const step = (f: Record<string, Tensor>) => this.scheduler.submit(f, { ...options, outputs: undefined, step: true });
+    const step = (f: Record<string, Tensor>) =>
+      this.scheduler.submit(f, { ...options, outputs: undefined, step: true });
     if (plugin.predict) {
-      const scoped: typeof ctx = { ...ctx, run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }), ...(plugin.step ? { runStep: step } : {}) };
+      const scoped: typeof ctx = {
+        ...ctx,
+        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }),
+        ...(plugin.step ? { runStep: step } : {}),
+      };
       return plugin.predict(feeds, scoped, items);
     }
     return plugin.step ? step(feeds) : this.scheduler.submit(feeds, options);
@@ -200,7 +223,11 @@ export class ServedModel implements Servable {
   }
 
   /** Friendly API: instances → one JSON prediction each. */
-  predict(instances: readonly unknown[], parameters: Record<string, unknown>, options?: SubmitOptions): Promise<unknown[]> {
+  predict(
+    instances: readonly unknown[],
+    parameters: Record<string, unknown>,
+    options?: SubmitOptions,
+  ): Promise<unknown[]> {
     return this.track(async () => {
       const { plugin, ctx } = this.pluginOrThrow();
       const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
@@ -215,10 +242,17 @@ export class ServedModel implements Servable {
     const labels = this.labels;
     if (!labels) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no labels to vote with`);
     const t = Object.values(outputs).find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === labels.length);
-    if (!t) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no output of width ${labels.length} (its label count)`);
+    if (!t)
+      throw new GatewayError(
+        'CONFIG_INVALID',
+        `model '${this.name}' has no output of width ${labels.length} (its label count)`,
+      );
     const values = numbers(t);
     const rows = values.length / labels.length;
-    return { labels, scores: Array.from({ length: rows }, (_, r) => values.slice(r * labels.length, (r + 1) * labels.length)) };
+    return {
+      labels,
+      scores: Array.from({ length: rows }, (_, r) => values.slice(r * labels.length, (r + 1) * labels.length)),
+    };
   }
 
   /**
@@ -227,7 +261,12 @@ export class ServedModel implements Servable {
    * items (the model's own outputs are then computed too). Runs through
    * the scheduler in maxBatchSize chunks like any request, so it batches with and yields to live traffic.
    */
-  embed(items: unknown[], feature: string, withScores: boolean, options?: SubmitOptions): Promise<{ features: Tensor; scores?: Scores }> {
+  embed(
+    items: unknown[],
+    feature: string,
+    withScores: boolean,
+    options?: SubmitOptions,
+  ): Promise<{ features: Tensor; scores?: Scores }> {
     return this.track(async () => {
       const own = withScores && this.labels ? this.modelOutputs.map((o) => o.name).filter((n) => n !== feature) : [];
       const outputs = await this.runItems(items, { ...options, outputs: [feature, ...own] });

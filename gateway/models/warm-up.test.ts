@@ -17,7 +17,12 @@ describe('warmUpFeeds', () => {
 
   it('no warm-up when a size past the batch dimension cannot be known, or there are no inputs', () => {
     expect(warmUpFeeds([{ name: 'image', datatype: 'FP32', shape: [-1, -1, -1, 3] }])).toBeUndefined();
-    expect(warmUpFeeds([{ name: 'x', datatype: 'FP32', shape: [1, 4] }, { name: 'audio', datatype: 'FP32', shape: [1, -1] }])).toBeUndefined();
+    expect(
+      warmUpFeeds([
+        { name: 'x', datatype: 'FP32', shape: [1, 4] },
+        { name: 'audio', datatype: 'FP32', shape: [1, -1] },
+      ]),
+    ).toBeUndefined();
     expect(warmUpFeeds([])).toBeUndefined();
   });
 });

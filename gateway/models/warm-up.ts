@@ -30,7 +30,11 @@ export async function warmUp(sessions: readonly RuntimeSession[], options: WarmU
   try {
     await Promise.race([Promise.all(sessions.map((s) => s.run(feeds))), deadline]);
   } catch (e) {
-    throw new GatewayError('MODEL_LOAD_FAILED', `model '${options.model}' version ${options.version} failed its warm-up inference: ${(e as Error).message}`, { cause: e });
+    throw new GatewayError(
+      'MODEL_LOAD_FAILED',
+      `model '${options.model}' version ${options.version} failed its warm-up inference: ${(e as Error).message}`,
+      { cause: e },
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -14,8 +14,12 @@ export function parseHeaderLength(value: string | undefined, bodyLimit: number):
   if (value === undefined) return undefined;
   const text = value.trim();
   const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) throw invalidInput(`Inference-Header-Content-Length must be a non-negative integer (got ${JSON.stringify(value.slice(0, 40))})`);
-  if (n > bodyLimit) throw invalidInput(`Inference-Header-Content-Length ${n} is larger than the body limit of ${bodyLimit} bytes`);
+  if (!Number.isSafeInteger(n))
+    throw invalidInput(
+      `Inference-Header-Content-Length must be a non-negative integer (got ${JSON.stringify(value.slice(0, 40))})`,
+    );
+  if (n > bodyLimit)
+    throw invalidInput(`Inference-Header-Content-Length ${n} is larger than the body limit of ${bodyLimit} bytes`);
   return n;
 }
 
@@ -31,7 +35,7 @@ export function splitBody(body: Uint8Array, headerLength: number): { json: Uint8
 function decodeBytesElements(name: string, b: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let o = 0; o < b.length;) {
+  for (let o = 0; o < b.length; ) {
     if (o + 4 > b.length) throw invalidInput(`input '${name}': truncated BYTES element length`);
     const len = view.getUint32(o, true);
     o += 4;
@@ -64,25 +68,37 @@ export function binaryDecoder(raw: RawInferRequest, tail: Uint8Array) {
   for (const input of raw.inputs) {
     const size = input.parameters?.binary_data_size;
     if (size === undefined) continue;
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw invalidInput(`input '${input.name}': binary_data_size must be a non-negative integer`);
-    if (offset + size > tail.length) throw invalidInput(`input '${input.name}': binary_data_size ${size} overruns the ${tail.length}-byte binary data`);
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw invalidInput(`input '${input.name}': binary_data_size must be a non-negative integer`);
+    if (offset + size > tail.length)
+      throw invalidInput(
+        `input '${input.name}': binary_data_size ${size} overruns the ${tail.length}-byte binary data`,
+      );
     slices.set(input.name, tail.subarray(offset, offset + size));
     offset += size;
   }
-  if (offset !== tail.length) throw invalidInput(`binary data is ${tail.length} bytes but the inputs' binary_data_size add up to ${offset}`);
+  if (offset !== tail.length)
+    throw invalidInput(`binary data is ${tail.length} bytes but the inputs' binary_data_size add up to ${offset}`);
   return (input: RawInferRequest['inputs'][number]): TensorData | undefined => {
     const b = slices.get(input.name);
     if (!b) return undefined;
     if (input.data !== undefined) throw invalidInput(`input '${input.name}' has both data and binary_data_size`);
     if (input.datatype === 'BYTES') return decodeBytesElements(input.name, b);
     const size = elementSize(input.datatype);
-    if (b.length % size !== 0) throw invalidInput(`input '${input.name}': ${b.length} bytes is not a whole number of ${input.datatype} elements`);
+    if (b.length % size !== 0)
+      throw invalidInput(
+        `input '${input.name}': ${b.length} bytes is not a whole number of ${input.datatype} elements`,
+      );
     return fromBytes(input.datatype, b);
   };
 }
 
 /** Whether an output goes back as binary: its own `binary_data`, else the request's `binary_data_output`. */
-export function wantsBinary(name: string, requested: readonly RequestedOutput[] | undefined, parameters: Record<string, unknown>): boolean {
+export function wantsBinary(
+  name: string,
+  requested: readonly RequestedOutput[] | undefined,
+  parameters: Record<string, unknown>,
+): boolean {
   const own = requested?.find((r) => r.name === name)?.parameters?.binary_data;
   return typeof own === 'boolean' ? own : parameters.binary_data_output === true;
 }

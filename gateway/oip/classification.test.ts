@@ -19,7 +19,8 @@ describe('classification extension', () => {
   });
 
   it('refuses a k that is not a positive integer and outputs that are not numbers', () => {
-    for (const k of [0, -1, 1.5, '2', undefined]) expect(() => classify(probs, k), String(k)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    for (const k of [0, -1, 1.5, '2', undefined])
+      expect(() => classify(probs, k), String(k)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(() => classify(tensor('t', 'BYTES', [1], [utf8('x')]), 1)).toThrow(/cannot be classified/);
   });
 });

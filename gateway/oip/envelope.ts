@@ -21,6 +21,11 @@ export function parseBody(body: Uint8Array, headerLength: number | undefined, ma
 }
 
 /** A parsed body checked against a model's inputs and outputs, binary tensors taken from the tail. */
-export function requestOf(e: Envelope, inputs: readonly TensorInfo[], outputs: readonly TensorInfo[], limits: EdgeLimits): InferRequest {
+export function requestOf(
+  e: Envelope,
+  inputs: readonly TensorInfo[],
+  outputs: readonly TensorInfo[],
+  limits: EdgeLimits,
+): InferRequest {
   return validateRequest(e.raw, inputs, outputs, e.tail ? binaryDecoder(e.raw, e.tail) : undefined, limits);
 }

@@ -2,19 +2,40 @@ import { describe, expect, it } from 'vitest';
 import { tensor, utf8 } from '../../core/tensor.ts';
 import { flatten, fromJson, toJson } from './json-data.ts';
 
-const refused = (f: () => unknown, message: RegExp) => expect(f).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(message) }));
+const refused = (f: () => unknown, message: RegExp) =>
+  expect(f).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(message) }));
 
 describe('JSON tensor data', () => {
   it('takes flat data as it is and nested data that follows the shape', () => {
     expect(flatten('x', [1, 2, 3, 4], [2, 2])).toEqual([1, 2, 3, 4]);
-    expect(flatten('x', [[1, 2], [3, 4]], [2, 2])).toEqual([1, 2, 3, 4]);
+    expect(
+      flatten(
+        'x',
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [2, 2],
+      ),
+    ).toEqual([1, 2, 3, 4]);
     expect(flatten('x', [[[1], [2]]], [1, 2, 1])).toEqual([1, 2]);
   });
 
   it('refuses data that is not an array or nesting that does not follow the shape', () => {
     refused(() => flatten('x', 'abc', [3]), /input 'x': data must be an array/);
     refused(() => flatten('x', [[1, 2], [3]], [2, 2]), /nested data does not follow shape \[2,2\]/);
-    refused(() => flatten('x', [[1, 2], [3, 4]], [4]), /does not follow/);
+    refused(
+      () =>
+        flatten(
+          'x',
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [4],
+        ),
+      /does not follow/,
+    );
     refused(() => flatten('x', [[[1, 2]]], [1, 2]), /does not follow/);
   });
 
@@ -41,7 +62,12 @@ describe('JSON tensor data', () => {
     expect(toJson(tensor('y', 'FP32', [3], Float32Array.of(1, NaN, Infinity)))).toEqual([1, null, null]);
     expect(toJson(tensor('y', 'INT64', [1], BigInt64Array.of(-5n)))).toEqual([-5]);
     expect(toJson(tensor('y', 'BOOL', [2], Uint8Array.of(1, 0)))).toEqual([true, false]);
-    expect(toJson(tensor('y', 'FP16', [4], Uint16Array.of(0x3c00, 0xc000, 0x7c00, 0x0001)))).toEqual([1, -2, Infinity, 2 ** -24]);
+    expect(toJson(tensor('y', 'FP16', [4], Uint16Array.of(0x3c00, 0xc000, 0x7c00, 0x0001)))).toEqual([
+      1,
+      -2,
+      Infinity,
+      2 ** -24,
+    ]);
     expect(toJson(tensor('y', 'BYTES', [1], [utf8('ok')]))).toEqual(['ok']);
     expect(toJson(tensor('y', 'INT8', [2], Int8Array.of(-1, 1)))).toEqual([-1, 1]);
   });

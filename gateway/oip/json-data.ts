@@ -2,9 +2,14 @@ import { invalidInput } from '../../core/errors.ts';
 import { allocate, fromUtf8, utf8, type DataType, type Tensor, type TensorData } from '../../core/tensor.ts';
 
 const INT_RANGE: Partial<Record<DataType, [number, number]>> = {
-  UINT8: [0, 255], UINT16: [0, 65535], UINT32: [0, 4294967295],
-  INT8: [-128, 127], INT16: [-32768, 32767], INT32: [-2147483648, 2147483647],
-  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], UINT64: [0, Number.MAX_SAFE_INTEGER],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
 };
 
 /** Flattens nested `data` (row-major), checking that nesting, when used, follows `shape`. */
@@ -14,7 +19,8 @@ export function flatten(name: string, data: unknown, shape: readonly number[]): 
   const out: unknown[] = [];
   const walk = (v: unknown, depth: number) => {
     if (!Array.isArray(v)) {
-      if (depth !== shape.length) throw invalidInput(`input '${name}': nested data does not follow shape [${shape.join(',')}]`);
+      if (depth !== shape.length)
+        throw invalidInput(`input '${name}': nested data does not follow shape [${shape.join(',')}]`);
       out.push(v);
       return;
     }
@@ -41,14 +47,18 @@ export function fromJson(name: string, datatype: DataType, values: readonly unkn
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (datatype === 'BOOL') {
-      if (typeof v !== 'boolean' && v !== 0 && v !== 1) throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
+      if (typeof v !== 'boolean' && v !== 0 && v !== 1)
+        throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
       out[i] = v ? 1 : 0;
       continue;
     }
-    if (typeof v !== 'number') throw invalidInput(`input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`);
+    if (typeof v !== 'number')
+      throw invalidInput(`input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`);
     if (range) {
-      if (!Number.isInteger(v)) throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
-      if (v < range[0] || v > range[1]) throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
+      if (!Number.isInteger(v))
+        throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
+      if (v < range[0] || v > range[1])
+        throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
     }
     if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = BigInt(v);
     else out[i] = v;
@@ -68,11 +78,19 @@ function halfToNumber(h: number): number {
 /** A tensor's data → JSON values (64-bit integers as numbers, BYTES as UTF-8 strings, FP16 decoded). */
 export function toJson(t: Tensor): unknown[] {
   switch (t.datatype) {
-    case 'BYTES': return t.data.map(fromUtf8);
-    case 'BOOL': return Array.from(t.data, (v) => v !== 0);
-    case 'FP16': return Array.from(t.data, halfToNumber);
-    case 'INT64': case 'UINT64': return Array.from(t.data, Number);
-    case 'FP32': case 'FP64': return Array.from(t.data, (v) => (Number.isFinite(v) ? v : null));
-    default: return Array.from(t.data);
+    case 'BYTES':
+      return t.data.map(fromUtf8);
+    case 'BOOL':
+      return Array.from(t.data, (v) => v !== 0);
+    case 'FP16':
+      return Array.from(t.data, halfToNumber);
+    case 'INT64':
+    case 'UINT64':
+      return Array.from(t.data, Number);
+    case 'FP32':
+    case 'FP64':
+      return Array.from(t.data, (v) => (Number.isFinite(v) ? v : null));
+    default:
+      return Array.from(t.data);
   }
 }

@@ -4,7 +4,11 @@ import type { Servable } from '../models/servable.ts';
  * Model metadata as the Open Inference Protocol defines it, with Massgate's details under `parameters`
  * (the model's version labels as `parameters.version_labels`, when it has any).
  */
-export function modelMetadata(model: Servable, versions: readonly number[], labels: Readonly<Record<string, number>> = {}) {
+export function modelMetadata(
+  model: Servable,
+  versions: readonly number[],
+  labels: Readonly<Record<string, number>> = {},
+) {
   const described = model.describe();
   return {
     name: model.name,

@@ -10,13 +10,33 @@ const inputs: TensorInfo[] = [
 const outputs: TensorInfo[] = [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }];
 const limits = { maxTensorElements: 100, maxInstances: 4, maxJsonDepth: 8 };
 const x = (shape: number[], data: unknown) => ({ name: 'x', datatype: 'FP32' as const, shape, data });
-const ids = (rows: number) => ({ name: 'ids', datatype: 'INT64' as const, shape: [rows, 1], data: Array(rows).fill(3) });
+const ids = (rows: number) => ({
+  name: 'ids',
+  datatype: 'INT64' as const,
+  shape: [rows, 1],
+  data: Array(rows).fill(3),
+});
 const validate = (raw: unknown) => validateRequest(parseEnvelope(raw), inputs, outputs, undefined, limits);
-const refused = (f: () => unknown, code: string, message: RegExp) => expect(f).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+const refused = (f: () => unknown, code: string, message: RegExp) =>
+  expect(f).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
 
 describe('v2 inference requests', () => {
   it('builds typed tensors from a valid request, with its id, parameters and outputs', () => {
-    const r = validate({ id: 'a', parameters: { p: 1 }, inputs: [x([2, 2], [[1, 2], [3, 4]]), ids(2)], outputs: [{ name: 'y' }] });
+    const r = validate({
+      id: 'a',
+      parameters: { p: 1 },
+      inputs: [
+        x(
+          [2, 2],
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ),
+        ids(2),
+      ],
+      outputs: [{ name: 'y' }],
+    });
     expect(r.id).toBe('a');
     expect(r.parameters).toEqual({ p: 1 });
     expect(r.outputs).toEqual([{ name: 'y' }]);
@@ -27,23 +47,55 @@ describe('v2 inference requests', () => {
 
   it('refuses a body that is not an inference request, naming the field', () => {
     refused(() => parseEnvelope({ inputs: [] }), 'INVALID_INPUT', /invalid inference request: inputs: /);
-    refused(() => parseEnvelope({ inputs: [{ name: 'x', datatype: 'FP8', shape: [1] }] }), 'INVALID_INPUT', /inputs\.0\.datatype/);
+    refused(
+      () => parseEnvelope({ inputs: [{ name: 'x', datatype: 'FP8', shape: [1] }] }),
+      'INVALID_INPUT',
+      /inputs\.0\.datatype/,
+    );
     refused(() => parseEnvelope([]), 'INVALID_INPUT', /\(body\)/);
   });
 
   it('checks each input against the model: known, once, its datatype and shape, all present', () => {
-    refused(() => validate({ inputs: [x([1, 2], [1, 2]), ids(1), { ...ids(1), name: 'z' }] }), 'INVALID_INPUT', /unknown input 'z'/);
-    refused(() => validate({ inputs: [x([1, 2], [1, 2]), x([1, 2], [1, 2]), ids(1)] }), 'INVALID_INPUT', /input 'x' appears twice/);
-    refused(() => validate({ inputs: [{ ...x([1, 2], [1, 2]), datatype: 'FP64' }, ids(1)] }), 'INVALID_INPUT', /datatype FP64 does not match the model's FP32/);
-    refused(() => validate({ inputs: [x([1, 3], [1, 2, 3]), ids(1)] }), 'INVALID_INPUT', /shape \[1,3\] does not match/);
+    refused(
+      () => validate({ inputs: [x([1, 2], [1, 2]), ids(1), { ...ids(1), name: 'z' }] }),
+      'INVALID_INPUT',
+      /unknown input 'z'/,
+    );
+    refused(
+      () => validate({ inputs: [x([1, 2], [1, 2]), x([1, 2], [1, 2]), ids(1)] }),
+      'INVALID_INPUT',
+      /input 'x' appears twice/,
+    );
+    refused(
+      () => validate({ inputs: [{ ...x([1, 2], [1, 2]), datatype: 'FP64' }, ids(1)] }),
+      'INVALID_INPUT',
+      /datatype FP64 does not match the model's FP32/,
+    );
+    refused(
+      () => validate({ inputs: [x([1, 3], [1, 2, 3]), ids(1)] }),
+      'INVALID_INPUT',
+      /shape \[1,3\] does not match/,
+    );
     refused(() => validate({ inputs: [x([1, 2], [1, 2])] }), 'INVALID_INPUT', /missing input\(s\): ids/);
   });
 
   it('checks the data against the shape and the rows against each other', () => {
-    refused(() => validate({ inputs: [x([2, 2], [1, 2, 3]), ids(2)] }), 'INVALID_INPUT', /needs 4 elements, data has 3/);
+    refused(
+      () => validate({ inputs: [x([2, 2], [1, 2, 3]), ids(2)] }),
+      'INVALID_INPUT',
+      /needs 4 elements, data has 3/,
+    );
     refused(() => validate({ inputs: [x([1, 2], undefined), ids(1)] }), 'INVALID_INPUT', /input 'x' has no data/);
-    refused(() => validate({ inputs: [x([2, 2], [1, 2, 3, 4]), ids(1)] }), 'INVALID_INPUT', /inputs disagree on the batch size \(2 vs 1\)/);
-    refused(() => validate({ inputs: [x([1, 2], [1, 2]), ids(1)], outputs: [{ name: 'nope' }] }), 'INVALID_INPUT', /unknown output 'nope'/);
+    refused(
+      () => validate({ inputs: [x([2, 2], [1, 2, 3, 4]), ids(1)] }),
+      'INVALID_INPUT',
+      /inputs disagree on the batch size \(2 vs 1\)/,
+    );
+    refused(
+      () => validate({ inputs: [x([1, 2], [1, 2]), ids(1)], outputs: [{ name: 'nope' }] }),
+      'INVALID_INPUT',
+      /unknown output 'nope'/,
+    );
   });
 
   it('applies the element and instance limits before converting any data', () => {
@@ -52,7 +104,11 @@ describe('v2 inference requests', () => {
   });
 
   it('takes tensors from the binary tail (binary tensor extension)', () => {
-    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } }, ids(1)] }));
+    const header = Buffer.from(
+      JSON.stringify({
+        inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } }, ids(1)],
+      }),
+    );
     const tail = Buffer.from(Float32Array.of(0.5, -1).buffer);
     const r = requestOf(parseBody(Buffer.concat([header, tail]), header.length, 8), inputs, outputs, limits);
     expect(r.inputs.x!.data).toEqual(Float32Array.of(0.5, -1));

@@ -78,11 +78,15 @@ export function validateRequest(
       if (input.data === undefined) throw invalidInput(`input '${input.name}' has no data`);
       const flat = flatten(input.name, input.data, input.shape);
       if (flat.length !== count) {
-        throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
+        throw invalidInput(
+          `input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, data has ${flat.length}`,
+        );
       }
       data = fromJson(input.name, input.datatype, flat);
     } else if (data.length !== count) {
-      throw invalidInput(`input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${data.length}`);
+      throw invalidInput(
+        `input '${input.name}': shape [${input.shape.join(',')}] needs ${count} elements, binary data has ${data.length}`,
+      );
     }
     inputs[input.name] = tensor(input.name, input.datatype, input.shape, data);
   }
@@ -93,17 +97,25 @@ export function validateRequest(
   }
   const known = new Set(declaredOutputs.map((o) => o.name));
   for (const o of raw.outputs ?? []) {
-    if (!known.has(o.name)) throw invalidInput(`unknown output '${o.name}' (the model's outputs: ${[...known].join(', ')})`);
+    if (!known.has(o.name))
+      throw invalidInput(`unknown output '${o.name}' (the model's outputs: ${[...known].join(', ')})`);
   }
-  return { id: raw.id, parameters: raw.parameters ?? {}, inputs, outputs: raw.outputs?.length ? raw.outputs : undefined };
+  return {
+    id: raw.id,
+    parameters: raw.parameters ?? {},
+    inputs,
+    outputs: raw.outputs?.length ? raw.outputs : undefined,
+  };
 }
 
 /** Request timeout from parameters: Triton's `timeout` (microseconds) or `timeout_ms`. */
 export function requestTimeoutMs(parameters: Record<string, unknown>): number | undefined {
   const us = parameters.timeout;
   const ms = parameters.timeout_ms;
-  if (us !== undefined && (typeof us !== 'number' || us <= 0)) throw invalidInput('parameter timeout must be a positive number of microseconds');
-  if (ms !== undefined && (typeof ms !== 'number' || ms <= 0)) throw invalidInput('parameter timeout_ms must be a positive number');
+  if (us !== undefined && (typeof us !== 'number' || us <= 0))
+    throw invalidInput('parameter timeout must be a positive number of microseconds');
+  if (ms !== undefined && (typeof ms !== 'number' || ms <= 0))
+    throw invalidInput('parameter timeout_ms must be a positive number');
   return typeof ms === 'number' ? ms : typeof us === 'number' ? us / 1000 : undefined;
 }
 
@@ -111,6 +123,7 @@ export function requestTimeoutMs(parameters: Record<string, unknown>): number | 
 export function requestPriority(parameters: Record<string, unknown>): number | undefined {
   const p = parameters.priority;
   if (p === undefined) return undefined;
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1) throw invalidInput('parameter priority must be a positive integer');
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1)
+    throw invalidInput('parameter priority must be a positive integer');
   return p;
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, utf8 } from '../../core/tensor.ts';
 import type { InferRequest } from './request.ts';
-import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, unpackOutputs, unpackRendered } from './response.ts';
+import {
+  encodeOutputs,
+  packOutputs,
+  packRendered,
+  renderInferResponse,
+  selectOutputs,
+  unpackOutputs,
+  unpackRendered,
+} from './response.ts';
 
 const y = tensor('y', 'FP32', [1, 2], Float32Array.of(0.25, 0.75));
 const s = tensor('s', 'BYTES', [1], [utf8('ok')]);
@@ -17,10 +25,21 @@ describe('v2 responses', () => {
 
   it('encodes outputs as JSON, or as binary data after the JSON when asked (per output or for all)', () => {
     const json = encodeOutputs(request(), [y, s]);
-    expect(JSON.parse(json.outputsJson)).toEqual([{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [0.25, 0.75] }, { name: 's', datatype: 'BYTES', shape: [1], data: ['ok'] }]);
+    expect(JSON.parse(json.outputsJson)).toEqual([
+      { name: 'y', datatype: 'FP32', shape: [1, 2], data: [0.25, 0.75] },
+      { name: 's', datatype: 'BYTES', shape: [1], data: ['ok'] },
+    ]);
     expect(json.tail.length).toBe(0);
-    const binary = encodeOutputs(request({ outputs: [{ name: 'y', parameters: { binary_data: true } }, { name: 's' }] }), [y, s]);
-    expect(JSON.parse(binary.outputsJson)[0]).toEqual({ name: 'y', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 8 } });
+    const binary = encodeOutputs(
+      request({ outputs: [{ name: 'y', parameters: { binary_data: true } }, { name: 's' }] }),
+      [y, s],
+    );
+    expect(JSON.parse(binary.outputsJson)[0]).toEqual({
+      name: 'y',
+      datatype: 'FP32',
+      shape: [1, 2],
+      parameters: { binary_data_size: 8 },
+    });
     expect(new Float32Array(Uint8Array.from(binary.tail).buffer)).toEqual(y.data);
     const all = encodeOutputs(request({ parameters: { binary_data_output: true } }), [y, s]);
     expect(all.tail.length).toBe(8 + 4 + 2); // FP32 ×2, then BYTES: a 4-byte length and "ok"
@@ -28,9 +47,18 @@ describe('v2 responses', () => {
 
   it('renders the body with model, version and id, with the JSON header length for binary data', () => {
     const plain = renderInferResponse({ name: 'm', version: 3 }, 'r1', encodeOutputs(request(), [y]));
-    expect(JSON.parse(plain.body.toString())).toMatchObject({ model_name: 'm', model_version: '3', id: 'r1', outputs: [{ name: 'y' }] });
+    expect(JSON.parse(plain.body.toString())).toMatchObject({
+      model_name: 'm',
+      model_version: '3',
+      id: 'r1',
+      outputs: [{ name: 'y' }],
+    });
     expect(plain.headerLength).toBeUndefined();
-    const bin = renderInferResponse({ name: 'm', version: 3 }, undefined, encodeOutputs(request({ parameters: { binary_data_output: true } }), [y]));
+    const bin = renderInferResponse(
+      { name: 'm', version: 3 },
+      undefined,
+      encodeOutputs(request({ parameters: { binary_data_output: true } }), [y]),
+    );
     expect(JSON.parse(bin.body.subarray(0, bin.headerLength).toString())).not.toHaveProperty('id');
     expect(bin.body.length - bin.headerLength!).toBe(8);
   });
@@ -39,7 +67,10 @@ describe('v2 responses', () => {
     const e = encodeOutputs(request({ parameters: { binary_data_output: true } }), [y, s]);
     const back = unpackOutputs(packOutputs(e));
     expect([back.outputsJson, Buffer.from(back.tail)]).toEqual([e.outputsJson, Buffer.from(e.tail)]);
-    for (const r of [renderInferResponse({ name: 'm', version: 1 }, 'x', e), renderInferResponse({ name: 'm', version: 1 }, 'x', encodeOutputs(request(), [y]))]) {
+    for (const r of [
+      renderInferResponse({ name: 'm', version: 1 }, 'x', e),
+      renderInferResponse({ name: 'm', version: 1 }, 'x', encodeOutputs(request(), [y])),
+    ]) {
       const u = unpackRendered(packRendered(r));
       expect([Buffer.from(u.body), u.headerLength]).toEqual([r.body, r.headerLength]);
     }

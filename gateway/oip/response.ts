@@ -9,7 +9,11 @@ import { tensorBytes, wantsBinary } from './binary.ts';
  * Selects and shapes the outputs a request asked for (all when it named none), applying the
  * classification extension where requested.
  */
-export function selectOutputs(outputs: Record<string, Tensor>, requested: readonly RequestedOutput[] | undefined, labels?: readonly string[]): Tensor[] {
+export function selectOutputs(
+  outputs: Record<string, Tensor>,
+  requested: readonly RequestedOutput[] | undefined,
+  labels?: readonly string[],
+): Tensor[] {
   if (!requested) return Object.values(outputs);
   return requested.map((r) => {
     const t = outputs[r.name]!;
@@ -60,8 +64,14 @@ export interface Rendered {
 }
 
 /** The response body: JSON, or JSON header + binary tail (binary tensor extension). */
-export function renderInferResponse(model: { name: string; version: number }, id: string | undefined, e: EncodedOutputs): Rendered {
-  const json = Buffer.from(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`);
+export function renderInferResponse(
+  model: { name: string; version: number },
+  id: string | undefined,
+  e: EncodedOutputs,
+): Rendered {
+  const json = Buffer.from(
+    `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`,
+  );
   if (e.tail.length === 0) return { body: json };
   return { body: Buffer.concat([json, e.tail]), headerLength: json.length };
 }
@@ -69,7 +79,10 @@ export function renderInferResponse(model: { name: string; version: number }, id
 export function sendRendered(c: Context, r: Rendered): Response {
   const body = r.body as unknown as Uint8Array<ArrayBuffer>;
   if (r.headerLength === undefined) return c.body(body, 200, { 'content-type': 'application/json' });
-  return c.body(body, 200, { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(r.headerLength) });
+  return c.body(body, 200, {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(r.headerLength),
+  });
 }
 
 /** A rendered response as bytes for the exact-request cache, and back: [u32 header length + 1 | 0][body]. */

@@ -10,7 +10,17 @@ import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { requestPriority, requestTimeoutMs } from './request.ts';
 import { parseBody, requestOf, type Envelope } from './envelope.ts';
-import { encodeOutputs, packOutputs, packRendered, renderInferResponse, selectOutputs, sendRendered, unpackOutputs, unpackRendered, type Rendered } from './response.ts';
+import {
+  encodeOutputs,
+  packOutputs,
+  packRendered,
+  renderInferResponse,
+  selectOutputs,
+  sendRendered,
+  unpackOutputs,
+  unpackRendered,
+  type Rendered,
+} from './response.ts';
 import { cachesFor, throughCache } from '../http/cached.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { HEADER_LENGTH, parseHeaderLength } from './binary.ts';
@@ -44,7 +54,8 @@ export async function repositoryBody(c: Context<GatewayEnv>): Promise<Record<str
   const bytes = await readBody(c);
   if (bytes.length === 0) return {};
   const body = parseJsonBody(c, bytes);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidInput('the repository request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidInput('the repository request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -77,7 +88,13 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     const exp = c.req.param('version') === undefined ? deps.experiments?.get(name) : undefined;
     if (exp) return c.json(experimentMetadata(exp, deps.experiments!, repository));
     const model = repository.get(name, c.req.param('version'));
-    return c.json(modelMetadata(model, repository.versionsOf(name).map((m) => m.version), repository.labelsOf(model.name)));
+    return c.json(
+      modelMetadata(
+        model,
+        repository.versionsOf(name).map((m) => m.version),
+        repository.labelsOf(model.name),
+      ),
+    );
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
@@ -90,7 +107,8 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       else repository.get(name, c.req.param('version'));
       return c.json({ name, ready: true });
     } catch (e) {
-      if ((e as { code?: string }).code === 'MODEL_NOT_READY') return c.json({ name, ready: false, error: (e as Error).message }, 503);
+      if ((e as { code?: string }).code === 'MODEL_NOT_READY')
+        return c.json({ name, ready: false, error: (e as Error).message }, 503);
       throw e;
     }
   };
@@ -121,33 +139,69 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       refuseEarly(model, cacheOn);
       const body = pre ? pre.body : await readBody(c, headerLength);
       // A byte-identical repeat of a cached request is answered before parsing anything.
-      const exact = cacheOn ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body) : undefined;
+      const exact = cacheOn
+        ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body)
+        : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         c.header('massgate-cache', 'memory');
-        return route ? sendRouted(c, route, () => parseBody(body, headerLength, limits.maxJsonDepth), unpackRendered(replay)) : sendRendered(c, unpackRendered(replay));
+        return route
+          ? sendRouted(c, route, () => parseBody(body, headerLength, limits.maxJsonDepth), unpackRendered(replay))
+          : sendRendered(c, unpackRendered(replay));
       }
       const envelope = pre ?? parseBody(body, headerLength, limits.maxJsonDepth);
       const request = requestOf(envelope, model.inputs, model.outputs, limits);
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
       const priority = requestPriority(request.parameters);
-      const packed = await throughCache(c, deps.cache, model.config, request.parameters,
+      const packed = await throughCache(
+        c,
+        deps.cache,
+        model.config,
+        request.parameters,
         { model: model.name, version: model.version, inputs: request.inputs, outputs: request.outputs },
         async (run) => {
-          const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs: run.timeoutMs, priority, signal: run.signal });
+          const outputs = await model.infer(request.inputs, {
+            outputs: request.outputs?.map((o) => o.name),
+            timeoutMs: run.timeoutMs,
+            priority,
+            signal: run.signal,
+          });
           return packOutputs(encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)));
-        }, { signal: clientSignal(c), timeoutMs }, maxDefined(timeoutMs, deps.defaultTimeoutMs));
+        },
+        { signal: clientSignal(c), timeoutMs },
+        maxDefined(timeoutMs, deps.defaultTimeoutMs),
+      );
       const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
-      if (exact && request.parameters.cache !== false) deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
+      if (exact && request.parameters.cache !== false)
+        deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
       return route ? sendRouted(c, route, () => envelope, rendered, request.id) : sendRendered(c, rendered);
     });
   };
 
-  /** An experiment's answer: attributed (headers, `parameters`), then shadow copies and figures off the client's path. */
-  const sendRouted = (c: Context<GatewayEnv>, route: Route, envelope: () => Envelope, rendered: Rendered, clientId?: string) => {
+  /**
+   * An experiment's answer: attributed (headers, `parameters`), then shadow copies and figures off the client's path.
+   */
+  const sendRouted = (
+    c: Context<GatewayEnv>,
+    route: Route,
+    envelope: () => Envelope,
+    rendered: Rendered,
+    clientId?: string,
+  ) => {
     const id = attribute(c, deps.experiments!, route, clientId);
-    const response = sendRendered(c, withParameters(rendered, { experiment: route.experiment.name, variant: route.variant.name, request_id: id }));
-    afterV2(deps.experiments!, deps.metrics, route, envelope, rendered, c.get('limits') ?? DEFAULT_LIMITS, deps.defaultTimeoutMs);
+    const response = sendRendered(
+      c,
+      withParameters(rendered, { experiment: route.experiment.name, variant: route.variant.name, request_id: id }),
+    );
+    afterV2(
+      deps.experiments!,
+      deps.metrics,
+      route,
+      envelope,
+      rendered,
+      c.get('limits') ?? DEFAULT_LIMITS,
+      deps.defaultTimeoutMs,
+    );
     return response;
   };
 

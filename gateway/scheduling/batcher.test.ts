@@ -23,7 +23,10 @@ function recorder(name = 'i') {
   let fail: Error | undefined;
   const session: RuntimeSession = {
     inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }],
-    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 2] }, { name: 'n', datatype: 'FP32', shape: [-1, 1] }],
+    outputs: [
+      { name: 'y', datatype: 'FP32', shape: [-1, 2] },
+      { name: 'n', datatype: 'FP32', shape: [-1, 1] },
+    ],
     provider: name,
     async run(feeds, outputs) {
       const x = feeds.x!;
@@ -39,7 +42,12 @@ function recorder(name = 'i') {
       };
       if (!outputs) return all;
       // 'h' (each row's sum) is internal: not declared, answered only when named.
-      const h: Tensor = { name: 'h', datatype: 'FP32', shape: [rows, 1], data: Float32Array.from({ length: rows }, (_, r) => x.data[2 * r] as number + (x.data[2 * r + 1] as number)) };
+      const h: Tensor = {
+        name: 'h',
+        datatype: 'FP32',
+        shape: [rows, 1],
+        data: Float32Array.from({ length: rows }, (_, r) => (x.data[2 * r] as number) + (x.data[2 * r + 1] as number)),
+      };
       return Object.fromEntries(outputs.map((o) => [o, o === 'h' ? h : all[o]!]));
     },
     async dispose() {},
@@ -62,7 +70,12 @@ function recorder(name = 'i') {
   };
 }
 
-const rowsOf = (...values: number[][]): Tensor => ({ name: 'x', datatype: 'FP32', shape: [values.length, 2], data: Float32Array.from(values.flat()) });
+const rowsOf = (...values: number[][]): Tensor => ({
+  name: 'x',
+  datatype: 'FP32',
+  shape: [values.length, 2],
+  data: Float32Array.from(values.flat()),
+});
 const config = (o: Record<string, unknown>) => BatchingSchema.parse(o);
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -121,7 +134,11 @@ describe('dynamic batcher', () => {
   it('dispatches at once when the batch is full or reaches a preferred size', async () => {
     vi.useFakeTimers();
     const r = recorder();
-    const s = createScheduler([r.session], config({ maxBatchSize: 4, maxQueueDelayMs: 10_000, preferredBatchSizes: [2] }), { now: () => Date.now() });
+    const s = createScheduler(
+      [r.session],
+      config({ maxBatchSize: 4, maxQueueDelayMs: 10_000, preferredBatchSizes: [2] }),
+      { now: () => Date.now() },
+    );
     const a = s.submit({ x: rowsOf([1, 1]) });
     const b = s.submit({ x: rowsOf([2, 2]) });
     await vi.advanceTimersByTimeAsync(0);
@@ -148,7 +165,9 @@ describe('dynamic batcher', () => {
   it('splits the queue evenly across instances that are free at the same moment', async () => {
     vi.useFakeTimers();
     const [a, b] = [recorder('a'), recorder('b')];
-    const s = createScheduler([a.session, b.session], config({ maxBatchSize: 8, maxQueueDelayMs: 10 }), { now: () => Date.now() });
+    const s = createScheduler([a.session, b.session], config({ maxBatchSize: 8, maxQueueDelayMs: 10 }), {
+      now: () => Date.now(),
+    });
     const reqs = Array.from({ length: 6 }, (_, i) => s.submit({ x: rowsOf([i, i]) }));
     await vi.advanceTimersByTimeAsync(11);
     await Promise.all(reqs);
@@ -179,8 +198,17 @@ describe('dynamic batcher', () => {
       },
       async dispose() {},
     };
-    const s = createScheduler([identity], config({ maxBatchSize: 8, maxQueueDelayMs: 5, padding: { axes: [1, 2], value: -1 } }), { now: () => Date.now() });
-    const t = (shape: number[], data: number[]): Tensor => ({ name: 'x', datatype: 'FP32', shape, data: Float32Array.from(data) });
+    const s = createScheduler(
+      [identity],
+      config({ maxBatchSize: 8, maxQueueDelayMs: 5, padding: { axes: [1, 2], value: -1 } }),
+      { now: () => Date.now() },
+    );
+    const t = (shape: number[], data: number[]): Tensor => ({
+      name: 'x',
+      datatype: 'FP32',
+      shape,
+      data: Float32Array.from(data),
+    });
     const a = s.submit({ x: t([1, 2, 2], [1, 2, 3, 4]) });
     const b = s.submit({ x: t([2, 1, 3], [5, 6, 7, 8, 9, 10]) });
     const c = s.submit({ x: t([1, 2], [0, 0]) }); // another rank: never merged
@@ -204,7 +232,12 @@ describe('dynamic batcher', () => {
     await tick();
     const wide: Tensor = { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([1, 2, 3, 4]) };
     const ints: Tensor = { name: 'x', datatype: 'INT32', shape: [1, 2], data: new Int32Array([5, 6]) };
-    const reqs = [s.submit({ x: rowsOf([1, 1]) }), s.submit({ x: wide }), s.submit({ x: ints }), s.submit({ x: rowsOf([2, 2]) })];
+    const reqs = [
+      s.submit({ x: rowsOf([1, 1]) }),
+      s.submit({ x: wide }),
+      s.submit({ x: ints }),
+      s.submit({ x: rowsOf([2, 2]) }),
+    ];
     r.release();
     await Promise.all([blocker, ...reqs]);
     expect(r.batches.map((b) => b.length)).toEqual([16, 4, 4, 2]); // blocker | [1,1]+[2,2] | wide | ints
@@ -332,7 +365,10 @@ describe('dynamic batcher', () => {
     r.hold();
     const b2 = s.submit({ x: rowsOf(...full) }, { outputs: ['n'] });
     await tick();
-    const named = [s.submit({ x: rowsOf([1, 1]) }, { outputs: ['h'] }), s.submit({ x: rowsOf([2, 2]) }, { outputs: ['y'] })];
+    const named = [
+      s.submit({ x: rowsOf([1, 1]) }, { outputs: ['h'] }),
+      s.submit({ x: rowsOf([2, 2]) }, { outputs: ['y'] }),
+    ];
     r.release();
     await Promise.all([b2, ...named]);
     expect([...r.asked.at(-1)!].sort()).toEqual(['h', 'y']);
@@ -365,11 +401,15 @@ describe('dynamic batcher', () => {
     writeFileSync(join(dir, 'm.onnx'), scaleSumModel(2));
     const session = await onnxRuntime.load({ path: join(dir, 'm.onnx') });
     const batches: number[] = [];
-    const s = createScheduler([session], config({ maxBatchSize: 16, maxQueueDelayMs: 5 }), { onBatch: (rows) => batches.push(rows) });
-    const reqs = Array.from({ length: 12 }, (_, i) => s.submit({
-      x: { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([i, i, i, i]) },
-      ids: { name: 'ids', datatype: 'INT64', shape: [1, 2], data: new BigInt64Array([BigInt(i), 0n]) },
-    }));
+    const s = createScheduler([session], config({ maxBatchSize: 16, maxQueueDelayMs: 5 }), {
+      onBatch: (rows) => batches.push(rows),
+    });
+    const reqs = Array.from({ length: 12 }, (_, i) =>
+      s.submit({
+        x: { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array([i, i, i, i]) },
+        ids: { name: 'ids', datatype: 'INT64', shape: [1, 2], data: new BigInt64Array([BigInt(i), 0n]) },
+      }),
+    );
     const out = await Promise.all(reqs);
     out.forEach((o, i) => {
       expect(Array.from(o.s!.data as Float32Array)).toEqual([4 * i]);
@@ -415,7 +455,9 @@ describe('requests larger than maxBatchSize', () => {
     expect(order).toEqual(['small', 'big']);
     expect(Array.from(one.y!.data as Float32Array)).toEqual([-14, -14]);
     expect(out.y!.shape).toEqual([100, 2]);
-    expect(Array.from(out.y!.data as Float32Array)).toEqual(Array.from({ length: 100 }, (_, i) => [2 * i, -2 * i]).flat());
+    expect(Array.from(out.y!.data as Float32Array)).toEqual(
+      Array.from({ length: 100 }, (_, i) => [2 * i, -2 * i]).flat(),
+    );
     expect(out.n!.shape).toEqual([100, 1]);
     const bigBatches = r.batches.filter((b) => b[0] !== -7);
     expect(bigBatches).toHaveLength(13);
@@ -483,7 +525,10 @@ describe('instances whose worker dies', () => {
   it('takes a dead instance out of rotation, fails its batch with 503, and uses it again once restarted', async () => {
     const both = [mortal('a'), mortal('b')];
     both.forEach((m) => m.hold());
-    const s = createScheduler(both.map((m) => m.session), config({ maxBatchSize: 1 }));
+    const s = createScheduler(
+      both.map((m) => m.session),
+      config({ maxBatchSize: 1 }),
+    );
     const first = s.submit({ x: rowsOf([1, 1]) });
     await tick();
     const victim = both.find((m) => m.batches.length === 1)!;
@@ -492,7 +537,11 @@ describe('instances whose worker dies', () => {
     victim.die();
     victim.failWith(new WorkerExitedError('code 1', 1));
     victim.release();
-    await expect(first).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'model worker exited (code 1)', retryAfterS: 1 });
+    await expect(first).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'model worker exited (code 1)',
+      retryAfterS: 1,
+    });
     expect(s.stats().live).toBe(1);
     const later = await Promise.all([1, 2, 3].map((k) => s.submit({ x: rowsOf([k, k]) })));
     expect(later.map((o) => o.y!.data[0])).toEqual([2, 4, 6]);

@@ -56,19 +56,29 @@ function abandonment(batch: readonly Pending[]): AbortSignal {
 }
 
 /** A worker-step run on an instance (only worker-thread sessions loaded with the plugin's step have one). */
-function runStep(instance: RuntimeSession, feeds: Record<string, Tensor>, options: { transferInputs: boolean; signal: AbortSignal }): Promise<Record<string, Tensor>> {
-  if (!instance.runStep) return Promise.reject(new GatewayError('INFERENCE_FAILED', 'this model instance has no worker step'));
+function runStep(
+  instance: RuntimeSession,
+  feeds: Record<string, Tensor>,
+  options: { transferInputs: boolean; signal: AbortSignal },
+): Promise<Record<string, Tensor>> {
+  if (!instance.runStep)
+    return Promise.reject(new GatewayError('INFERENCE_FAILED', 'this model instance has no worker step'));
   return instance.runStep(feeds, options);
 }
 
-const noLiveInstance = () => new GatewayError('UNAVAILABLE', 'no live model instance (model worker exited; restarting)', { retryAfterS: 1 });
+const noLiveInstance = () =>
+  new GatewayError('UNAVAILABLE', 'no live model instance (model worker exited; restarting)', { retryAfterS: 1 });
 
 /**
  * What must match for two requests to merge: the kind of run (model or worker step), input names,
  * datatypes and non-batch dimensions, where the dimensions on padded axes (numeric inputs only) match
  * anything of the same rank.
  */
-function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[], step: boolean): { signature: string; rows: number } {
+function signatureOf(
+  feeds: Record<string, Tensor>,
+  padAxes: readonly number[],
+  step: boolean,
+): { signature: string; rows: number } {
   const names = Object.keys(feeds).sort();
   let rows = -1;
   const parts: string[] = step ? ['step'] : [];
@@ -114,7 +124,11 @@ function signatureOf(feeds: Record<string, Tensor>, padAxes: readonly number[], 
  * const scheduler = createScheduler(sessions, BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 2 }));
  * const outputs = await scheduler.submit({ x }, { timeoutMs: 500 });
  */
-export function createScheduler(instances: readonly RuntimeSession[], config: BatchingConfig, hooks: SchedulerHooks = {}): Scheduler {
+export function createScheduler(
+  instances: readonly RuntimeSession[],
+  config: BatchingConfig,
+  hooks: SchedulerHooks = {},
+): Scheduler {
   const now = hooks.now ?? (() => performance.now());
   const batching = config.maxBatchSize > 1;
   const maxRows = Math.max(1, config.maxBatchSize);
@@ -197,11 +211,14 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     if (timer && timerAt <= at) return;
     clearTimeout(timer);
     timerAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = Infinity;
-      dispatch();
-    }, Math.max(0, at - now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Infinity;
+        dispatch();
+      },
+      Math.max(0, at - now()),
+    );
   }
 
   function dispatch(): void {
@@ -213,7 +230,12 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       // while every instance was busy gets the same chance to gather companions once one frees up (the
       // clients answered by that instance are typically on their way back).
       const since = Math.max(first.enqueuedAt, idleSince[0]!);
-      const ready = !batching || candidate.more || preferred.has(candidate.rows) || now() - since >= config.maxQueueDelayMs || draining;
+      const ready =
+        !batching ||
+        candidate.more ||
+        preferred.has(candidate.rows) ||
+        now() - since >= config.maxQueueDelayMs ||
+        draining;
       if (!ready) {
         schedule(since + config.maxQueueDelayMs);
         break;
@@ -221,7 +243,10 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
       // Several free instances share what is queued rather than one taking it all while the others
       // idle: balanced batches also keep instances from settling into one large and one tiny batch.
       // Preferred sizes, where configured, are kept as they are.
-      const share = batching && idle.length > 1 && preferred.size === 0 ? Math.ceil(available(first, maxRows * idle.length) / idle.length) : maxRows;
+      const share =
+        batching && idle.length > 1 && preferred.size === 0
+          ? Math.ceil(available(first, maxRows * idle.length) / idle.length)
+          : maxRows;
       const { batch, rows } = share < candidate.rows ? gather(first, Math.max(first.rows, share)) : candidate;
       for (const p of batch) {
         settle(p);
@@ -237,8 +262,18 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   /** One input of a batch: its requests' tensors, padded to the largest on the padded axes, then stacked. */
   function merge(parts: Tensor[]): Tensor {
     if (!padAxes.length || parts[0]!.datatype === 'BYTES') return concat(parts);
-    const target = parts[0]!.shape.map((_, i) => (i > 0 && padAxes.includes(i) ? Math.max(...parts.map((t) => t.shape[i]!)) : -1));
-    return concat(parts.map((t) => padTo(t, t.shape.map((d, i) => (target[i]! >= 0 ? target[i]! : d)), config.padding!.value)));
+    const target = parts[0]!.shape.map((_, i) =>
+      i > 0 && padAxes.includes(i) ? Math.max(...parts.map((t) => t.shape[i]!)) : -1,
+    );
+    return concat(
+      parts.map((t) =>
+        padTo(
+          t,
+          t.shape.map((d, i) => (target[i]! >= 0 ? target[i]! : d)),
+          config.padding!.value,
+        ),
+      ),
+    );
   }
 
   async function run(instance: RuntimeSession, batch: Pending[], rows: number) {
@@ -246,18 +281,26 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     busy.add(instance);
     const t0 = now();
     try {
-      const feeds = batch.length === 1 ? batch[0]!.feeds : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, merge(batch.map((p) => p.feeds[n]!))]));
+      const feeds =
+        batch.length === 1
+          ? batch[0]!.feeds
+          : Object.fromEntries(Object.keys(batch[0]!.feeds).map((n) => [n, merge(batch.map((p) => p.feeds[n]!))]));
       // The union of what the batch's requests ask for. "Everything" means the declared outputs; beside
       // a request for an internal output (a feature layer, say), the declared ones and it are named.
       const wantAll = batch.some((p) => !p.outputs);
       const isDeclared = (n: string) => instance.outputs.some((o) => o.name === n);
       const internal = wantAll && batch.some((p) => p.outputs?.some((n) => !isDeclared(n)));
-      const names = !wantAll ? [...new Set(batch.flatMap((p) => p.outputs!))]
-        : internal ? [...new Set([...instance.outputs.map((o) => o.name), ...batch.flatMap((p) => p.outputs ?? [])])] : undefined;
+      const names = !wantAll
+        ? [...new Set(batch.flatMap((p) => p.outputs!))]
+        : internal
+          ? [...new Set([...instance.outputs.map((o) => o.name), ...batch.flatMap((p) => p.outputs ?? [])])]
+          : undefined;
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
       // (Padding keeps that true: concat of several parts always allocates.)
       const transfer = { transferInputs: batch.length > 1 };
-      const out = batch[0]!.step ? await runStep(instance, feeds, { ...transfer, signal: abandonment(batch) }) : await instance.run(feeds, names, transfer);
+      const out = batch[0]!.step
+        ? await runStep(instance, feeds, { ...transfer, signal: abandonment(batch) })
+        : await instance.run(feeds, names, transfer);
       hooks.onBatch?.(rows, batch.length, now() - t0);
       let offset = 0;
       for (const p of batch) {
@@ -266,7 +309,11 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
           if (p.outputs ? !p.outputs.includes(name) : internal && !isDeclared(name)) continue;
           if (batch.length === 1) mine[name] = t;
           else if (t.shape[0] === rows) mine[name] = sliceRows(t, offset, offset + p.rows);
-          else throw new GatewayError('INFERENCE_FAILED', `output '${name}' has no batch dimension (shape [${t.shape.join(',')}]); turn batching off for this model`);
+          else
+            throw new GatewayError(
+              'INFERENCE_FAILED',
+              `output '${name}' has no batch dimension (shape [${t.shape.join(',')}]); turn batching off for this model`,
+            );
         }
         offset += p.rows;
         p.resolve(mine);
@@ -288,7 +335,10 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
   function refusal(chunks = 1): GatewayError | undefined {
     if (draining) return new GatewayError('UNAVAILABLE', 'the model is unloading', { retryAfterS: 1 });
     if (liveCount() === 0) return noLiveInstance();
-    if (queued + chunks > config.maxQueueSize) return new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, { retryAfterS: 1 });
+    if (queued + chunks > config.maxQueueSize)
+      return new GatewayError('QUEUE_FULL', `the queue is full (${config.maxQueueSize} requests waiting)`, {
+        retryAfterS: 1,
+      });
     return undefined;
   }
 
@@ -302,7 +352,12 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
     const { signature, rows } = batching ? signatureOf(feeds, padAxes, step) : { signature: '', rows: 1 };
     const chunks = batching ? Math.max(1, Math.ceil(rows / maxRows)) : 1;
     if (chunks > config.maxQueueSize) {
-      return Promise.reject(new GatewayError('PAYLOAD_TOO_LARGE', `a request of ${rows} rows runs as ${chunks} batches of at most ${maxRows}; this model queues at most ${config.maxQueueSize}`));
+      return Promise.reject(
+        new GatewayError(
+          'PAYLOAD_TOO_LARGE',
+          `a request of ${rows} rows runs as ${chunks} batches of at most ${maxRows}; this model queues at most ${config.maxQueueSize}`,
+        ),
+      );
     }
     const full = refusal(chunks);
     if (full) return Promise.reject(full);
@@ -343,8 +398,14 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         unqueued--;
         const part = chunks === 1 ? feeds : copyRows(feeds, k * maxRows, Math.min(rows, (k + 1) * maxRows));
         const p: Pending = {
-          feeds: part, rows: chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows, signature, priority,
-          outputs: step ? undefined : options.outputs, step, enqueuedAt: now(), settled: false,
+          feeds: part,
+          rows: chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows,
+          signature,
+          priority,
+          outputs: step ? undefined : options.outputs,
+          step,
+          enqueuedAt: now(),
+          settled: false,
           onDispatch: () => {
             waiting = undefined;
             sent.push(p);
@@ -369,7 +430,10 @@ export function createScheduler(instances: readonly RuntimeSession[], config: Ba
         waiting = p;
         queues[priority - 1]!.push(p);
       };
-      deadline = setTimeout(() => fail(new GatewayError('TIMEOUT', `no answer within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+      deadline = setTimeout(
+        () => fail(new GatewayError('TIMEOUT', `no answer within ${Math.round(timeoutMs)} ms`)),
+        timeoutMs,
+      );
       options.signal?.addEventListener('abort', onAbort, { once: true });
       queued += chunks;
       enqueue();

@@ -10,9 +10,10 @@ export function copyRows(feeds: Record<string, Tensor>, start: number, end: numb
   for (const [name, t] of Object.entries(feeds)) {
     const rowSize = elementCount(t.shape.slice(1));
     const shape = [end - start, ...t.shape.slice(1)];
-    out[name] = t.datatype === 'BYTES'
-      ? tensor(t.name, 'BYTES', shape, t.data.slice(start * rowSize, end * rowSize))
-      : tensor(t.name, t.datatype, shape, t.data.slice(start * rowSize, end * rowSize));
+    out[name] =
+      t.datatype === 'BYTES'
+        ? tensor(t.name, 'BYTES', shape, t.data.slice(start * rowSize, end * rowSize))
+        : tensor(t.name, t.datatype, shape, t.data.slice(start * rowSize, end * rowSize));
   }
   return out;
 }
@@ -27,15 +28,33 @@ export function joinChunks(parts: readonly Record<string, Tensor>[]): Record<str
   const out: Record<string, Tensor> = {};
   for (const name of Object.keys(parts[0]!)) {
     const ts = parts.map((p) => p[name]).filter((t) => t !== undefined);
-    if (ts.length < parts.length) throw new GatewayError('INFERENCE_FAILED', `output '${name}' is missing from part of the request`);
+    if (ts.length < parts.length)
+      throw new GatewayError('INFERENCE_FAILED', `output '${name}' is missing from part of the request`);
     const rank = ts[0]!.shape.length;
     if (rank === 0 || ts.some((t) => t.shape.length !== rank || t.datatype !== ts[0]!.datatype)) {
-      throw new GatewayError('INFERENCE_FAILED', `output '${name}' has no common batch dimension across the chunks of a request`);
+      throw new GatewayError(
+        'INFERENCE_FAILED',
+        `output '${name}' has no common batch dimension across the chunks of a request`,
+      );
     }
     const target = ts[0]!.shape.map((_, i) => (i === 0 ? -1 : Math.max(...ts.map((t) => t.shape[i]!))));
     const ragged = ts.some((t) => t.shape.some((d, i) => i > 0 && d !== target[i]));
-    if (ragged && ts[0]!.datatype === 'BYTES') throw new GatewayError('INFERENCE_FAILED', `BYTES output '${name}' differs in shape across the chunks of a request`);
-    out[name] = concat(ragged ? ts.map((t) => padTo(t, t.shape.map((d, i) => (i === 0 ? d : target[i]!)), 0)) : ts);
+    if (ragged && ts[0]!.datatype === 'BYTES')
+      throw new GatewayError(
+        'INFERENCE_FAILED',
+        `BYTES output '${name}' differs in shape across the chunks of a request`,
+      );
+    out[name] = concat(
+      ragged
+        ? ts.map((t) =>
+            padTo(
+              t,
+              t.shape.map((d, i) => (i === 0 ? d : target[i]!)),
+              0,
+            ),
+          )
+        : ts,
+    );
   }
   return out;
 }

@@ -23,11 +23,12 @@ describe('Fifo', () => {
     const q = new Fifo<{ payload: Float32Array }>();
     q.push({ payload: new Float32Array(16) }); // stays queued: compaction never runs
     // Items are made and consumed in another function, so that no local of this one holds them.
-    const fill = (n: number) => Array.from({ length: n }, () => {
-      const item = { payload: new Float32Array(1024) };
-      q.push(item);
-      return new WeakRef(item);
-    });
+    const fill = (n: number) =>
+      Array.from({ length: n }, () => {
+        const item = { payload: new Float32Array(1024) };
+        q.push(item);
+        return new WeakRef(item);
+      });
     const refs = fill(10);
     const consumed = fill(10);
     q.shift();

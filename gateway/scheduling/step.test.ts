@@ -23,10 +23,21 @@ function stepInstance() {
     runStep(feeds, options) {
       runs.push({ kind: 'step', rows: rows(feeds), signal: options?.signal });
       return new Promise((resolve, reject) => {
-        options?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('cancelled'), { code: 'CANCELLED' })), { once: true });
+        options?.signal?.addEventListener(
+          'abort',
+          () => reject(Object.assign(new Error('cancelled'), { code: 'CANCELLED' })),
+          { once: true },
+        );
         waiting.push(() => {
           const x = feeds.x!.data as Float32Array;
-          resolve({ s: { name: 's', datatype: 'FP32', shape: [rows(feeds)], data: Float32Array.from({ length: rows(feeds) }, (_, r) => x[2 * r]! + x[2 * r + 1]!) } });
+          resolve({
+            s: {
+              name: 's',
+              datatype: 'FP32',
+              shape: [rows(feeds)],
+              data: Float32Array.from({ length: rows(feeds) }, (_, r) => x[2 * r]! + x[2 * r + 1]!),
+            },
+          });
         });
       });
     },
@@ -35,7 +46,9 @@ function stepInstance() {
   return { session, runs, finish: () => waiting.splice(0).forEach((f) => f()) };
 }
 
-const x = (...v: number[]): Record<string, Tensor> => ({ x: { name: 'x', datatype: 'FP32', shape: [v.length / 2, 2], data: Float32Array.from(v) } });
+const x = (...v: number[]): Record<string, Tensor> => ({
+  x: { name: 'x', datatype: 'FP32', shape: [v.length / 2, 2], data: Float32Array.from(v) },
+});
 const started = (runs: unknown[], n: number) => expect.poll(() => runs.length).toBe(n);
 
 describe('worker-step requests in the scheduler', () => {
@@ -50,12 +63,18 @@ describe('worker-step requests in the scheduler', () => {
     inst.finish();
     expect(Array.from((await a).s!.data as Float32Array)).toEqual([3]);
     expect(Array.from((await b).s!.data as Float32Array)).toEqual([7, 11]);
-    expect(inst.runs.map((r) => [r.kind, r.rows])).toEqual([['model', 1], ['step', 3]]);
+    expect(inst.runs.map((r) => [r.kind, r.rows])).toEqual([
+      ['model', 1],
+      ['step', 3],
+    ]);
   });
 
   it('give a running step up once every request of its batch has been given up, not before', async () => {
     const inst = stepInstance();
-    const s = createScheduler([inst.session], BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 1000, preferredBatchSizes: [2] }));
+    const s = createScheduler(
+      [inst.session],
+      BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 1000, preferredBatchSizes: [2] }),
+    );
     const [ca, cb] = [new AbortController(), new AbortController()];
     const a = s.submit(x(1, 2), { step: true, signal: ca.signal });
     const b = s.submit(x(3, 4), { step: true, signal: cb.signal });
@@ -73,6 +92,9 @@ describe('worker-step requests in the scheduler', () => {
     const inst = stepInstance();
     const plain: RuntimeSession = { ...inst.session, runStep: undefined };
     const s = createScheduler([plain], BatchingSchema.parse({ maxBatchSize: 0 }));
-    await expect(s.submit(x(1, 2), { step: true })).rejects.toMatchObject({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/no worker step/) });
+    await expect(s.submit(x(1, 2), { step: true })).rejects.toMatchObject({
+      code: 'INFERENCE_FAILED',
+      message: expect.stringMatching(/no worker step/),
+    });
   });
 });

@@ -21,7 +21,9 @@ const PredictSchema = z.object({
 });
 
 /** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
-async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
+async function fromMultipart(
+  c: Context<GatewayEnv>,
+): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
   const form = await readForm(c);
   const instances: unknown[] = [];
   const parameters: Record<string, unknown> = {};
@@ -35,7 +37,6 @@ async function fromMultipart(c: Context<GatewayEnv>): Promise<{ instances: unkno
 
 type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> };
 
-
 /** A JSON predict body, checked against `{"instances": [...], "parameters": {...}}`. */
 async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {
   const parsed = PredictSchema.safeParse(await readJson(c));
@@ -48,24 +49,50 @@ async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
  * base64, a text…), and a multipart upload sends files directly.
  */
-export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metrics, cache?: ResponseCache, defaultTimeoutMs?: number, experiments?: { registry: ExperimentRegistry; keyHeader: string }): Hono<GatewayEnv> {
+export function v1Routes(
+  repository: ModelRepository<Servable>,
+  metrics?: Metrics,
+  cache?: ResponseCache,
+  defaultTimeoutMs?: number,
+  experiments?: { registry: ExperimentRegistry; keyHeader: string },
+): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
-  app.get('/v1/models', (c) => c.json({ models: repository.readyModels(), ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}) }));
+  app.get('/v1/models', (c) =>
+    c.json({
+      models: repository.readyModels(),
+      ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}),
+    }),
+  );
   app.get('/v1/models/:spec', (c) => {
     const name = c.req.param('spec');
     const exp = experiments?.registry.get(name);
     if (exp) {
       const control = experiments!.registry.resolve(exp.control);
-      return c.json({ name, ready: true, version: String(control.version), experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) } });
+      return c.json({
+        name,
+        ready: true,
+        version: String(control.version),
+        experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) },
+      });
     }
     const model = repository.get(name);
     const { description, finetuned } = model.describe();
-    return c.json({ name, ready: true, version: String(model.version), ...(description ? { description } : {}), ...(finetuned ? { parameters: { finetuned } } : {}) });
+    return c.json({
+      name,
+      ready: true,
+      version: String(model.version),
+      ...(description ? { description } : {}),
+      ...(finetuned ? { parameters: { finetuned } } : {}),
+    });
   });
   app.post('/v1/models/:spec', async (c) => {
     const spec = c.req.param('spec');
     const at = spec.lastIndexOf(':');
-    if (at < 0 || spec.slice(at + 1) !== 'predict') throw new GatewayError('MODEL_NOT_FOUND', `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`);
+    if (at < 0 || spec.slice(at + 1) !== 'predict')
+      throw new GatewayError(
+        'MODEL_NOT_FOUND',
+        `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`,
+      );
     // `name@version` and `name@label` pick a version; a bare experiment name is routed to a variant.
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const exp = version === undefined ? experiments?.registry.get(name) : undefined;
@@ -99,17 +126,39 @@ export function v1Routes(repository: ModelRepository<Servable>, metrics?: Metric
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
       const predictions = multipart
         ? await compute(own)
-        : await throughCache(c, cache, model.config, parameters, {
-            api: 'v1', model: model.name, version: model.version,
-            inputs: { instances: { name: 'instances', datatype: 'BYTES', shape: [1], data: [Buffer.from(canonicalJson(body.instances))] } },
-          }, compute, own, Math.max(own.timeoutMs ?? 0, defaultTimeoutMs ?? 0) || undefined);
+        : await throughCache(
+            c,
+            cache,
+            model.config,
+            parameters,
+            {
+              api: 'v1',
+              model: model.name,
+              version: model.version,
+              inputs: {
+                instances: {
+                  name: 'instances',
+                  datatype: 'BYTES',
+                  shape: [1],
+                  data: [Buffer.from(canonicalJson(body.instances))],
+                },
+              },
+            },
+            compute,
+            own,
+            Math.max(own.timeoutMs ?? 0, defaultTimeoutMs ?? 0) || undefined,
+          );
       let variant = '';
       if (route) {
         const id = attribute(c, experiments!.registry, route);
         variant = `"experiment":${JSON.stringify(route.experiment.name)},"variant":${JSON.stringify(route.variant.name)},"request_id":${JSON.stringify(id)},`;
         afterV1(experiments!.registry, metrics, route, body.instances, parameters, predictions, defaultTimeoutMs);
       }
-      return c.body(`{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${Buffer.from(predictions).toString('utf8')}}`, 200, { 'content-type': 'application/json' });
+      return c.body(
+        `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${Buffer.from(predictions).toString('utf8')}}`,
+        200,
+        { 'content-type': 'application/json' },
+      );
     });
   };
   return app;

@@ -40,28 +40,51 @@ export async function cannon(o: CannonOptions): Promise<CannonResult> {
     connections: o.connections,
     duration: o.durationS,
     timeout: 30,
-    ...(o.bodies ? { requests: [{ setupRequest: (req: object) => ({ ...req, body: o.bodies![Math.floor(Math.random() * o.bodies!.length)] }) }] } : {}),
+    ...(o.bodies
+      ? {
+          requests: [
+            {
+              setupRequest: (req: object) => ({
+                ...req,
+                body: o.bodies![Math.floor(Math.random() * o.bodies!.length)],
+              }),
+            },
+          ],
+        }
+      : {}),
     ...(o.workers ? { workers: o.workers } : {}),
   }) as Promise<autocannon.Result> & { stop(): void }; // without a callback: the instance, thenable (the types show only the promise)
-  o.until?.then(() => run.stop(), () => run.stop());
+  o.until?.then(
+    () => run.stop(),
+    () => run.stop(),
+  );
   const r = await run;
   const codes: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) {
     const m = /^(\d)xx$/.exec(k);
     if (m && typeof v === 'number' && v > 0) codes[k] = v;
   }
-  const statusCodes = Object.fromEntries(Object.entries((r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries((r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {}).map(
+      ([k, v]) => [k, v.count],
+    ),
+  );
   return {
     label: o.label,
     connections: o.connections,
     durationS: o.until ? r.duration : o.durationS,
     requests: r.requests.total,
     reqPerSec: r.requests.total / (o.until ? r.duration : o.durationS),
-    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average },
+    latencyMs: {
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      mean: r.latency.average,
+    },
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
     statusCodes: Object.keys(statusCodes).length ? statusCodes : codes,
   };
 }
-

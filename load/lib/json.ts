@@ -6,7 +6,11 @@
  * const { json: job } = await callJson(`${gw.url}/v1/jobs/${id}`, 'GET');
  */
 export async function callJson(url: string, method: string, payload?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: payload === undefined ? undefined : JSON.stringify(payload) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return { status: res.status, json: text ? JSON.parse(text) : undefined };

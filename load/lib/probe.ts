@@ -9,10 +9,15 @@ import { Agent, get } from 'node:http';
  */
 export function probeInChild(url: string, durationMs: number, until?: Promise<unknown>): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), url, String(durationMs)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-      if (err) reject(err);
-      else resolve(JSON.parse(stdout) as number[]);
-    });
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), url, String(durationMs)],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout) => {
+        if (err) reject(err);
+        else resolve(JSON.parse(stdout) as number[]);
+      },
+    );
     // `until` settling ends the probe early: the child stops when its stdin closes.
     const stop = () => child.stdin?.end();
     until?.then(stop, stop);
@@ -23,14 +28,20 @@ export function probeInChild(url: string, durationMs: number, until?: Promise<un
  * Sequential GETs on one kept-alive connection, `intervalMs` apart, as a kubelet or load balancer
  * probes: plain `node:http` (fetch adds a millisecond or more of its own per call).
  */
-export async function probeLatency(url: string, untilMs: number, intervalMs = 5, stopped: () => boolean = () => false): Promise<number[]> {
+export async function probeLatency(
+  url: string,
+  untilMs: number,
+  intervalMs = 5,
+  stopped: () => boolean = () => false,
+): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () => new Promise<void>((resolve, reject) => {
-    get(url, { agent }, (res) => {
-      res.on('data', () => {});
-      res.on('end', resolve);
-    }).on('error', reject);
-  });
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      get(url, { agent }, (res) => {
+        res.on('data', () => {});
+        res.on('end', resolve);
+      }).on('error', reject);
+    });
   const samples: number[] = [];
   try {
     while (Date.now() < untilMs && !stopped()) {

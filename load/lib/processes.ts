@@ -4,11 +4,16 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The Node flags of `npm start` (e.g. `--single-threaded-gc`), so that load runs measure the gateway as it is started. */
+/**
+ * The Node flags of `npm start` (e.g. `--single-threaded-gc`), so that load runs measure the gateway as it is started.
+ */
 export function startFlags(): string[] {
   const start: string = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).scripts.start;
   const words = start.split(/\s+/).slice(1);
-  return words.slice(0, words.findIndex((w) => !w.startsWith('-')));
+  return words.slice(
+    0,
+    words.findIndex((w) => !w.startsWith('-')),
+  );
 }
 
 let built = false;
@@ -41,7 +46,13 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Pro
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
-function start(script: string, env: Record<string, string>, port: number, readyPath: string, flags: string[] = []): Promise<Child> {
+function start(
+  script: string,
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+  flags: string[] = [],
+): Promise<Child> {
   const compiled = script.endsWith('.js');
   const child = spawn(process.execPath, [...flags, ...(compiled ? [] : ['--import', 'tsx']), script], {
     cwd: ROOT,
@@ -49,16 +60,20 @@ function start(script: string, env: Record<string, string>, port: number, readyP
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-  });
-  return waitFor(url + readyPath, child, 90_000).then(() => ({ url, pid: child.pid!, stop }), async (e) => {
-    await stop();
-    throw e;
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  return waitFor(url + readyPath, child, 90_000).then(
+    () => ({ url, pid: child.pid!, stop }),
+    async (e) => {
+      await stop();
+      throw e;
+    },
+  );
 }
 
 /**

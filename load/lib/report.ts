@@ -33,7 +33,9 @@ export function markdown(r: Report): string {
     '',
     '| run | throughput | p50 ms | p99 ms | notes |',
     '|---|---:|---:|---:|---|',
-    ...r.rows.map((x) => `| ${x.label} | ${fmt(x.throughput)} ${x.unit} | ${fmt(x.p50Ms)} | ${fmt(x.p99Ms)} | ${x.note ?? ''} |`),
+    ...r.rows.map(
+      (x) => `| ${x.label} | ${fmt(x.throughput)} ${x.unit} | ${fmt(x.p50Ms)} | ${fmt(x.p99Ms)} | ${x.note ?? ''} |`,
+    ),
     '',
     ...Object.entries(r.ratios).map(([k, v]) => `- ${k}: **${v.toFixed(2)}**`),
     '',
@@ -43,16 +45,24 @@ export function markdown(r: Report): string {
 
 /** A bar chart of throughput (and p99 beside it) as SVG. */
 export function svg(r: Report): string {
-  const W = 760, barH = 26, gap = 14, left = 300, top = 40;
+  const W = 760,
+    barH = 26,
+    gap = 14,
+    left = 300,
+    top = 40;
   const max = Math.max(...r.rows.map((x) => x.throughput), 1);
   const h = top + r.rows.length * (barH + gap) + 20;
-  const bars = r.rows.map((x, i) => {
-    const y = top + i * (barH + gap);
-    const w = ((W - left - 120) * x.throughput) / max;
-    return `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${escape(x.label)}</text>` +
-      `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#3b7dd8"/>` +
-      `<text x="${left + w + 6}" y="${y + 17}" font-size="12">${fmt(x.throughput)} ${x.unit}${x.p99Ms !== undefined ? ` · p99 ${fmt(x.p99Ms)} ms` : ''}</text>`;
-  }).join('\n');
+  const bars = r.rows
+    .map((x, i) => {
+      const y = top + i * (barH + gap);
+      const w = ((W - left - 120) * x.throughput) / max;
+      return (
+        `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${escape(x.label)}</text>` +
+        `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#3b7dd8"/>` +
+        `<text x="${left + w + 6}" y="${y + 17}" font-size="12">${fmt(x.throughput)} ${x.unit}${x.p99Ms !== undefined ? ` · p99 ${fmt(x.p99Ms)} ms` : ''}</text>`
+      );
+    })
+    .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n<text x="10" y="22" font-size="15" font-weight="bold">${escape(r.scenario)}</text>\n${bars}\n</svg>\n`;
 }
 
@@ -64,7 +74,10 @@ function escape(s: string): string {
 export function writeReport(r: Report): void {
   mkdirSync(RESULTS, { recursive: true });
   const base = RESULTS + r.scenario;
-  writeFileSync(`${base}.json`, JSON.stringify({ ...r, date: new Date().toISOString(), cores: cpus().length, node: process.version }, null, 2));
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify({ ...r, date: new Date().toISOString(), cores: cpus().length, node: process.version }, null, 2),
+  );
   writeFileSync(`${base}.md`, markdown(r));
   writeFileSync(`${base}.svg`, svg(r));
   process.stdout.write(`\n${markdown(r)}\nwritten: ${base}.{json,md,svg}\n`);

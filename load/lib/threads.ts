@@ -42,10 +42,14 @@ export function cpuSnapshot(pid: number): CpuSnapshot {
     if (!f) continue;
     // stat fields (1-based): 14 utime, 15 stime, 19 nice, 41 policy; f[0] is field 3.
     const ticks = Number(f[11]) + Number(f[12]);
-    const key = tid === String(pid) ? 'main' : `${Number(f[38]) === 5 ? 'idle' : Number(f[38]) === 3 ? 'batch' : 'normal'} nice ${f[16]}`;
+    const key =
+      tid === String(pid)
+        ? 'main'
+        : `${Number(f[38]) === 5 ? 'idle' : Number(f[38]) === 3 ? 'batch' : 'normal'} nice ${f[16]}`;
     groups[key] = (groups[key] ?? 0) + ticks / HZ;
     try {
-      waits[key] = (waits[key] ?? 0) + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+      waits[key] =
+        (waits[key] ?? 0) + Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
     } catch {
       /* no schedstat (kernel without CONFIG_SCHED_INFO), or the thread has exited */
     }

@@ -43,15 +43,28 @@ function store(modelFile: string | Uint8Array, batching: Record<string, unknown>
   // The second store links the first one's file rather than writing hundreds of MB again.
   if (typeof modelFile === 'string') linkSync(modelFile, join(dir, 'mlp', '1', 'model.onnx'));
   else writeFileSync(join(dir, 'mlp', '1', 'model.onnx'), modelFile);
-  writeFileSync(join(dir, 'mlp', 'config.json'), JSON.stringify({ instances: layout.instances, runtimeOptions: { intraOpNumThreads: layout.threads }, batching }));
+  writeFileSync(
+    join(dir, 'mlp', 'config.json'),
+    JSON.stringify({ instances: layout.instances, runtimeOptions: { intraOpNumThreads: layout.threads }, batching }),
+  );
   return dir;
 }
 
-async function gatewayRun(label: string, dir: string, item: number[], durationS: number, port: number, rows = 1, connections = CONNECTIONS): Promise<CannonResult> {
+async function gatewayRun(
+  label: string,
+  dir: string,
+  item: number[],
+  durationS: number,
+  port: number,
+  rows = 1,
+  connections = CONNECTIONS,
+): Promise<CannonResult> {
   const gw = await startGateway({ MODEL_STORE: dir }, port);
   try {
     const size = item.reduce((a, b) => a * b, 1);
-    const req = binaryInferRequest({ name: 'features', shape: [rows, ...item], data: noise(rows * size) }, ['probabilities']);
+    const req = binaryInferRequest({ name: 'features', shape: [rows, ...item], data: noise(rows * size) }, [
+      'probabilities',
+    ]);
     const url = `${gw.url}/v2/models/mlp/infer`;
     // Long enough for the JIT to settle: compiler threads compete with inference for the 2 cores.
     await cannon({ label: 'warm-up', url, body: req.body, headers: req.headers, connections, durationS: 4 });
@@ -63,7 +76,11 @@ async function gatewayRun(label: string, dir: string, item: number[], durationS:
 }
 
 const row = (r: CannonResult, note = '', unit = 'req/s'): ReportRow => ({
-  label: r.label, throughput: r.reqPerSec, unit, p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99,
+  label: r.label,
+  throughput: r.reqPerSec,
+  unit,
+  p50Ms: r.latencyMs.p50,
+  p99Ms: r.latencyMs.p99,
   note: `${r.non2xx} non-2xx, ${r.errors} errors${note ? `; ${note}` : ''}`,
 });
 
@@ -80,14 +97,21 @@ export async function batching(opts: { durationS: number; variant?: string }): P
   const item = variant.tokens ? [variant.tokens, INPUTS] : [INPUTS];
   const size = item.reduce((a, b) => a * b, 1);
   const batchingOn = { maxBatchSize: 64, maxQueueDelayMs: 5, maxQueueSize: 4096 };
-  const on = store(mlp({ inputs: INPUTS, hidden: variant.hidden, layers: variant.layers, tokens: variant.tokens }), batchingOn);
+  const on = store(
+    mlp({ inputs: INPUTS, hidden: variant.hidden, layers: variant.layers, tokens: variant.tokens }),
+    batchingOn,
+  );
   const modelFile = join(on, 'mlp', '1', 'model.onnx');
   const off = store(modelFile, { maxBatchSize: 0, maxQueueSize: 4096 });
   const pipelined = store(modelFile, batchingOn, PIPELINED);
 
   const ceiling = await inProcessCeiling({
-    runtime: 'onnx', spec: { path: modelFile, options: { intraOpNumThreads: LAYOUT.threads } },
-    instances: LAYOUT.instances, batches: [1, 8, 16, 32, 64], seconds: Math.max(2, opts.durationS / 3), warmUpSeconds: 4,
+    runtime: 'onnx',
+    spec: { path: modelFile, options: { intraOpNumThreads: LAYOUT.threads } },
+    instances: LAYOUT.instances,
+    batches: [1, 8, 16, 32, 64],
+    seconds: Math.max(2, opts.durationS / 3),
+    warmUpSeconds: 4,
     feeds: (b) => ({ features: { name: 'features', datatype: 'FP32', shape: [b, ...item], data: noise(b * size) } }),
   });
   const b1 = ceiling.find((p) => p.batch === 1)!;
@@ -96,16 +120,36 @@ export async function batching(opts: { durationS: number; variant?: string }): P
   const echo = await startEcho();
   let echoRun: CannonResult;
   try {
-    echoRun = await cannon({ label: '(d) Hono JSON echo', url: `${echo.url}/echo`, body: JSON.stringify({ inputs: [{ name: 'features', data: Array.from(noise(64)) }] }), connections: CONNECTIONS, durationS: opts.durationS });
+    echoRun = await cannon({
+      label: '(d) Hono JSON echo',
+      url: `${echo.url}/echo`,
+      body: JSON.stringify({ inputs: [{ name: 'features', data: Array.from(noise(64)) }] }),
+      connections: CONNECTIONS,
+      durationS: opts.durationS,
+    });
   } finally {
     await echo.stop();
   }
   const a = await gatewayRun('(a) gateway, batching on', on, item, opts.durationS, 18081);
   const b = await gatewayRun('(b) gateway, batching off', off, item, opts.durationS, 18082);
   // The same gateway when each request carries 8 items: an eighth of the HTTP work per item.
-  const a8 = await gatewayRun("(a') gateway, batching on, 8-item requests, 16 connections", on, item, opts.durationS, 18083, 8, 16);
+  const a8 = await gatewayRun(
+    "(a') gateway, batching on, 8-item requests, 16 connections",
+    on,
+    item,
+    opts.durationS,
+    18083,
+    8,
+    16,
+  );
   // Two single-threaded instances that take batches as they free up: batches of at most 32 items each.
-  const a2 = await gatewayRun("(a'') gateway, batching on, 2 instances × 1 thread", pipelined, item, opts.durationS, 18084);
+  const a2 = await gatewayRun(
+    "(a'') gateway, batching on, 2 instances × 1 thread",
+    pipelined,
+    item,
+    opts.durationS,
+    18084,
+  );
 
   const inProcessGain = best.itemsPerSec / b1.itemsPerSec;
   const gatewayGain = a.reqPerSec / b.reqPerSec;
@@ -118,7 +162,12 @@ export async function batching(opts: { durationS: number; variant?: string }): P
       row(b),
       row(a8, '', 'items/s'),
       row(a2),
-      ...ceiling.map((p) => ({ label: `(c) in-process, batch ${p.batch} (${LAYOUT.instances} instance × ${LAYOUT.threads} threads)`, throughput: p.itemsPerSec, unit: 'items/s', note: p === best ? 'best' : '' })),
+      ...ceiling.map((p) => ({
+        label: `(c) in-process, batch ${p.batch} (${LAYOUT.instances} instance × ${LAYOUT.threads} threads)`,
+        throughput: p.itemsPerSec,
+        unit: 'items/s',
+        note: p === best ? 'best' : '',
+      })),
       row(echoRun, 'HTTP ceiling'),
     ],
     ratios: {

@@ -10,9 +10,17 @@ import type { Report, ReportRow } from '../lib/report.ts';
 const CONNECTIONS = 64;
 
 /** One small JSON inference request, the same bytes every time (so every request after the first hits). */
-const BODY = JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i / 16) }] });
+const BODY = JSON.stringify({
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i / 16) }],
+});
 
-async function gatewayRun(label: string, env: Record<string, string>, cacheConfig: unknown, durationS: number, port: number): Promise<CannonResult> {
+async function gatewayRun(
+  label: string,
+  env: Record<string, string>,
+  cacheConfig: unknown,
+  durationS: number,
+  port: number,
+): Promise<CannonResult> {
   const dir = mkdtempSync(join(tmpdir(), 'massgate-cache-'));
   mkdirSync(join(dir, 'mlp', '1'), { recursive: true });
   writeFileSync(join(dir, 'mlp', '1', 'model.onnx'), mlp({ inputs: 16, hidden: 1024, layers: 4 }));
@@ -27,7 +35,14 @@ async function gatewayRun(label: string, env: Record<string, string>, cacheConfi
   }
 }
 
-const row = (r: CannonResult): ReportRow => ({ label: r.label, throughput: r.reqPerSec, unit: 'req/s', p50Ms: r.latencyMs.p50, p99Ms: r.latencyMs.p99, note: `${r.non2xx} non-2xx, ${r.errors} errors` });
+const row = (r: CannonResult): ReportRow => ({
+  label: r.label,
+  throughput: r.reqPerSec,
+  unit: 'req/s',
+  p50Ms: r.latencyMs.p50,
+  p99Ms: r.latencyMs.p99,
+  note: `${r.non2xx} non-2xx, ${r.errors} errors`,
+});
 
 /**
  * Issue 6's hit path: the same JSON request over and over against (a) the gateway answering from its
@@ -38,7 +53,13 @@ export async function cache(opts: { durationS: number }): Promise<Report> {
   const echo = await startEcho(18091);
   let e: CannonResult;
   try {
-    e = await cannon({ label: '(d) Hono JSON echo', url: `${echo.url}/echo`, body: BODY, connections: CONNECTIONS, durationS: opts.durationS });
+    e = await cannon({
+      label: '(d) Hono JSON echo',
+      url: `${echo.url}/echo`,
+      body: BODY,
+      connections: CONNECTIONS,
+      durationS: opts.durationS,
+    });
   } finally {
     await echo.stop();
   }
@@ -46,7 +67,13 @@ export async function cache(opts: { durationS: number }): Promise<Report> {
   const redis = await startRedis();
   let viaRedis: CannonResult;
   try {
-    viaRedis = await gatewayRun('(b) gateway, cache hit (Redis only)', { REDIS_URL: redis.url, CACHE_MEMORY_MB: '0' }, { ttlSeconds: 600 }, opts.durationS, 18093);
+    viaRedis = await gatewayRun(
+      '(b) gateway, cache hit (Redis only)',
+      { REDIS_URL: redis.url, CACHE_MEMORY_MB: '0' },
+      { ttlSeconds: 600 },
+      opts.durationS,
+      18093,
+    );
   } finally {
     await redis.stop();
   }

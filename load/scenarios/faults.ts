@@ -6,7 +6,13 @@ import { redisKilled } from './faults/redis.ts';
 import { sigterm } from './faults/sigterm.ts';
 import { slowClients } from './faults/slow-clients.ts';
 
-const CASES = { redis: redisKilled, corrupt: corruptReload, ensemble: slowMember, sigterm, 'slow-clients': slowClients };
+const CASES = {
+  redis: redisKilled,
+  corrupt: corruptReload,
+  ensemble: slowMember,
+  sigterm,
+  'slow-clients': slowClients,
+};
 
 /**
  * Issue 11's fault injection, one sub-case after another, each on its own gateway process for
@@ -20,7 +26,9 @@ export async function faults(opts: { durationS: number; variant?: string }): Pro
   const ratios: Record<string, number> = {};
   const extra: Record<string, unknown> = {};
   for (const name of names) {
-    const r: { label: string; tally: Tally; note: string; slow?: { noAnswer: number } } = await CASES[name](opts.durationS);
+    const r: { label: string; tally: Tally; note: string; slow?: { noAnswer: number } } = await CASES[name](
+      opts.durationS,
+    );
     process.stderr.write(`faults/${name}: ${r.note}\n`);
     rows.push({ label: r.label, throughput: r.tally.ok / opts.durationS, unit: 'answered/s', note: r.note });
     ratios[`${name}: requests lost (target 0)`] = lost(r.tally);
@@ -28,5 +36,11 @@ export async function faults(opts: { durationS: number; variant?: string }): Pro
     if (r.slow) ratios[`${name}: slow clients without an answer (target 0)`] = r.slow.noAnswer;
     extra[name] = r;
   }
-  return { scenario: 'faults', command: `npm run load -- faults --duration ${opts.durationS}${opts.variant ? ` --variant ${opts.variant}` : ''}`, rows, ratios, extra };
+  return {
+    scenario: 'faults',
+    command: `npm run load -- faults --duration ${opts.durationS}${opts.variant ? ` --variant ${opts.variant}` : ''}`,
+    rows,
+    ratios,
+    extra,
+  };
 }

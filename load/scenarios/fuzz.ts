@@ -22,7 +22,11 @@ export async function fuzz(opts: { durationS: number; variant?: string }): Promi
   try {
     const ctx = await fuzzContext();
     const r = await runFuzz(gw, fuzzCases({ seed, n, validEvery: 20, skip: opts.variant?.split(',') }, ctx), {
-      concurrency: 16, timeoutMs: 20_000, readyEvery: 250, secrets: [store, ROOT], sampleMs: 1000,
+      concurrency: 16,
+      timeoutMs: 20_000,
+      readyEvery: 250,
+      secrets: [store, ROOT],
+      sampleMs: 1000,
       onProgress: (k) => process.stderr.write(`\rfuzz: ${k} sent`),
     });
     process.stderr.write(`\n${summary(r, seed)}`);
@@ -30,12 +34,17 @@ export async function fuzz(opts: { durationS: number; variant?: string }): Promi
     return {
       scenario: 'fuzz',
       command: `FUZZ_SEED=${seed} FUZZ_N=${n} npm run load -- fuzz${opts.variant ? ` --variant ${opts.variant}` : ''}`,
-      rows: Object.entries(r.categories).sort().map(([c, s]) => ({
-        label: c, throughput: s.sent, unit: 'requests', note: `${JSON.stringify(s.statuses)}; mean ${(s.totalMs / Math.max(1, s.sent)).toFixed(0)} ms, max ${s.maxMs} ms${s.crashes ? `; ${s.crashes} CRASHES` : ''}`,
-      })),
+      rows: Object.entries(r.categories)
+        .sort()
+        .map(([c, s]) => ({
+          label: c,
+          throughput: s.sent,
+          unit: 'requests',
+          note: `${JSON.stringify(s.statuses)}; mean ${(s.totalMs / Math.max(1, s.sent)).toFixed(0)} ms, max ${s.maxMs} ms${s.crashes ? `; ${s.crashes} CRASHES` : ''}`,
+        })),
       ratios: {
         'requests sent': r.sent,
-        'seconds': r.durationMs / 1000,
+        seconds: r.durationMs / 1000,
         'process crashes (target 0)': count('crash'),
         'answers ≥ 500 not allowed (target 0)': count('server-error'),
         'resets and unanswered requests (target 0)': count('reset') + count('timeout') + count('other'),

@@ -18,15 +18,30 @@ export async function health(opts: { durationS: number }): Promise<Report> {
   const store = mkdtempSync(join(tmpdir(), 'massgate-load-'));
   mkdirSync(join(store, 'conv', '1'), { recursive: true });
   writeFileSync(join(store, 'conv', '1', 'model.onnx'), convNet({ layers: 8, channels: 32, size: 96 }));
-  writeFileSync(join(store, 'conv', 'config.json'), JSON.stringify({ instances: 2, batching: { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 1024 } }));
-  const gw = await startGateway({ MODEL_STORE: store, ...(process.env.WORKER_NICE ? { WORKER_NICE: process.env.WORKER_NICE } : {}) });
+  writeFileSync(
+    join(store, 'conv', 'config.json'),
+    JSON.stringify({ instances: 2, batching: { maxBatchSize: 8, maxQueueDelayMs: 2, maxQueueSize: 1024 } }),
+  );
+  const gw = await startGateway({
+    MODEL_STORE: store,
+    ...(process.env.WORKER_NICE ? { WORKER_NICE: process.env.WORKER_NICE } : {}),
+  });
   try {
     const live = `${gw.url}/v2/health/live`;
     const idle = await probeInChild(live, 3000);
     await eventLoopDelayMs(gw.url); // resets the histogram
-    const req = binaryInferRequest({ name: 'input', shape: [1, 3, 96, 96], data: noise(3 * 96 * 96) }, ['probabilities']);
+    const req = binaryInferRequest({ name: 'input', shape: [1, 3, 96, 96], data: noise(3 * 96 * 96) }, [
+      'probabilities',
+    ]);
     const [load, busy] = await Promise.all([
-      cannon({ label: 'conv net infer, 32 connections', url: `${gw.url}/v2/models/conv/infer`, body: req.body, headers: req.headers, connections: 32, durationS: opts.durationS }),
+      cannon({
+        label: 'conv net infer, 32 connections',
+        url: `${gw.url}/v2/models/conv/infer`,
+        body: req.body,
+        headers: req.headers,
+        connections: 32,
+        durationS: opts.durationS,
+      }),
       probeInChild(live, opts.durationS * 1000 - 500),
     ]);
     const lag = await eventLoopDelayMs(gw.url);
@@ -34,9 +49,30 @@ export async function health(opts: { durationS: number }): Promise<Report> {
       scenario: 'health-under-load',
       command: `npm run load -- health --duration ${opts.durationS}`,
       rows: [
-        { label: 'infer (saturating load)', throughput: load.reqPerSec, unit: 'req/s', p50Ms: load.latencyMs.p50, p99Ms: load.latencyMs.p99, note: `${load.non2xx} non-2xx, ${load.errors} errors` },
-        { label: '/v2/health/live, idle', throughput: 1000 / (idle.reduce((a, b) => a + b, 0) / idle.length), unit: 'req/s (sequential)', p50Ms: percentile(idle, 50), p99Ms: percentile(idle, 99), note: `${idle.length} probes` },
-        { label: '/v2/health/live, under load', throughput: 1000 / (busy.reduce((a, b) => a + b, 0) / busy.length), unit: 'req/s (sequential)', p50Ms: percentile(busy, 50), p99Ms: percentile(busy, 99), note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms` },
+        {
+          label: 'infer (saturating load)',
+          throughput: load.reqPerSec,
+          unit: 'req/s',
+          p50Ms: load.latencyMs.p50,
+          p99Ms: load.latencyMs.p99,
+          note: `${load.non2xx} non-2xx, ${load.errors} errors`,
+        },
+        {
+          label: '/v2/health/live, idle',
+          throughput: 1000 / (idle.reduce((a, b) => a + b, 0) / idle.length),
+          unit: 'req/s (sequential)',
+          p50Ms: percentile(idle, 50),
+          p99Ms: percentile(idle, 99),
+          note: `${idle.length} probes`,
+        },
+        {
+          label: '/v2/health/live, under load',
+          throughput: 1000 / (busy.reduce((a, b) => a + b, 0) / busy.length),
+          unit: 'req/s (sequential)',
+          p50Ms: percentile(busy, 50),
+          p99Ms: percentile(busy, 99),
+          note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms`,
+        },
       ],
       ratios: {
         'live p99 under load (ms)': percentile(busy, 99),

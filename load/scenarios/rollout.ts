@@ -13,25 +13,43 @@ import type { Report } from '../lib/report.ts';
 /** The factor each version of `scale` multiplies by (y = f·x); version 3 is dropped in during the run. */
 const FACTORS: Record<number, number> = { 1: 2, 2: 3, 3: 4 };
 const X = [1, 2, 3, 4];
-const body = (x: readonly number[]) => JSON.stringify({ inputs: [
-  { name: 'x', datatype: 'FP32', shape: [1, 4], data: x },
-  { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] },
-] });
+const body = (x: readonly number[]) =>
+  JSON.stringify({
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [1, 4], data: x },
+      { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] },
+    ],
+  });
 
 /** Sequential requests on one kept-alive connection, alternating two paths; client-side ms per request of each. */
 async function alternate(base: URL, paths: [string, string], n: number): Promise<[number[], number[]]> {
   const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
   const out: [number[], number[]] = [[], []];
   const payload = body(X);
-  const once = (k: 0 | 1) => new Promise<number>((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const req = request({ host: base.hostname, port: base.port, path: paths[k], method: 'POST', agent: agents[k], headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${paths[k]}: ${res.statusCode}`))));
+  const once = (k: 0 | 1) =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = process.hrtime.bigint();
+      const req = request(
+        {
+          host: base.hostname,
+          port: base.port,
+          path: paths[k],
+          method: 'POST',
+          agent: agents[k],
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(Number(process.hrtime.bigint() - t0) / 1e6)
+              : reject(new Error(`${paths[k]}: ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
     });
-    req.on('error', reject);
-    req.end(payload);
-  });
   for (let i = 0; i < 200; i++) await once((i % 2) as 0 | 1); // warm-up
   for (let i = 0; i < n; i++) {
     // Alternate which goes first, so that neither always follows the other.
@@ -49,7 +67,13 @@ async function versus(url: string, paths: [string, string], connections: number,
   const other: [number, number] = [0, 0];
   for (let r = 0; r < rounds; r++) {
     for (const k of [0, 1] as const) {
-      const res = await cannon({ label: paths[k], url: url + paths[k], body: body(X), connections, durationS: seconds });
+      const res = await cannon({
+        label: paths[k],
+        url: url + paths[k],
+        body: body(X),
+        connections,
+        durationS: seconds,
+      });
       totals[k] += res.requests;
       p50[k].push(res.latencyMs.p50);
       other[k] += res.non2xx + res.errors + res.timeouts;
@@ -77,9 +101,24 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
   const gw = await startGateway({ MODEL_STORE: store, STORE_POLL_S: '0.5' }, 18097);
   const base = new URL(gw.url);
   try {
-    await call(`${gw.url}/v1/experiments`, 'POST', { name: 'one', variants: [{ name: 'v1', target: 'scale:1', weight: 1 }] });
-    await call(`${gw.url}/v1/experiments`, 'POST', { name: 'one-shadowed', variants: [{ name: 'v1', target: 'scale:1', weight: 1 }, { name: 'b', target: 'scale-b', weight: 1, shadow: true }] });
-    await call(`${gw.url}/v1/experiments`, 'POST', { name: 'ab', variants: [{ name: 'stable', target: 'scale@stable', weight: 90 }, { name: 'canary', target: 'scale@canary', weight: 10 }] });
+    await call(`${gw.url}/v1/experiments`, 'POST', {
+      name: 'one',
+      variants: [{ name: 'v1', target: 'scale:1', weight: 1 }],
+    });
+    await call(`${gw.url}/v1/experiments`, 'POST', {
+      name: 'one-shadowed',
+      variants: [
+        { name: 'v1', target: 'scale:1', weight: 1 },
+        { name: 'b', target: 'scale-b', weight: 1, shadow: true },
+      ],
+    });
+    await call(`${gw.url}/v1/experiments`, 'POST', {
+      name: 'ab',
+      variants: [
+        { name: 'stable', target: 'scale@stable', weight: 90 },
+        { name: 'canary', target: 'scale@canary', weight: 10 },
+      ],
+    });
 
     // 1. Overhead per request, sequential (client and server costs alike show up in both; the difference is routing).
     const [direct, routed] = await alternate(base, ['/v2/models/scale/versions/1/infer', '/v2/models/one/infer'], 3000);
@@ -96,12 +135,21 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
     const make = (i: number): FuzzCase => {
       const x = [i % 7, 1, 2, 3];
       return {
-        category: 'rollout', label: 'ab', method: 'POST', path: '/v2/models/ab/infer', headers: { 'content-type': 'application/json' }, body: body(x),
+        category: 'rollout',
+        label: 'ab',
+        method: 'POST',
+        path: '/v2/models/ab/infer',
+        headers: { 'content-type': 'application/json' },
+        body: body(x),
         check: (status, raw) => {
           if (status !== 200) return `status ${status}`;
-          const y = (JSON.parse(raw.toString('utf8')).outputs as Array<{ name: string; data: number[] }>).find((o) => o.name === 'y')!.data;
+          const y = (JSON.parse(raw.toString('utf8')).outputs as Array<{ name: string; data: number[] }>).find(
+            (o) => o.name === 'y',
+          )!.data;
           const f = x[1] !== 0 ? y[1]! / x[1]! : NaN;
-          return allowed.has(f) && y.every((v, k) => Math.abs(v - f * x[k]!) < 1e-4) ? undefined : `y ${JSON.stringify(y)} for x ${JSON.stringify(x)}`;
+          return allowed.has(f) && y.every((v, k) => Math.abs(v - f * x[k]!) < 1e-4)
+            ? undefined
+            : `y ${JSON.stringify(y)} for x ${JSON.stringify(x)}`;
         },
       };
     };
@@ -123,7 +171,11 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
     renameSync(join(store, 'scale', '.tmp-3'), join(store, 'scale', '3'));
     const dropped = Date.now();
     for (;;) {
-      const index = (await call(`${gw.url}/v2/repository/index`, 'POST', {})).json as Array<{ name: string; version?: string; state: string }>;
+      const index = (await call(`${gw.url}/v2/repository/index`, 'POST', {})).json as Array<{
+        name: string;
+        version?: string;
+        state: string;
+      }>;
       if (index.some((r) => r.name === 'scale' && r.version === '3' && r.state === 'READY')) break;
       if (Date.now() - dropped > 30_000) throw new Error('version 3 was not published within 30 s');
       await pause(100);
@@ -143,12 +195,49 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
       scenario: 'rollout',
       command: `npm run load -- rollout --duration ${opts.durationS}`,
       rows: [
-        { label: 'scale v1 direct, sequential', throughput: 1000 / mean(direct), unit: 'req/s (1 connection)', p50Ms: percentile(direct, 50), p99Ms: percentile(direct, 99), note: `${direct.length} requests, alternating with the routed ones` },
-        { label: 'through experiment `one`, sequential', throughput: 1000 / mean(routed), unit: 'req/s (1 connection)', p50Ms: percentile(routed, 50), p99Ms: percentile(routed, 99), note: `${routed.length} requests` },
-        { label: 'scale v1 direct, 16 connections', throughput: route.rps[0]!, unit: 'req/s', p50Ms: Math.max(...route.p50[0]), note: `${route.other[0]} non-2xx or errors` },
-        { label: 'through `one`, 16 connections', throughput: route.rps[1]!, unit: 'req/s', p50Ms: Math.max(...route.p50[1]), note: `${route.other[1]} non-2xx or errors` },
-        { label: 'through `one-shadowed` (shadow scale-b), 16 connections', throughput: shadow.rps[1]!, unit: 'req/s', p50Ms: Math.max(...shadow.p50[1]), note: `${shadow.other[1]} non-2xx or errors; shadow ${JSON.stringify((({ latency_ms: _l, ...rest }) => rest)(figures.figures?.b?.shadow ?? {}))}` },
-        { label: 'rollout on `ab` under 16 connections', throughput: tally.ok / ((6 * step) / 1000), unit: 'answered/s', note: `${describeTally(tally)}; steps: ${steps.join('; ')}` },
+        {
+          label: 'scale v1 direct, sequential',
+          throughput: 1000 / mean(direct),
+          unit: 'req/s (1 connection)',
+          p50Ms: percentile(direct, 50),
+          p99Ms: percentile(direct, 99),
+          note: `${direct.length} requests, alternating with the routed ones`,
+        },
+        {
+          label: 'through experiment `one`, sequential',
+          throughput: 1000 / mean(routed),
+          unit: 'req/s (1 connection)',
+          p50Ms: percentile(routed, 50),
+          p99Ms: percentile(routed, 99),
+          note: `${routed.length} requests`,
+        },
+        {
+          label: 'scale v1 direct, 16 connections',
+          throughput: route.rps[0]!,
+          unit: 'req/s',
+          p50Ms: Math.max(...route.p50[0]),
+          note: `${route.other[0]} non-2xx or errors`,
+        },
+        {
+          label: 'through `one`, 16 connections',
+          throughput: route.rps[1]!,
+          unit: 'req/s',
+          p50Ms: Math.max(...route.p50[1]),
+          note: `${route.other[1]} non-2xx or errors`,
+        },
+        {
+          label: 'through `one-shadowed` (shadow scale-b), 16 connections',
+          throughput: shadow.rps[1]!,
+          unit: 'req/s',
+          p50Ms: Math.max(...shadow.p50[1]),
+          note: `${shadow.other[1]} non-2xx or errors; shadow ${JSON.stringify((({ latency_ms: _l, ...rest }) => rest)(figures.figures?.b?.shadow ?? {}))}`,
+        },
+        {
+          label: 'rollout on `ab` under 16 connections',
+          throughput: tally.ok / ((6 * step) / 1000),
+          unit: 'answered/s',
+          note: `${describeTally(tally)}; steps: ${steps.join('; ')}`,
+        },
       ],
       ratios: {
         'routing overhead, p50 ms (target < 0.1)': percentile(routed, 50) - percentile(direct, 50),

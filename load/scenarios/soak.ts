@@ -38,8 +38,7 @@ export async function soak(opts: { durationS: number }): Promise<Report> {
           t.failed++;
           const why = `${c.category}: ${r.error}`;
           failures[why] = (failures[why] ?? 0) + 1;
-        }
-        else if (c.check?.(r.status!, r.body)) t.wrong++;
+        } else if (c.check?.(r.status!, r.body)) t.wrong++;
         else t.ok++;
       });
       inflight.add(p);
@@ -59,8 +58,19 @@ export async function soak(opts: { durationS: number }): Promise<Report> {
   return {
     scenario: 'soak',
     command: `npm run load -- soak --duration ${opts.durationS}`,
-    rows: [{ label: `steady ${RATE} req/s for ${opts.durationS} s`, throughput: t.ok / opts.durationS, unit: 'answered/s', note: `${t.sent} sent, ${t.ok} correct, ${t.wrong} wrong, ${t.failed} failed; RSS ${first[1]} → ${last[1]} MB (max ${Math.max(...samples.map((s) => s[1]))} MB); alive at the end: ${alive}${t.failed ? `; failures ${JSON.stringify(failures)}` : ''}` }],
-    ratios: { 'RSS growth MB (from 10 s on)': growth, 'RSS growth %': (100 * growth) / first[1], 'wrong or failed (target 0)': t.wrong + t.failed },
+    rows: [
+      {
+        label: `steady ${RATE} req/s for ${opts.durationS} s`,
+        throughput: t.ok / opts.durationS,
+        unit: 'answered/s',
+        note: `${t.sent} sent, ${t.ok} correct, ${t.wrong} wrong, ${t.failed} failed; RSS ${first[1]} → ${last[1]} MB (max ${Math.max(...samples.map((s) => s[1]))} MB); alive at the end: ${alive}${t.failed ? `; failures ${JSON.stringify(failures)}` : ''}`,
+      },
+    ],
+    ratios: {
+      'RSS growth MB (from 10 s on)': growth,
+      'RSS growth %': (100 * growth) / first[1],
+      'wrong or failed (target 0)': t.wrong + t.failed,
+    },
     extra: { samples, failures },
   };
 }

@@ -43,7 +43,14 @@ function startTimes(flags: string[], module: string, model: string): { runtime: 
 
 const row = (label: string, ms: number[], note: string): ReportRow => {
   const p50 = percentile(ms, 50);
-  return { label, throughput: 1000 / p50, unit: 'starts/s', p50Ms: p50, p99Ms: Math.max(...ms), note: `${note}; first ${ms[0]!.toFixed(0)} ms; the p99 column is the slowest` };
+  return {
+    label,
+    throughput: 1000 / p50,
+    unit: 'starts/s',
+    p50Ms: p50,
+    p99Ms: Math.max(...ms),
+    note: `${note}; first ${ms[0]!.toFixed(0)} ms; the p99 column is the slowest`,
+  };
 };
 
 /**
@@ -58,7 +65,11 @@ export async function workerStart(): Promise<Report> {
   writeModel(store, 'tiny', 1, scaleSumModel());
   const model = join(store, 'tiny', '1', 'model.onnx');
   const compiled = startTimes(['--single-threaded-gc'], join(ROOT, 'dist/runtimes/worker/index.js'), model);
-  const sources = startTimes(['--single-threaded-gc', '--import', 'tsx'], join(ROOT, 'runtimes/worker/index.ts'), model);
+  const sources = startTimes(
+    ['--single-threaded-gc', '--import', 'tsx'],
+    join(ROOT, 'runtimes/worker/index.ts'),
+    model,
+  );
   const p50 = (ms: number[]) => percentile(ms, 50);
   return {
     scenario: 'worker-start',
@@ -67,7 +78,11 @@ export async function workerStart(): Promise<Report> {
       row('(a) compiled (dist/, plain Node)', compiled.runtime, `${STARTS} starts, tiny ONNX model`),
       row('(b) TypeScript sources under tsx', sources.runtime, `${STARTS} starts, tiny ONNX model`),
       row('(c) plain worker, compiled process', compiled.plain, 'no imports: the floor'),
-      row('(d) plain worker, process under --import tsx', sources.plain, 'no imports, but the thread inherits --import tsx'),
+      row(
+        '(d) plain worker, process under --import tsx',
+        sources.plain,
+        'no imports, but the thread inherits --import tsx',
+      ),
     ],
     ratios: {
       'start time, sources under tsx / compiled (p50)': p50(sources.runtime) / p50(compiled.runtime),

@@ -14,7 +14,11 @@ describe('version folder fingerprints', () => {
     writeFileSync(join(dir, '4'), 'a file, not a folder');
     const seen = sightVersions(dir);
     expect([...seen.keys()].sort()).toEqual([1, 2]);
-    expect(seen.get(1)).toMatchObject({ ready: false, empty: false, fingerprint: expect.stringMatching(/^model\.onnx:3:/) });
+    expect(seen.get(1)).toMatchObject({
+      ready: false,
+      empty: false,
+      fingerprint: expect.stringMatching(/^model\.onnx:3:/),
+    });
     expect(seen.get(2)).toMatchObject({ ready: true, empty: false });
     mkdirSync(join(dir, '5'));
     expect(sightVersions(dir).get(5)).toEqual({ fingerprint: '', ready: false, empty: true });

@@ -5,7 +5,9 @@ import { parseVersion } from '../names.ts';
 /** The file whose presence says a version folder is complete (the publisher writes it last). */
 export const READY_MARKER = 'READY';
 
-/** Most entries (files and folders) read per version folder, and deepest folder descended: a fingerprint stays cheap. */
+/**
+ * Most entries (files and folders) read per version folder, and deepest folder descended: a fingerprint stays cheap.
+ */
 const MAX_ENTRIES = 10_000;
 const MAX_DEPTH = 8;
 
@@ -67,7 +69,11 @@ function listFiles(dir: string, prefix: string, depth: number, out: string[], bu
 export function sightVersion(dir: string): VersionSighting {
   const files: string[] = [];
   listFiles(dir, '', 0, files, { left: MAX_ENTRIES });
-  return { fingerprint: files.join('\n'), ready: files.some((f) => f.startsWith(`${READY_MARKER}:`)), empty: files.length === 0 };
+  return {
+    fingerprint: files.join('\n'),
+    ready: files.some((f) => f.startsWith(`${READY_MARKER}:`)),
+    empty: files.length === 0,
+  };
 }
 
 /**
@@ -75,7 +81,8 @@ export function sightVersion(dir: string): VersionSighting {
  * entries (`.tmp-3`, `3.partial`) are not versions and are left out: write there, then rename.
  *
  * @example
- * sightVersions('/srv/models/scale'); // Map { 1 => { fingerprint: 'model.onnx:120:1700000000000', ready: false, empty: false } }
+ * sightVersions('/srv/models/scale'); // Map { 1 => { fingerprint: 'model.onnx:120:1700000000000', ready: false, empty:
+ * false } }
  */
 export function sightVersions(modelDir: string): Map<number, VersionSighting> {
   const out = new Map<number, VersionSighting>();

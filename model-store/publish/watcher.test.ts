@@ -93,10 +93,21 @@ describe('StoreWatcher', () => {
     for (let i = 0; i < 5; i++) await watcher.check();
     expect(serving(repo, 'm')).toEqual([1]);
     expect(loads.filter((l) => l === 'm/4')).toHaveLength(1);
-    expect(events).toEqual([expect.objectContaining({ model: 'm', ok: false, error: expect.stringMatching(/protobuf parsing failed in m\/4\/model\.onnx/) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        model: 'm',
+        ok: false,
+        error: expect.stringMatching(/protobuf parsing failed in m\/4\/model\.onnx/),
+      }),
+    ]);
     expect(repo.index()).toEqual([
       { name: 'm', version: '1', state: 'READY', reason: '' },
-      { name: 'm', version: '4', state: 'UNAVAILABLE', reason: expect.stringMatching(/^model 'm' failed to load: protobuf parsing failed in m\/4\/model\.onnx$/) },
+      {
+        name: 'm',
+        version: '4',
+        state: 'UNAVAILABLE',
+        reason: expect.stringMatching(/^model 'm' failed to load: protobuf parsing failed in m\/4\/model\.onnx$/),
+      },
     ]);
     expect(repo.ready()).toBe(true);
     writeFileSync(join(store, 'm', '4', 'model.onnx'), 'model 4 fixed');

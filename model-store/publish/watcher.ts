@@ -67,12 +67,17 @@ export class StoreWatcher extends EventEmitter {
   private fsWatcher: FSWatcher | undefined;
   private stopped = false;
 
-  constructor(private readonly repository: WatchedRepository, private readonly options: WatcherOptions) {
+  constructor(
+    private readonly repository: WatchedRepository,
+    private readonly options: WatcherOptions,
+  ) {
     super();
     this.stablePolls = options.stablePolls ?? 2;
   }
 
-  /** Starts polling (and fs.watch where it works). Models serving now are the baseline: nothing is reloaded for them. */
+  /**
+   * Starts polling (and fs.watch where it works). Models serving now are the baseline: nothing is reloaded for them.
+   */
   start(): void {
     if (this.options.fsWatch !== false) this.startFsWatch();
     const tick = () => {
@@ -140,7 +145,11 @@ export class StoreWatcher extends EventEmitter {
       let w = this.models.get(name);
       if (!w || w.entry !== entry) {
         // Baseline: the versions the last load saw (so a folder added since that load is still news).
-        w = { entry, acted: new Map(entry.versions.map((v) => [v.version, now.get(v.version)?.fingerprint ?? ''])), seen: w?.seen ?? new Map() };
+        w = {
+          entry,
+          acted: new Map(entry.versions.map((v) => [v.version, now.get(v.version)?.fingerprint ?? ''])),
+          seen: w?.seen ?? new Map(),
+        };
         this.models.set(name, w);
       }
       const seen = new Map<number, { fingerprint: string; polls: number }>();
@@ -156,7 +165,12 @@ export class StoreWatcher extends EventEmitter {
       const unsettled = changed.filter(([v, s]) => !s.ready && seen.get(v)!.polls < this.stablePolls);
       if (unsettled.length) continue;
       w.acted = new Map([...now].map(([v, s]) => [v, s.fingerprint]));
-      await this.publish(name, [...now.keys()].sort((a, b) => b - a), changed.map(([v]) => v), removed);
+      await this.publish(
+        name,
+        [...now.keys()].sort((a, b) => b - a),
+        changed.map(([v]) => v),
+        removed,
+      );
     }
     this.stats.checks++;
     this.emit('checked', trigger);

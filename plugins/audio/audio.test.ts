@@ -6,12 +6,17 @@ import { WindowReader } from './frames.ts';
 import { segments } from './vad.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../../test/fixtures/audio/${f}`, import.meta.url));
-const sine = (hz: number, rate: number, seconds = 0.5, amp = 0.5) => Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
+const sine = (hz: number, rate: number, seconds = 0.5, amp = 0.5) =>
+  Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
 /** Amplitude of frequency `hz` in `x` (one DFT bin), ignoring the edges. */
 function amplitude(x: Float32Array, rate: number, hz: number): number {
   const s = x.subarray(200, x.length - 200);
-  let re = 0, im = 0;
-  s.forEach((v, i) => { re += v * Math.cos((2 * Math.PI * hz * i) / rate); im -= v * Math.sin((2 * Math.PI * hz * i) / rate); });
+  let re = 0,
+    im = 0;
+  s.forEach((v, i) => {
+    re += v * Math.cos((2 * Math.PI * hz * i) / rate);
+    im -= v * Math.sin((2 * Math.PI * hz * i) / rate);
+  });
   return (2 * Math.hypot(re, im)) / s.length;
 }
 
@@ -39,10 +44,16 @@ describe('WAV decoding', () => {
     expect(pcm.samples[0]).toBeCloseTo(0.2, 5);
   });
   it('refuses truncated and foreign files clearly', () => {
-    expect(() => decodeWav(fixture('truncated.wav'))).toThrow(expect.objectContaining({ code: 'INVALID_AUDIO', message: expect.stringMatching(/truncated/) }));
-    expect(() => decodeWav(fixture('not-wav.mp3'))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringMatching(/MP3/) }));
+    expect(() => decodeWav(fixture('truncated.wav'))).toThrow(
+      expect.objectContaining({ code: 'INVALID_AUDIO', message: expect.stringMatching(/truncated/) }),
+    );
+    expect(() => decodeWav(fixture('not-wav.mp3'))).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_MEDIA_TYPE', message: expect.stringMatching(/MP3/) }),
+    );
     expect(() => decodeWav(new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: 'INVALID_AUDIO' }));
-    expect(() => decodeWav(fixture('speech.wav'), { maxSeconds: 1 })).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    expect(() => decodeWav(fixture('speech.wav'), { maxSeconds: 1 })).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }),
+    );
   });
 });
 
@@ -52,17 +63,23 @@ describe('resampling', () => {
     expect(out.length).toBe(Math.round(0.5 * 16000));
     expect(amplitude(out, 16000, 1000)).toBeCloseTo(0.5, 1);
   });
-  it.each([44100, 8000, 16000])('gives exactly the same samples block by block (%i Hz), reading only what each block needs', (rate) => {
-    const x = sine(1000, rate, 1);
-    let widest = 0;
-    const source = { length: x.length, read: (start: number, count: number) => ((widest = Math.max(widest, count)), x.slice(start, start + count)) };
-    const blocks = [...resampleBlocks(source, rate, 16000, 1000)];
-    expect(blocks.slice(0, -1).every((b) => b.length === 1000)).toBe(true);
-    const joined = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
-    blocks.reduce((at, b) => (joined.set(b, at), at + b.length), 0);
-    expect(joined).toEqual(resample(x, rate, 16000));
-    expect(widest).toBeLessThan(x.length / 2);
-  });
+  it.each([44100, 8000, 16000])(
+    'gives exactly the same samples block by block (%i Hz), reading only what each block needs',
+    (rate) => {
+      const x = sine(1000, rate, 1);
+      let widest = 0;
+      const source = {
+        length: x.length,
+        read: (start: number, count: number) => ((widest = Math.max(widest, count)), x.slice(start, start + count)),
+      };
+      const blocks = [...resampleBlocks(source, rate, 16000, 1000)];
+      expect(blocks.slice(0, -1).every((b) => b.length === 1000)).toBe(true);
+      const joined = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
+      blocks.reduce((at, b) => (joined.set(b, at), at + b.length), 0);
+      expect(joined).toEqual(resample(x, rate, 16000));
+      expect(widest).toBeLessThan(x.length / 2);
+    },
+  );
 
   it('removes a tone above the new Nyquist frequency instead of aliasing it', () => {
     const out = resample(sine(12000, 48000), 48000, 16000);
@@ -96,7 +113,9 @@ describe('a WAV header alone', () => {
     const whole = decodeWav(bytes).samples;
     expect(info.frames).toBe(whole.length);
     expect(readMono(info, 1000, 300)).toEqual(whole.subarray(1000, 1300));
-    expect(() => readWavHeader(fixture('speech.wav'), { maxSeconds: 1 })).toThrow(expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }));
+    expect(() => readWavHeader(fixture('speech.wav'), { maxSeconds: 1 })).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }),
+    );
   });
 });
 

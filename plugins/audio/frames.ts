@@ -14,7 +14,10 @@ export class WindowReader {
   private bufStart = 0;
   private ended = false;
 
-  constructor(private readonly blocks: Iterator<Float32Array>, readonly length: number) {}
+  constructor(
+    private readonly blocks: Iterator<Float32Array>,
+    readonly length: number,
+  ) {}
 
   /** Writes samples [start, start + width) to `out` from `offset` on. */
   read(start: number, width: number, out: Float32Array, offset: number): void {
@@ -36,7 +39,8 @@ export class WindowReader {
     const bufEnd = this.bufStart + this.buf.length;
     for (let k = 0; k < width; k++) {
       const at = start + k;
-      out[offset + k] = at >= 0 && at < this.length && at >= this.bufStart && at < bufEnd ? this.buf[at - this.bufStart]! : 0;
+      out[offset + k] =
+        at >= 0 && at < this.length && at >= this.bufStart && at < bufEnd ? this.buf[at - this.bufStart]! : 0;
     }
   }
 }

@@ -32,7 +32,13 @@ export function resampledLength(length: number, from: number, to: number): numbe
  *
  * @example for (const part of resampleBlocks({ length: n, read: (s, c) => readMono(wav, s, c) }, 44_100, 16_000)) use(part);
  */
-export function* resampleBlocks(source: SampleSource, from: number, to: number, block = 32_768, taps = 16): Generator<Float32Array> {
+export function* resampleBlocks(
+  source: SampleSource,
+  from: number,
+  to: number,
+  block = 32_768,
+  taps = 16,
+): Generator<Float32Array> {
   const total = resampledLength(source.length, from, to);
   const k = from === to ? undefined : kernel(from, to, taps);
   for (let begin = 0; begin < total; begin += block) {
@@ -70,9 +76,11 @@ function weight(x: number, cutoff: number, half: number): number {
 }
 
 function kernel(from: number, to: number, taps: number): Kernel {
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from <= 0 || to <= 0) throw new RangeError(`sample rates must be positive whole numbers of Hz (${from} → ${to})`);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from <= 0 || to <= 0)
+    throw new RangeError(`sample rates must be positive whole numbers of Hz (${from} → ${to})`);
   const g = gcd(from, to);
-  const L = to / g, M = from / g;
+  const L = to / g,
+    M = from / g;
   const ratio = to / from;
   const cutoff = Math.min(1, ratio) * 0.95; // a little below Nyquist for the transition band
   const half = Math.ceil(taps / Math.min(1, ratio));
@@ -96,7 +104,16 @@ function kernel(from: number, to: number, taps: number): Kernel {
  * which holds input samples [srcStart, srcStart + src.length) of a signal of `total` samples. Near the
  * signal's ends (or without a table) the window is cut to the signal and its weights computed in place.
  */
-function resampleRange(src: Float32Array, srcStart: number, total: number, k: Kernel, out: Float32Array, outStart: number, begin: number, end: number): void {
+function resampleRange(
+  src: Float32Array,
+  srcStart: number,
+  total: number,
+  k: Kernel,
+  out: Float32Array,
+  outStart: number,
+  begin: number,
+  end: number,
+): void {
   const { L, M, half, cutoff, table, norm } = k;
   const width = 2 * half + 1;
   for (let i = begin; i < end; i++) {

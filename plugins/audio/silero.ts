@@ -5,19 +5,23 @@ import type { TensorInfo } from '../../core/tensor.ts';
 export const RATE = 16_000;
 
 /** The Silero VAD plugin's params (a model config's `params`). */
-export const VadParamsSchema = z.object({
-  /** Speech starts at this frame probability… */
-  threshold: z.number().min(0).max(1).default(0.5),
-  /** …and ends when it stays below threshold − 0.15 (Silero's hysteresis) for minSilenceMs. */
-  minSilenceMs: z.number().min(0).default(100),
-  /** Shorter speech segments are dropped. */
-  minSpeechMs: z.number().min(0).default(250),
-  /** Longer clips are refused (413) from their WAV header, before anything is decoded. */
-  maxSeconds: z.number().positive().default(60),
-}).strict();
+export const VadParamsSchema = z
+  .object({
+    /** Speech starts at this frame probability… */
+    threshold: z.number().min(0).max(1).default(0.5),
+    /** …and ends when it stays below threshold − 0.15 (Silero's hysteresis) for minSilenceMs. */
+    minSilenceMs: z.number().min(0).default(100),
+    /** Shorter speech segments are dropped. */
+    minSpeechMs: z.number().min(0).default(250),
+    /** Longer clips are refused (413) from their WAV header, before anything is decoded. */
+    maxSeconds: z.number().positive().default(60),
+  })
+  .strict();
 export type VadParams = z.infer<typeof VadParamsSchema>;
 
-/** The two Silero generations: v5/v6 (512-sample frames + 64 of context, one state) and the legacy LSTM (1536, h and c). */
+/**
+ * The two Silero generations: v5/v6 (512-sample frames + 64 of context, one state) and the legacy LSTM (1536, h and c).
+ */
 export function variant(ctx: { inputs: readonly TensorInfo[] }): { frame: number; context: number; legacy: boolean } {
   const names = new Set(ctx.inputs.map((i) => i.name));
   if (names.has('state')) return { frame: 512, context: 64, legacy: false };

@@ -10,7 +10,10 @@ import { readMono, readWavHeader } from './wav.ts';
 function openClip(bytes: Uint8Array, maxSeconds: number): WindowReader {
   const wav = readWavHeader(bytes, { maxSeconds });
   const source = { length: wav.frames, read: (start: number, count: number) => readMono(wav, start, count) };
-  return new WindowReader(resampleBlocks(source, wav.sampleRate, RATE), resampledLength(wav.frames, wav.sampleRate, RATE));
+  return new WindowReader(
+    resampleBlocks(source, wav.sampleRate, RATE),
+    resampledLength(wav.frames, wav.sampleRate, RATE),
+  );
 }
 
 /**
@@ -24,7 +27,10 @@ export const sileroVadStep = defineWorkerStep<VadParams>({
   module: import.meta.url,
   export: 'sileroVadStep',
   inputs: [{ name: 'audio', datatype: 'BYTES', shape: [-1] }],
-  outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, -1] }, { name: 'frames', datatype: 'INT32', shape: [-1] }],
+  outputs: [
+    { name: 'probabilities', datatype: 'FP32', shape: [-1, -1] },
+    { name: 'frames', datatype: 'INT32', shape: [-1] },
+  ],
   async run(feeds, ctx) {
     const v = variant(ctx);
     const clips = bytesInput(feeds, 'audio').map((bytes) => openClip(bytes, ctx.params.maxSeconds));
@@ -34,16 +40,25 @@ export const sileroVadStep = defineWorkerStep<VadParams>({
     const width = v.frame + v.context;
     const probs = new Float32Array(n * frames);
     let state: Record<string, Tensor> = v.legacy
-      ? { h: { name: 'h', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) }, c: { name: 'c', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) } }
+      ? {
+          h: { name: 'h', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) },
+          c: { name: 'c', datatype: 'FP32', shape: [2, n, 64], data: new Float32Array(2 * n * 64) },
+        }
       : { state: { name: 'state', datatype: 'FP32', shape: [2, n, 128], data: new Float32Array(2 * n * 128) } };
     const sr: Tensor = { name: 'sr', datatype: 'INT64', shape: [], data: new BigInt64Array([BigInt(RATE)]) };
     for (let i = 0; i < frames; i++) {
       const input = new Float32Array(n * width);
       clips.forEach((c, r) => c.read(i * v.frame - v.context, width, input, r * width));
-      const out = await ctx.run({ input: { name: 'input', datatype: 'FP32', shape: [n, width], data: input }, sr, ...state });
+      const out = await ctx.run({
+        input: { name: 'input', datatype: 'FP32', shape: [n, width], data: input },
+        sr,
+        ...state,
+      });
       const p = out.output!.data as Float32Array;
       for (let r = 0; r < n; r++) probs[r * frames + i] = p[r]!;
-      state = v.legacy ? { h: { ...out.hn!, name: 'h' }, c: { ...out.cn!, name: 'c' } } : { state: { ...out.stateN!, name: 'state' } };
+      state = v.legacy
+        ? { h: { ...out.hn!, name: 'h' }, c: { ...out.cn!, name: 'c' } }
+        : { state: { ...out.stateN!, name: 'state' } };
     }
     return {
       probabilities: { name: 'probabilities', datatype: 'FP32', shape: [n, frames], data: probs },

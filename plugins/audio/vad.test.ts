@@ -15,6 +15,11 @@ pluginConformance(sileroVad, {
     return contextFor(await session, { params: sileroVad.params!.parse({}) });
   },
   validInstances: [fixture('speech.wav').toString('base64'), { b64: fixture('silence.wav').toString('base64') }],
-  invalidInstances: [42, 'not base64 %%', fixture('truncated.wav').toString('base64'), fixture('not-wav.mp3').toString('base64')],
+  invalidInstances: [
+    42,
+    'not base64 %%',
+    fixture('truncated.wav').toString('base64'),
+    fixture('not-wav.mp3').toString('base64'),
+  ],
   expectPrediction: (p, i) => expect(p).toMatchObject({ speech: i === 0 }),
 });

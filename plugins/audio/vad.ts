@@ -17,17 +17,24 @@ const isRiff = (b: Uint8Array) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x4
 function clipBytes(instance: unknown): Uint8Array {
   const v = encodedInstance(instance, ['b64', 'audio'], 'an audio (WAV)');
   if (v instanceof Uint8Array) return v;
-  return base64Bytes(v, (problem) => invalidInput(problem === 'empty' ? 'the audio is empty' : 'the audio is not base64'));
+  return base64Bytes(v, (problem) =>
+    invalidInput(problem === 'empty' ? 'the audio is empty' : 'the audio is not base64'),
+  );
 }
 
 /** Speech segments from frame probabilities, with Silero's hysteresis and minimum durations. */
-export function segments(probs: ArrayLike<number>, frameSeconds: number, p: Pick<VadParams, 'threshold' | 'minSilenceMs' | 'minSpeechMs'>) {
+export function segments(
+  probs: ArrayLike<number>,
+  frameSeconds: number,
+  p: Pick<VadParams, 'threshold' | 'minSilenceMs' | 'minSpeechMs'>,
+) {
   const out: Array<{ start_s: number; end_s: number }> = [];
   const neg = p.threshold - 0.15;
   let start = -1;
   let silentSince = -1;
   const close = (end: number) => {
-    if ((end - start) * frameSeconds * 1000 >= p.minSpeechMs) out.push({ start_s: +(start * frameSeconds).toFixed(3), end_s: +(end * frameSeconds).toFixed(3) });
+    if ((end - start) * frameSeconds * 1000 >= p.minSpeechMs)
+      out.push({ start_s: +(start * frameSeconds).toFixed(3), end_s: +(end * frameSeconds).toFixed(3) });
     start = -1;
     silentSince = -1;
   };
@@ -76,7 +83,10 @@ export const sileroVad = definePlugin<Clip, VadParams>({
   validate: (ctx) => void variant(ctx),
   parseInstance: (instance, ctx) => clip(clipBytes(instance), ctx.params),
   // v2 BYTES elements are raw WAV bytes, or base64 text (JSON requests carry strings).
-  fromTensors: (inputs, ctx) => bytesInput(inputs, 'audio').map((b) => clip(isRiff(b) ? b : clipBytes(Buffer.from(b).toString('latin1')), ctx.params)),
+  fromTensors: (inputs, ctx) =>
+    bytesInput(inputs, 'audio').map((b) =>
+      clip(isRiff(b) ? b : clipBytes(Buffer.from(b).toString('latin1')), ctx.params),
+    ),
   /** The clips' bytes as the worker step's input. */
   async preprocess(items) {
     return { audio: { name: 'audio', datatype: 'BYTES', shape: [items.length], data: items.map((c) => c.bytes) } };
@@ -88,7 +98,8 @@ export const sileroVad = definePlugin<Clip, VadParams>({
       labels: ['speech', 'no-speech'],
       scores: rows(outputs).map((p) => {
         let best = 0;
-        for (let i = 0; i < p.length; i++) best = Math.max(best, (p[i]! + (p[i + 1] ?? p[i]!) + (p[i + 2] ?? p[i]!)) / 3);
+        for (let i = 0; i < p.length; i++)
+          best = Math.max(best, (p[i]! + (p[i + 1] ?? p[i]!) + (p[i + 2] ?? p[i]!)) / 3);
         return [best, 1 - best];
       }),
     };

@@ -41,15 +41,20 @@ export interface WavInfo {
  * @example const { sampleRate, frames } = readWavHeader(bytes, { maxSeconds: 60 });
  */
 export function readWavHeader(bytes: Uint8Array, o: { maxSeconds?: number } = {}): WavInfo {
-  if (bytes.length < 12 || String.fromCharCode(...bytes.subarray(0, 4)) !== 'RIFF' || String.fromCharCode(...bytes.subarray(8, 12)) !== 'WAVE') {
+  if (
+    bytes.length < 12 ||
+    String.fromCharCode(...bytes.subarray(0, 4)) !== 'RIFF' ||
+    String.fromCharCode(...bytes.subarray(8, 12)) !== 'WAVE'
+  ) {
     const other = FORMATS.find(([, test]) => test(bytes))?.[0];
-    if (other) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} audio is not supported: send WAV (PCM or float)`);
+    if (other)
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} audio is not supported: send WAV (PCM or float)`);
     throw new GatewayError('INVALID_AUDIO', 'not a WAV file (no RIFF/WAVE header)');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let fmt: { format: number; channels: number; rate: number; bits: number; align: number } | undefined;
   let data: Uint8Array | undefined;
-  for (let o = 12; o + 8 <= bytes.length;) {
+  for (let o = 12; o + 8 <= bytes.length; ) {
     const id = String.fromCharCode(...bytes.subarray(o, o + 4));
     const size = view.getUint32(o + 4, true);
     const body = o + 8;
@@ -57,11 +62,18 @@ export function readWavHeader(bytes: Uint8Array, o: { maxSeconds?: number } = {}
       if (size < 16 || body + size > bytes.length) throw bad('truncated fmt chunk');
       let format = view.getUint16(body, true);
       if (format === 0xfffe && size >= 40) format = view.getUint16(body + 24, true); // EXTENSIBLE: the sub-format GUID starts with the format code
-      fmt = { format, channels: view.getUint16(body + 2, true), rate: view.getUint32(body + 4, true), align: view.getUint16(body + 12, true), bits: view.getUint16(body + 14, true) };
+      fmt = {
+        format,
+        channels: view.getUint16(body + 2, true),
+        rate: view.getUint32(body + 4, true),
+        align: view.getUint16(body + 12, true),
+        bits: view.getUint16(body + 14, true),
+      };
     } else if (id === 'data') {
       // Streaming writers leave the size 0 or 0xFFFFFFFF: then the data runs to the end of the file.
       const streamed = size === 0 || size === 0xffffffff;
-      if (!streamed && body + size > bytes.length) throw bad(`truncated: the data chunk declares ${size} bytes, the file holds ${bytes.length - body}`);
+      if (!streamed && body + size > bytes.length)
+        throw bad(`truncated: the data chunk declares ${size} bytes, the file holds ${bytes.length - body}`);
       data = bytes.subarray(body, streamed ? bytes.length : body + size);
       if (streamed) break;
     }
@@ -70,15 +82,23 @@ export function readWavHeader(bytes: Uint8Array, o: { maxSeconds?: number } = {}
   if (!fmt) throw bad('no fmt chunk');
   if (!data) throw bad('no data chunk');
   const { format, channels, rate, bits } = fmt;
-  if (format !== 1 && format !== 3) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `WAV format code ${format} is not supported (PCM or IEEE float only)`);
+  if (format !== 1 && format !== 3)
+    throw new GatewayError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `WAV format code ${format} is not supported (PCM or IEEE float only)`,
+    );
   if (channels < 1 || channels > 32) throw bad(`${channels} channels`);
   if (rate < 1000 || rate > 384_000) throw bad(`sample rate ${rate} Hz`);
-  if (!(format === 1 ? [8, 16, 24, 32] : [32, 64]).includes(bits)) throw bad(`${bits}-bit ${format === 1 ? 'PCM' : 'float'} is not supported`);
+  if (!(format === 1 ? [8, 16, 24, 32] : [32, 64]).includes(bits))
+    throw bad(`${bits}-bit ${format === 1 ? 'PCM' : 'float'} is not supported`);
   const frames = Math.floor(data.length / ((bits / 8) * channels));
   if (frames === 0) throw bad('no samples');
   const seconds = frames / rate;
   if (o.maxSeconds !== undefined && seconds > o.maxSeconds) {
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `the audio lasts ${seconds.toFixed(1)} s; the limit is ${o.maxSeconds} s`);
+    throw new GatewayError(
+      'PAYLOAD_TOO_LARGE',
+      `the audio lasts ${seconds.toFixed(1)} s; the limit is ${o.maxSeconds} s`,
+    );
   }
   return { sampleRate: rate, channels, bitsPerSample: bits, format: format === 3 ? 'float' : 'pcm', frames, data };
 }
@@ -95,10 +115,14 @@ export function readMono(info: WavInfo, start: number, count: number, out = new 
   const read = (at: number): number => {
     if (format === 'float') return bits === 32 ? dv.getFloat32(at, true) : dv.getFloat64(at, true);
     switch (bits) {
-      case 8: return (dv.getUint8(at) - 128) / 128;
-      case 16: return dv.getInt16(at, true) / 32768;
-      case 24: return ((dv.getUint8(at) | (dv.getUint8(at + 1) << 8) | (dv.getInt8(at + 2) << 16)) / 8388608);
-      default: return dv.getInt32(at, true) / 2147483648;
+      case 8:
+        return (dv.getUint8(at) - 128) / 128;
+      case 16:
+        return dv.getInt16(at, true) / 32768;
+      case 24:
+        return (dv.getUint8(at) | (dv.getUint8(at + 1) << 8) | (dv.getInt8(at + 2) << 16)) / 8388608;
+      default:
+        return dv.getInt32(at, true) / 2147483648;
     }
   };
   for (let f = 0; f < count; f++) {
@@ -117,21 +141,40 @@ export function readMono(info: WavInfo, start: number, count: number, out = new 
  */
 export function decodeWav(bytes: Uint8Array, o: { maxSeconds?: number } = {}): Pcm {
   const info = readWavHeader(bytes, o);
-  return { sampleRate: info.sampleRate, samples: readMono(info, 0, info.frames), channels: info.channels, bitsPerSample: info.bitsPerSample, format: info.format };
+  return {
+    sampleRate: info.sampleRate,
+    samples: readMono(info, 0, info.frames),
+    channels: info.channels,
+    bitsPerSample: info.bitsPerSample,
+    format: info.format,
+  };
 }
 
 /** Writes mono or interleaved samples as a WAV file (16-bit PCM or 32-bit float), for tests and tools. */
-export function encodeWav(samples: Float32Array, sampleRate: number, o: { channels?: number; bits?: 8 | 16 | 32; float?: boolean } = {}): Uint8Array {
+export function encodeWav(
+  samples: Float32Array,
+  sampleRate: number,
+  o: { channels?: number; bits?: 8 | 16 | 32; float?: boolean } = {},
+): Uint8Array {
   const channels = o.channels ?? 1;
-  const bits = o.float ? 32 : o.bits ?? 16;
+  const bits = o.float ? 32 : (o.bits ?? 16);
   const bytesPer = bits / 8;
   const out = new Uint8Array(44 + samples.length * bytesPer);
   const v = new DataView(out.buffer);
   const ascii = (at: number, s: string) => [...s].forEach((ch, i) => (out[at + i] = ch.charCodeAt(0)));
-  ascii(0, 'RIFF'); v.setUint32(4, out.length - 8, true); ascii(8, 'WAVE');
-  ascii(12, 'fmt '); v.setUint32(16, 16, true); v.setUint16(20, o.float ? 3 : 1, true); v.setUint16(22, channels, true);
-  v.setUint32(24, sampleRate, true); v.setUint32(28, sampleRate * channels * bytesPer, true); v.setUint16(32, channels * bytesPer, true); v.setUint16(34, bits, true);
-  ascii(36, 'data'); v.setUint32(40, samples.length * bytesPer, true);
+  ascii(0, 'RIFF');
+  v.setUint32(4, out.length - 8, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, o.float ? 3 : 1, true);
+  v.setUint16(22, channels, true);
+  v.setUint32(24, sampleRate, true);
+  v.setUint32(28, sampleRate * channels * bytesPer, true);
+  v.setUint16(32, channels * bytesPer, true);
+  v.setUint16(34, bits, true);
+  ascii(36, 'data');
+  v.setUint32(40, samples.length * bytesPer, true);
   samples.forEach((s, i) => {
     const x = Math.max(-1, Math.min(1, s));
     const at = 44 + i * bytesPer;

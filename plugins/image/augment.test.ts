@@ -7,7 +7,7 @@ const chelsea = readFileSync(new URL('../../test/fixtures/images/chelsea.jpg', i
 
 function lcg(seed: number): () => number {
   let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('image augmentation for fine-tuning', () => {
@@ -26,13 +26,17 @@ describe('image augmentation for fine-tuning', () => {
 
   it('a flip alone mirrors the pixels', async () => {
     const always = () => 0.1; // < 0.5: flip
-    const flipped = await sharp(await augmentImage(chelsea, ['flip'], 1, always)).raw().toBuffer({ resolveWithObject: true });
+    const flipped = await sharp(await augmentImage(chelsea, ['flip'], 1, always))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const mirrored = await sharp(chelsea).flop().raw().toBuffer({ resolveWithObject: true });
     expect(flipped.info.width).toBe(mirrored.info.width);
     expect(flipped.data.subarray(0, 300).equals(mirrored.data.subarray(0, 300))).toBe(true);
   });
 
   it('refuses corrupt bytes with INVALID_IMAGE', async () => {
-    await expect(augmentImage(new Uint8Array([1, 2, 3, 4, 5]), ['flip'], 1, Math.random)).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
+    await expect(augmentImage(new Uint8Array([1, 2, 3, 4, 5]), ['flip'], 1, Math.random)).rejects.toMatchObject({
+      code: 'INVALID_IMAGE',
+    });
   });
 });

@@ -12,9 +12,17 @@ export const IMAGE_AUGMENTATIONS = ['flip', 'crop', 'colour'] as const;
  *
  * @example const copy = await augmentImage(bytes, ['flip', 'crop'], 1, seededRandom(7));
  */
-export async function augmentImage(input: Uint8Array | string, names: readonly string[], strength: number, random: () => number): Promise<Uint8Array> {
+export async function augmentImage(
+  input: Uint8Array | string,
+  names: readonly string[],
+  strength: number,
+  random: () => number,
+): Promise<Uint8Array> {
   // EXIF orientation applied first, as decodeImage does; then the pixels are worked on raw.
-  const { data, info } = await sharp(imageBytes(input), { failOn: 'error', pages: 1 }).rotate().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(imageBytes(input), { failOn: 'error', pages: 1 })
+    .rotate()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
   let img = sharp(data, { raw });
   if (names.includes('crop')) {
@@ -28,7 +36,11 @@ export async function augmentImage(input: Uint8Array | string, names: readonly s
   if (names.includes('flip') && random() < 0.5) img = img.flop();
   if (names.includes('colour')) {
     const jitter = (amount: number) => 1 + amount * strength * (2 * random() - 1);
-    img = img.modulate({ brightness: jitter(0.25), saturation: jitter(0.25), hue: Math.round(15 * strength * (2 * random() - 1)) });
+    img = img.modulate({
+      brightness: jitter(0.25),
+      saturation: jitter(0.25),
+      hue: Math.round(15 * strength * (2 * random() - 1)),
+    });
   }
   return new Uint8Array(await img.png({ compressionLevel: 1 }).toBuffer());
 }

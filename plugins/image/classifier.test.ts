@@ -15,7 +15,16 @@ pluginConformance(imageClassifier, {
     session ??= tfjsRuntime.load({ path: `${packageDir('nsfwjs')}/dist/models/mobilenet_v2`, format: 'tfjs-minjs' });
     return contextFor(await session, { params: imageClassifier.params!.parse({}), labels });
   },
-  validInstances: [fixture('chelsea.jpg').toString('base64'), { b64: fixture('coffee.png').toString('base64') }, fixture('chelsea-cmyk.jpg')],
-  invalidInstances: [42, 'not an image', fixture('truncated.jpg').toString('base64'), { url: 'https://example.com/cat.jpg' }],
+  validInstances: [
+    fixture('chelsea.jpg').toString('base64'),
+    { b64: fixture('coffee.png').toString('base64') },
+    fixture('chelsea-cmyk.jpg'),
+  ],
+  invalidInstances: [
+    42,
+    'not an image',
+    fixture('truncated.jpg').toString('base64'),
+    { url: 'https://example.com/cat.jpg' },
+  ],
   expectPrediction: (p) => expect(p).toMatchObject({ label: 'Neutral' }),
 });

@@ -9,19 +9,21 @@ import { augmentImage, IMAGE_AUGMENTATIONS } from './augment.ts';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
-const Params = z.object({
-  /** [height, width]; read from the model's input shape when absent. */
-  size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
-  /** Tensor layout; inferred from the input shape ([N,H,W,3] or [N,3,H,W]) when absent. */
-  layout: z.enum(['nhwc', 'nchw']).optional(),
-  /** Per-channel normalisation after scaling to [0,1]: (x - mean) / std. */
-  mean: rgb.default([0, 0, 0]),
-  std: rgb.default([1, 1, 1]),
-  fit: z.enum(['fill', 'cover', 'contain']).default('fill'),
-  background: rgb.default([255, 255, 255]),
-  topK: z.number().int().positive().default(5),
-  maxPixels: z.number().int().positive().default(40_000_000),
-}).strict();
+const Params = z
+  .object({
+    /** [height, width]; read from the model's input shape when absent. */
+    size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+    /** Tensor layout; inferred from the input shape ([N,H,W,3] or [N,3,H,W]) when absent. */
+    layout: z.enum(['nhwc', 'nchw']).optional(),
+    /** Per-channel normalisation after scaling to [0,1]: (x - mean) / std. */
+    mean: rgb.default([0, 0, 0]),
+    std: rgb.default([1, 1, 1]),
+    fit: z.enum(['fill', 'cover', 'contain']).default('fill'),
+    background: rgb.default([255, 255, 255]),
+    topK: z.number().int().positive().default(5),
+    maxPixels: z.number().int().positive().default(40_000_000),
+  })
+  .strict();
 type ImageParams = z.infer<typeof Params>;
 
 interface Geometry {
@@ -37,23 +39,35 @@ interface Geometry {
 function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'modelName'>): Geometry {
   const input = ctx.inputs[0];
   if (!input || ctx.inputs.length !== 1 || input.shape.length !== 4) {
-    throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' must have one 4-D image input (has ${ctx.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')})`);
+    throw new GatewayError(
+      'CONFIG_INVALID',
+      `model '${ctx.modelName}' must have one 4-D image input (has ${ctx.inputs.map((i) => `${i.name} [${i.shape}]`).join(', ')})`,
+    );
   }
   const layout = ctx.params.layout ?? (input.shape[3] === 3 || input.shape[3] === 1 ? 'nhwc' : 'nchw');
   const [h, w] = layout === 'nhwc' ? [input.shape[1]!, input.shape[2]!] : [input.shape[2]!, input.shape[3]!];
   const [height, width] = ctx.params.size ?? [h, w];
-  if (!(height > 0 && width > 0)) throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' has a dynamic image size: set params.size`);
+  if (!(height > 0 && width > 0))
+    throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' has a dynamic image size: set params.size`);
   const channels = (layout === 'nhwc' ? input.shape[3] : input.shape[1]) === 1 ? 1 : 3;
   return { input, height, width, layout, channels };
 }
 
 /** The model's first output as probabilities per item (softmax applied when it is not already). */
-function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>): { labels: readonly string[]; scores: number[][] } {
+function classScores(
+  outputs: Record<string, Tensor>,
+  ctx: Pick<PluginContext, 'labels'>,
+): { labels: readonly string[]; scores: number[][] } {
   const t = Object.values(outputs)[0]!;
   const classes = t.shape.at(-1)!;
   const values = floats(t);
   const labels = ctx.labels ?? Array.from({ length: classes }, (_, i) => String(i));
-  return { labels, scores: Array.from({ length: values.length / classes }, (_, r) => asProbabilities(values.subarray(r * classes, (r + 1) * classes))) };
+  return {
+    labels,
+    scores: Array.from({ length: values.length / classes }, (_, r) =>
+      asProbabilities(values.subarray(r * classes, (r + 1) * classes)),
+    ),
+  };
 }
 
 /**
@@ -83,12 +97,23 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
     const size = g.height * g.width * g.channels;
     const data = new Float32Array(items.length * size);
     const p = ctx.params;
-    await Promise.all(items.map(async (item, i) => {
-      const img = await decodeImage(item, { width: g.width, height: g.height, fit: p.fit, background: p.background, maxPixels: p.maxPixels });
-      if (g.channels === 3) toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
-      else toGrey(img.rgb, p.mean[0], p.std[0], data, i * size);
-    }));
-    const shape = g.layout === 'nhwc' ? [items.length, g.height, g.width, g.channels] : [items.length, g.channels, g.height, g.width];
+    await Promise.all(
+      items.map(async (item, i) => {
+        const img = await decodeImage(item, {
+          width: g.width,
+          height: g.height,
+          fit: p.fit,
+          background: p.background,
+          maxPixels: p.maxPixels,
+        });
+        if (g.channels === 3) toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
+        else toGrey(img.rgb, p.mean[0], p.std[0], data, i * size);
+      }),
+    );
+    const shape =
+      g.layout === 'nhwc'
+        ? [items.length, g.height, g.width, g.channels]
+        : [items.length, g.channels, g.height, g.width];
     return { [g.input.name]: tensor(g.input.name, 'FP32', shape, data) };
   },
   scores: classScores,
@@ -97,7 +122,13 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
     fromFile: (bytes) => bytes,
     async check(item, ctx) {
       const g = geometry(ctx);
-      await decodeImage(item, { width: g.width, height: g.height, fit: ctx.params.fit, background: ctx.params.background, maxPixels: ctx.params.maxPixels });
+      await decodeImage(item, {
+        width: g.width,
+        height: g.height,
+        fit: ctx.params.fit,
+        background: ctx.params.background,
+        maxPixels: ctx.params.maxPixels,
+      });
     },
     augment: (item, names, strength, random) => augmentImage(item, names, strength, random),
   },

@@ -54,11 +54,16 @@ describe('image decoding', () => {
     ['truncated.jpg', /could not decode image \(jpeg\)/],
     ['random.bin', /could not decode image/],
   ])('refuses %s with INVALID_IMAGE', async (f, message) => {
-    await expect(decodeImage(fixture(f), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(message) });
+    await expect(decodeImage(fixture(f), { width: 8, height: 8 })).rejects.toMatchObject({
+      code: 'INVALID_IMAGE',
+      message: expect.stringMatching(message),
+    });
   });
 
   it('refuses a decompression bomb before decoding it', async () => {
-    const bomb = await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#fff' } }).png().toBuffer();
+    const bomb = await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     expect(bomb.length).toBeLessThan(2_000_000);
     await expect(decodeImage(bomb, { width: 8, height: 8 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
@@ -78,10 +83,20 @@ describe('image decoding', () => {
       ihdr.writeUInt32BE(height, 4);
       ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
       // A valid header and 16 bytes of pixel data: far fewer than the header claims.
-      return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
+      return Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', deflateSync(Buffer.alloc(16))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]);
     };
-    await expect(decodeImage(png(100_000, 100_000), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('40000000') });
-    await expect(decodeImage(png(2 ** 31 - 1, 2 ** 31 - 1), { width: 8, height: 8 })).rejects.toMatchObject({ code: expect.stringMatching(/^(PAYLOAD_TOO_LARGE|INVALID_IMAGE)$/) });
+    await expect(decodeImage(png(100_000, 100_000), { width: 8, height: 8 })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringContaining('40000000'),
+    });
+    await expect(decodeImage(png(2 ** 31 - 1, 2 ** 31 - 1), { width: 8, height: 8 })).rejects.toMatchObject({
+      code: expect.stringMatching(/^(PAYLOAD_TOO_LARGE|INVALID_IMAGE)$/),
+    });
     await expect(decodeImage(png(64, 64), { width: 8, height: 8 })).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
   });
 });

@@ -30,7 +30,10 @@ const MAGIC: Array<[string, (b: Uint8Array) => boolean]> = [
   ['png', (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47],
   ['gif', (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46],
   ['webp', (b) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45],
-  ['tiff', (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a)],
+  [
+    'tiff',
+    (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a),
+  ],
 ];
 
 /** The image format its first bytes announce, if any. */
@@ -49,7 +52,7 @@ export function imageBytes(input: Uint8Array | string): Uint8Array {
 }
 
 const IMAGE_PROBLEMS: Record<Base64Problem, string> = {
-  'empty': 'the image is empty',
+  empty: 'the image is empty',
   'not base64': 'could not decode image: neither image bytes (JPEG, PNG, WebP, GIF, TIFF) nor base64',
   'data URL not base64': 'data URLs must be base64-encoded',
 };
@@ -64,7 +67,11 @@ const IMAGE_PROBLEMS: Record<Base64Problem, string> = {
 export async function decodeImage(input: Uint8Array | string, o: DecodeOptions): Promise<DecodedImage> {
   const bytes = imageBytes(input);
   const format = sniff(bytes);
-  if (!format) throw new GatewayError('INVALID_IMAGE', 'could not decode image: unknown format (send JPEG, PNG, WebP, GIF or TIFF)');
+  if (!format)
+    throw new GatewayError(
+      'INVALID_IMAGE',
+      'could not decode image: unknown format (send JPEG, PNG, WebP, GIF or TIFF)',
+    );
   const maxPixels = o.maxPixels ?? 40_000_000;
   const [r, g, b] = o.background ?? [255, 255, 255];
   try {
@@ -72,21 +79,28 @@ export async function decodeImage(input: Uint8Array | string, o: DecodeOptions):
     const meta = await img.metadata();
     if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) throw new Error('Input image exceeds pixel limit');
     const swap = (meta.orientation ?? 1) >= 5;
-    const original = { width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0, format: meta.format ?? format };
+    const original = {
+      width: (swap ? meta.height : meta.width) ?? 0,
+      height: (swap ? meta.width : meta.height) ?? 0,
+      format: meta.format ?? format,
+    };
     let pipeline = img.rotate().flatten({ background: { r, g, b } }).toColourspace('srgb');
     if (o.width !== undefined || o.height !== undefined) {
-      pipeline = pipeline.resize(o.width ?? null, o.height ?? null, { fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill', background: { r, g, b } });
+      pipeline = pipeline.resize(o.width ?? null, o.height ?? null, {
+        fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill',
+        background: { r, g, b },
+      });
     }
-    const { data, info } = await pipeline
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { rgb: data, width: info.width, height: info.height, original };
   } catch (e) {
     const message = (e as Error).message;
     if (/pixel limit/i.test(message)) {
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `the image has more than ${maxPixels} pixels (decompression-bomb limit)`);
+      throw new GatewayError(
+        'PAYLOAD_TOO_LARGE',
+        `the image has more than ${maxPixels} pixels (decompression-bomb limit)`,
+      );
     }
     throw new GatewayError('INVALID_IMAGE', `could not decode image (${format}): ${message}`);
   }
@@ -97,9 +111,14 @@ export async function decodeImage(input: Uint8Array | string, o: DecodeOptions):
  * `value = (byte / 255 - mean) / std` per channel (mean 0, std 1 gives [0, 1]).
  */
 export function toFloat(
-  rgb: Uint8Array, width: number, height: number, layout: 'nhwc' | 'nchw',
-  mean: readonly number[] = [0, 0, 0], std: readonly number[] = [1, 1, 1],
-  out: Float32Array = new Float32Array(width * height * 3), offset = 0,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  layout: 'nhwc' | 'nchw',
+  mean: readonly number[] = [0, 0, 0],
+  std: readonly number[] = [1, 1, 1],
+  out: Float32Array = new Float32Array(width * height * 3),
+  offset = 0,
 ): Float32Array {
   const n = width * height;
   for (let i = 0; i < n; i++) {

@@ -25,36 +25,56 @@ export interface BoxOptions {
  *
  * @example boxesFromMap(map, 640, 480, 1280, 960, { threshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 })
  */
-export function boxesFromMap(map: Float32Array, mapW: number, mapH: number, imageW: number, imageH: number, o: BoxOptions): Box[] {
+export function boxesFromMap(
+  map: Float32Array,
+  mapW: number,
+  mapH: number,
+  imageW: number,
+  imageH: number,
+  o: BoxOptions,
+): Box[] {
   const seen = new Uint8Array(mapW * mapH);
   const stack: number[] = [];
   const boxes: Box[] = [];
   for (let start = 0; start < map.length; start++) {
     if (seen[start] || map[start]! <= o.threshold) continue;
-    let x1 = mapW, y1 = mapH, x2 = 0, y2 = 0, sum = 0, count = 0;
+    let x1 = mapW,
+      y1 = mapH,
+      x2 = 0,
+      y2 = 0,
+      sum = 0,
+      count = 0;
     stack.push(start);
     seen[start] = 1;
     while (stack.length) {
       const p = stack.pop()!;
-      const x = p % mapW, y = (p - x) / mapW;
+      const x = p % mapW,
+        y = (p - x) / mapW;
       sum += map[p]!;
       count++;
       if (x < x1) x1 = x;
       if (x > x2) x2 = x;
       if (y < y1) y1 = y;
       if (y > y2) y2 = y;
-      for (const q of [x > 0 ? p - 1 : -1, x < mapW - 1 ? p + 1 : -1, y > 0 ? p - mapW : -1, y < mapH - 1 ? p + mapW : -1]) {
+      for (const q of [
+        x > 0 ? p - 1 : -1,
+        x < mapW - 1 ? p + 1 : -1,
+        y > 0 ? p - mapW : -1,
+        y < mapH - 1 ? p + mapW : -1,
+      ]) {
         if (q >= 0 && !seen[q] && map[q]! > o.threshold) {
           seen[q] = 1;
           stack.push(q);
         }
       }
     }
-    const w = x2 - x1 + 1, h = y2 - y1 + 1;
+    const w = x2 - x1 + 1,
+      h = y2 - y1 + 1;
     const score = sum / count;
     if (Math.min(w, h) < o.minSize || score < o.boxThreshold) continue;
     const d = (w * h * o.unclipRatio) / (2 * (w + h));
-    const sx = imageW / mapW, sy = imageH / mapH;
+    const sx = imageW / mapW,
+      sy = imageH / mapH;
     boxes.push({
       x1: Math.max(0, Math.floor((x1 - d) * sx)),
       y1: Math.max(0, Math.floor((y1 - d) * sy)),

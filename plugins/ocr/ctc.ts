@@ -5,7 +5,10 @@ import type { Tensor } from '../../core/tensor.ts';
  * a space. Repeats collapse, blanks drop, surrounding spaces are trimmed; confidence is the mean
  * probability of the kept characters.
  */
-export function ctcDecode(outputs: Record<string, Tensor>, keys: readonly string[]): Array<{ text: string; confidence: number }> {
+export function ctcDecode(
+  outputs: Record<string, Tensor>,
+  keys: readonly string[],
+): Array<{ text: string; confidence: number }> {
   const t = Object.values(outputs)[0]!;
   const [n, steps, classes] = t.shape as [number, number, number];
   const probs = t.data as Float32Array;

@@ -16,11 +16,23 @@ let sessions: Promise<[RuntimeSession, RuntimeSession]> | undefined;
 
 pluginConformance(ocrPage, {
   ctx: async () => {
-    sessions ??= Promise.all([onnxRuntime.load({ path: page.versions[0]!.path }), onnxRuntime.load({ path: rec.versions[0]!.path })]);
+    sessions ??= Promise.all([
+      onnxRuntime.load({ path: page.versions[0]!.path }),
+      onnxRuntime.load({ path: rec.versions[0]!.path }),
+    ]);
     const [detector, recognizer] = await sessions;
     const params = ocrPage.params!.parse(page.config.params ?? {});
     const recParams = ocrRecognizer.params!.parse(rec.config.params ?? {});
-    return contextFor(detector, { params, models: { [params.recognizer]: companionFor(recognizer, { labels: readLabels(rec), plugin: ocrRecognizer as never, params: recParams }) } });
+    return contextFor(detector, {
+      params,
+      models: {
+        [params.recognizer]: companionFor(recognizer, {
+          labels: readLabels(rec),
+          plugin: ocrRecognizer as never,
+          params: recParams,
+        }),
+      },
+    });
   },
   // One page: preprocess returns the detector feeds of the first page only (pages differ in size and are
   // detected one at a time in predict), so two pages would break the suite's one-row-per-item rule.

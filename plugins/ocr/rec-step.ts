@@ -18,13 +18,21 @@ export const recognizerStep = defineWorkerStep({
   module: import.meta.url,
   export: 'recognizerStep',
   inputs: [{ name: 'lines', datatype: 'FP32', shape: [-1, 3, 48, -1] }],
-  outputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }, { name: 'confidence', datatype: 'FP64', shape: [-1] }],
+  outputs: [
+    { name: 'text', datatype: 'BYTES', shape: [-1] },
+    { name: 'confidence', datatype: 'FP64', shape: [-1] },
+  ],
   async run(feeds, ctx) {
     const name = ctx.inputs[0]!.name;
     const lines = ctcDecode(await ctx.run({ [name]: { ...feeds.lines!, name } }), ctx.labels ?? []);
     return {
       text: { name: 'text', datatype: 'BYTES', shape: [lines.length], data: lines.map((l) => utf8(l.text)) },
-      confidence: { name: 'confidence', datatype: 'FP64', shape: [lines.length], data: Float64Array.from(lines, (l) => l.confidence) },
+      confidence: {
+        name: 'confidence',
+        datatype: 'FP64',
+        shape: [lines.length],
+        data: Float64Array.from(lines, (l) => l.confidence),
+      },
     };
   },
 });

@@ -15,9 +15,21 @@ let session: Promise<RuntimeSession> | undefined;
 pluginConformance(ocrRecognizer, {
   ctx: async () => {
     session ??= onnxRuntime.load({ path: rec.versions[0]!.path });
-    return contextFor(await session, { params: ocrRecognizer.params!.parse(rec.config.params ?? {}), labels: readLabels(rec) });
+    return contextFor(await session, {
+      params: ocrRecognizer.params!.parse(rec.config.params ?? {}),
+      labels: readLabels(rec),
+    });
   },
-  validInstances: [fixture('ocr/hello-line.png').toString('base64'), { b64: fixture('ocr/hello-line.png').toString('base64') }, fixture('images/coffee.png')],
-  invalidInstances: [42, 'not an image', { url: 'https://example.com/line.png' }, fixture('images/truncated.jpg').toString('base64')],
+  validInstances: [
+    fixture('ocr/hello-line.png').toString('base64'),
+    { b64: fixture('ocr/hello-line.png').toString('base64') },
+    fixture('images/coffee.png'),
+  ],
+  invalidInstances: [
+    42,
+    'not an image',
+    { url: 'https://example.com/line.png' },
+    fixture('images/truncated.jpg').toString('base64'),
+  ],
   expectPrediction: (p, i) => i < 2 && expect(p).toMatchObject({ text: 'Hello World 2024' }),
 });

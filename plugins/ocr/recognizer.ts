@@ -8,11 +8,13 @@ import { linesOf, recognizerStep } from './rec-step.ts';
 
 const HEIGHT = 48;
 
-const Params = z.object({
-  /** Widest line image fed to the model, in pixels at height 48. */
-  maxWidth: z.number().int().positive().default(960),
-  maxPixels: z.number().int().positive().default(40_000_000),
-}).strict();
+const Params = z
+  .object({
+    /** Widest line image fed to the model, in pixels at height 48. */
+    maxWidth: z.number().int().positive().default(960),
+    maxPixels: z.number().int().positive().default(40_000_000),
+  })
+  .strict();
 export type RecognizerParams = z.infer<typeof Params>;
 
 /** A text-line image: bytes as sent, or raw RGB already decoded (crops from the page pipeline). */
@@ -23,7 +25,9 @@ async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buff
   if (typeof item === 'object' && !(item instanceof Uint8Array)) {
     const width = Math.min(p.maxWidth, Math.max(8, Math.round((item.width * HEIGHT) / item.height)));
     const { data } = await sharp(item.rgb, { raw: { width: item.width, height: item.height, channels: 3 } })
-      .resize(width, HEIGHT, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+      .resize(width, HEIGHT, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     return { rgb: data, width };
   }
   const img = await decodeImage(item, { height: HEIGHT, maxPixels: p.maxPixels });
@@ -35,7 +39,10 @@ async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buff
  * The recogniser step's input (`lines`, the model's NCHW input): every line at height 48, padded to the
  * widest line of the batch (as PaddleOCR does), BGR channel order, values (x/255 − 0.5) / 0.5.
  */
-export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginContext<RecognizerParams>, 'params'>): Promise<Record<string, Tensor>> {
+export async function lineFeeds(
+  items: readonly LineImage[],
+  ctx: Pick<PluginContext<RecognizerParams>, 'params'>,
+): Promise<Record<string, Tensor>> {
   const lines = await Promise.all(items.map((i) => toLine(i, ctx.params)));
   const width = Math.ceil(Math.max(...lines.map((l) => l.width)) / 8) * 8;
   const plane = HEIGHT * width;
@@ -44,7 +51,8 @@ export async function lineFeeds(items: readonly LineImage[], ctx: Pick<PluginCon
     for (let y = 0; y < HEIGHT; y++) {
       for (let x = 0; x < l.width; x++) {
         const src = (y * l.width + x) * 3;
-        for (let c = 0; c < 3; c++) data[n * 3 * plane + c * plane + y * width + x] = (l.rgb[src + 2 - c]! / 255 - 0.5) / 0.5;
+        for (let c = 0; c < 3; c++)
+          data[n * 3 * plane + c * plane + y * width + x] = (l.rgb[src + 2 - c]! / 255 - 0.5) / 0.5;
       }
     }
   });
@@ -69,7 +77,9 @@ export const ocrRecognizer = definePlugin<LineImage, RecognizerParams>({
     const width = ctx.outputs[0]?.shape.at(-1);
     if (!ctx.labels) throw new Error('configure "labels" with the keys file (ppocr_keys_v1.txt)');
     if (width !== undefined && width > 0 && width !== ctx.labels.length + 2) {
-      throw new Error(`the model has ${width} classes; blank + ${ctx.labels.length} keys + space = ${ctx.labels.length + 2}`);
+      throw new Error(
+        `the model has ${width} classes; blank + ${ctx.labels.length} keys + space = ${ctx.labels.length + 2}`,
+      );
     }
   },
   parseInstance: (instance) => encodedInstance(instance, ['b64', 'image'], 'an image'),

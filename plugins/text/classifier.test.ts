@@ -13,7 +13,10 @@ pluginConformance(textClassifier, {
     session ??= fasttextRuntime.load({ path: lid });
     return contextFor(await session, { params: textClassifier.params!.parse({ maxLength: 200 }) });
   },
-  validInstances: ['The weather is lovely today and we are going for a long walk.', { text: "Le temps est magnifique aujourd'hui." }],
+  validInstances: [
+    'The weather is lovely today and we are going for a long walk.',
+    { text: "Le temps est magnifique aujourd'hui." },
+  ],
   invalidInstances: [42, '', '   ', { text: 7 }, { words: 'hello' }, null, 'x'.repeat(201)],
   expectPrediction: (p, i) => expect(p).toMatchObject({ label: ['en', 'fr'][i] }),
 });

@@ -5,18 +5,25 @@ import { definePlugin, type PluginContext } from '../plugin.ts';
 import { predictions, topKParam } from '../top-k.ts';
 import { bytesInput } from '../instances.ts';
 
-const Params = z.object({
-  /** Longest text accepted, in characters. */
-  maxLength: z.number().int().positive().default(10_000),
-  topK: z.number().int().positive().default(3),
-  /** The model takes one text per run (its graph has a fixed batch of 1): texts are run one by one. */
-  onePerRun: z.boolean().default(false),
-}).strict();
+const Params = z
+  .object({
+    /** Longest text accepted, in characters. */
+    maxLength: z.number().int().positive().default(10_000),
+    topK: z.number().int().positive().default(3),
+    /** The model takes one text per run (its graph has a fixed batch of 1): texts are run one by one. */
+    onePerRun: z.boolean().default(false),
+  })
+  .strict();
 type TextParams = z.infer<typeof Params>;
 
 /** A string or {"text": string}, non-empty and within the length cap. */
 function text(instance: unknown, p: TextParams): string {
-  const t = typeof instance === 'string' ? instance : typeof instance === 'object' && instance !== null ? (instance as { text?: unknown }).text : undefined;
+  const t =
+    typeof instance === 'string'
+      ? instance
+      : typeof instance === 'object' && instance !== null
+        ? (instance as { text?: unknown }).text
+        : undefined;
   if (typeof t !== 'string') throw invalidInput('a text instance is a string or {"text": "…"}');
   if (t.trim().length === 0) throw invalidInput('the text is empty');
   if (t.length > p.maxLength) throw invalidInput(`the text has ${t.length} characters; the limit is ${p.maxLength}`);
@@ -54,8 +61,10 @@ export const textClassifier = definePlugin<string, TextParams>({
   example: 'Bonjour tout le monde',
   validate(ctx) {
     const input = ctx.inputs[0];
-    if (ctx.inputs.length !== 1 || input?.datatype !== 'BYTES') throw new Error('the model must take one BYTES text input');
-    if (!ctx.labels?.length) throw new Error('the model has no labels (configure "labels" or use a runtime that carries them)');
+    if (ctx.inputs.length !== 1 || input?.datatype !== 'BYTES')
+      throw new Error('the model must take one BYTES text input');
+    if (!ctx.labels?.length)
+      throw new Error('the model has no labels (configure "labels" or use a runtime that carries them)');
   },
   parseInstance: (instance, ctx) => text(instance, ctx.params),
   fromTensors: (inputs, ctx) => bytesInput(inputs, 'text').map((b) => text(fromUtf8(b), ctx.params)),
@@ -66,7 +75,9 @@ export const textClassifier = definePlugin<string, TextParams>({
   async predict(feeds, ctx) {
     if (!ctx.params.onePerRun) return ctx.run(feeds);
     const [name, t] = Object.entries(feeds)[0]!;
-    const rows = await Promise.all(bytesOf(t).map((text) => ctx.run({ [name]: { name, datatype: 'BYTES', shape: [1], data: [text] } })));
+    const rows = await Promise.all(
+      bytesOf(t).map((text) => ctx.run({ [name]: { name, datatype: 'BYTES', shape: [1], data: [text] } })),
+    );
     return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,

@@ -15,7 +15,8 @@ export const cld3Runtime = textClassifierRuntime('cld3', async () => {
   return {
     labels,
     classify: (text: string) =>
-      identifier.findMostFrequentLanguages(text, 3)
+      identifier
+        .findMostFrequentLanguages(text, 3)
         .filter((r) => r.language !== 'und')
         .map((r) => [r.language, r.probability * r.proportion] as const),
     dispose: () => identifier.dispose(),
@@ -23,6 +24,9 @@ export const cld3Runtime = textClassifierRuntime('cld3', async () => {
 });
 
 interface CldIdentifier {
-  findMostFrequentLanguages(text: string, n: number): Array<{ language: string; probability: number; proportion: number }>;
+  findMostFrequentLanguages(
+    text: string,
+    n: number,
+  ): Array<{ language: string; probability: number; proportion: number }>;
   dispose(): void;
 }

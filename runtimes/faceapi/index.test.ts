@@ -5,7 +5,10 @@ import { packageDir } from '../../core/package-dir.ts';
 import { faceapiRuntime } from './index.ts';
 
 const manifest = `${packageDir('@vladmandic/face-api')}/model/face_expression_model-weights_manifest.json`;
-const tempFolders = () => readdirSync(tmpdir()).filter((f) => f.startsWith('massgate-faceapi-')).sort();
+const tempFolders = () =>
+  readdirSync(tmpdir())
+    .filter((f) => f.startsWith('massgate-faceapi-'))
+    .sort();
 
 describe('faceapi runtime', () => {
   it('hands the rebuilt graph to onnxruntime as bytes: loading writes no temporary folder', async () => {
@@ -14,7 +17,9 @@ describe('faceapi runtime', () => {
       const session = await faceapiRuntime.load({ path: manifest, options: { intraOpNumThreads: 1 } });
       try {
         expect(session.outputs.map((o) => o.name)).toEqual(['probabilities']);
-        const out = await session.run({ image: { name: 'image', datatype: 'FP32', shape: [1, 3, 112, 112], data: new Float32Array(3 * 112 * 112) } });
+        const out = await session.run({
+          image: { name: 'image', datatype: 'FP32', shape: [1, 3, 112, 112], data: new Float32Array(3 * 112 * 112) },
+        });
         const p = out.probabilities!.data as Float32Array;
         expect(p).toHaveLength(7);
         expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);

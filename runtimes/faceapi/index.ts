@@ -15,7 +15,10 @@ function readWeights(manifestPath: string): Weights {
   for (const group of manifest) {
     const buffers = group.paths.map((p) => readFileSync(join(dirname(manifestPath), p)));
     const all = Buffer.concat(buffers);
-    const tensors = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), group.weights);
+    const tensors = tf.io.decodeWeights(
+      all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+      group.weights,
+    );
     for (const [name, t] of Object.entries(tensors)) {
       out[name] = { shape: t.shape, data: t.dataSync() as Float32Array };
       t.dispose();
@@ -28,9 +31,12 @@ function readWeights(manifestPath: string): Weights {
 function oihw(w: { shape: number[]; data: Float32Array }): { dims: number[]; data: Float32Array } {
   const [h, wd, cin, cout] = w.shape as [number, number, number, number];
   const data = new Float32Array(w.data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) {
-    data[((o * cin + i) * h + y) * wd + x] = w.data[((y * wd + x) * cin + i) * cout + o]!;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < wd; x++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) {
+          data[((o * cin + i) * h + y) * wd + x] = w.data[((y * wd + x) * cin + i) * cout + o]!;
+        }
   return { dims: [cout, cin, h, wd], data };
 }
 
@@ -53,14 +59,24 @@ export function expressionNetOnnx(w: Weights): Uint8Array {
     const t = oihw(f);
     init(`${prefix}/W`, t.dims, t.data);
     init(`${prefix}/B`, [t.dims[0]!], need(`${prefix}/bias`).data);
-    nodes.push({ op: 'Conv', inputs: [x, `${prefix}/W`, `${prefix}/B`], outputs: [out], attributes: { strides: [stride, stride], auto_pad: 'SAME_UPPER' } });
+    nodes.push({
+      op: 'Conv',
+      inputs: [x, `${prefix}/W`, `${prefix}/B`],
+      outputs: [out],
+      attributes: { strides: [stride, stride], auto_pad: 'SAME_UPPER' },
+    });
     return out;
   };
   const separable = (x: string, prefix: string, stride: number, out: string): string => {
     const dw = need(`${prefix}/depthwise_filter`);
     const channels = dw.shape[2]!;
     init(`${prefix}/DW`, [channels, 1, 3, 3], oihw({ shape: [3, 3, 1, channels], data: dw.data }).data);
-    nodes.push({ op: 'Conv', inputs: [x, `${prefix}/DW`], outputs: [`${prefix}/dw`], attributes: { group: channels, strides: [stride, stride], auto_pad: 'SAME_UPPER' } });
+    nodes.push({
+      op: 'Conv',
+      inputs: [x, `${prefix}/DW`],
+      outputs: [`${prefix}/dw`],
+      attributes: { group: channels, strides: [stride, stride], auto_pad: 'SAME_UPPER' },
+    });
     const pw = oihw(need(`${prefix}/pointwise_filter`));
     init(`${prefix}/PW`, pw.dims, pw.data);
     init(`${prefix}/B`, [pw.dims[0]!], need(`${prefix}/bias`).data);
@@ -71,9 +87,17 @@ export function expressionNetOnnx(w: Weights): Uint8Array {
   const relu = (a: string, out: string) => (nodes.push({ op: 'Relu', inputs: [a], outputs: [out] }), out);
 
   let x = 'image';
-  for (const [i, first] of [[0, true], [1, false], [2, false], [3, false]] as const) {
+  for (const [i, first] of [
+    [0, true],
+    [1, false],
+    [2, false],
+    [3, false],
+  ] as const) {
     const p = `dense${i}`;
-    const out1 = relu(first ? conv(x, `${p}/conv0`, 2, `${p}/c0`) : separable(x, `${p}/conv0`, 2, `${p}/c0`), `${p}/o1`);
+    const out1 = relu(
+      first ? conv(x, `${p}/conv0`, 2, `${p}/c0`) : separable(x, `${p}/conv0`, 2, `${p}/c0`),
+      `${p}/o1`,
+    );
     const out2 = separable(out1, `${p}/conv1`, 1, `${p}/o2`);
     const in3 = relu(add(out1, out2, `${p}/s12`), `${p}/i3`);
     const out3 = separable(in3, `${p}/conv2`, 1, `${p}/o3`);
@@ -82,7 +106,12 @@ export function expressionNetOnnx(w: Weights): Uint8Array {
     const out4 = separable(in4, `${p}/conv3`, 1, `${p}/o4`);
     x = relu(add(s123, out4, `${p}/s1234`), `${p}/out`);
   }
-  nodes.push({ op: 'AveragePool', inputs: [x], outputs: ['pooled'], attributes: { kernel_shape: [7, 7], strides: [2, 2] } });
+  nodes.push({
+    op: 'AveragePool',
+    inputs: [x],
+    outputs: ['pooled'],
+    attributes: { kernel_shape: [7, 7], strides: [2, 2] },
+  });
   nodes.push({ op: 'Flatten', inputs: ['pooled'], outputs: ['features'] });
   init('fc/W', need('fc/weights').shape, need('fc/weights').data);
   init('fc/B', [7], need('fc/bias').data);
@@ -110,7 +139,9 @@ export const faceapiRuntime: Runtime = {
       onnx = expressionNetOnnx(readWeights(spec.path));
     } catch (e) {
       if (e instanceof GatewayError) throw e;
-      throw new GatewayError('MODEL_LOAD_FAILED', `face-api weights ${spec.path}: ${(e as Error).message}`, { cause: e });
+      throw new GatewayError('MODEL_LOAD_FAILED', `face-api weights ${spec.path}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     return loadOnnx(onnx, spec);
   },

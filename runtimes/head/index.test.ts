@@ -11,7 +11,12 @@ import { withHead } from './index.ts';
 
 const nsfw = { path: `${packageDir('nsfwjs')}/dist/models/mobilenet_v2`, format: 'tfjs-minjs' };
 const image = (b: number): Record<string, Tensor> => ({
-  input_1: { name: 'input_1', datatype: 'FP32', shape: [b, 224, 224, 3], data: Float32Array.from({ length: b * 224 * 224 * 3 }, (_, i) => ((i * 7919 + b) % 255) / 255) },
+  input_1: {
+    name: 'input_1',
+    datatype: 'FP32',
+    shape: [b, 224, 224, 3],
+    data: Float32Array.from({ length: b * 224 * 224 * 3 }, (_, i) => ((i * 7919 + b) % 255) / 255),
+  },
 });
 
 describe('withHead: a trained head after a base session (nsfwjs MobileNetV2 features)', () => {
@@ -44,10 +49,15 @@ describe('withHead: a trained head after a base session (nsfwjs MobileNetV2 feat
     expect(both.flatten_1!.shape).toEqual([3, 1280]);
     expect(both.dense_3!.shape).toEqual([3, 5]);
     // The head's answer is the head model applied to those very features.
-    const expected = tf.tidy(() => (head.predict(tf.tensor2d(both.flatten_1!.data as Float32Array, [3, 1280])) as tf.Tensor).dataSync());
+    const expected = tf.tidy(() =>
+      (head.predict(tf.tensor2d(both.flatten_1!.data as Float32Array, [3, 1280])) as tf.Tensor).dataSync(),
+    );
     Array.from(both.probabilities!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     Array.from(p).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
-    await expect(session.run(image(1), ['nope'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("'nope'") });
+    await expect(session.run(image(1), ['nope'])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining("'nope'"),
+    });
   });
 
   it('refuses a head whose input does not fit the feature, naming both shapes', async () => {
@@ -55,9 +65,15 @@ describe('withHead: a trained head after a base session (nsfwjs MobileNetV2 feat
     const base = await tfjsRuntime.load(nsfw);
     try {
       await expect(withHead(base, { path, feature: 'flatten_1' })).rejects.toMatchObject({
-        code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/input shape \[-1,1000\] does not match the shape of feature 'flatten_1', \[-1,1280\]/),
+        code: 'MODEL_LOAD_FAILED',
+        message: expect.stringMatching(
+          /input shape \[-1,1000\] does not match the shape of feature 'flatten_1', \[-1,1280\]/,
+        ),
       });
-      await expect(withHead(base, { path, feature: 'no_layer' })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/no usable feature output 'no_layer'/) });
+      await expect(withHead(base, { path, feature: 'no_layer' })).rejects.toMatchObject({
+        code: 'MODEL_LOAD_FAILED',
+        message: expect.stringMatching(/no usable feature output 'no_layer'/),
+      });
     } finally {
       await base.dispose();
     }
@@ -72,14 +88,24 @@ describe('withHead: a trained head after a base session (nsfwjs MobileNetV2 feat
   });
 });
 
-describe('withHead on a graph model\'s node (Human emotion, [8, 8, 256] features)', () => {
+describe("withHead on a graph model's node (Human emotion, [8, 8, 256] features)", () => {
   it('flattens and classifies the node output', async () => {
     const dir = tempStore();
     const path = await saveLayersModel(await denseHead([8, 8, 256], 3), join(dir, 'head'));
-    const s = await withHead(await tfjsRuntime.load({ path: `${packageDir('@vladmandic/human')}/models/emotion.json` }), { path, feature: 'StatefulPartitionedCall/model_1/add_2/add' });
+    const s = await withHead(
+      await tfjsRuntime.load({ path: `${packageDir('@vladmandic/human')}/models/emotion.json` }),
+      { path, feature: 'StatefulPartitionedCall/model_1/add_2/add' },
+    );
     try {
       const x = s.inputs[0]!;
-      const out = await s.run({ [x.name]: { name: x.name, datatype: 'FP32', shape: [2, 64, 64, 1], data: new Float32Array(2 * 64 * 64).fill(0.5) } });
+      const out = await s.run({
+        [x.name]: {
+          name: x.name,
+          datatype: 'FP32',
+          shape: [2, 64, 64, 1],
+          data: new Float32Array(2 * 64 * 64).fill(0.5),
+        },
+      });
       expect(out.probabilities!.shape).toEqual([2, 3]);
     } finally {
       await s.dispose();

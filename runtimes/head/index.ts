@@ -24,18 +24,32 @@ class HeadSession implements RuntimeSession {
   readonly provider: string;
   private disposed = false;
 
-  constructor(private readonly base: RuntimeSession, private readonly head: tf.LayersModel, private readonly feature: string, private readonly inputShape: number[], classes: number) {
+  constructor(
+    private readonly base: RuntimeSession,
+    private readonly head: tf.LayersModel,
+    private readonly feature: string,
+    private readonly inputShape: number[],
+    classes: number,
+  ) {
     this.inputs = base.inputs;
     this.outputs = [{ name: HEAD_OUTPUT, datatype: 'FP32', shape: [-1, classes] }];
     this.provider = base.provider;
   }
 
-  async run(feeds: Record<string, Tensor>, outputNames?: readonly string[], options?: { transferInputs?: boolean }): Promise<Record<string, Tensor>> {
+  async run(
+    feeds: Record<string, Tensor>,
+    outputNames?: readonly string[],
+    options?: { transferInputs?: boolean },
+  ): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
     const wanted = outputNames?.length ? [...new Set(outputNames)] : [HEAD_OUTPUT];
     const viaHead = wanted.includes(HEAD_OUTPUT);
     const fromBase = wanted.filter((n) => n !== HEAD_OUTPUT);
-    const out = await this.base.run(feeds, viaHead && !fromBase.includes(this.feature) ? [...fromBase, this.feature] : fromBase, options);
+    const out = await this.base.run(
+      feeds,
+      viaHead && !fromBase.includes(this.feature) ? [...fromBase, this.feature] : fromBase,
+      options,
+    );
     const probabilities = viaHead ? await this.classify(out[this.feature]!) : undefined;
     return Object.fromEntries(wanted.map((n) => [n, n === HEAD_OUTPUT ? probabilities! : out[n]!]));
   }
@@ -43,7 +57,10 @@ class HeadSession implements RuntimeSession {
   /** The head on one batch of features. */
   private async classify(feature: Tensor): Promise<Tensor> {
     if (!fits(this.inputShape, feature.shape)) {
-      throw new GatewayError('INFERENCE_FAILED', `the head takes ${shapeText(this.inputShape)} but feature '${this.feature}' is ${shapeText(feature.shape)}`);
+      throw new GatewayError(
+        'INFERENCE_FAILED',
+        `the head takes ${shapeText(this.inputShape)} but feature '${this.feature}' is ${shapeText(feature.shape)}`,
+      );
     }
     const x = tf.tensor(floats(feature), [...feature.shape], 'float32');
     let y: tf.Tensor | undefined;
@@ -81,7 +98,8 @@ function loadFailed(head: HeadSpec, message: string, cause?: unknown): GatewayEr
  * MODEL_LOAD_FAILED. On failure the base is left to the caller.
  *
  * @example
- * const session = await withHead(await tfjsRuntime.load(spec), { path: '/store/m/2/head/model.json', feature: 'flatten_1' });
+ * const session = await withHead(await tfjsRuntime.load(spec), { path: '/store/m/2/head/model.json', feature:
+ * 'flatten_1' });
  * const { probabilities } = await session.run({ input_1: image }); // [N, classes]
  */
 export async function withHead(base: RuntimeSession, head: HeadSpec): Promise<RuntimeSession> {
@@ -95,21 +113,33 @@ export async function withHead(base: RuntimeSession, head: HeadSpec): Promise<Ru
     throw loadFailed(head, `TensorFlow.js could not load it: ${(e as Error).message}`, e);
   }
   try {
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) throw loadFailed(head, `a head has one input and one output (it has ${model.inputs.length} and ${model.outputs.length})`);
+    if (model.inputs.length !== 1 || model.outputs.length !== 1)
+      throw loadFailed(
+        head,
+        `a head has one input and one output (it has ${model.inputs.length} and ${model.outputs.length})`,
+      );
     const inputShape = model.inputs[0]!.shape.map((d) => d ?? -1);
     const outShape = model.outputs[0]!.shape;
     const classes = outShape[1];
-    if (outShape.length !== 2 || typeof classes !== 'number' || classes < 1) throw loadFailed(head, `a head's output is [batch, classes] (it is [${outShape.map((d) => d ?? -1).join(',')}])`);
+    if (outShape.length !== 2 || typeof classes !== 'number' || classes < 1)
+      throw loadFailed(head, `a head's output is [batch, classes] (it is [${outShape.map((d) => d ?? -1).join(',')}])`);
     const feeds = warmUpFeeds(base.inputs);
     if (feeds) {
       let feature: Tensor | undefined;
       try {
         feature = (await base.run(feeds, [head.feature]))[head.feature];
       } catch (e) {
-        throw loadFailed(head, `the base model has no usable feature output '${head.feature}': ${(e as Error).message}`, e);
+        throw loadFailed(
+          head,
+          `the base model has no usable feature output '${head.feature}': ${(e as Error).message}`,
+          e,
+        );
       }
       if (!feature || !fits(inputShape, feature.shape)) {
-        throw loadFailed(head, `its input shape ${shapeText(inputShape)} does not match the shape of feature '${head.feature}', ${shapeText([-1, ...(feature?.shape.slice(1) ?? [])])}`);
+        throw loadFailed(
+          head,
+          `its input shape ${shapeText(inputShape)} does not match the shape of feature '${head.feature}', ${shapeText([-1, ...(feature?.shape.slice(1) ?? [])])}`,
+        );
       }
     }
     return new HeadSession(base, model, head.feature, inputShape, classes);

@@ -6,6 +6,8 @@ import { textClassifierRuntime } from '../text/classifier-runtime.ts';
  */
 export const landeRuntime = textClassifierRuntime('lande', async () => {
   const lande = (await import('lande')).default as (text: string) => Array<[string, number]>;
-  const labels = lande('language').map(([l]) => l).sort();
+  const labels = lande('language')
+    .map(([l]) => l)
+    .sort();
   return { labels, classify: (text: string) => lande(text) };
 });

@@ -10,8 +10,13 @@ import { log } from '../../core/log.ts';
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
   return meta.map((m) => {
-    if (!m.isTensor) throw new GatewayError('MODEL_LOAD_FAILED', `value '${m.name}' is not a tensor; only tensor models are served`);
-    return { name: m.name, datatype: fromOrtType(m.type), shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+    if (!m.isTensor)
+      throw new GatewayError('MODEL_LOAD_FAILED', `value '${m.name}' is not a tensor; only tensor models are served`);
+    return {
+      name: m.name,
+      datatype: fromOrtType(m.type),
+      shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)),
+    };
   });
 }
 
@@ -30,7 +35,10 @@ class OnnxSession implements RuntimeSession {
   readonly outputs: TensorInfo[];
   private disposed = false;
 
-  constructor(private readonly session: ort.InferenceSession, readonly provider: string) {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: string,
+  ) {
     this.inputs = describe(session.inputMetadata);
     this.outputs = describe(session.outputMetadata);
   }
@@ -44,7 +52,9 @@ class OnnxSession implements RuntimeSession {
     try {
       result = outputNames ? await this.session.run(ortFeeds, [...outputNames]) : await this.session.run(ortFeeds);
     } catch (e) {
-      throw new GatewayError('INFERENCE_FAILED', `onnxruntime: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new GatewayError('INFERENCE_FAILED', `onnxruntime: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
     const out: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(result)) out[name] = fromOrt(name, t);
@@ -79,10 +89,12 @@ export async function loadOnnx(model: string | Uint8Array, spec: LoadSpec): Prom
   const { value, provider } = await firstThatLoads(
     providers,
     // Two calls, not one: create() is overloaded (a path, or bytes), and a union matches neither.
-    (p) => (typeof model === 'string'
-      ? ort.InferenceSession.create(model, { ...options, executionProviders: [p] })
-      : ort.InferenceSession.create(model, { ...options, executionProviders: [p] })),
-    (p, e) => log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
+    (p) =>
+      typeof model === 'string'
+        ? ort.InferenceSession.create(model, { ...options, executionProviders: [p] })
+        : ort.InferenceSession.create(model, { ...options, executionProviders: [p] }),
+    (p, e) =>
+      log.warn('onnx provider unavailable, trying the next', { provider: p, model: spec.path, error: String(e) }),
   );
   return new OnnxSession(value, provider);
 }

@@ -40,7 +40,8 @@ export function textClassifierRuntime(name: string, load: (spec: LoadSpec) => Pr
         async run(feeds, outputNames) {
           if (disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
           checkFeeds(INPUTS, feeds);
-          for (const o of outputNames ?? []) if (o !== 'probabilities') throw invalidInput(`${name}: unknown output '${o}'`);
+          for (const o of outputNames ?? [])
+            if (o !== 'probabilities') throw invalidInput(`${name}: unknown output '${o}'`);
           const texts = bytesOf(feeds.text!).map(fromUtf8);
           const out = new Float32Array(texts.length * width);
           texts.forEach((text, r) => {
@@ -49,7 +50,12 @@ export function textClassifierRuntime(name: string, load: (spec: LoadSpec) => Pr
               if (i !== undefined) out[r * width + i] = p;
             }
           });
-          const probabilities: Tensor = { name: 'probabilities', datatype: 'FP32', shape: [texts.length, width], data: out };
+          const probabilities: Tensor = {
+            name: 'probabilities',
+            datatype: 'FP32',
+            shape: [texts.length, width],
+            data: out,
+          };
           return { probabilities };
         },
         async dispose() {

@@ -40,9 +40,12 @@ export function initBackend(preferred: readonly string[] = BACKENDS): Promise<st
   chosen ??= (async () => {
     tf.env().set('KEEP_INTERMEDIATE_TENSORS', false);
     const unknown = preferred.filter((p) => !INIT[p]);
-    if (unknown.length) throw new Error(`unknown TensorFlow.js backend(s) ${unknown.join(', ')} (known: ${BACKENDS.join(', ')})`);
-    const { provider } = await firstThatLoads(preferred, (p) => INIT[p]!(), (p, e) =>
-      log.debug('tfjs backend unavailable, trying the next', { backend: p, error: String(e) }),
+    if (unknown.length)
+      throw new Error(`unknown TensorFlow.js backend(s) ${unknown.join(', ')} (known: ${BACKENDS.join(', ')})`);
+    const { provider } = await firstThatLoads(
+      preferred,
+      (p) => INIT[p]!(),
+      (p, e) => log.debug('tfjs backend unavailable, trying the next', { backend: p, error: String(e) }),
     );
     return provider;
   })();

@@ -11,7 +11,10 @@ function modelDir(paths: string[]): string {
   mkdirSync(dir);
   writeFileSync(join(dir, 'shard.bin'), new Uint8Array([1, 2, 3, 4]));
   symlinkSync(join(base, 'secret.bin'), join(dir, 'linked.bin'));
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths, weights: [] }] }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths, weights: [] }] }),
+  );
   return dir;
 }
 

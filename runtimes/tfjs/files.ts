@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -52,15 +52,23 @@ export function readArtifacts(path: string, format = 'tfjs'): ModelArtifacts {
   } catch (e) {
     throw new GatewayError('MODEL_LOAD_FAILED', `cannot read ${basename(file)}: ${(e as Error).message}`, { cause: e });
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new GatewayError('MODEL_LOAD_FAILED', `${file} is not a TensorFlow.js model (no modelTopology/weightsManifest)`);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new GatewayError(
+      'MODEL_LOAD_FAILED',
+      `${file} is not a TensorFlow.js model (no modelTopology/weightsManifest)`,
+    );
   const shards: Uint8Array[] = [];
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const shardPath = join(dir, minjs ? `${p}.min.js` : p);
-      // A weights path must not lead out of the model's folder ('..', absolute, symlink): no file read or required from elsewhere.
+      // A weights path must not lead out of the model's folder ('..', absolute, symlink): no file read or required from
+      // elsewhere.
       if (typeof p !== 'string' || !existsSync(shardPath) || !isInside(realpathSync(dir), realpathSync(shardPath))) {
-        throw new GatewayError('MODEL_LOAD_FAILED', `weights file '${String(p).slice(0, 100)}' of ${basename(file)} is missing or outside the model folder`);
+        throw new GatewayError(
+          'MODEL_LOAD_FAILED',
+          `weights file '${String(p).slice(0, 100)}' of ${basename(file)} is missing or outside the model folder`,
+        );
       }
       const shard = minjs ? Buffer.from(require(shardPath) as string, 'base64') : readFileSync(shardPath);
       shards.push(shard);

@@ -1,30 +1,67 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
-import { floats, fromUtf8, numbers, tensor, utf8, type DataType, type Tensor, type TensorInfo } from '../../core/tensor.ts';
+import {
+  floats,
+  fromUtf8,
+  numbers,
+  tensor,
+  utf8,
+  type DataType,
+  type Tensor,
+  type TensorInfo,
+} from '../../core/tensor.ts';
 import { checkFeeds } from '../../core/feeds.ts';
 import { BACKENDS, initBackend } from './backend.ts';
 import { readArtifacts } from './files.ts';
 
-const TO_OIP: Record<string, DataType> = { float32: 'FP32', int32: 'INT32', bool: 'BOOL', string: 'BYTES', complex64: 'FP32' };
+const TO_OIP: Record<string, DataType> = {
+  float32: 'FP32',
+  int32: 'INT32',
+  bool: 'BOOL',
+  string: 'BYTES',
+  complex64: 'FP32',
+};
 /** Datatypes TensorFlow.js lacks are converted: 64-bit and small integers to int32, FP64 to float32. */
 const TO_TF: Partial<Record<DataType, tf.DataType>> = {
-  FP32: 'float32', FP64: 'float32', INT32: 'int32', INT16: 'int32', INT8: 'int32', UINT8: 'int32', UINT16: 'int32',
-  INT64: 'int32', BOOL: 'bool', BYTES: 'string',
+  FP32: 'float32',
+  FP64: 'float32',
+  INT32: 'int32',
+  INT16: 'int32',
+  INT8: 'int32',
+  UINT8: 'int32',
+  UINT16: 'int32',
+  INT64: 'int32',
+  BOOL: 'bool',
+  BYTES: 'string',
 };
 
-function info(name: string, shape: readonly (number | null | undefined)[] | undefined, dtype: string | undefined): TensorInfo {
-  return { name, datatype: TO_OIP[dtype ?? 'float32'] ?? 'FP32', shape: (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+function info(
+  name: string,
+  shape: readonly (number | null | undefined)[] | undefined,
+  dtype: string | undefined,
+): TensorInfo {
+  return {
+    name,
+    datatype: TO_OIP[dtype ?? 'float32'] ?? 'FP32',
+    shape: (shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)),
+  };
 }
 
 /** TensorFlow.js converts numeric datatypes it lacks; text stays text. */
-const convertible = (given: DataType, declared: DataType) => TO_TF[given] !== undefined && (given === 'BYTES') === (declared === 'BYTES');
+const convertible = (given: DataType, declared: DataType) =>
+  TO_TF[given] !== undefined && (given === 'BYTES') === (declared === 'BYTES');
 
 function toTf(t: Tensor, want: TensorInfo): tf.Tensor {
   if (t.datatype === 'BYTES') return tf.tensor(t.data.map(fromUtf8), t.shape, 'string');
   const dtype = want.datatype === 'INT32' ? 'int32' : want.datatype === 'BOOL' ? 'bool' : TO_TF[t.datatype]!;
   // TensorFlow.js takes Float32Array, Int32Array and Uint8Array: other buffers are converted by value.
-  const data = t.datatype === 'FP32' || t.datatype === 'INT32' || t.datatype === 'BOOL' ? t.data : dtype === 'float32' ? floats(t) : Int32Array.from(numbers(t));
+  const data =
+    t.datatype === 'FP32' || t.datatype === 'INT32' || t.datatype === 'BOOL'
+      ? t.data
+      : dtype === 'float32'
+        ? floats(t)
+        : Int32Array.from(numbers(t));
   return tf.tensor(data, t.shape, dtype);
 }
 
@@ -32,10 +69,19 @@ async function fromTf(name: string, t: tf.Tensor): Promise<Tensor> {
   const shape = [...t.shape];
   switch (t.dtype) {
     // Strings come back as UTF-8 bytes in Node (typed as strings).
-    case 'string': return tensor(name, 'BYTES', shape, (await t.data<'string'>()).map((v: string | Uint8Array) => (typeof v === 'string' ? utf8(v) : v)));
-    case 'int32': return tensor(name, 'INT32', shape, await t.data<'int32'>());
-    case 'bool': return tensor(name, 'BOOL', shape, Uint8Array.from(await t.data<'bool'>()));
-    default: return tensor(name, 'FP32', shape, await t.data<'float32'>()); // float32 (complex64 read as its floats)
+    case 'string':
+      return tensor(
+        name,
+        'BYTES',
+        shape,
+        (await t.data<'string'>()).map((v: string | Uint8Array) => (typeof v === 'string' ? utf8(v) : v)),
+      );
+    case 'int32':
+      return tensor(name, 'INT32', shape, await t.data<'int32'>());
+    case 'bool':
+      return tensor(name, 'BOOL', shape, Uint8Array.from(await t.data<'bool'>()));
+    default:
+      return tensor(name, 'FP32', shape, await t.data<'float32'>()); // float32 (complex64 read as its floats)
   }
 }
 
@@ -52,7 +98,11 @@ class TfjsSession implements RuntimeSession {
   private readonly subModels = new Map<string, tf.LayersModel>();
 
   /** `nodes`: a graph model's node names, which `run` accepts as internal outputs. */
-  constructor(private readonly model: tf.GraphModel | tf.LayersModel, readonly provider: string, private readonly nodes: ReadonlySet<string> = new Set()) {
+  constructor(
+    private readonly model: tf.GraphModel | tf.LayersModel,
+    readonly provider: string,
+    private readonly nodes: ReadonlySet<string> = new Set(),
+  ) {
     if (model instanceof tf.GraphModel) {
       this.inputs = model.inputs.map((i) => info(i.name, i.shape, i.dtype));
       this.outputs = model.outputs.map((o) => info(o.name, o.shape, o.dtype));
@@ -98,7 +148,9 @@ class TfjsSession implements RuntimeSession {
     for (const name of wanted) {
       if (!this.knows(name)) {
         const internal = this.model instanceof tf.GraphModel ? 'a node name' : 'a layer name';
-        throw invalidInput(`unknown output '${String(name).slice(0, 200)}' (outputs: ${this.outputs.map((o) => o.name).join(', ')}, or ${internal} of the model)`);
+        throw invalidInput(
+          `unknown output '${String(name).slice(0, 200)}' (outputs: ${this.outputs.map((o) => o.name).join(', ')}, or ${internal} of the model)`,
+        );
       }
     }
     const inputs: tf.Tensor[] = [];
@@ -148,15 +200,25 @@ class TfjsSession implements RuntimeSession {
    */
   async warmUp(): Promise<void> {
     if (this.inputs.some((i) => i.shape.slice(1).some((d) => d < 0))) return;
-    const feeds = Object.fromEntries(this.inputs.map((i) => {
-      const shape = [1, ...i.shape.slice(1)];
-      const size = shape.reduce((a, b) => a * b, 1);
-      const data = i.datatype === 'BYTES' ? Array.from({ length: size }, () => utf8('warm-up'))
-        : i.datatype === 'FP32' ? new Float32Array(size) : i.datatype === 'BOOL' ? new Uint8Array(size) : new Int32Array(size);
-      return [i.name, tensor(i.name, i.datatype, shape, data)];
-    }));
+    const feeds = Object.fromEntries(
+      this.inputs.map((i) => {
+        const shape = [1, ...i.shape.slice(1)];
+        const size = shape.reduce((a, b) => a * b, 1);
+        const data =
+          i.datatype === 'BYTES'
+            ? Array.from({ length: size }, () => utf8('warm-up'))
+            : i.datatype === 'FP32'
+              ? new Float32Array(size)
+              : i.datatype === 'BOOL'
+                ? new Uint8Array(size)
+                : new Int32Array(size);
+        return [i.name, tensor(i.name, i.datatype, shape, data)];
+      }),
+    );
     const out = await this.run(feeds);
-    this.outputs = this.outputs.map((o) => (o.shape.length ? o : { ...o, shape: [-1, ...out[o.name]!.shape.slice(1)] }));
+    this.outputs = this.outputs.map((o) =>
+      o.shape.length ? o : { ...o, shape: [-1, ...out[o.name]!.shape.slice(1)] },
+    );
   }
 
   async dispose(): Promise<void> {
@@ -203,7 +265,11 @@ export const tfjsRuntime: Runtime = {
       await session.warmUp();
       return session;
     } catch (e) {
-      throw new GatewayError('MODEL_LOAD_FAILED', `TensorFlow.js could not load ${spec.path}: ${(e as Error).message}`, { cause: e });
+      throw new GatewayError(
+        'MODEL_LOAD_FAILED',
+        `TensorFlow.js could not load ${spec.path}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
   },
 };

@@ -5,7 +5,12 @@ import type { RuntimeSession } from '../runtime.ts';
 import { tfjsRuntime } from './index.ts';
 
 const image = (b: number, h: number, w: number, c: number, name: string): Record<string, Tensor> => ({
-  [name]: { name, datatype: 'FP32', shape: [b, h, w, c], data: Float32Array.from({ length: b * h * w * c }, (_, i) => ((i * 7919) % 255) / 255) },
+  [name]: {
+    name,
+    datatype: 'FP32',
+    shape: [b, h, w, c],
+    data: Float32Array.from({ length: b * h * w * c }, (_, i) => ((i * 7919) % 255) / 255),
+  },
 });
 
 describe('TensorFlow.js internal outputs: a layers model (nsfwjs MobileNetV2)', () => {
@@ -33,7 +38,10 @@ describe('TensorFlow.js internal outputs: a layers model (nsfwjs MobileNetV2)', 
 
   it('keeps its declared outputs and refuses an unknown name with INVALID_INPUT naming it', async () => {
     expect(s.outputs.map((o) => o.name)).toEqual(['dense_3']);
-    await expect(s.run(image(1, 224, 224, 3, 'input_1'), ['no_such_layer'])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("'no_such_layer'") });
+    await expect(s.run(image(1, 224, 224, 3, 'input_1'), ['no_such_layer'])).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining("'no_such_layer'"),
+    });
   });
 });
 
@@ -52,13 +60,18 @@ describe('TensorFlow.js internal outputs: a graph model (Human emotion)', () => 
     const withIndex = await s.run(feeds, [`${node}:0`, s.outputs[0]!.name]);
     expect(withIndex[`${node}:0`]!.shape).toEqual([1, 8, 8, 256]);
     expect(withIndex[s.outputs[0]!.name]!.shape).toEqual([1, 7]);
-    expect(Array.from(withIndex[`${node}:0`]!.data as Float32Array)).toEqual(Array.from(out[node]!.data as Float32Array));
+    expect(Array.from(withIndex[`${node}:0`]!.data as Float32Array)).toEqual(
+      Array.from(out[node]!.data as Float32Array),
+    );
   });
 
   it('refuses an unknown node with INVALID_INPUT naming it; the declared outputs stay', async () => {
     expect(s.outputs).toHaveLength(1);
-    await expect(s.run(image(1, 64, 64, 1, s.inputs[0]!.name), ['StatefulPartitionedCall/nope'])).rejects.toMatchObject({
-      code: 'INVALID_INPUT', message: expect.stringContaining("'StatefulPartitionedCall/nope'"),
-    });
+    await expect(s.run(image(1, 64, 64, 1, s.inputs[0]!.name), ['StatefulPartitionedCall/nope'])).rejects.toMatchObject(
+      {
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining("'StatefulPartitionedCall/nope'"),
+      },
+    );
   });
 });

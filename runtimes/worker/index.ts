@@ -41,14 +41,20 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
   let isLoaded = false;
   let closing = false;
 
-  const loaded = new Promise<{ inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string; labels?: readonly string[] }>((resolve, reject) => {
+  const loaded = new Promise<{
+    inputs: TensorInfo[];
+    outputs: TensorInfo[];
+    provider: string;
+    labels?: readonly string[];
+  }>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'loaded') {
         isLoaded = true;
         return resolve(m);
       }
       const p = m.id === undefined ? undefined : pending.get(m.id);
-      if (m.type === 'error' && m.id === undefined) return reject(toError(m.code === 'INFERENCE_FAILED' ? 'MODEL_LOAD_FAILED' : m.code, m.message));
+      if (m.type === 'error' && m.id === undefined)
+        return reject(toError(m.code === 'INFERENCE_FAILED' ? 'MODEL_LOAD_FAILED' : m.code, m.message));
       if (!p) return;
       pending.delete(m.id!);
       if (m.type === 'result') p.resolve(m.outputs);
@@ -58,13 +64,25 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     const fail = (e: GatewayError, cause?: Error) => {
       if (dead) return;
       dead = e;
-      if (!isLoaded) reject(new GatewayError('MODEL_LOAD_FAILED', cause ? `model worker crashed while loading: ${cause.message}` : `${e.message} while loading`));
+      if (!isLoaded)
+        reject(
+          new GatewayError(
+            'MODEL_LOAD_FAILED',
+            cause ? `model worker crashed while loading: ${cause.message}` : `${e.message} while loading`,
+          ),
+        );
       if (isLoaded && !closing && e instanceof WorkerExitedError) hooks.onExit?.(e, cause);
       for (const p of pending.values()) p.reject(e);
       pending.clear();
     };
     worker.on('error', (e) => fail(new WorkerExitedError('uncaught error'), e));
-    worker.on('exit', (code) => fail(closing ? new GatewayError('MODEL_NOT_READY', 'the model instance is closed') : new WorkerExitedError(`code ${code}`, code)));
+    worker.on('exit', (code) =>
+      fail(
+        closing
+          ? new GatewayError('MODEL_NOT_READY', 'the model instance is closed')
+          : new WorkerExitedError(`code ${code}`, code),
+      ),
+    );
   });
 
   let meta: Awaited<typeof loaded>;
@@ -93,18 +111,25 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     provider: meta.provider,
     labels: meta.labels,
     run: (feeds, outputNames, options) =>
-      call({ type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : []),
+      call(
+        { type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>,
+        options?.transferInputs ? transferable(feeds) : [],
+      ),
     ...(data.step
       ? {
           runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }) => {
             const signal = options?.signal;
-            const result = call({ type: 'step', feeds } as Omit<ToWorker, 'id'>, options?.transferInputs ? transferable(feeds) : [], (id) => {
-              if (!signal) return;
-              const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-              if (signal.aborted) return cancel();
-              signal.addEventListener('abort', cancel, { once: true });
-              return () => signal.removeEventListener('abort', cancel);
-            });
+            const result = call(
+              { type: 'step', feeds } as Omit<ToWorker, 'id'>,
+              options?.transferInputs ? transferable(feeds) : [],
+              (id) => {
+                if (!signal) return;
+                const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
+                if (signal.aborted) return cancel();
+                signal.addEventListener('abort', cancel, { once: true });
+                return () => signal.removeEventListener('abort', cancel);
+              },
+            );
             return result;
           },
         }

@@ -54,7 +54,9 @@ describe('superviseWorker', () => {
     s.watch((live) => changes.push(live));
     w.kill();
     expect(s.live).toBe(false);
-    await expect(s.run({ x: { name: 'x', datatype: 'FP32', shape: [1], data: new Float32Array([1]) } })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(
+      s.run({ x: { name: 'x', datatype: 'FP32', shape: [1], data: new Float32Array([1]) } }),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     w.failNext(2);
     await vi.advanceTimersByTimeAsync(499);
     expect(w.loads).toHaveLength(1);

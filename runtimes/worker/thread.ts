@@ -13,7 +13,10 @@ const data = workerData as WorkerData;
 const send = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 function errorOf(e: unknown): { code: string; message: string } {
-  const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'INFERENCE_FAILED';
+  const code =
+    typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+      ? (e as { code: string }).code
+      : 'INFERENCE_FAILED';
   return { code, message: e instanceof Error ? e.message : String(e) };
 }
 
@@ -21,7 +24,8 @@ let session: RuntimeSession | undefined;
 let step: { step: WorkerStep; ctx: Omit<StepContext, 'signal'> } | undefined;
 /** Step runs in progress, to cancel. */
 const running = new Map<number, AbortController>();
-const cancelled = () => Object.assign(new Error('the request was given up (deadline passed or client gone)'), { code: 'CANCELLED' });
+const cancelled = () =>
+  Object.assign(new Error('the request was given up (deadline passed or client gone)'), { code: 'CANCELLED' });
 
 port.on('message', async (msg: ToWorker) => {
   if (msg.type === 'cancel') return void running.get(msg.id)?.abort();
@@ -40,7 +44,8 @@ port.on('message', async (msg: ToWorker) => {
       const abort = new AbortController();
       running.set(msg.id, abort);
       try {
-        const run: StepContext['run'] = (feeds, names) => (abort.signal.aborted ? Promise.reject(cancelled()) : ctx.run(feeds, names));
+        const run: StepContext['run'] = (feeds, names) =>
+          abort.signal.aborted ? Promise.reject(cancelled()) : ctx.run(feeds, names);
         outputs = await step.step.run(msg.feeds, { ...ctx, run, signal: abort.signal });
       } finally {
         running.delete(msg.id);
@@ -55,11 +60,13 @@ port.on('message', async (msg: ToWorker) => {
 });
 
 try {
-  // Before the runtime starts its own threads, so that they inherit it: inference yields the CPU to the HTTP event loop.
+  // Before the runtime starts its own threads, so that they inherit it: inference yields the CPU to the HTTP event
+  // loop.
   if (data.nice || data.idle) lowerThreadPriority(data.nice ?? 0, data.idle ?? false);
   if (data.runtimeModule) {
     const mod = (await import(data.runtimeModule)) as Record<string, unknown>;
-    const isRuntime = (v: unknown): v is Runtime => typeof v === 'object' && v !== null && typeof (v as Runtime).load === 'function';
+    const isRuntime = (v: unknown): v is Runtime =>
+      typeof v === 'object' && v !== null && typeof (v as Runtime).load === 'function';
     const found = Object.values(mod).find((v) => isRuntime(v) && v.name === data.runtime) ?? mod.runtime;
     if (isRuntime(found)) registerRuntime(data.runtime, async () => found);
   }
@@ -88,7 +95,13 @@ try {
     };
     step = { step: await importStep(data.step), ctx };
   }
-  send({ type: 'loaded', inputs: session.inputs, outputs: session.outputs, provider: session.provider, labels: session.labels });
+  send({
+    type: 'loaded',
+    inputs: session.inputs,
+    outputs: session.outputs,
+    provider: session.provider,
+    labels: session.labels,
+  });
 } catch (e) {
   send({ type: 'error', ...errorOf(e) });
 }

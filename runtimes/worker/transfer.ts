@@ -6,7 +6,8 @@ export function transferable(tensors: Record<string, Tensor>): ArrayBuffer[] {
   for (const t of Object.values(tensors)) {
     if (t.datatype === 'BYTES') continue;
     const view = t.data;
-    if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) seen.add(view.buffer);
+    if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength)
+      seen.add(view.buffer);
   }
   return [...seen];
 }

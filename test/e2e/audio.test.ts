@@ -19,7 +19,9 @@ function longClip(seconds: number, rate: number, at: readonly number[]): Buffer 
 /** Batches the scheduler ran for a model so far (the batch-size histogram's count). */
 async function batches(url: string, model: string): Promise<number> {
   const m = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(m)?.[1] ?? 0);
+  return Number(
+    new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(m)?.[1] ?? 0,
+  );
 }
 
 describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', () => {
@@ -27,7 +29,13 @@ describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', 
 
   it.each(VADS)('%s: speech in espeak speech (any format), none in silence or white noise', async (model) => {
     const r = await postJson(`${gw.url}/v1/models/${model}:predict`, {
-      instances: [wav('speech.wav'), { b64: wav('speech-24k-stereo-float.wav') }, wav('speech-8k-u8.wav'), wav('silence.wav'), wav('noise.wav')],
+      instances: [
+        wav('speech.wav'),
+        { b64: wav('speech-24k-stereo-float.wav') },
+        wav('speech-8k-u8.wav'),
+        wav('silence.wav'),
+        wav('noise.wav'),
+      ],
     });
     expect(r.status).toBe(200);
     const [speech, stereo, low, silence, noise] = r.body.predictions;
@@ -43,9 +51,14 @@ describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', 
   });
 
   it('returns frame probabilities on request, and works over v2 (frame probabilities as tensors)', async () => {
-    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [wav('speech.wav')], parameters: { frames: true } });
+    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, {
+      instances: [wav('speech.wav')],
+      parameters: { frames: true },
+    });
     expect(r.body.predictions[0].frames.length).toBe(Math.ceil((3.506 * 16000) / 512));
-    const v2 = await postJson(`${gw.url}/v2/models/vad-silero-v5/infer`, { inputs: [{ name: 'audio', datatype: 'BYTES', shape: [2], data: [wav('speech.wav'), wav('noise.wav')] }] });
+    const v2 = await postJson(`${gw.url}/v2/models/vad-silero-v5/infer`, {
+      inputs: [{ name: 'audio', datatype: 'BYTES', shape: [2], data: [wav('speech.wav'), wav('noise.wav')] }],
+    });
     expect(v2.status).toBe(200);
     const [probs, frames] = v2.body.outputs;
     expect(probs.name).toBe('probabilities');
@@ -59,27 +72,42 @@ describe('voice activity detection on real Silero VAD models (legacy, v5, v6)', 
   it('analyses a two-minute 44.1 kHz clip as one scheduled batch (decoding, resampling and 3,750 frames in the worker), finding each utterance', async () => {
     const at = [10, 47.5, 90];
     const before = await batches(gw.url, 'vad-silero-v5');
-    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [longClip(120, 44_100, at).toString('base64')] });
+    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, {
+      instances: [longClip(120, 44_100, at).toString('base64')],
+    });
     expect(r.status).toBe(200);
-    expect(await batches(gw.url, 'vad-silero-v5') - before).toBe(1); // one request, one round trip: was one per 32 ms frame
+    expect((await batches(gw.url, 'vad-silero-v5')) - before).toBe(1); // one request, one round trip: was one per 32 ms frame
     const p = r.body.predictions[0];
     expect(p.duration_s).toBeCloseTo(120, 0);
-    for (const s of at) expect(p.segments.some((g: { start_s: number }) => Math.abs(g.start_s - s) < 0.6), `speech at ${s} s`).toBe(true);
-    for (const g of p.segments) expect(at.some((s) => g.start_s > s - 0.6 && g.end_s < s + 4.2), `segment ${JSON.stringify(g)}`).toBe(true);
+    for (const s of at)
+      expect(
+        p.segments.some((g: { start_s: number }) => Math.abs(g.start_s - s) < 0.6),
+        `speech at ${s} s`,
+      ).toBe(true);
+    for (const g of p.segments)
+      expect(
+        at.some((s) => g.start_s > s - 0.6 && g.end_s < s + 4.2),
+        `segment ${JSON.stringify(g)}`,
+      ).toBe(true);
   });
 
   it('refuses a clip over maxSeconds from its header (413), before scheduling anything', async () => {
     const before = await batches(gw.url, 'vad-silero-v5');
     const header = Buffer.from(encodeWav(new Float32Array(16), 8000));
     header.writeUInt32LE(8000 * 2 * 601, 40); // the data chunk claims 601 s…
-    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, { instances: [Buffer.concat([header, Buffer.alloc(8000 * 2 * 601 - 32)]).toString('base64')] });
+    const r = await postJson(`${gw.url}/v1/models/vad-silero-v5:predict`, {
+      instances: [Buffer.concat([header, Buffer.alloc(8000 * 2 * 601 - 32)]).toString('base64')],
+    });
     expect(r.status).toBe(413);
     expect(r.body.error).toMatch(/601\.0 s; the limit is 600 s/);
     expect(await batches(gw.url, 'vad-silero-v5')).toBe(before);
   });
 
   it('the ensemble votes on speech', async () => {
-    const r = await postJson(`${gw.url}/v1/models/vad-ensemble:predict`, { instances: [wav('speech.wav'), wav('noise.wav')], parameters: { members: true } });
+    const r = await postJson(`${gw.url}/v1/models/vad-ensemble:predict`, {
+      instances: [wav('speech.wav'), wav('noise.wav')],
+      parameters: { members: true },
+    });
     expect(r.status).toBe(200);
     expect(r.body.predictions.map((p: { label: string }) => p.label)).toEqual(['speech', 'no-speech']);
     expect(r.body.predictions[0].answered).toHaveLength(3);

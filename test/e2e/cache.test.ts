@@ -16,7 +16,11 @@ const request = (x: number[], shape = [1, 4], extra: Record<string, unknown> = {
 });
 
 async function infer(url: string, body: unknown, model = 'scale') {
-  const res = await fetch(`${url}/v2/models/${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, source: res.headers.get('massgate-cache'), body: await res.json() };
 }
 
@@ -30,7 +34,9 @@ describe('response cache end to end, with a real Redis', () => {
     writeModel(store, 'scale', 1, scaleSumModel(2), { cache: { ttlSeconds: 60 } });
     writeModel(store, 'nocache', 1, scaleSumModel(2));
     gw = await startGateway({ MODEL_STORE: store, REDIS_URL: redis.url, LOG_LEVEL: 'silent' });
-    await vi.waitFor(async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('up'));
+    await vi.waitFor(async () =>
+      expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('up'),
+    );
   });
   afterAll(async () => {
     await gw?.close();
@@ -65,19 +71,28 @@ describe('response cache end to end, with a real Redis', () => {
     expect((await fetch(`${gw.url}/v2/repository/models/scale/load`, { method: 'POST' })).status).toBe(200);
     const after = await infer(gw.url, request([1, 1, 1, 1]));
     expect(before.body.outputs[0].data).toEqual([2, 2, 2, 2]);
-    expect([after.source, after.body.model_version, after.body.outputs[0].data]).toEqual(['computed', '2', [5, 5, 5, 5]]);
+    expect([after.source, after.body.model_version, after.body.outputs[0].data]).toEqual([
+      'computed',
+      '2',
+      [5, 5, 5, 5],
+    ]);
   });
 
   it('keeps serving with no errors while Redis is killed and restarted during traffic', async () => {
     const traffic = startTraffic(4, async (w, i) => (await infer(gw.url, request([w, i, 0, 0]))).status);
     await traffic.more(8);
     await redis.kill();
-    await vi.waitFor(async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('down'));
+    await vi.waitFor(async () =>
+      expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('down'),
+    );
     const ready = await getJson(`${gw.url}/v2/health/ready`);
     expect(ready.status).toBe(200); // the cache is an optimisation: readiness does not depend on it
     await traffic.more(8); // served with Redis down
     await redis.restart();
-    await vi.waitFor(async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('up'), { timeout: 5000 });
+    await vi.waitFor(
+      async () => expect((await getJson(`${gw.url}/v2/health/ready`)).body.cache.redis.state).toBe('up'),
+      { timeout: 5000 },
+    );
     await traffic.more(8); // and again once it is back
     expect((await traffic.stop()).filter((s) => s !== 200)).toEqual([]);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();

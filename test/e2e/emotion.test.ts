@@ -17,12 +17,26 @@ describe('facial expression: face-api (rebuilt on ONNX) and Human (TensorFlow.js
   });
 
   it('the ensemble spans two runtimes and aligns differently ordered and spelled labels', async () => {
-    const [a, b] = await Promise.all([getJson(`${gw.url}/v2/models/emotion-faceapi`), getJson(`${gw.url}/v2/models/emotion-human`)]);
+    const [a, b] = await Promise.all([
+      getJson(`${gw.url}/v2/models/emotion-faceapi`),
+      getJson(`${gw.url}/v2/models/emotion-human`),
+    ]);
     expect(a.body.parameters.runtime).toBe('faceapi');
     expect(b.body.parameters.runtime).toBe('tfjs');
     const meta = await getJson(`${gw.url}/v2/models/emotion-ensemble`);
-    expect(meta.body.parameters.labels).toEqual(['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised']);
-    const r = await postJson(`${gw.url}/v1/models/emotion-ensemble:predict`, { instances: [face], parameters: { members: true } });
+    expect(meta.body.parameters.labels).toEqual([
+      'neutral',
+      'happy',
+      'sad',
+      'angry',
+      'fearful',
+      'disgusted',
+      'surprised',
+    ]);
+    const r = await postJson(`${gw.url}/v1/models/emotion-ensemble:predict`, {
+      instances: [face],
+      parameters: { members: true },
+    });
     expect(r.status).toBe(200);
     const p = r.body.predictions[0];
     expect(p.label).toBe('happy');

@@ -52,7 +52,16 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
   });
 
   it('aligns labels by name: members listing labels in other orders still vote correctly', async () => {
-    const r = await postJson(`${gw.url}/v2/models/soft/infer`, infer([[4, 0, 0], [0, 0, 4]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }));
+    const r = await postJson(
+      `${gw.url}/v2/models/soft/infer`,
+      infer(
+        [
+          [4, 0, 0],
+          [0, 0, 4],
+        ],
+        { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] },
+      ),
+    );
     expect(r.status).toBe(200);
     expect(r.body.outputs[0].data).toHaveLength(2);
     expect(r.body.outputs[0].data[0]).toMatch(/:0:cat$/);
@@ -61,7 +70,9 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
 
   it('soft voting equals the mean of the members’ aligned probabilities', async () => {
     const x = [[1, 0.5, 0]];
-    const [ens, a, b, c] = await Promise.all(['soft', 'a', 'b', 'c'].map((m) => postJson(`${gw.url}/v2/models/${m}/infer`, infer(x))));
+    const [ens, a, b, c] = await Promise.all(
+      ['soft', 'a', 'b', 'c'].map((m) => postJson(`${gw.url}/v2/models/${m}/infer`, infer(x))),
+    );
     const pa = a!.body.outputs[0].data as number[];
     const pb = (b!.body.outputs[0].data as number[]).slice().reverse(); // b lists bird, dog, cat
     const pcRaw = c!.body.outputs[0].data as number[]; // c lists dog, cat, bird
@@ -83,7 +94,10 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
 
   it('answers without a member that misses its deadline', async () => {
     // 44 holds the 'held' member's run for as long as its hold file exists: it never answers in time.
-    const v2 = await postJson(`${gw.url}/v2/models/deadline/infer`, infer([[0, 44, 0]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }));
+    const v2 = await postJson(
+      `${gw.url}/v2/models/deadline/infer`,
+      infer([[0, 44, 0]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }),
+    );
     expect(v2.status).toBe(200);
     expect(v2.body.outputs[0].data[0]).toMatch(/:1:dog$/);
   });
@@ -97,9 +111,17 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
   });
 
   it('accepts them with a label mapping', async () => {
-    writeFileSync(join(store, 'mixed', 'config.json'), JSON.stringify({ ensemble: { members: ['a', { model: 'other', labelMap: { red: 'cat', green: 'dog', blue: 'bird' } }] } }));
+    writeFileSync(
+      join(store, 'mixed', 'config.json'),
+      JSON.stringify({
+        ensemble: { members: ['a', { model: 'other', labelMap: { red: 'cat', green: 'dog', blue: 'bird' } }] },
+      }),
+    );
     expect((await postJson(`${gw.url}/v2/repository/models/mixed/load`, {})).status).toBe(200);
-    const r = await postJson(`${gw.url}/v2/models/mixed/infer`, infer([[0, 5, 0]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }));
+    const r = await postJson(
+      `${gw.url}/v2/models/mixed/infer`,
+      infer([[0, 5, 0]], { outputs: [{ name: 'probabilities', parameters: { classification: 1 } }] }),
+    );
     expect(r.body.outputs[0].data[0]).toMatch(/:1:dog$/);
   });
 });

@@ -10,10 +10,13 @@ const LABELS = ['a', 'b', 'c'];
 const x = (row: number[]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: row }] });
 
 async function send(url: string, method: string, body?: unknown) {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: await res.json() as any };
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
 }
-
 
 /** The crash-test runtime (test/fixtures): an input of 44 waits while `<model file>.hold` exists. */
 const PLUGINS = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
@@ -25,14 +28,25 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
   let gw: RunningGateway;
   beforeAll(async () => {
     // cls v1 answers column order a,b,c; v2 the reverse: which version served shows in the answer.
-    writeModel(store, 'cls', 1, tinyClassifier([0, 1, 2], 5), { labels: LABELS, versionPolicy: { all: {} }, versionLabels: { stable: 1 } });
+    writeModel(store, 'cls', 1, tinyClassifier([0, 1, 2], 5), {
+      labels: LABELS,
+      versionPolicy: { all: {} },
+      versionLabels: { stable: 1 },
+    });
     writeModel(store, 'cls', 2, tinyClassifier([2, 1, 0], 5));
     writeModel(store, 'other', 1, tinyClassifier([0, 1, 2], 5), { labels: LABELS });
     writeModel(store, 'wide', 1, scaleSumModel());
-    writeModel(store, 'held', 1, tinyClassifier([0, 1, 2], 5), { labels: LABELS, runtime: 'crash-test', batching: { maxBatchSize: 0 } });
+    writeModel(store, 'held', 1, tinyClassifier([0, 1, 2], 5), {
+      labels: LABELS,
+      runtime: 'crash-test',
+      batching: { maxBatchSize: 0 },
+    });
     // An experiment declared in the store, like an ensemble.
     mkdirSync(join(store, 'declared'));
-    writeFileSync(join(store, 'declared', 'config.json'), JSON.stringify({ experiment: { variants: ['cls:1', 'other'] } }));
+    writeFileSync(
+      join(store, 'declared', 'config.json'),
+      JSON.stringify({ experiment: { variants: ['cls:1', 'other'] } }),
+    );
     gw = await startGateway(env);
   });
   afterAll(() => gw?.close());
@@ -43,10 +57,17 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatch(/no loaded version 9/);
     expect((await send(`${gw.url}/v2/repository/models/cls/labels/9lives`, 'PUT', { version: 1 })).status).toBe(400);
-    expect(JSON.parse(readFileSync(join(store, 'cls', 'version-labels.json'), 'utf8'))).toEqual({ stable: 1, canary: 2 });
+    expect(JSON.parse(readFileSync(join(store, 'cls', 'version-labels.json'), 'utf8'))).toEqual({
+      stable: 1,
+      canary: 2,
+    });
     const meta = await getJson(`${gw.url}/v2/models/cls`);
     expect(meta.body.parameters.version_labels).toEqual({ stable: 1, canary: 2 });
-    const index = (await postJson(`${gw.url}/v2/repository/index`, {})).body as Array<{ name: string; version?: string; labels?: string[] }>;
+    const index = (await postJson(`${gw.url}/v2/repository/index`, {})).body as Array<{
+      name: string;
+      version?: string;
+      labels?: string[];
+    }>;
     expect(index.find((r) => r.name === 'cls' && r.version === '2')?.labels).toEqual(['canary']);
     expect(index.some((r) => r.name === 'declared')).toBe(false); // an experiment folder is not a model
     const r = await postJson(`${gw.url}/v2/models/cls/versions/canary/infer`, x([1, 0, 0]));
@@ -73,14 +94,23 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
 
   it('routes an experiment like a model: sticky by key, attributed in headers and parameters, shadow compared, figures counted', async () => {
     const created = await postJson(`${gw.url}/v1/experiments`, {
-      name: 'ab', variants: [{ name: 'old', target: 'cls:1' }, { name: 'new', target: 'cls@canary' }, { name: 'mirror', target: 'other', shadow: true }],
+      name: 'ab',
+      variants: [
+        { name: 'old', target: 'cls:1' },
+        { name: 'new', target: 'cls@canary' },
+        { name: 'mirror', target: 'other', shadow: true },
+      ],
     });
     expect(created.status).toBe(201);
     expect((await postJson(`${gw.url}/v1/experiments`, { name: 'ab', variants: ['cls:1'] })).status).toBe(409);
     const seen = new Map<string, string>();
     for (let i = 0; i < 40; i++) {
-      const res = await fetch(`${gw.url}/v2/models/ab/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user-id': `u${i % 10}` }, body: JSON.stringify(x([1, 0, 0])) });
-      const body = await res.json() as any;
+      const res = await fetch(`${gw.url}/v2/models/ab/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user-id': `u${i % 10}` },
+        body: JSON.stringify(x([1, 0, 0])),
+      });
+      const body = (await res.json()) as any;
       const variant = res.headers.get('massgate-variant')!;
       expect(body.parameters.variant).toBe(variant);
       expect(res.headers.get('massgate-request-id')).toBe(body.parameters.request_id);
@@ -99,7 +129,10 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
       expect(r.status).toBe(200);
       expect(r.body.parameters.variant).toBe(seen.get(`u${i}`));
     }
-    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 52, { timeout: 20_000, interval: 10 });
+    await vi.waitUntil(
+      async () => (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures.mirror.shadow.copies === 52,
+      { timeout: 20_000, interval: 10 },
+    );
     const f = (await getJson(`${gw.url}/v1/experiments/ab`)).body.figures;
     expect(f.old.requests + f.new.requests).toBe(52);
     expect(f.old.latency_ms.p50).toBeGreaterThan(0);
@@ -107,18 +140,31 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(f.mirror.shadow.disagreed).toBe(f.new.requests);
     expect(f.old.top_labels).toEqual({ a: f.old.requests });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics).toMatch(/massgate_experiment_requests_total\{experiment="ab",variant="old",outcome="success"\} \d+/);
+    expect(metrics).toMatch(
+      /massgate_experiment_requests_total\{experiment="ab",variant="old",outcome="success"\} \d+/,
+    );
     expect(metrics).toMatch(/massgate_experiment_shadow_total\{experiment="ab",variant="mirror",result="agreed"\} \d+/);
     // Metadata and readiness under the experiment's name: the control's.
     const meta = await getJson(`${gw.url}/v2/models/ab`);
     expect(meta.body.name).toBe('ab');
     expect(meta.body.inputs[0].name).toBe('x');
-    expect(meta.body.parameters.experiment.variants.map((v: { name: string }) => v.name)).toEqual(['old', 'new', 'mirror']);
+    expect(meta.body.parameters.experiment.variants.map((v: { name: string }) => v.name)).toEqual([
+      'old',
+      'new',
+      'mirror',
+    ]);
     expect((await getJson(`${gw.url}/v2/models/ab/ready`)).status).toBe(200);
   });
 
   it('the client never waits for a shadow: answers arrive while copies are held, and copies beyond the limit are dropped and counted', async () => {
-    expect((await postJson(`${gw.url}/v1/experiments`, { name: 'held-ab', variants: ['cls:1', { target: 'held', shadow: true }] })).status).toBe(201);
+    expect(
+      (
+        await postJson(`${gw.url}/v1/experiments`, {
+          name: 'held-ab',
+          variants: ['cls:1', { target: 'held', shadow: true }],
+        })
+      ).status,
+    ).toBe(201);
     const hold = join(store, 'held', '1', 'model.onnx.hold');
     writeFileSync(hold, '');
     const limit = gw.gateway.config.experiments.shadowLimit;
@@ -130,9 +176,14 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(f.figures.held.shadow.copies).toBe(0);
     expect(f.figures.held.shadow.dropped).toBe(2);
     expect(f.shadow_queue.in_flight).toBe(limit);
-    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/massgate_experiment_shadow_total\{experiment="held-ab",variant="held",result="dropped"\} 2/);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(
+      /massgate_experiment_shadow_total\{experiment="held-ab",variant="held",result="dropped"\} 2/,
+    );
     rmSync(hold);
-    await vi.waitUntil(async () => (await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.copies === limit, { timeout: 20_000, interval: 10 });
+    await vi.waitUntil(
+      async () => (await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.copies === limit,
+      { timeout: 20_000, interval: 10 },
+    );
     expect((await getJson(`${gw.url}/v1/experiments/held-ab`)).body.figures.held.shadow.agreed).toBe(limit);
   });
 
@@ -141,7 +192,8 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect((await postJson(`${gw.url}/v1/experiments/ab/weights`, { weights: { nope: 1 } })).status).toBe(400);
     expect((await postJson(`${gw.url}/v1/experiments/ab/weights`, { weights: { old: 3, new: 1 } })).status).toBe(200);
     expect((await postJson(`${gw.url}/v1/experiments/ab/pause`, { variant: 'new' })).status).toBe(200);
-    for (let i = 0; i < 10; i++) expect((await postJson(`${gw.url}/v2/models/ab/infer`, x([1, 0, 0]))).body.parameters.variant).toBe('old');
+    for (let i = 0; i < 10; i++)
+      expect((await postJson(`${gw.url}/v2/models/ab/infer`, x([1, 0, 0]))).body.parameters.variant).toBe('old');
     expect((await postJson(`${gw.url}/v1/experiments/ab/pause`, { variant: 'old' })).status).toBe(200);
     expect((await postJson(`${gw.url}/v2/models/ab/infer`, x([1, 0, 0]))).status).toBe(503);
     expect((await postJson(`${gw.url}/v1/experiments/ab/resume`, { variant: 'old' })).status).toBe(200);
@@ -150,7 +202,11 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
   });
 
   it('feedback credits the variant that served a request, once', async () => {
-    const res = await fetch(`${gw.url}/v2/models/ab/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'req-1', ...x([1, 0, 0]) }) });
+    const res = await fetch(`${gw.url}/v2/models/ab/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'req-1', ...x([1, 0, 0]) }),
+    });
     const variant = res.headers.get('massgate-variant');
     expect(res.headers.get('massgate-request-id')).toBe('req-1');
     const fb = await postJson(`${gw.url}/v1/experiments/ab/feedback`, { id: 'req-1', reward: 0.5 });
@@ -180,17 +236,40 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
   });
 
   it('a bandit moves most traffic to the variant with better rewards', async () => {
-    expect((await postJson(`${gw.url}/v1/experiments`, { name: 'bandit', mode: 'bandit', bandit: { floor: 0.05 }, variants: [{ name: 'good', target: 'cls:1' }, { name: 'poor', target: 'cls:2' }] })).status).toBe(201);
+    expect(
+      (
+        await postJson(`${gw.url}/v1/experiments`, {
+          name: 'bandit',
+          mode: 'bandit',
+          bandit: { floor: 0.05 },
+          variants: [
+            { name: 'good', target: 'cls:1' },
+            { name: 'poor', target: 'cls:2' },
+          ],
+        })
+      ).status,
+    ).toBe(201);
     let s = 7;
-    const random = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const random = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
     const late: string[] = [];
     for (let i = 0; i < 250; i++) {
-      const res = await fetch(`${gw.url}/v2/models/bandit/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(x([1, 0, 0])) });
+      const res = await fetch(`${gw.url}/v2/models/bandit/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(x([1, 0, 0])),
+      });
       await res.arrayBuffer();
       const variant = res.headers.get('massgate-variant')!;
       if (i >= 150) late.push(variant);
       const reward = random() < (variant === 'good' ? 0.8 : 0.2) ? 1 : 0;
-      expect((await postJson(`${gw.url}/v1/experiments/bandit/feedback`, { id: res.headers.get('massgate-request-id'), reward })).status).toBe(200);
+      expect(
+        (
+          await postJson(`${gw.url}/v1/experiments/bandit/feedback`, {
+            id: res.headers.get('massgate-request-id'),
+            reward,
+          })
+        ).status,
+      ).toBe(200);
     }
     expect(late.filter((v) => v === 'good').length).toBeGreaterThan(80); // of the last 100
     const shares = (await getJson(`${gw.url}/v1/experiments/bandit`)).body.shares;
@@ -200,10 +279,15 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
   it('a new gateway over the same store keeps experiments, labels and the bandit', async () => {
     const before = (await getJson(`${gw.url}/v1/experiments/bandit`)).body.shares;
     await gw.close();
-    // The crash-test runtime registers once per process: the new gateway goes without it (the runtime stays registered in this process).
+    // The crash-test runtime registers once per process: the new gateway goes without it (the runtime stays registered
+    // in this process).
     gw = await startGateway({ MODEL_STORE: store, ON_MODEL_ERROR: 'continue' });
     const ab = (await getJson(`${gw.url}/v1/experiments/ab`)).body;
-    expect(ab.variants.map((v: { name: string; weight: number }) => [v.name, v.weight])).toEqual([['old', 3], ['new', 1], ['mirror', 1]]);
+    expect(ab.variants.map((v: { name: string; weight: number }) => [v.name, v.weight])).toEqual([
+      ['old', 3],
+      ['new', 1],
+      ['mirror', 1],
+    ]);
     expect(ab.history).toBeGreaterThan(0);
     expect((await getJson(`${gw.url}/v1/experiments/declared`)).status).toBe(404);
     expect((await getJson(`${gw.url}/v2/models/cls`)).body.parameters.version_labels).toEqual({ stable: 1, canary: 2 });

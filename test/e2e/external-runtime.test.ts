@@ -9,7 +9,10 @@ import { entryOf } from '../../plugins/source-entry.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 
-/** An external runtime shipped as a package of plain JavaScript (examples/runtime-echo): y = 3·x, and the thread that ran it. */
+/**
+ * An external runtime shipped as a package of plain JavaScript (examples/runtime-echo): y = 3·x, and the thread that
+ * ran it.
+ */
 const ECHO = fileURLToPath(new URL('../../examples/runtime-echo', import.meta.url));
 const MODEL = join(ECHO, 'store', 'echo', '1', 'model.json');
 const feeds = (rows: number): Record<string, Tensor> => ({
@@ -42,9 +45,13 @@ describe('an external runtime served end to end (PLUGINS=examples/runtime-echo)'
 
   it('is registered from the package entry and runs in the model’s worker threads', async () => {
     expect(runtimeNames()).toContain('echo');
-    const r = await postJson(`${gw.url}/v2/models/echo/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
+    const r = await postJson(`${gw.url}/v2/models/echo/infer`, {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }],
+    });
     expect(r.status).toBe(200);
-    const out = Object.fromEntries((r.body.outputs as Array<{ name: string; data: number[] }>).map((o) => [o.name, o.data]));
+    const out = Object.fromEntries(
+      (r.body.outputs as Array<{ name: string; data: number[] }>).map((o) => [o.name, o.data]),
+    );
     expect(out.y).toEqual([3, 6, 9, 12, 15, 18, 21, 24]);
     // Thread 0 is the main thread: the rows were computed in an instance's worker thread.
     expect(out.thread).toHaveLength(2);
@@ -54,7 +61,9 @@ describe('an external runtime served end to end (PLUGINS=examples/runtime-echo)'
   });
 
   it('passes the runtime’s own input errors through as client errors', async () => {
-    const r = await postJson(`${gw.url}/v2/models/echo/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
+    const r = await postJson(`${gw.url}/v2/models/echo/infer`, {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }],
+    });
     expect(r.status).toBe(400);
   });
 });

@@ -10,11 +10,19 @@ import { documentImages, photoImages, PHOTO_SOURCES } from '../support/finetune-
 const MODEL = 'emotion-human';
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the CLI as `npm run finetune` does; `onStderr` sees its progress as it comes. */
 function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/finetune/run.ts', ...args], { cwd: ROOT, env: { ...process.env, MASSGATE_URL: '', MASSGATE_API_KEY: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tools/finetune/run.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, MASSGATE_URL: '', MASSGATE_API_KEY: '' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b) => (stdout += b));
@@ -29,14 +37,20 @@ describe('npm run finetune: the CLI over the HTTP API', () => {
   let gw: RunningGateway;
   let store: string;
   let data: string;
-  const versions = () => readdirSync(join(store, MODEL)).filter((f) => /^\d+$/.test(f)).sort();
+  const versions = () =>
+    readdirSync(join(store, MODEL))
+      .filter((f) => /^\d+$/.test(f))
+      .sort();
 
   beforeAll(async () => {
     store = storeWithShippedModel(MODEL, {});
     gw = await startGateway({ MODEL_STORE: store, FINETUNE_CPU_SHARE: '1' });
     data = mkdtempSync(join(tmpdir(), 'massgate-cli-data-'));
     const [docs, photos] = await Promise.all([documentImages(10, 21), photoImages(PHOTO_SOURCES.train, 10, 22)]);
-    for (const [label, images] of [['page', docs], ['neutral', photos]] as const) {
+    for (const [label, images] of [
+      ['page', docs],
+      ['neutral', photos],
+    ] as const) {
       mkdirSync(join(data, label));
       images.forEach((img, i) => writeFileSync(join(data, label, `${i}.jpg`), img));
       writeFileSync(join(data, label, '.DS_Store'), 'not an image'); // skipped, or the gateway would refuse it
@@ -45,7 +59,19 @@ describe('npm run finetune: the CLI over the HTTP API', () => {
   afterAll(() => gw?.close());
 
   it('uploads a <label>/<file> folder, follows the job and prints the succeeded job as JSON (exit 0, version 2)', async () => {
-    const run = await cli(['--url', gw.url, '--model', MODEL, '--data', data, '--epochs', '5', '--min-accuracy', '0', '--json']);
+    const run = await cli([
+      '--url',
+      gw.url,
+      '--model',
+      MODEL,
+      '--data',
+      data,
+      '--epochs',
+      '5',
+      '--min-accuracy',
+      '0',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const job = JSON.parse(run.stdout);
     expect(job.state, job.error).toBe('succeeded');
@@ -70,13 +96,16 @@ describe('npm run finetune: the CLI over the HTTP API', () => {
 
   it('Ctrl-C cancels the job, waits for it to stop, and exits 130; nothing is published', async () => {
     let sent = false;
-    const run = await cli(['--url', gw.url, '--model', MODEL, '--data', data, '--epochs', '1000', '--patience', '0', '--json'], (stderr, child) => {
-      // Once the job runs (the CLI printed its id), interrupt as a user would.
-      if (!sent && /^job ft-\S+: /m.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    const run = await cli(
+      ['--url', gw.url, '--model', MODEL, '--data', data, '--epochs', '1000', '--patience', '0', '--json'],
+      (stderr, child) => {
+        // Once the job runs (the CLI printed its id), interrupt as a user would.
+        if (!sent && /^job ft-\S+: /m.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toMatch(/cancelling job ft-/);

@@ -8,7 +8,11 @@ import { storeWithShippedModel, tinyClassifier, writeModel } from '../support/ti
 
 const MODEL = 'nsfw-mobilenet-v2';
 const img = (name: string) => readFileSync(new URL(`../fixtures/images/${name}`, import.meta.url));
-const good = (label: string, n: number) => Array.from({ length: n }, () => ({ label, b64: img(label === 'a' ? 'chelsea.jpg' : 'rocket.jpg').toString('base64') }));
+const good = (label: string, n: number) =>
+  Array.from({ length: n }, () => ({
+    label,
+    b64: img(label === 'a' ? 'chelsea.jpg' : 'rocket.jpg').toString('base64'),
+  }));
 
 describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothing', () => {
   let gw: RunningGateway;
@@ -21,7 +25,8 @@ describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothi
     root = mkdtempSync(join(tmpdir(), 'massgate-data-'));
     for (const label of ['a', 'b']) {
       mkdirSync(join(root, 'set', label), { recursive: true });
-      for (let i = 0; i < 5; i++) writeFileSync(join(root, 'set', label, `${i}.jpg`), img(label === 'a' ? 'chelsea.jpg' : 'rocket.jpg'));
+      for (let i = 0; i < 5; i++)
+        writeFileSync(join(root, 'set', label, `${i}.jpg`), img(label === 'a' ? 'chelsea.jpg' : 'rocket.jpg'));
     }
     mkdirSync(join(root, 'escape', 'a'), { recursive: true });
     symlinkSync('/etc/hostname', join(root, 'escape', 'a', 'x.jpg'));
@@ -37,13 +42,28 @@ describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothi
     ['too few of a class', { examples: [...good('a', 6), ...good('b', 2)] }, 400, /'b' has 2/],
     ['epochs 0', { examples: [...good('a', 6), ...good('b', 6)], options: { epochs: 0 } }, 400, /epochs/],
     ['epochs 10^6', { examples: [...good('a', 6), ...good('b', 6)], options: { epochs: 1e6 } }, 400, /epochs/],
-    ['a negative learning rate', { examples: [...good('a', 6), ...good('b', 6)], options: { learningRate: -0.1 } }, 400, /learningRate/],
+    [
+      'a negative learning rate',
+      { examples: [...good('a', 6), ...good('b', 6)], options: { learningRate: -0.1 } },
+      400,
+      /learningRate/,
+    ],
     ['an unknown option', { examples: [...good('a', 6), ...good('b', 6)], options: { epoch: 3 } }, 400, /epoch/],
-    ['an augmentation the plugin lacks', { examples: [...good('a', 6), ...good('b', 6)], options: { augment: ['mixup'] } }, 400, /mixup/],
+    [
+      'an augmentation the plugin lacks',
+      { examples: [...good('a', 6), ...good('b', 6)], options: { augment: ['mixup'] } },
+      400,
+      /mixup/,
+    ],
     ['a bad label', { examples: [...good('a', 6), ...good('b', 5), { label: '../x', b64: 'AAAA' }] }, 400, /label/],
     ['a dataset outside the data root', { dataset: '../' }, 400, /outside the data root/],
     ['an absolute dataset path outside the root', { dataset: '/etc' }, 400, /outside the data root/],
-    ['a dataset file that links outside the root', { dataset: 'escape', examples: good('b', 6) }, 400, /outside the data root/],
+    [
+      'a dataset file that links outside the root',
+      { dataset: 'escape', examples: good('b', 6) },
+      400,
+      /outside the data root/,
+    ],
     ['a missing dataset', { dataset: 'nope' }, 400, /does not exist/],
   ])('%s is refused', async (_what, body, status, message) => {
     const r = await post(body);
@@ -52,7 +72,9 @@ describe('fine-tuning refuses bad requests with a clear 4xx, and publishes nothi
   });
 
   it('corrupt or undecodable images are named in the 400', async () => {
-    const r = await post({ examples: [...good('a', 6), ...good('b', 5), { label: 'b', b64: img('truncated.jpg').toString('base64') }] });
+    const r = await post({
+      examples: [...good('a', 6), ...good('b', 5), { label: 'b', b64: img('truncated.jpg').toString('base64') }],
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toMatch(/examples\[11\].*label 'b'/);
   });
@@ -96,14 +118,23 @@ describe('fine-tuning a member of an ensemble', () => {
   it('a replace with other labels is refused (409) while an ensemble votes over the model; none is allowed', async () => {
     const store = storeWithShippedModel(MODEL, {});
     mkdirSync(join(store, 'duo'));
-    writeFileSync(join(store, 'duo', 'config.json'), JSON.stringify({ ensemble: { members: [MODEL, `${MODEL}:1`], strategy: 'soft' } }));
+    writeFileSync(
+      join(store, 'duo', 'config.json'),
+      JSON.stringify({ ensemble: { members: [MODEL, `${MODEL}:1`], strategy: 'soft' } }),
+    );
     const gw = await startGateway({ MODEL_STORE: store });
     try {
       const examples = [...good('a', 6), ...good('b', 6)];
-      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples, options: { deploy: { mode: 'replace' } } });
+      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
+        examples,
+        options: { deploy: { mode: 'replace' } },
+      });
       expect(r.status).toBe(409);
       expect(r.body.error).toMatch(/ensemble 'duo'/);
-      const none = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples, options: { epochs: 1, deploy: { mode: 'none' } } });
+      const none = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
+        examples,
+        options: { epochs: 1, deploy: { mode: 'none' } },
+      });
       expect(none.status).toBe(202);
       await fetch(`${gw.url}/v1/jobs/${none.body.id}`, { method: 'DELETE' });
     } finally {
@@ -117,7 +148,9 @@ describe('fine-tuning limits that apply once the job runs', () => {
     const store = storeWithShippedModel(MODEL, {});
     const gw = await startGateway({ MODEL_STORE: store, FINETUNE_MAX_FEATURE_MB: '0.01', FINETUNE_CONCURRENCY: '1' });
     try {
-      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: [...good('a', 6), ...good('b', 6)] });
+      const r = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
+        examples: [...good('a', 6), ...good('b', 6)],
+      });
       expect(r.status).toBe(202);
       const { job } = await followJob(gw.url, r.body.id);
       expect(job.state).toBe('failed');

@@ -11,7 +11,10 @@ const MODEL = 'nsfw-mobilenet-v2';
 const chelsea = readFileSync(new URL('../fixtures/images/chelsea.jpg', import.meta.url)).toString('base64');
 const b64 = (b: Buffer) => b.toString('base64');
 
-const versions = (store: string) => readdirSync(join(store, MODEL)).filter((f) => /^\d+$/.test(f)).sort();
+const versions = (store: string) =>
+  readdirSync(join(store, MODEL))
+    .filter((f) => /^\d+$/.test(f))
+    .sort();
 
 describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")', () => {
   let gw: RunningGateway;
@@ -23,11 +26,19 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
     store = storeWithShippedModel(MODEL, {});
     gw = await startGateway({ MODEL_STORE: store, FINETUNE_CPU_SHARE: '1' });
     const [docs, photos, testDocs, testPhotos] = await Promise.all([
-      documentImages(24, 1), photoImages(PHOTO_SOURCES.train, 24, 2),
-      documentImages(12, 3), photoImages(PHOTO_SOURCES.heldOut, 12, 4), // other pages, photos never seen in training
+      documentImages(24, 1),
+      photoImages(PHOTO_SOURCES.train, 24, 2),
+      documentImages(12, 3),
+      photoImages(PHOTO_SOURCES.heldOut, 12, 4), // other pages, photos never seen in training
     ]);
-    train = [...docs.map((d) => ({ label: 'document', b64: b64(d) })), ...photos.map((p) => ({ label: 'photo', b64: b64(p) }))];
-    heldOut = [...testDocs.map((d) => ({ label: 'document', b64: b64(d) })), ...testPhotos.map((p) => ({ label: 'photo', b64: b64(p) }))];
+    train = [
+      ...docs.map((d) => ({ label: 'document', b64: b64(d) })),
+      ...photos.map((p) => ({ label: 'photo', b64: b64(p) })),
+    ];
+    heldOut = [
+      ...testDocs.map((d) => ({ label: 'document', b64: b64(d) })),
+      ...testPhotos.map((p) => ({ label: 'photo', b64: b64(p) })),
+    ];
   });
   afterAll(() => gw?.close());
 
@@ -38,7 +49,17 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
     });
     const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
       examples: train,
-      options: { epochs: 40, learningRate: 0.005, batchSize: 16, validationSplit: 0.25, patience: 8, seed: 7, augment: ['flip', 'crop'], augmentCopies: 1, deploy: { mode: 'replace' } },
+      options: {
+        epochs: 40,
+        learningRate: 0.005,
+        batchSize: 16,
+        validationSplit: 0.25,
+        patience: 8,
+        seed: 7,
+        augment: ['flip', 'crop'],
+        augmentCopies: 1,
+        deploy: { mode: 'replace' },
+      },
     });
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(`/v1/jobs/${started.body.id}`);
@@ -69,12 +90,17 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
 
     // The version on disk: weights, config, labels, report and curves; its metadata names its origin.
     const dir = join(store, MODEL, '2');
-    for (const f of ['head/model.json', 'head/weights.bin', 'config.json', 'report.json', 'curves.svg']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['head/model.json', 'head/weights.bin', 'config.json', 'report.json', 'curves.svg'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     expect(readFileSync(join(dir, 'curves.svg'), 'utf8')).toMatch(/^<svg/);
     const meta = await getJson(`${gw.url}/v2/models/${MODEL}`);
     expect(meta.body.versions).toEqual(expect.arrayContaining(['1', '2']));
     const v2 = await getJson(`${gw.url}/v2/models/${MODEL}/versions/2`);
-    expect(v2.body.parameters.finetuned).toMatchObject({ base: { model: MODEL, version: 1 }, job: job.id, classes: ['document', 'photo'] });
+    expect(v2.body.parameters.finetuned).toMatchObject({
+      base: { model: MODEL, version: 1 },
+      job: job.id,
+      classes: ['document', 'photo'],
+    });
     expect((await getJson(`${gw.url}/v1/jobs/${job.id}`)).body.state).toBe('succeeded');
   }, 180_000); // 40 epochs under traffic: ≈ 45 s alone on the 2-core machine, more when it is shared
 
@@ -90,7 +116,10 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
   it('the gate rejects a candidate trained on shuffled labels, and nothing is published', async () => {
     const before = versions(store);
     const shuffled = train.map((t, i) => ({ ...t, label: i % 2 ? 'document' : 'photo' }));
-    const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: shuffled, options: { epochs: 5, seed: 3, minAccuracy: 0.9 } });
+    const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
+      examples: shuffled,
+      options: { epochs: 5, seed: 3, minAccuracy: 0.9 },
+    });
     expect(started.status).toBe(202);
     const { job } = await followJob(gw.url, started.body.id);
     expect(job.state).toBe('rejected');
@@ -102,7 +131,10 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
 
   it('a cancelled job publishes nothing, and a second job of the same model meanwhile is refused with 409', async () => {
     const before = versions(store);
-    const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: train, options: { epochs: 1000, patience: 0, batchSize: 4, unfreeze: 2 } }); // unfreeze: the base's dense_1 and dense_2 train too
+    const started = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, {
+      examples: train,
+      options: { epochs: 1000, patience: 0, batchSize: 4, unfreeze: 2 },
+    }); // unfreeze: the base's dense_1 and dense_2 train too
     expect(started.status).toBe(202);
     const second = await postJson(`${gw.url}/v1/models/${MODEL}/finetune`, { examples: train });
     expect(second.status).toBe(409);

@@ -11,8 +11,12 @@ const shipped = fileURLToPath(new URL('../../models/nsfw-mobilenet-v2', import.m
 const NSFW = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
 const CLASSES = ['document', 'photo'];
 const finetuned = {
-  base: { model: 'nsfw-mobilenet-v2', version: 1 }, job: 'job-test-1', createdAt: '2025-01-01T00:00:00.000Z',
-  scores: { accuracy: 0.95, servedAccuracy: null }, classes: CLASSES, options: { epochs: 3 },
+  base: { model: 'nsfw-mobilenet-v2', version: 1 },
+  job: 'job-test-1',
+  createdAt: '2025-01-01T00:00:00.000Z',
+  scores: { accuracy: 0.95, servedAccuracy: null },
+  classes: CLASSES,
+  options: { epochs: 3 },
 };
 
 /**
@@ -34,10 +38,16 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     cpSync(shipped, model, { recursive: true });
     const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
     // Every version served; a full batch of 4 leaves at once, so 8 concurrent requests batch whatever the timing.
-    writeFileSync(join(model, 'config.json'), JSON.stringify({ ...config, versionPolicy: { all: {} }, batching: { maxBatchSize: 4, maxQueueDelayMs: 1000 } }));
+    writeFileSync(
+      join(model, 'config.json'),
+      JSON.stringify({ ...config, versionPolicy: { all: {} }, batching: { maxBatchSize: 4, maxQueueDelayMs: 1000 } }),
+    );
     await writeFinetunedVersion(join(model, '2'), 1280, {
-      description: 'nsfw-mobilenet-v2 fine-tuned: document vs photo', labels: CLASSES, params: { topK: 2 },
-      head: { path: 'head/model.json', feature: 'flatten_1' }, finetuned,
+      description: 'nsfw-mobilenet-v2 fine-tuned: document vs photo',
+      labels: CLASSES,
+      params: { topK: 2 },
+      head: { path: 'head/model.json', feature: 'flatten_1' },
+      finetuned,
     });
     gw = await startGateway({ MODEL_STORE: store, LOAD_MODELS: 'nsfw-mobilenet-v2' });
   });
@@ -52,7 +62,9 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     expect(p.top_k.map((t: { label: string }) => t.label).sort()).toEqual(CLASSES); // the version's params (topK 2) over the model's (5)
     expect(p.top_k[0].score + p.top_k[1].score).toBeCloseTo(1, 4);
 
-    const v1 = await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2@1:predict`, { instances: [fixture('chelsea.jpg')] });
+    const v1 = await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2@1:predict`, {
+      instances: [fixture('chelsea.jpg')],
+    });
     expect(v1.status).toBe(200);
     expect(v1.body.model_version).toBe('1');
     expect(v1.body.predictions[0].label).toBe('Neutral');
@@ -78,14 +90,20 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     expect(v1.body.parameters.labels).toEqual(NSFW);
     expect(v1.body.parameters.description).toMatch(/^nsfwjs content-moderation/);
     const info = await getJson(`${gw.url}/v1/models/nsfw-mobilenet-v2`);
-    expect(info.body).toMatchObject({ name: 'nsfw-mobilenet-v2', version: '2', description: 'nsfw-mobilenet-v2 fine-tuned: document vs photo', parameters: { finetuned } });
+    expect(info.body).toMatchObject({
+      name: 'nsfw-mobilenet-v2',
+      version: '2',
+      description: 'nsfw-mobilenet-v2 fine-tuned: document vs photo',
+      parameters: { finetuned },
+    });
   });
 
   it('batches concurrent v2 requests on version 2, each answered as it would be alone', async () => {
     const images = ['chelsea.jpg', 'coffee.png', 'astronaut.jpg', 'rocket.jpg'].map(fixture);
-    const infer = (image: string) => postJson(`${gw.url}/v2/models/nsfw-mobilenet-v2/versions/2/infer`, {
-      inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [image] }],
-    });
+    const infer = (image: string) =>
+      postJson(`${gw.url}/v2/models/nsfw-mobilenet-v2/versions/2/infer`, {
+        inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [image] }],
+      });
     const alone: number[][] = [];
     for (const image of images) {
       const r = await infer(image);
@@ -96,7 +114,12 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     }
     const metric = async () => {
       const text = await (await fetch(`${gw.url}/metrics`)).text();
-      const read = (s: string) => Number(new RegExp(`massgate_inference_batch_size_${s}\\{model="nsfw-mobilenet-v2",version="2"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      const read = (s: string) =>
+        Number(
+          new RegExp(`massgate_inference_batch_size_${s}\\{model="nsfw-mobilenet-v2",version="2"\\} (\\d+)`).exec(
+            text,
+          )?.[1] ?? 0,
+        );
       return { batches: read('count'), rows: read('sum') };
     };
     const before = await metric();
@@ -114,11 +137,18 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
   it('refuses to load a version whose head does not fit the feature, naming both shapes (path-free)', async () => {
     const bad = join(store, 'bad-head');
     cpSync(join(shipped, 'config.json'), join(bad, 'config.json'));
-    await writeFinetunedVersion(join(bad, '1'), 1000, { labels: CLASSES, head: { path: 'head/model.json', feature: 'flatten_1' } });
+    await writeFinetunedVersion(join(bad, '1'), 1000, {
+      labels: CLASSES,
+      head: { path: 'head/model.json', feature: 'flatten_1' },
+    });
     const r = await postJson(`${gw.url}/v2/repository/models/bad-head/load`, {});
     expect(r.body.code).toBe('MODEL_LOAD_FAILED');
-    expect(r.body.error).toMatch(/head bad-head\/1\/head\/model\.json: its input shape \[-1,1000\] does not match the shape of feature 'flatten_1', \[-1,1280\]/);
+    expect(r.body.error).toMatch(
+      /head bad-head\/1\/head\/model\.json: its input shape \[-1,1000\] does not match the shape of feature 'flatten_1', \[-1,1280\]/,
+    );
     expect(r.body.error).not.toContain(store);
-    expect((await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { instances: [fixture('chelsea.jpg')] })).status).toBe(200);
+    expect(
+      (await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { instances: [fixture('chelsea.jpg')] })).status,
+    ).toBe(200);
   });
 });

@@ -12,7 +12,8 @@ import { summary } from '../support/fuzz/summary.ts';
 const N = Number(process.env.FUZZ_N ?? 10_000);
 // A fixed seed keeps CI reproducible; `npm run load -- fuzz` draws a new one each run to explore
 // (FUZZ_SEED=random here does the same).
-const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261123);
+const SEED =
+  process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 20261123);
 const SKIP = (process.env.FUZZ_SKIP ?? '').split(',').filter(Boolean);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
@@ -32,7 +33,11 @@ describe(`fuzzing the gateway (seed ${SEED}, ${N} requests)`, () => {
     const ctx = await fuzzContext();
     process.stdout.write(`fuzz: seed ${SEED} (replay with FUZZ_SEED=${SEED}), ${N} requests\n`);
     result = await runFuzz(gw, fuzzCases({ seed: SEED, n: N, validEvery: 20, skip: SKIP }, ctx), {
-      concurrency: 16, timeoutMs: 20_000, readyEvery: 250, secrets: [store, ROOT], sampleMs: 1000,
+      concurrency: 16,
+      timeoutMs: 20_000,
+      readyEvery: 250,
+      secrets: [store, ROOT],
+      sampleMs: 1000,
     });
     process.stdout.write(summary(result, SEED));
     if (process.env.FUZZ_OUT) writeFileSync(process.env.FUZZ_OUT, JSON.stringify({ seed: SEED, ...result }, null, 1));
@@ -42,7 +47,10 @@ describe(`fuzzing the gateway (seed ${SEED}, ${N} requests)`, () => {
     if (store) rmSync(store, { recursive: true, force: true });
   });
 
-  const kinds = (k: string) => result.findings.filter((f) => f.kind === k).map((f) => `${f.count}× ${f.category} ${f.label}: ${f.detail.slice(0, 120)}`);
+  const kinds = (k: string) =>
+    result.findings
+      .filter((f) => f.kind === k)
+      .map((f) => `${f.count}× ${f.category} ${f.label}: ${f.detail.slice(0, 120)}`);
 
   it('the process never exits', () => {
     expect(kinds('crash')).toEqual([]);

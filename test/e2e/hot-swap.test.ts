@@ -55,7 +55,10 @@ describe('versioned store and hot swap', () => {
   });
 
   it('serves several versions under a specific version policy', async () => {
-    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ versionPolicy: { specific: { versions: [1, 2] } } }));
+    writeFileSync(
+      join(store, 'scale', 'config.json'),
+      JSON.stringify({ versionPolicy: { specific: { versions: [1, 2] } } }),
+    );
     expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
     const v1 = await postJson(`${gw.url}/v2/models/scale/versions/1/infer`, request);
     const v2 = await postJson(`${gw.url}/v2/models/scale/versions/2/infer`, request);
@@ -66,7 +69,16 @@ describe('versioned store and hot swap', () => {
   });
 
   it('places instances per instance group (providers fall back to cpu here)', async () => {
-    writeFileSync(join(store, 'scale', 'config.json'), JSON.stringify({ versionPolicy: { specific: { versions: [2] } }, instanceGroups: [{ count: 1, providers: ['cuda', 'cpu'] }, { count: 2, providers: ['cpu'] }] }));
+    writeFileSync(
+      join(store, 'scale', 'config.json'),
+      JSON.stringify({
+        versionPolicy: { specific: { versions: [2] } },
+        instanceGroups: [
+          { count: 1, providers: ['cuda', 'cpu'] },
+          { count: 2, providers: ['cpu'] },
+        ],
+      }),
+    );
     expect((await postJson(`${gw.url}/v2/repository/models/scale/load`, {})).status).toBe(200);
     const meta = await getJson(`${gw.url}/v2/models/scale`);
     expect([meta.body.parameters.instances, meta.body.parameters.provider]).toEqual([3, 'cpu']);

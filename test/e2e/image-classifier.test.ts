@@ -46,7 +46,14 @@ describe('real pretrained image classifier (nsfwjs MobileNetV2 on TensorFlow.js)
 
   it('serves the same model over v2 with a BYTES input, with the classification extension', async () => {
     const r = await postJson(`${gw.url}/v2/models/nsfw-mobilenet-v2/infer`, {
-      inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], data: [fixture('chelsea.jpg').toString('base64'), fixture('coffee.png').toString('base64')] }],
+      inputs: [
+        {
+          name: 'image',
+          datatype: 'BYTES',
+          shape: [2],
+          data: [fixture('chelsea.jpg').toString('base64'), fixture('coffee.png').toString('base64')],
+        },
+      ],
       outputs: [{ name: 'dense_3', parameters: { classification: 2 } }],
     });
     expect(r.status).toBe(200);

@@ -9,8 +9,15 @@ describe("image ensemble of nsfwjs's three real classifiers", () => {
 
   it('soft-votes the three members (layers and graph models, 224² and 299² inputs) over the same labels', async () => {
     const meta = await getJson(`${gw.url}/v2/models/nsfw-ensemble`);
-    expect(meta.body.parameters.ensemble.members.map((m: { model: string }) => m.model)).toEqual(['nsfw-mobilenet-v2', 'nsfw-mobilenet-v2-mid', 'nsfw-inception-v3']);
-    const r = await postJson(`${gw.url}/v1/models/nsfw-ensemble:predict`, { instances: [fixture('chelsea.jpg'), fixture('rocket.jpg')], parameters: { members: true } });
+    expect(meta.body.parameters.ensemble.members.map((m: { model: string }) => m.model)).toEqual([
+      'nsfw-mobilenet-v2',
+      'nsfw-mobilenet-v2-mid',
+      'nsfw-inception-v3',
+    ]);
+    const r = await postJson(`${gw.url}/v1/models/nsfw-ensemble:predict`, {
+      instances: [fixture('chelsea.jpg'), fixture('rocket.jpg')],
+      parameters: { members: true },
+    });
     expect(r.status).toBe(200);
     for (const p of r.body.predictions) {
       expect(p.label).toBe('Neutral');

@@ -11,19 +11,29 @@ const request = (rows: number) => ({
 
 describe('Prometheus metrics at /metrics', () => {
   // Six requests of 2 rows fill a batch of 12, which leaves the moment it is full: one batch, whatever the timing.
-  const gw = useGateway(() => startWithModel('scale', scaleSumModel(), { batching: { maxBatchSize: 12, maxQueueDelayMs: 600_000 } }));
+  const gw = useGateway(() =>
+    startWithModel('scale', scaleSumModel(), { batching: { maxBatchSize: 12, maxQueueDelayMs: 600_000 } }),
+  );
 
   it('counts successes and failures by reason, and records queue, compute, batch size and latency', async () => {
     await Promise.all(Array.from({ length: 6 }, () => postJson(`${gw.url}/v2/models/scale/infer`, request(2))));
-    const bad = await postJson(`${gw.url}/v2/models/scale/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3] }] });
+    const bad = await postJson(`${gw.url}/v2/models/scale/infer`, {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3] }],
+    });
     expect(bad.status).toBe(400);
     const res = await fetch(`${gw.url}/metrics`);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/massgate_inference_request_success_total\{model="scale",version="1"\} 6/);
-    expect(text).toMatch(/massgate_inference_request_failure_total\{model="scale",version="1",reason="INVALID_INPUT"\} 1/);
-    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="success"\} 6/);
-    expect(text).toMatch(/massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="INVALID_INPUT"\} 1/);
+    expect(text).toMatch(
+      /massgate_inference_request_failure_total\{model="scale",version="1",reason="INVALID_INPUT"\} 1/,
+    );
+    expect(text).toMatch(
+      /massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="success"\} 6/,
+    );
+    expect(text).toMatch(
+      /massgate_inference_request_duration_seconds_count\{model="scale",version="1",outcome="INVALID_INPUT"\} 1/,
+    );
     expect(text).toMatch(/massgate_inference_queue_duration_seconds_count\{model="scale",version="1"\} 6/);
     const batches = Number(/massgate_inference_batch_size_count\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);
     const rows = Number(/massgate_inference_batch_size_sum\{model="scale",version="1"\} (\d+)/.exec(text)?.[1]);

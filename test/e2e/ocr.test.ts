@@ -20,23 +20,35 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
     const padded = await startGateway({ MODEL_STORE: storeWithShippedModel('ocr-rec', { padding: { axes: [3] } }) });
     try {
       const line = readFileSync(new URL('../fixtures/ocr/hello-line.png', import.meta.url));
-      const wide = (await sharp(line).extend({ right: 160, background: '#ffffff' }).png().toBuffer()).toString('base64');
+      const wide = (await sharp(line).extend({ right: 160, background: '#ffffff' }).png().toBuffer()).toString(
+        'base64',
+      );
       // Batches of more than 8 rows (the `le="16"` bucket less the `le="8"` one): with 8 lines of each
       // width, only batches that mixed the widths can hold that many.
       const mixed = async () => {
         const m = await (await fetch(`${padded.url}/metrics`)).text();
-        const bucket = (le: number) => Number(new RegExp(`massgate_inference_batch_size_bucket\\{le="${le}",model="ocr-rec",version="1"\\} (\\d+)`).exec(m)?.[1] ?? 0); // absent before the first batch
+        const bucket = (le: number) =>
+          Number(
+            new RegExp(`massgate_inference_batch_size_bucket\\{le="${le}",model="ocr-rec",version="1"\\} (\\d+)`).exec(
+              m,
+            )?.[1] ?? 0,
+          ); // absent before the first batch
         return bucket(16) - bucket(8);
       };
       const before = await mixed();
       // The first request occupies the instance; the other 15 queue meanwhile and leave together.
-      const rs = await Promise.all(Array.from({ length: 16 }, (_, i) =>
-        postJson(`${padded.url}/v1/models/ocr-rec:predict`, { instances: [i % 2 ? wide : png('ocr/hello-line.png')] })));
+      const rs = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          postJson(`${padded.url}/v1/models/ocr-rec:predict`, {
+            instances: [i % 2 ? wide : png('ocr/hello-line.png')],
+          }),
+        ),
+      );
       for (const r of rs) {
         expect(r.status).toBe(200);
         expect(r.body.predictions[0].text).toBe('Hello World 2024');
       }
-      expect(await mixed() - before).toBeGreaterThanOrEqual(1);
+      expect((await mixed()) - before).toBeGreaterThanOrEqual(1);
     } finally {
       await padded.close();
     }
@@ -46,7 +58,11 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
     const r = await postJson(`${gw.url}/v1/models/ocr:predict`, { instances: [{ b64: png('ocr/page.png') }] });
     expect(r.status).toBe(200);
     const page = r.body.predictions[0];
-    expect(page.lines.map((l: { text: string }) => l.text)).toEqual(['Massgate serves models', 'over plain HTTP', 'since 2026']);
+    expect(page.lines.map((l: { text: string }) => l.text)).toEqual([
+      'Massgate serves models',
+      'over plain HTTP',
+      'since 2026',
+    ]);
     expect(page.text).toBe('Massgate serves models\nover plain HTTP\nsince 2026');
     for (const l of page.lines) expect(l.box[2]).toBeGreaterThan(l.box[0]);
   });
@@ -63,17 +79,27 @@ describe('OCR on real PaddleOCR PP-OCRv4 models', () => {
   });
 
   it('one page is one detector batch (detector and box search in its worker) and one recogniser batch for all its lines', async () => {
-    const count = async (model: string) => Number(new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const count = async (model: string) =>
+      Number(
+        new RegExp(`^massgate_inference_batch_size_count\\{model="${model}",version="1"\\} (\\d+)`, 'm').exec(
+          await (await fetch(`${gw.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
     const [det, rec] = [await count('ocr'), await count('ocr-rec')];
     const r = await postJson(`${gw.url}/v1/models/ocr:predict`, { instances: [{ b64: png('ocr/page.png') }] });
     expect(r.body.predictions[0].lines).toHaveLength(3);
-    expect([await count('ocr') - det, await count('ocr-rec') - rec]).toEqual([1, 1]);
+    expect([(await count('ocr')) - det, (await count('ocr-rec')) - rec]).toEqual([1, 1]);
   });
 
   it('the recogniser answers v2 with text and confidence decoded in its worker (not the [lines, steps, 6625] probabilities)', async () => {
     const meta = await (await fetch(`${gw.url}/v2/models/ocr-rec`)).json();
-    expect(meta.outputs).toEqual([{ name: 'text', datatype: 'BYTES', shape: [-1] }, { name: 'confidence', datatype: 'FP64', shape: [-1] }]);
-    const r = await postJson(`${gw.url}/v2/models/ocr-rec/infer`, { inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [png('ocr/hello-line.png')] }] });
+    expect(meta.outputs).toEqual([
+      { name: 'text', datatype: 'BYTES', shape: [-1] },
+      { name: 'confidence', datatype: 'FP64', shape: [-1] },
+    ]);
+    const r = await postJson(`${gw.url}/v2/models/ocr-rec/infer`, {
+      inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [png('ocr/hello-line.png')] }],
+    });
     expect(r.status).toBe(200);
     const [text, confidence] = r.body.outputs;
     expect(text.data).toEqual(['Hello World 2024']);

@@ -9,18 +9,23 @@ const softmax = (x: number[]) => {
 };
 
 describe('above capacity', () => {
-  const gw = useGateway(() => startWithModel('slow', slowClassifier(), { batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 8 } }));
+  const gw = useGateway(() =>
+    startWithModel('slow', slowClassifier(), { batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 8 } }),
+  );
 
   it('refuses the excess at once with 429 and Retry-After, and answers every accepted request with its own rows', async () => {
-    const results = await Promise.all(Array.from({ length: 80 }, async (_, i) => {
-      const x = [i / 10, (i % 7) / 3, -(i % 5) / 4];
-      const res = await fetch(`${gw.url}/v2/models/slow/infer`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: x }] }),
-      });
-      const body = await res.json();
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), body, x };
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 80 }, async (_, i) => {
+        const x = [i / 10, (i % 7) / 3, -(i % 5) / 4];
+        const res = await fetch(`${gw.url}/v2/models/slow/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: x }] }),
+        });
+        const body = await res.json();
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body, x };
+      }),
+    );
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     expect(ok.length + refused.length).toBe(80); // nothing else: no 500, no lost request

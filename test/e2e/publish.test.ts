@@ -18,7 +18,10 @@ const request = {
 /** A valid ONNX file with the scale model's inputs that loads but fails when run (x [n,4] reshaped to [3]). */
 function loadsButCannotRun(): Uint8Array {
   return buildModel({
-    inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: 'ids', type: 'int64', shape: ['batch', 2] }],
+    inputs: [
+      { name: 'x', type: 'float32', shape: ['batch', 4] },
+      { name: 'ids', type: 'int64', shape: ['batch', 2] },
+    ],
     outputs: [{ name: 'y', type: 'float32', shape: [3] }],
     initializers: [{ name: 'to', type: 'int64', dims: [1], data: new BigInt64Array([3n]) }],
     nodes: [{ op: 'Reshape', inputs: ['x', 'to'], outputs: ['y'] }],
@@ -102,18 +105,31 @@ describe('publishing a version by dropping it into the store (no API call)', () 
   it('a corrupt version, or one that loads but fails its warm-up, leaves the old one serving and shows in the index; it is not retried', async () => {
     let published = nextPublish();
     publishByRename(store, 4, new Uint8Array([8, 1, 18, 3, 1, 2, 3, 255, 255]));
-    expect(await published).toMatchObject({ model: 'scale', ok: false, error: expect.stringMatching(/scale\/4\/model\.onnx/) });
+    expect(await published).toMatchObject({
+      model: 'scale',
+      ok: false,
+      error: expect.stringMatching(/scale\/4\/model\.onnx/),
+    });
     expect(await served()).toMatchObject({ model_version: '3', outputs: [{ data: [4, 4, 4, 4] }] });
     let index = (await postJson(`${gw.url}/v2/repository/index`, {})).body;
     expect(index).toEqual([
       { name: 'scale', version: '3', state: 'READY', reason: '' },
-      { name: 'scale', version: '4', state: 'UNAVAILABLE', reason: expect.stringMatching(/^model 'scale' .*scale\/4\/model\.onnx/) },
+      {
+        name: 'scale',
+        version: '4',
+        state: 'UNAVAILABLE',
+        reason: expect.stringMatching(/^model 'scale' .*scale\/4\/model\.onnx/),
+      },
     ]);
     expect(JSON.stringify(index)).not.toContain(store); // no absolute path reaches the client
 
     published = nextPublish();
     publishByRename(store, 5, loadsButCannotRun());
-    expect(await published).toMatchObject({ model: 'scale', ok: false, error: expect.stringMatching(/version 5 failed its warm-up inference/) });
+    expect(await published).toMatchObject({
+      model: 'scale',
+      ok: false,
+      error: expect.stringMatching(/version 5 failed its warm-up inference/),
+    });
     index = (await postJson(`${gw.url}/v2/repository/index`, {})).body;
     expect(index).toEqual([
       { name: 'scale', version: '3', state: 'READY', reason: '' },

@@ -10,21 +10,39 @@ const ADMIN = 'admin-0123456789abcdef0123456789';
 const INFER = 'infer-0123456789abcdef0123456789';
 const OTHER_INFER = 'infer-other-0123456789abcdef0123';
 
-const scaleRequest = (x: number) => JSON.stringify({
-  inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [x, 1, 2, 3] }, { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] }],
-});
+const scaleRequest = (x: number) =>
+  JSON.stringify({
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [1, 4], data: [x, 1, 2, 3] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 2] },
+    ],
+  });
 /** The crash-test runtime (test/fixtures), loaded as operator-configured code through PLUGINS. */
 const CRASH_RUNTIME = fileURLToPath(new URL('../fixtures/crash-runtime', import.meta.url));
 const HOLD_ON = 44; // the crash-test runtime's run waits on this input while `<model>.hold` exists
-const heldRequest = (v: number) => JSON.stringify({ inputs: [
-  { name: 'x', datatype: 'FP32', shape: [1, 4], data: [v, v, v, v] },
-  { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 1] },
-] });
+const heldRequest = (v: number) =>
+  JSON.stringify({
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [1, 4], data: [v, v, v, v] },
+      { name: 'ids', datatype: 'INT64', shape: [1, 2], data: [1, 1] },
+    ],
+  });
 
-async function call(url: string, path: string, o: { key?: string; header?: 'bearer' | 'x-api-key'; method?: string; body?: string; signal?: AbortSignal } = {}) {
+async function call(
+  url: string,
+  path: string,
+  o: { key?: string; header?: 'bearer' | 'x-api-key'; method?: string; body?: string; signal?: AbortSignal } = {},
+) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (o.key) headers[o.header === 'x-api-key' ? 'x-api-key' : 'authorization'] = o.header === 'x-api-key' ? o.key : `Bearer ${o.key}`;
-  const res = await fetch(url + path, { method: o.method ?? (o.body ? 'POST' : 'GET'), headers, body: o.body, signal: o.signal });
+  if (o.key)
+    headers[o.header === 'x-api-key' ? 'x-api-key' : 'authorization'] =
+      o.header === 'x-api-key' ? o.key : `Bearer ${o.key}`;
+  const res = await fetch(url + path, {
+    method: o.method ?? (o.body ? 'POST' : 'GET'),
+    headers,
+    body: o.body,
+    signal: o.signal,
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text.startsWith('{') ? JSON.parse(text) : undefined };
 }
@@ -43,14 +61,21 @@ describe('API keys and roles', () => {
   });
 
   it('refuses a missing or unknown key with 401 and WWW-Authenticate: Bearer, never echoing it', async () => {
-    for (const o of [{}, { key: 'wrong-key-0123456789abcdef' }, { key: INFER.slice(0, -1) }, { key: `${INFER}x`, header: 'x-api-key' as const }]) {
+    for (const o of [
+      {},
+      { key: 'wrong-key-0123456789abcdef' },
+      { key: INFER.slice(0, -1) },
+      { key: `${INFER}x`, header: 'x-api-key' as const },
+    ]) {
       const r = await call(gw.url, '/v2/models/scale/infer', { ...o, body: scaleRequest(1) });
       expect(r.status).toBe(401);
       expect(r.body.code).toBe('UNAUTHORIZED');
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(r.text).not.toContain('0123456789abcdef');
     }
-    const malformed = await fetch(`${gw.url}/v2/models/scale`, { headers: { authorization: `Basic ${Buffer.from(`u:${INFER}`).toString('base64')}` } });
+    const malformed = await fetch(`${gw.url}/v2/models/scale`, {
+      headers: { authorization: `Basic ${Buffer.from(`u:${INFER}`).toString('base64')}` },
+    });
     expect(malformed.status).toBe(401);
   });
 
@@ -65,7 +90,11 @@ describe('API keys and roles', () => {
   });
 
   it('refuses repository changes to an infer key with 403 and allows them to an admin key', async () => {
-    for (const path of ['/v2/repository/index', '/v2/repository/models/scale/unload', '/v2/repository/models/scale/load']) {
+    for (const path of [
+      '/v2/repository/index',
+      '/v2/repository/models/scale/unload',
+      '/v2/repository/models/scale/load',
+    ]) {
       const r = await call(gw.url, path, { key: INFER, method: 'POST' });
       expect([path, r.status, r.body.code]).toEqual([path, 403, 'FORBIDDEN']);
       expect((await call(gw.url, path, { method: 'POST' })).status).toBe(401);
@@ -82,9 +111,20 @@ describe('rate limits and the default deadline', () => {
   const gw = useGateway(async () => {
     const store = tempStore();
     writeModel(store, 'scale', 1, scaleSumModel(2));
-    writeModel(store, 'slow', 1, scaleSumModel(2), { runtime: 'crash-test', instances: 1, batching: { maxBatchSize: 1 } });
+    writeModel(store, 'slow', 1, scaleSumModel(2), {
+      runtime: 'crash-test',
+      instances: 1,
+      batching: { maxBatchSize: 1 },
+    });
     hold = join(store, 'slow', '1', 'model.onnx.hold');
-    return startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME, API_KEYS: `infer:${INFER},infer:${OTHER_INFER}`, RATE_LIMIT_RPS: '0.01', RATE_LIMIT_BURST: '3', INFER_TIMEOUT_MS: '1' });
+    return startGateway({
+      MODEL_STORE: store,
+      PLUGINS: CRASH_RUNTIME,
+      API_KEYS: `infer:${INFER},infer:${OTHER_INFER}`,
+      RATE_LIMIT_RPS: '0.01',
+      RATE_LIMIT_BURST: '3',
+      INFER_TIMEOUT_MS: '1',
+    });
   });
 
   it('refuses a key beyond its burst with 429 RATE_LIMITED and Retry-After, other keys and health unaffected', async () => {
@@ -99,10 +139,14 @@ describe('rate limits and the default deadline', () => {
   });
 
   it('applies INFER_TIMEOUT_MS to an inference request that states no timeout', async () => {
-    // A request with its own long timeout holds the only instance (until the hold file goes); the one with none waits behind it past 1 ms.
+    // A request with its own long timeout holds the only instance (until the hold file goes); the one with none waits
+    // behind it past 1 ms.
     writeFileSync(hold, '');
     try {
-      const stated = call(gw.url, '/v2/models/slow/infer', { key: OTHER_INFER, body: JSON.stringify({ ...JSON.parse(heldRequest(HOLD_ON)), parameters: { timeout_ms: 60_000 } }) });
+      const stated = call(gw.url, '/v2/models/slow/infer', {
+        key: OTHER_INFER,
+        body: JSON.stringify({ ...JSON.parse(heldRequest(HOLD_ON)), parameters: { timeout_ms: 60_000 } }),
+      });
       await vi.waitUntil(() => gw.server.inFlight >= 1, { timeout: 10_000, interval: 5 });
       const r = await call(gw.url, '/v2/models/slow/infer', { key: OTHER_INFER, body: heldRequest(1) });
       expect([r.status, r.body.code]).toEqual([504, 'TIMEOUT']);
@@ -131,12 +175,18 @@ describe('no keys configured', () => {
 describe('response cache single-flight', () => {
   it('answers the other identical requests when the first one disconnects', async () => {
     const store = tempStore();
-    writeModel(store, 'held', 1, scaleSumModel(), { runtime: 'crash-test', instances: 1, cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
+    writeModel(store, 'held', 1, scaleSumModel(), {
+      runtime: 'crash-test',
+      instances: 1,
+      cache: { ttlSeconds: 60 },
+      batching: { maxBatchSize: 1, maxQueueDelayMs: 0 },
+    });
     const hold = join(store, 'held', '1', 'model.onnx.hold');
     writeFileSync(hold, '');
     const gw = await startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME });
     const path = '/v2/models/held/infer';
-    const inFlight = (ok: (n: number) => boolean) => vi.waitUntil(() => ok(gw.server.inFlight), { timeout: 10_000, interval: 5 });
+    const inFlight = (ok: (n: number) => boolean) =>
+      vi.waitUntil(() => ok(gw.server.inFlight), { timeout: 10_000, interval: 5 });
     try {
       // A different request holds the only instance until the hold file goes, so the identical ones queue.
       const blocker = call(gw.url, path, { body: heldRequest(HOLD_ON) });
@@ -144,7 +194,10 @@ describe('response cache single-flight', () => {
       const first = new AbortController();
       const a = call(gw.url, path, { body: heldRequest(1), signal: first.signal }).catch((e: Error) => e.name);
       await inFlight((n) => n >= 2);
-      const others: [ReturnType<typeof call>, ReturnType<typeof call>] = [call(gw.url, path, { body: heldRequest(1) }), call(gw.url, path, { body: heldRequest(1) })];
+      const others: [ReturnType<typeof call>, ReturnType<typeof call>] = [
+        call(gw.url, path, { body: heldRequest(1) }),
+        call(gw.url, path, { body: heldRequest(1) }),
+      ];
       await inFlight((n) => n >= 4);
       first.abort();
       expect(await a).toBe('AbortError');
@@ -169,7 +222,10 @@ describe('slow clients', () => {
     return startGateway({ MODEL_STORE: store, HEADERS_TIMEOUT_S: '0.5', REQUEST_TIMEOUT_S: '1' });
   });
 
-  /** A raw connection that sends `head` then one byte of `rest` every 50 ms; resolves with what the server sent once it closes. */
+  /**
+   * A raw connection that sends `head` then one byte of `rest` every 50 ms; resolves with what the server sent once it
+   * closes.
+   */
   function trickle(head: string, rest: string): Promise<{ reply: string; sent: number }> {
     return new Promise((resolve) => {
       const { port } = new URL(gw.url);
@@ -191,7 +247,12 @@ describe('slow clients', () => {
 
   it('cuts off clients that trickle a body or headers with 408 while others are answered', async () => {
     const body = scaleRequest(5);
-    const slowBodies = Array.from({ length: 3 }, () => trickle(`POST /v2/models/scale/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`, body));
+    const slowBodies = Array.from({ length: 3 }, () =>
+      trickle(
+        `POST /v2/models/scale/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+        body,
+      ),
+    );
     const slowHeaders = trickle('GET /v2/health/live HTTP/1.1\r\n', 'x-slow: ' + 'a'.repeat(200) + '\r\n\r\n');
     let done = false;
     const normal: Array<{ status: number; whileSlow: boolean }> = [];

@@ -13,55 +13,86 @@ type Outcome = { status: number; close: boolean; afterSignal: boolean } | { erro
 /** One POST on a keep-alive agent: its status, or the error code (ECONNREFUSED: never sent; ECONNRESET…: lost). */
 function post(port: number, agent: Agent, signalled: () => boolean): Promise<Outcome> {
   return new Promise((resolve) => {
-    const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/v2/models/slow/infer', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode!, close: res.headers.connection === 'close', afterSignal: signalled() }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    });
+    const req = request(
+      {
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/v2/models/slow/infer',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, close: res.headers.connection === 'close', afterSignal: signalled() }),
+        );
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     req.end(BODY);
   });
 }
 
 /** Reads one HTTP response's head from a raw socket; what came before a reset or close otherwise. */
-const nextReply = (s: Socket) => new Promise<string>((resolve) => {
-  let text = '';
-  const onData = (d: Buffer) => {
-    text += d.toString('latin1');
-    if (text.includes('\r\n\r\n')) {
-      s.off('data', onData);
-      resolve(text);
-    }
-  };
-  s.on('data', onData);
-  s.once('close', () => resolve(text || 'connection closed with no answer'));
-});
+const nextReply = (s: Socket) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    const onData = (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.includes('\r\n\r\n')) {
+        s.off('data', onData);
+        resolve(text);
+      }
+    };
+    s.on('data', onData);
+    s.once('close', () => resolve(text || 'connection closed with no answer'));
+  });
 
 const rawConnection = (port: number) => connect(port, '127.0.0.1').on('error', () => {});
 
 describe('graceful shutdown of the real process', () => {
   it('on SIGTERM answers every request it received (200, or 503 with Connection: close), resets none, and exits 0', async () => {
     const store = tempStore();
-    writeModel(store, 'slow', 1, slowClassifier(4, 512), { instances: 1, batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 1024 } });
+    writeModel(store, 'slow', 1, slowClassifier(4, 512), {
+      instances: 1,
+      batching: { maxBatchSize: 4, maxQueueDelayMs: 1, maxQueueSize: 1024 },
+    });
     const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-      cwd: ROOT, env: { ...process.env, MODEL_STORE: store, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_S: '30', API_KEYS: '', API_KEYS_FILE: '' },
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        MODEL_STORE: store,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_TIMEOUT_S: '30',
+        API_KEYS: '',
+        API_KEYS_FILE: '',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const lines: Array<Record<string, unknown>> = [];
-    const seen = (msg: string) => new Promise<Record<string, unknown>>((resolve) => {
-      const check = () => {
-        const l = lines.find((x) => x.msg === msg);
-        if (l) return resolve(l);
-        child.stderr.once('data', () => setImmediate(check));
-      };
-      check();
-    });
+    const seen = (msg: string) =>
+      new Promise<Record<string, unknown>>((resolve) => {
+        const check = () => {
+          const l = lines.find((x) => x.msg === msg);
+          if (l) return resolve(l);
+          child.stderr.once('data', () => setImmediate(check));
+        };
+        check();
+      });
     let buf = '';
     child.stderr.on('data', (d: Buffer) => {
       buf += d.toString();
       for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-        try { lines.push(JSON.parse(buf.slice(0, i))); } catch { /* not a log line */ }
+        try {
+          lines.push(JSON.parse(buf.slice(0, i)));
+        } catch {
+          /* not a log line */
+        }
       }
     });
     try {
@@ -73,7 +104,9 @@ describe('graceful shutdown of the real process', () => {
       idle.write(`GET /v2/health/live HTTP/1.1\r\nhost: x\r\n\r\n`);
       expect(await nextReply(idle)).toMatch(/^HTTP\/1\.1 200/);
       const partial = rawConnection(port);
-      partial.write(`POST /v2/models/slow/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY.slice(0, 10)}`);
+      partial.write(
+        `POST /v2/models/slow/infer HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\n\r\n${BODY.slice(0, 10)}`,
+      );
 
       // Load: 16 keep-alive loops until each gets a 503 or cannot connect any more.
       let signalled = false;
@@ -111,7 +144,11 @@ describe('graceful shutdown of the real process', () => {
       agent.destroy();
 
       const errors = outcomes.filter((o): o is { error: string } => 'error' in o).map((o) => o.error);
-      const answers = outcomes.filter((o) => !('error' in o)) as Array<{ status: number; close: boolean; afterSignal: boolean }>;
+      const answers = outcomes.filter((o) => !('error' in o)) as Array<{
+        status: number;
+        close: boolean;
+        afterSignal: boolean;
+      }>;
       expect(errors.filter((e) => e !== 'ECONNREFUSED')).toEqual([]); // none reset or hung up after being sent
       expect(new Set(answers.map((a) => a.status)).size).toBeLessThanOrEqual(2);
       expect(answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);

@@ -19,16 +19,28 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-/** A POST with the path sent byte for byte (fetch would normalise `..` and `%2e%2e` away), on kept-alive connections. */
+/**
+ * A POST with the path sent byte for byte (fetch would normalise `..` and `%2e%2e` away), on kept-alive connections.
+ */
 function rawPost(url: string, path: string): Promise<{ status: number; body: any }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': 2 } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }));
-    });
+    const req = request(
+      {
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': 2 },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }));
+      },
+    );
     req.on('error', reject);
     req.end('{}');
   });
@@ -41,7 +53,12 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
   const v1 = scaleSumModel(2);
 
   const ready = async () => (await getJson(`${gw.url}/v2/health/ready`)).status;
-  const index = async () => (await postJson(`${gw.url}/v2/repository/index`, {})).body as Array<{ name: string; state: string; reason: string }>;
+  const index = async () =>
+    (await postJson(`${gw.url}/v2/repository/index`, {})).body as Array<{
+      name: string;
+      state: string;
+      reason: string;
+    }>;
   const load = (name: string) => postJson(`${gw.url}/v2/repository/models/${name}/load`, {});
   /** No absolute path of the store or the temp folder in a client-visible message. */
   const noPaths = (message: string) => {
@@ -67,8 +84,18 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
 
   it('refuses invalid names with 400 INVALID_NAME, records nothing and stays ready', async () => {
     const before = (await index()).length;
-    const paths = ['-x', '%2Fetc%2Fpasswd', '..', '%2E%2E', '.', '.hidden', 'a%00b', 'a%20b', 'x'.repeat(8192), '%C3%A9']
-      .map((n) => `/v2/repository/models/${n}/load`);
+    const paths = [
+      '-x',
+      '%2Fetc%2Fpasswd',
+      '..',
+      '%2E%2E',
+      '.',
+      '.hidden',
+      'a%00b',
+      'a%20b',
+      'x'.repeat(8192),
+      '%C3%A9',
+    ].map((n) => `/v2/repository/models/${n}/load`);
     paths.push('/v2/repository/models/../unload', '/v2/repository/models/-x/unload');
     for (const path of paths) {
       const r = await rawPost(gw.url, path);
@@ -83,11 +110,25 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
   });
 
   it('checks names and versions on metadata, readiness and inference too (OIP and v1)', async () => {
-    for (const url of ['/v2/models/-x', '/v2/models/-x/ready', '/v2/models/scale/versions/1abc', '/v2/models/scale/versions/0/ready', '/v2/models/scale/versions/99999999999', `/v2/models/${'y'.repeat(300)}`, '/v1/models/a%2Fb']) {
+    for (const url of [
+      '/v2/models/-x',
+      '/v2/models/-x/ready',
+      '/v2/models/scale/versions/1abc',
+      '/v2/models/scale/versions/0/ready',
+      '/v2/models/scale/versions/99999999999',
+      `/v2/models/${'y'.repeat(300)}`,
+      '/v1/models/a%2Fb',
+    ]) {
       const r = await getJson(`${gw.url}${url}`);
       expect([r.status, r.body.code], url).toEqual([400, 'INVALID_NAME']);
     }
-    for (const url of ['/v2/models/-x/infer', '/v2/models/scale/versions/1.5/infer', '/v1/models/-x:predict', '/v1/models/scale@0:predict', '/v1/models/scale@1x:predict']) {
+    for (const url of [
+      '/v2/models/-x/infer',
+      '/v2/models/scale/versions/1.5/infer',
+      '/v1/models/-x:predict',
+      '/v1/models/scale@0:predict',
+      '/v1/models/scale@1x:predict',
+    ]) {
       const r = await postJson(`${gw.url}${url}`, infer);
       expect([r.status, r.body.code], url).toEqual([400, 'INVALID_NAME']);
     }
@@ -98,10 +139,14 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
 
   it('3,000 loads of bogus names (invalid, 8 KB long, or absent) leave the index size unchanged and the server ready', async () => {
     const before = await index();
-    const names = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `-bogus${i}` : i % 3 === 1 ? `absent-${i}` : `${'z'.repeat(8192)}${i}`));
+    const names = Array.from({ length: 3000 }, (_, i) =>
+      i % 3 === 0 ? `-bogus${i}` : i % 3 === 1 ? `absent-${i}` : `${'z'.repeat(8192)}${i}`,
+    );
     const statuses = new Map<number, number>();
     for (let i = 0; i < names.length; i += 100) {
-      const batch = await Promise.all(names.slice(i, i + 100).map((n) => rawPost(gw.url, `/v2/repository/models/${n}/load`)));
+      const batch = await Promise.all(
+        names.slice(i, i + 100).map((n) => rawPost(gw.url, `/v2/repository/models/${n}/load`)),
+      );
       for (const r of batch) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     }
     expect(Object.fromEntries(statuses)).toEqual({ 400: 2000, 404: 1000 });
@@ -163,7 +208,10 @@ describe('model store hardening: names, readiness, paths, symlinks, sha256', () 
   it('refuses a source.json package that is not an npm package name', async () => {
     for (const pkg of ['../../../../tmp/x', '/etc', '@scope/../x', 'a/b/c']) {
       mkdirSync(join(store, 'pkg-out', '1'), { recursive: true });
-      writeFileSync(join(store, 'pkg-out', '1', 'source.json'), JSON.stringify({ package: pkg, path: 'index.js', format: 'tfjs-minjs' }));
+      writeFileSync(
+        join(store, 'pkg-out', '1', 'source.json'),
+        JSON.stringify({ package: pkg, path: 'index.js', format: 'tfjs-minjs' }),
+      );
       const r = await load('pkg-out');
       expect([r.status, r.body.code], pkg).toEqual([400, 'CONFIG_INVALID']);
       expect(r.body.error).toMatch(/is not an npm package name/);

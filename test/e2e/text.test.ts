@@ -15,25 +15,36 @@ const ISO3: Record<string, string> = { en: 'eng', fr: 'fra', de: 'deu', es: 'spa
 describe('language identification on real models (fastText lid.176, CLD3, lande) and their ensemble', () => {
   const gw = useGateway({ LOAD_MODELS: 'lang-fasttext,lang-cld3,lang-lande,lang-ensemble,lang-cascade' });
 
-  it.each(['lang-fasttext', 'lang-cld3', 'lang-lande', 'lang-ensemble'])('%s identifies six languages', async (model) => {
-    const r = await postJson(`${gw.url}/v1/models/${model}:predict`, { instances: Object.values(SENTENCES).map((text) => ({ text })) });
-    expect(r.status).toBe(200);
-    const expected = Object.keys(SENTENCES).map((l) => (model === 'lang-lande' ? ISO3[l] : l));
-    expect(r.body.predictions.map((p: { label: string }) => p.label)).toEqual(expected);
-    for (const p of r.body.predictions) expect(p.score).toBeGreaterThan(0.5);
-  });
+  it.each(['lang-fasttext', 'lang-cld3', 'lang-lande', 'lang-ensemble'])(
+    '%s identifies six languages',
+    async (model) => {
+      const r = await postJson(`${gw.url}/v1/models/${model}:predict`, {
+        instances: Object.values(SENTENCES).map((text) => ({ text })),
+      });
+      expect(r.status).toBe(200);
+      const expected = Object.keys(SENTENCES).map((l) => (model === 'lang-lande' ? ISO3[l] : l));
+      expect(r.body.predictions.map((p: { label: string }) => p.label)).toEqual(expected);
+      for (const p of r.body.predictions) expect(p.score).toBeGreaterThan(0.5);
+    },
+  );
 
   it('the ensemble aligns different label sets and reports each member on request', async () => {
     const meta = await getJson(`${gw.url}/v2/models/lang-ensemble`);
     expect(meta.body.parameters.labels).toContain('en');
     expect(meta.body.parameters.labels).not.toContain('eng');
-    const r = await postJson(`${gw.url}/v1/models/lang-ensemble:predict`, { instances: [SENTENCES.de], parameters: { members: true } });
+    const r = await postJson(`${gw.url}/v1/models/lang-ensemble:predict`, {
+      instances: [SENTENCES.de],
+      parameters: { members: true },
+    });
     expect(r.body.predictions[0].answered.sort()).toEqual(['lang-cld3', 'lang-fasttext', 'lang-lande']);
-    for (const m of Object.values(r.body.predictions[0].members) as Array<{ label: string }>) expect(m.label).toBe('de');
+    for (const m of Object.values(r.body.predictions[0].members) as Array<{ label: string }>)
+      expect(m.label).toBe('de');
   });
 
   it('the cascade lets fastText answer alone when it is sure, and consults the others when it is not', async () => {
-    const r = await postJson(`${gw.url}/v1/models/lang-cascade:predict`, { instances: [SENTENCES.en, 'Il a plu toute la nuit.'] });
+    const r = await postJson(`${gw.url}/v1/models/lang-cascade:predict`, {
+      instances: [SENTENCES.en, 'Il a plu toute la nuit.'],
+    });
     expect(r.status).toBe(200);
     const [sure, unsure] = r.body.predictions;
     expect([sure.label, sure.decided_by, sure.answered]).toEqual(['en', 'lang-fasttext', ['lang-fasttext']]);

@@ -26,18 +26,27 @@ async function metric(url: string, name: string, model: string): Promise<number>
 }
 
 /** Probes until `ok` holds (polling what the gateway only shows when asked); the last value probed. */
-const until = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> => vi.waitFor(async () => {
-  const v = await probe();
-  if (!ok(v)) throw new Error(`still waiting for ${what}: ${JSON.stringify(v)}`);
-  return v;
-}, { timeout: 20_000, interval: 50 });
+const until = <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> =>
+  vi.waitFor(
+    async () => {
+      const v = await probe();
+      if (!ok(v)) throw new Error(`still waiting for ${what}: ${JSON.stringify(v)}`);
+      return v;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 
-/** Sends a request's headers and only `sent` of its `length` body bytes; resolves with the status line the server answers with. */
+/**
+ * Sends a request's headers and only `sent` of its `length` body bytes; resolves with the status line the server
+ * answers with.
+ */
 function partialRequest(url: string, path: string, length: number, sent: string): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${sent}`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n${sent}`,
+      );
     });
     socket.setTimeout(10_000, () => reject(new Error('no answer while the body was still unsent')));
     socket.once('data', (d) => {
@@ -57,10 +66,20 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
   let blocker: string;
   const gw = useGateway(async () => {
     const store = tempStore();
-    writeModel(store, 'fragile', 1, scaleSumModel(), { runtime: 'crash-test', instances: 1, batching: { maxBatchSize: 8, maxQueueDelayMs: 20 } });
+    writeModel(store, 'fragile', 1, scaleSumModel(), {
+      runtime: 'crash-test',
+      instances: 1,
+      batching: { maxBatchSize: 8, maxQueueDelayMs: 20 },
+    });
     writeModel(store, 'steady', 1, scaleSumModel(3));
     blocker = join(store, 'fragile', '1', 'model.onnx.fail-load');
-    return startGateway({ MODEL_STORE: store, PLUGINS: CRASH_RUNTIME, LOG_LEVEL: 'silent', WORKER_RESTART_BASE_MS: '100', WORKER_RESTART_MAX_MS: '200' });
+    return startGateway({
+      MODEL_STORE: store,
+      PLUGINS: CRASH_RUNTIME,
+      LOG_LEVEL: 'silent',
+      WORKER_RESTART_BASE_MS: '100',
+      WORKER_RESTART_MAX_MS: '200',
+    });
   });
 
   it('answers the batch it was running with 503 and Retry-After, says unready until restarted, then serves again', async () => {
@@ -70,11 +89,14 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
 
     writeFileSync(blocker, ''); // restarts fail until the test lets them succeed
     // The poison request and two innocent ones in the same 20 ms batch window.
-    const inflight = await Promise.all([body(5), body(EXIT), body(6)].map((b) => postJson(`${gw.url}/v2/models/fragile/infer`, b)));
+    const inflight = await Promise.all(
+      [body(5), body(EXIT), body(6)].map((b) => postJson(`${gw.url}/v2/models/fragile/infer`, b)),
+    );
     // The poison request's batch gets 503 (not retried: its input may be what killed the worker); an
     // innocent request that ran in an earlier batch (a slow client) got its answer. Never a 500.
     inflight.forEach((r, i) => {
-      if (i !== 1 && r.status === 200) return expect(yOf(r)).toEqual(Array.from({ length: 4 }, () => 2 * [5, EXIT, 6][i]!));
+      if (i !== 1 && r.status === 200)
+        return expect(yOf(r)).toEqual(Array.from({ length: 4 }, () => 2 * [5, EXIT, 6][i]!));
       expect(r.status).toBe(503);
       expect(r.body.code).toBe('UNAVAILABLE');
       expect(r.headers.get('retry-after')).toBe('1');
@@ -86,14 +108,21 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     // …before its body is read: a refusal costs no read or parse (the body below is never completed).
-    expect(await partialRequest(gw.url, '/v2/models/fragile/infer', 100_000, '{"inputs": [')).toMatch(/^HTTP\/1\.1 503/);
-    expect(await partialRequest(gw.url, '/v1/models/fragile:predict', 100_000, '{"instances": [')).toMatch(/^HTTP\/1\.1 503/);
+    expect(await partialRequest(gw.url, '/v2/models/fragile/infer', 100_000, '{"inputs": [')).toMatch(
+      /^HTTP\/1\.1 503/,
+    );
+    expect(await partialRequest(gw.url, '/v1/models/fragile:predict', 100_000, '{"instances": [')).toMatch(
+      /^HTTP\/1\.1 503/,
+    );
     const modelReady = await getJson(`${gw.url}/v2/models/fragile/ready`);
     expect(modelReady.status).toBe(503);
     expect(modelReady.body.error).toMatch(/no live instance/);
     expect((await getJson(`${gw.url}/v2/health/ready`)).status).toBe(503);
     const index = await postJson(`${gw.url}/v2/repository/index`, {});
-    expect(index.body.find((r: { name: string }) => r.name === 'fragile')).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/no live instance/) });
+    expect(index.body.find((r: { name: string }) => r.name === 'fragile')).toMatchObject({
+      state: 'UNAVAILABLE',
+      reason: expect.stringMatching(/no live instance/),
+    });
     expect(index.body.find((r: { name: string }) => r.name === 'steady')).toMatchObject({ state: 'READY' });
     expect(await metric(gw.url, 'massgate_inference_instances_live', 'fragile')).toBe(0);
 
@@ -103,7 +132,11 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
     expect(yOf(other)).toEqual([3, 3, 3, 3]);
 
     rmSync(blocker);
-    await until(() => getJson(`${gw.url}/v2/health/ready`), (r) => r.status === 200, 'readiness after the restart');
+    await until(
+      () => getJson(`${gw.url}/v2/health/ready`),
+      (r) => r.status === 200,
+      'readiness after the restart',
+    );
     expect((await getJson(`${gw.url}/v2/models/fragile/ready`)).status).toBe(200);
     expect(await metric(gw.url, 'massgate_instance_restarts_total', 'fragile')).toBe(1);
     expect(await metric(gw.url, 'massgate_instance_exits_total', 'fragile')).toBe(1);
@@ -117,8 +150,16 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
     const dead = await postJson(`${gw.url}/v2/models/fragile/infer`, body(THROW));
     expect(dead.status).toBe(503);
     expect(dead.body.error).toMatch(/model worker exited/);
-    await until(() => metric(gw.url, 'massgate_instance_restarts_total', 'fragile'), (n) => n === 2, 'the second restart');
-    const ok = await until(() => postJson(`${gw.url}/v2/models/fragile/infer`, body(2)), (r) => r.status === 200, 'an answer after the restart');
+    await until(
+      () => metric(gw.url, 'massgate_instance_restarts_total', 'fragile'),
+      (n) => n === 2,
+      'the second restart',
+    );
+    const ok = await until(
+      () => postJson(`${gw.url}/v2/models/fragile/infer`, body(2)),
+      (r) => r.status === 200,
+      'an answer after the restart',
+    );
     expect(yOf(ok)).toEqual([4, 4, 4, 4]);
   });
 });

@@ -12,7 +12,8 @@ export function buildDist(): void {
 
 /** `npm start`'s command line (package.json `scripts.start`) as [flags…, script], without `node`. */
 export function startCommand(): string[] {
-  const start = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const start = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts
+    .start;
   const [node, ...args] = start.split(/\s+/);
   if (node !== 'node') throw new Error(`npm start does not run node: ${start}`);
   return args;
@@ -40,12 +41,24 @@ interface Spawned {
   running(): boolean;
 }
 
-/** Spawns `npm start`'s command, with the no-tsx guard unless `guard` is false, and collects its stderr (log lines parsed). */
+/**
+ * Spawns `npm start`'s command, with the no-tsx guard unless `guard` is false, and collects its stderr (log lines
+ * parsed).
+ */
 function spawnCompiled(env: Record<string, string>, guard = true): Spawned {
   const [flags, script] = [startCommand().slice(0, -1), startCommand().at(-1)!];
   const child = spawn(process.execPath, [...flags, ...(guard ? ['--import', NO_TSX] : []), script], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', API_KEYS: '', API_KEYS_FILE: '', LOG_LEVEL: 'info', ...env, PORT: '0', HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      API_KEYS: '',
+      API_KEYS_FILE: '',
+      LOG_LEVEL: 'info',
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];
@@ -68,18 +81,30 @@ function spawnCompiled(env: Record<string, string>, guard = true): Spawned {
   // 'close' (not 'exit'): stderr has been read to its end.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   void exited.then(wake);
-  const seen = (msg: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
-    const check = () => {
-      const line = lines.find((l) => l.msg === msg);
-      if (line) return resolve(line);
-      if (child.exitCode !== null || child.signalCode !== null) {
-        return reject(new Error(`the gateway exited (${child.exitCode}) before logging '${msg}':\n${[...other, ...lines.map((l) => JSON.stringify(l))].join('\n')}`));
-      }
-      waiting.push(check);
-    };
-    check();
-  });
-  return { lines, other, exited, seen, kill: (signal) => child.kill(signal), running: () => child.exitCode === null && child.signalCode === null };
+  const seen = (msg: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const line = lines.find((l) => l.msg === msg);
+        if (line) return resolve(line);
+        if (child.exitCode !== null || child.signalCode !== null) {
+          return reject(
+            new Error(
+              `the gateway exited (${child.exitCode}) before logging '${msg}':\n${[...other, ...lines.map((l) => JSON.stringify(l))].join('\n')}`,
+            ),
+          );
+        }
+        waiting.push(check);
+      };
+      check();
+    });
+  return {
+    lines,
+    other,
+    exited,
+    seen,
+    kill: (signal) => child.kill(signal),
+    running: () => child.exitCode === null && child.signalCode === null,
+  };
 }
 
 /**
@@ -115,7 +140,10 @@ export async function startCompiled(env: Record<string, string>): Promise<Compil
  * Runs the compiled gateway as `startCompiled` does until it exits by itself (a start-up that fails): its
  * exit code and log. `guard: false` leaves the no-tsx guard out, to see what plain Node does with a `.ts` module.
  */
-export async function runCompiledUntilExit(env: Record<string, string>, o: { guard?: boolean } = {}): Promise<{ code: number | null; lines: Array<Record<string, unknown>>; other: string[] }> {
+export async function runCompiledUntilExit(
+  env: Record<string, string>,
+  o: { guard?: boolean } = {},
+): Promise<{ code: number | null; lines: Array<Record<string, unknown>>; other: string[] }> {
   const p = spawnCompiled(env, o.guard ?? true);
   const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
   const code = await p.exited;

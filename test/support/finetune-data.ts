@@ -4,12 +4,19 @@ import sharp from 'sharp';
 import { packageDir } from '../../core/package-dir.ts';
 import { seededRandom as random } from '../../core/random.ts';
 
-
-const WORDS = ('the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her ' +
+const WORDS = (
+  'the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her ' +
   'report invoice section total amount page table figure summary results method data value number account date customer order payment ' +
-  'shipping address quarterly revenue analysis appendix reference chapter contents introduction conclusion agreement terms conditions').split(' ');
+  'shipping address quarterly revenue analysis appendix reference chapter contents introduction conclusion agreement terms conditions'
+).split(' ');
 const FONTS = ['DejaVu Sans', 'DejaVu Serif', 'DejaVu Sans Mono'];
-const SIZES: Array<[number, number]> = [[420, 560], [560, 420], [480, 640], [640, 480], [400, 400]];
+const SIZES: Array<[number, number]> = [
+  [420, 560],
+  [560, 420],
+  [480, 640],
+  [640, 480],
+  [400, 400],
+];
 
 const esc = (s: string) => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 
@@ -30,7 +37,13 @@ export async function documentImages(count: number, seed: number): Promise<Buffe
     const paper = pick(['#ffffff', '#fbfaf5', '#f4f4f4', '#fffef0']);
     const ink = pick(['#111111', '#222244', '#303030']);
     const parts: string[] = [`<rect width="100%" height="100%" fill="${paper}"/>`];
-    parts.push(`<text x="${margin}" y="${margin + size * 2}" font-family="${font}" font-size="${size * 1.8}" font-weight="bold" fill="${ink}">${esc(Array.from({ length: 2 + Math.floor(r() * 3) }, () => pick(WORDS)).join(' ').toUpperCase())}</text>`);
+    parts.push(
+      `<text x="${margin}" y="${margin + size * 2}" font-family="${font}" font-size="${size * 1.8}" font-weight="bold" fill="${ink}">${esc(
+        Array.from({ length: 2 + Math.floor(r() * 3) }, () => pick(WORDS))
+          .join(' ')
+          .toUpperCase(),
+      )}</text>`,
+    );
     const colWidth = (w - margin * (columns + 1)) / columns;
     const perLine = Math.max(3, Math.floor(colWidth / (size * 0.62 * 6)));
     let tableAt = r() < 0.35 ? Math.floor(h * (0.4 + r() * 0.3)) : -1;
@@ -39,14 +52,22 @@ export async function documentImages(count: number, seed: number): Promise<Buffe
       for (let y = margin + size * 4; y < h - margin; y += size * 1.5) {
         if (tableAt > 0 && c === 0 && y >= tableAt) {
           const rows = 4 + Math.floor(r() * 4);
-          for (let k = 0; k <= rows; k++) parts.push(`<line x1="${x}" y1="${y + k * size * 1.6}" x2="${w - margin}" y2="${y + k * size * 1.6}" stroke="${ink}" stroke-width="1"/>`);
-          for (let k = 0; k < rows; k++) parts.push(`<text x="${x + 4}" y="${y + k * size * 1.6 + size * 1.2}" font-family="${font}" font-size="${size}" fill="${ink}">${esc(`${pick(WORDS)} ${Math.floor(r() * 9999)}.${Math.floor(r() * 99)}`)}</text>`);
+          for (let k = 0; k <= rows; k++)
+            parts.push(
+              `<line x1="${x}" y1="${y + k * size * 1.6}" x2="${w - margin}" y2="${y + k * size * 1.6}" stroke="${ink}" stroke-width="1"/>`,
+            );
+          for (let k = 0; k < rows; k++)
+            parts.push(
+              `<text x="${x + 4}" y="${y + k * size * 1.6 + size * 1.2}" font-family="${font}" font-size="${size}" fill="${ink}">${esc(`${pick(WORDS)} ${Math.floor(r() * 9999)}.${Math.floor(r() * 99)}`)}</text>`,
+            );
           y += rows * size * 1.6 + size;
           tableAt = -1;
           continue;
         }
         if (r() < 0.08) continue; // paragraph break
-        parts.push(`<text x="${x}" y="${y}" font-family="${font}" font-size="${size}" fill="${ink}">${esc(Array.from({ length: perLine }, () => pick(WORDS)).join(' '))}</text>`);
+        parts.push(
+          `<text x="${x}" y="${y}" font-family="${font}" font-size="${size}" fill="${ink}">${esc(Array.from({ length: perLine }, () => pick(WORDS)).join(' '))}</text>`,
+        );
       }
     }
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${parts.join('')}</svg>`;
@@ -85,7 +106,9 @@ export async function photoImages(sources: readonly string[], count: number, see
     const { width, height } = await sharp(file).metadata();
     const cw = Math.max(32, Math.floor(width! * (0.35 + 0.65 * r())));
     const ch = Math.max(32, Math.floor(height! * (0.35 + 0.65 * r())));
-    let img = sharp(file).extract({ left: Math.floor(r() * (width! - cw)), top: Math.floor(r() * (height! - ch)), width: cw, height: ch }).resize(256, 256, { fit: 'inside' });
+    let img = sharp(file)
+      .extract({ left: Math.floor(r() * (width! - cw)), top: Math.floor(r() * (height! - ch)), width: cw, height: ch })
+      .resize(256, 256, { fit: 'inside' });
     if (r() < 0.5) img = img.flop();
     out.push(await img.jpeg({ quality: 85 }).toBuffer());
   }

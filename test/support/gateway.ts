@@ -19,7 +19,13 @@ export interface RunningGateway {
  * await fetch(`${gw.url}/v2/health/ready`);
  */
 export async function startGateway(env: Record<string, string> = {}): Promise<RunningGateway> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', STORE_POLL_S: '0' /* tests that publish by file drop turn it on */, ...env, PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    STORE_POLL_S: '0' /* tests that publish by file drop turn it on */,
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   const gateway = await createGateway(config);
   const server = await listen(gateway, { ...config.server, port: 0, host: '127.0.0.1' });
   await gateway.start();
@@ -74,7 +80,11 @@ export function useGateway(start: Record<string, string> | (() => Promise<Runnin
 
 /** POSTs JSON and returns status and parsed body. */
 export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
@@ -85,7 +95,12 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
 }
 
 /** A gateway over a fresh store holding one ONNX model (`<name>/1/model.onnx`, optional config). */
-export async function startWithModel(name: string, onnx: Uint8Array, config?: unknown, env: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startWithModel(
+  name: string,
+  onnx: Uint8Array,
+  config?: unknown,
+  env: Record<string, string> = {},
+): Promise<RunningGateway> {
   const { tempStore, writeModel } = await import('./tiny-models.ts');
   const store = tempStore();
   writeModel(store, name, 1, onnx, config);

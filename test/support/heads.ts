@@ -13,22 +13,35 @@ export async function denseHead(inputShape: number[], classes: number, kernel?: 
   const model = tf.sequential();
   if (inputShape.length > 1) model.add(tf.layers.flatten({ inputShape }));
   const size = inputShape.reduce((a, b) => a * b, 1);
-  model.add(tf.layers.dense({ units: classes, activation: 'softmax', ...(inputShape.length > 1 ? {} : { inputShape }) }));
+  model.add(
+    tf.layers.dense({ units: classes, activation: 'softmax', ...(inputShape.length > 1 ? {} : { inputShape }) }),
+  );
   if (kernel) model.layers.at(-1)!.setWeights([tf.tensor2d(kernel, [size, classes]), tf.zeros([classes])]);
   return model;
 }
 
-/** Saves a layers model as `dir/model.json` + `dir/weights.bin` (weightsManifest paths ['weights.bin']); returns the model.json path. */
+/**
+ * Saves a layers model as `dir/model.json` + `dir/weights.bin` (weightsManifest paths ['weights.bin']); returns the
+ * model.json path.
+ */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const parts = Array.isArray(a.weightData) ? a.weightData : [a.weightData!];
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({
-      format: 'layers-model', generatedBy: a.generatedBy, convertedBy: a.convertedBy ?? null,
-      modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
-    }));
-    writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts.map((p) => new Uint8Array(p))));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const parts = Array.isArray(a.weightData) ? a.weightData : [a.weightData!];
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({
+          format: 'layers-model',
+          generatedBy: a.generatedBy,
+          convertedBy: a.convertedBy ?? null,
+          modelTopology: a.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+        }),
+      );
+      writeFileSync(join(dir, 'weights.bin'), Buffer.concat(parts.map((p) => new Uint8Array(p))));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return join(dir, 'model.json');
 }

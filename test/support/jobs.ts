@@ -9,7 +9,10 @@ const FINAL = ['succeeded', 'rejected', 'failed', 'cancelled'];
  *
  * @example const { job } = await followJob(gw.url, started.body.id); expect(job.state).toBe('succeeded');
  */
-export async function followJob(url: string, id: string): Promise<{ events: string[]; states: string[]; job: any; contentType: string | null }> {
+export async function followJob(
+  url: string,
+  id: string,
+): Promise<{ events: string[]; states: string[]; job: any; contentType: string | null }> {
   const res = await fetch(`${url}/v1/jobs/${id}/events`);
   const events: string[] = [];
   const states: string[] = [];
@@ -19,7 +22,8 @@ export async function followJob(url: string, id: string): Promise<{ events: stri
     job = JSON.parse(e.data);
     if (states.at(-1) !== job.state) states.push(job.state);
   }
-  if (!job || !FINAL.includes(job.state)) throw new Error(`the events of job ${id} ended before the job did (last state ${job?.state})`);
+  if (!job || !FINAL.includes(job.state))
+    throw new Error(`the events of job ${id} ended before the job did (last state ${job?.state})`);
   return { events, states, job, contentType: res.headers.get('content-type') };
 }
 
@@ -28,7 +32,8 @@ export async function jobEvent(url: string, id: string, event: string): Promise<
   const abort = new AbortController();
   const res = await fetch(`${url}/v1/jobs/${id}/events`, { signal: abort.signal });
   try {
-    for await (const e of readEvents(res.body as unknown as AsyncIterable<Uint8Array>)) if (e.event === event) return JSON.parse(e.data);
+    for await (const e of readEvents(res.body as unknown as AsyncIterable<Uint8Array>))
+      if (e.event === event) return JSON.parse(e.data);
   } finally {
     abort.abort();
   }

@@ -16,7 +16,9 @@ export function placeOf(path: string): string {
   return path.includes('/') ? top : 'root';
 }
 
-/** Module specifiers of one source file: static imports and re-exports, side-effect and dynamic imports with a literal. */
+/**
+ * Module specifiers of one source file: static imports and re-exports, side-effect and dynamic imports with a literal.
+ */
 export function specifiersOf(source: string): string[] {
   const found: string[] = [];
   const patterns = [
@@ -37,13 +39,17 @@ export function violation(file: string, specifier: string): string | undefined {
   const from = placeOf(file);
   const rank = (LAYERS as readonly string[]).indexOf(from);
   if (rank < 0 || /\.test\.ts$/.test(file)) return undefined;
-  if (specifier === 'massgate' || specifier.startsWith('massgate/')) return `${file} imports its own package's entry '${specifier}' (use a relative import)`;
+  if (specifier === 'massgate' || specifier.startsWith('massgate/'))
+    return `${file} imports its own package's entry '${specifier}' (use a relative import)`;
   if (!specifier.startsWith('.')) return undefined;
-  const target = relative('.', join(dirname(file), specifier)).split(sep).join('/');
+  const target = relative('.', join(dirname(file), specifier))
+    .split(sep)
+    .join('/');
   if (target.startsWith('..')) return `${file} imports '${specifier}' from outside the repository`;
   const to = placeOf(target);
   const toRank = (LAYERS as readonly string[]).indexOf(to);
-  if (toRank < 0) return `${file} (${from}) imports ${target}, in ${to === 'root' ? 'the repository root' : `${to}/`}, which nothing that serves may import`;
+  if (toRank < 0)
+    return `${file} (${from}) imports ${target}, in ${to === 'root' ? 'the repository root' : `${to}/`}, which nothing that serves may import`;
   if (toRank > rank) return `${file} (${from}) imports ${target} from ${to}, a layer above it`;
   return undefined;
 }

@@ -58,7 +58,9 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100; i++) {
       if (await answersPing(port)) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -76,22 +78,28 @@ export async function startRedis(): Promise<RedisServer> {
   const signal = (sig: NodeJS.Signals) => {
     if (child && child.exitCode === null) child.kill(sig);
   };
-  const dropConnections = (n: number) => new Promise<void>((resolve, reject) => {
-    let seen = 0;
-    const server = createServer((sock) => {
-      sock.destroy();
-      if (++seen === n) server.close(() => resolve());
+  const dropConnections = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      let seen = 0;
+      const server = createServer((sock) => {
+        sock.destroy();
+        if (++seen === n) server.close(() => resolve());
+      });
+      server.on('error', reject);
+      server.listen(port, '127.0.0.1');
     });
-    server.on('error', reject);
-    server.listen(port, '127.0.0.1');
-  });
   const stop = async () => {
     signal('SIGCONT');
     await kill();
   };
   await start();
   return {
-    port, url: `redis://127.0.0.1:${port}`, kill, restart: start, stop, dropConnections,
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: start,
+    stop,
+    dropConnections,
     pause: () => signal('SIGSTOP'),
     resume: () => signal('SIGCONT'),
   };

@@ -12,13 +12,19 @@ export const repeatStep = defineWorkerStep<{ times: number }>({
   module: import.meta.url,
   export: 'repeatStep',
   inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
-  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 4] }, { name: 'thread', datatype: 'INT32', shape: [-1] }],
+  outputs: [
+    { name: 'y', datatype: 'FP32', shape: [-1, 4] },
+    { name: 'thread', datatype: 'INT32', shape: [-1] },
+  ],
   async run(feeds, ctx) {
     let x = feeds.x!;
     if ((x.data as Float32Array)[0]! < 0) throw new GatewayError('INVALID_INPUT', 'x must not be negative');
     const n = x.shape[0]!;
     const ids: Tensor = { name: 'ids', datatype: 'INT64', shape: [n, 2], data: new BigInt64Array(n * 2) };
     for (let i = 0; i < ctx.params.times; i++) x = { ...(await ctx.run({ x, ids }, ['y'])).y!, name: 'x' };
-    return { y: { ...x, name: 'y' }, thread: { name: 'thread', datatype: 'INT32', shape: [n], data: new Int32Array(n).fill(threadId) } };
+    return {
+      y: { ...x, name: 'y' },
+      thread: { name: 'thread', datatype: 'INT32', shape: [n], data: new Int32Array(n).fill(threadId) },
+    };
   },
 });

@@ -10,7 +10,10 @@ import { buildModel } from '../../runtimes/onnx/writer/build.ts';
  */
 export function scaleSumModel(factor = 2): Uint8Array {
   return buildModel({
-    inputs: [{ name: 'x', type: 'float32', shape: ['batch', 4] }, { name: 'ids', type: 'int64', shape: ['batch', 2] }],
+    inputs: [
+      { name: 'x', type: 'float32', shape: ['batch', 4] },
+      { name: 'ids', type: 'int64', shape: ['batch', 2] },
+    ],
     outputs: [
       { name: 'y', type: 'float32', shape: ['batch', 4] },
       { name: 's', type: 'float32', shape: ['batch', 1] },
@@ -80,12 +83,21 @@ export function slowClassifier(layers = 12, width = 2048): Uint8Array {
   const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) / Math.sqrt(width);
   const initializers = [
     { name: 'w_in', type: 'float32' as const, dims: [3, width], data: new Float32Array(3 * width).map(rand) },
-    ...Array.from({ length: layers }, (_, i) => ({ name: `w${i}`, type: 'float32' as const, dims: [width, width], data: new Float32Array(width * width).map(rand) })),
+    ...Array.from({ length: layers }, (_, i) => ({
+      name: `w${i}`,
+      type: 'float32' as const,
+      dims: [width, width],
+      data: new Float32Array(width * width).map(rand),
+    })),
     { name: 'w_out', type: 'float32' as const, dims: [width, 3], data: new Float32Array(width * 3) },
   ];
   const nodes = [
     { op: 'MatMul', inputs: ['x', 'w_in'], outputs: ['h_in'] },
-    ...Array.from({ length: layers }, (_, i) => ({ op: 'MatMul', inputs: [i === 0 ? 'h_in' : `h${i - 1}`, `w${i}`], outputs: [`h${i}`] })),
+    ...Array.from({ length: layers }, (_, i) => ({
+      op: 'MatMul',
+      inputs: [i === 0 ? 'h_in' : `h${i - 1}`, `w${i}`],
+      outputs: [`h${i}`],
+    })),
     { op: 'MatMul', inputs: [`h${layers - 1}`, 'w_out'], outputs: ['zero'] },
     { op: 'Add', inputs: ['x', 'zero'], outputs: ['logits'] },
     { op: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: 1 } },

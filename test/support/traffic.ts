@@ -22,22 +22,25 @@ export function startTraffic<T>(clients: number, send: (client: number, i: numbe
   const answers: T[] = [];
   const waiting: Array<{ target: number; resolve: () => void }> = [];
   let stopped = false;
-  const done = Promise.all(Array.from({ length: clients }, async (_, client) => {
-    for (let i = 0; !stopped; i++) {
-      answers.push(await send(client, i));
-      for (const w of waiting.filter((w) => answers.length >= w.target)) {
-        waiting.splice(waiting.indexOf(w), 1);
-        w.resolve();
+  const done = Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 0; !stopped; i++) {
+        answers.push(await send(client, i));
+        for (const w of waiting.filter((w) => answers.length >= w.target)) {
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve();
+        }
       }
-    }
-  }));
+    }),
+  );
   done.catch(() => undefined); // reported by stop()
   return {
     answers,
-    more: (n) => new Promise<void>((resolve, reject) => {
-      waiting.push({ target: answers.length + n, resolve });
-      done.catch(reject);
-    }),
+    more: (n) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.push({ target: answers.length + n, resolve });
+        done.catch(reject);
+      }),
     async stop() {
       stopped = true;
       await done;

@@ -13,10 +13,14 @@ export interface Sample {
  */
 export function readDataset(dir: string): Sample[] {
   const samples: Sample[] = [];
-  for (const label of readdirSync(dir).filter((d) => !d.startsWith('.')).sort()) {
+  for (const label of readdirSync(dir)
+    .filter((d) => !d.startsWith('.'))
+    .sort()) {
     const classDir = join(dir, label);
     if (!statSync(classDir).isDirectory()) continue;
-    for (const f of readdirSync(classDir).filter((x) => !x.startsWith('.')).sort()) {
+    for (const f of readdirSync(classDir)
+      .filter((x) => !x.startsWith('.'))
+      .sort()) {
       samples.push({ label, file: join(classDir, f), bytes: readFileSync(join(classDir, f)) });
     }
   }

@@ -3,7 +3,12 @@ import { score, table } from './metrics.ts';
 
 describe('evaluation metrics', () => {
   it('computes accuracy, per-class recall and latency percentiles', () => {
-    const r = score('m', ['cat', 'cat', 'dog', 'dog', 'dog'], ['Cat', 'dog', 'dog', undefined, 'dog'], [10, 20, 30, 40, 50]);
+    const r = score(
+      'm',
+      ['cat', 'cat', 'dog', 'dog', 'dog'],
+      ['Cat', 'dog', 'dog', undefined, 'dog'],
+      [10, 20, 30, 40, 50],
+    );
     expect(r.accuracy).toBeCloseTo(3 / 5);
     expect(r.recall).toEqual({ cat: 0.5, dog: 2 / 3 });
     expect(r.meanMs).toBe(30);

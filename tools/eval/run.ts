@@ -13,16 +13,26 @@ import { score, table, type Row } from './metrics.ts';
  * latency of an ensemble and of each of its members, side by side, on a labelled set laid out as
  * `<dir>/<label>/<file>`. Runs the models in-process (no HTTP), one sample at a time.
  */
-const { values } = parseArgs({ options: { model: { type: 'string' }, data: { type: 'string' }, store: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { model: { type: 'string' }, data: { type: 'string' }, store: { type: 'string' } },
+});
 if (!values.model || !values.data) {
-  process.stderr.write('usage: npm run eval -- --model <name> --data <dir of <label>/<file>> [--store <model store>]\n');
+  process.stderr.write(
+    'usage: npm run eval -- --model <name> --data <dir of <label>/<file>> [--store <model store>]\n',
+  );
   process.exit(2);
 }
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', ...(values.store ? { MODEL_STORE: values.store } : {}) });
+const config = loadConfig({
+  ...process.env,
+  LOG_LEVEL: 'warn',
+  ...(values.store ? { MODEL_STORE: values.store } : {}),
+});
 const modelConfig = readModelConfig(values.model, join(config.modelStore, values.model));
 const members = modelConfig.ensemble ? memberSpecs(modelConfig.ensemble) : [];
 const names = [...members.map((m) => m.model), values.model];
-const gateway = await createGateway(loadConfig({ ...process.env, LOG_LEVEL: 'warn', MODEL_STORE: config.modelStore, LOAD_MODELS: names.join(',') }));
+const gateway = await createGateway(
+  loadConfig({ ...process.env, LOG_LEVEL: 'warn', MODEL_STORE: config.modelStore, LOAD_MODELS: names.join(',') }),
+);
 await gateway.start();
 
 const samples = readDataset(values.data);
@@ -49,7 +59,12 @@ async function evaluate(model: Servable, labelMap?: Readonly<Record<string, stri
       process.stderr.write(`${model.name}: ${s.file}: ${(e as Error).message}\n`);
     }
   }
-  return score(model.name, samples.map((s) => s.label), predicted, latencies);
+  return score(
+    model.name,
+    samples.map((s) => s.label),
+    predicted,
+    latencies,
+  );
 }
 
 const ensemble = gateway.repository.get(values.model);
@@ -57,6 +72,8 @@ const ensemble = gateway.repository.get(values.model);
 const rows: Row[] = [];
 for (const m of members) rows.push(await evaluate(gateway.repository.get(m.model, m.version), m.labelMap));
 rows.push(await evaluate(ensemble));
-process.stdout.write(`\n${samples.length} samples, ${new Set(samples.map((s) => s.label)).size} classes, from ${values.data}\n\n${table(rows)}\n`);
+process.stdout.write(
+  `\n${samples.length} samples, ${new Set(samples.map((s) => s.label)).size} classes, from ${values.data}\n\n${table(rows)}\n`,
+);
 await gateway.close();
 process.exit(0);

@@ -15,7 +15,10 @@ export interface Job {
   error?: string;
   result?: {
     scores: {
-      candidate: { accuracy: number; perClass?: Record<string, { precision: number; recall: number; support: number }> };
+      candidate: {
+        accuracy: number;
+        perClass?: Record<string, { precision: number; recall: number; support: number }>;
+      };
       served?: { accuracy: number; version: number };
     };
     gate: { minAccuracy: number; notWorse: boolean; passed: boolean; reason?: string };
@@ -31,26 +34,44 @@ export const FINAL_STATES = ['succeeded', 'rejected', 'failed', 'cancelled'];
 
 /** An HTTP answer other than the one expected, with the gateway's `error` message. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** The gateway's HTTP API as the CLI uses it. */
 export class Gateway {
-  constructor(private readonly url: string, private readonly key?: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly key?: string,
+  ) {}
 
-  private async call(method: string, path: string, init: { body?: FormData | string; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
+  private async call(
+    method: string,
+    path: string,
+    init: { body?: FormData | string; contentType?: string; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.key) headers.authorization = `Bearer ${this.key}`;
     if (init.contentType) headers['content-type'] = init.contentType;
     let res: Response;
     try {
-      res = await fetch(`${this.url}${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal } : {}) });
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers,
+        ...(init.body !== undefined ? { body: init.body } : {}),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new HttpError(0, `cannot reach the gateway at ${this.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+      throw new HttpError(
+        0,
+        `cannot reach the gateway at ${this.url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+      );
     }
     if (res.ok) return res;
     const text = await res.text().catch(() => '');
@@ -66,7 +87,10 @@ export class Gateway {
 
   /** `POST /v1/models/{m}/finetune`: the job accepted (202). */
   async start(model: string, body: FormData | string, contentType?: string): Promise<Job> {
-    const res = await this.call('POST', `/v1/models/${encodeURIComponent(model)}/finetune`, { body, ...(contentType ? { contentType } : {}) });
+    const res = await this.call('POST', `/v1/models/${encodeURIComponent(model)}/finetune`, {
+      body,
+      ...(contentType ? { contentType } : {}),
+    });
     return (await res.json()) as Job;
   }
 

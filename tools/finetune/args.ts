@@ -45,12 +45,34 @@ exit codes: 0 succeeded, 3 rejected by the gate, 1 failed or cancelled (or an HT
 
 /** Flags whose value is a number, by the API option they set. */
 const NUMBERS = {
-  epochs: 'epochs', 'learning-rate': 'learningRate', 'batch-size': 'batchSize', 'validation-split': 'validationSplit',
-  patience: 'patience', seed: 'seed', 'augment-copies': 'augmentCopies', 'augment-strength': 'augmentStrength',
-  hidden: 'hidden', dropout: 'dropout', unfreeze: 'unfreeze', 'min-accuracy': 'minAccuracy',
+  epochs: 'epochs',
+  'learning-rate': 'learningRate',
+  'batch-size': 'batchSize',
+  'validation-split': 'validationSplit',
+  patience: 'patience',
+  seed: 'seed',
+  'augment-copies': 'augmentCopies',
+  'augment-strength': 'augmentStrength',
+  hidden: 'hidden',
+  dropout: 'dropout',
+  unfreeze: 'unfreeze',
+  'min-accuracy': 'minAccuracy',
 } as const;
 
-const STRINGS = ['model', 'data', 'validation', 'dataset', 'validation-dataset', 'augment', 'not-worse', 'base-version', 'deploy', 'weight', 'url', 'key'] as const;
+const STRINGS = [
+  'model',
+  'data',
+  'validation',
+  'dataset',
+  'validation-dataset',
+  'augment',
+  'not-worse',
+  'base-version',
+  'deploy',
+  'weight',
+  'url',
+  'key',
+] as const;
 const DEPLOY_MODES = ['replace', 'canary', 'shadow', 'none'];
 
 function number(flag: string, raw: string): number {
@@ -68,7 +90,10 @@ function number(flag: string, raw: string): number {
  * parseCommand(['--model', 'emotion-human', '--data', 'set', '--epochs', '5'], process.env)
  * // { model: 'emotion-human', source: { kind: 'upload', data: 'set' }, options: { epochs: 5 }, follow: true, … }
  */
-export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command | 'help' {
+export function parseCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Command | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -85,7 +110,11 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   } catch (e) {
     // Node's advice after an unknown option is about positionals, which this command has none of.
     const message = (e as Error).message;
-    throw new UsageError((e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? message.split('\n')[0]! : message.replace(/\n/g, ' '));
+    throw new UsageError(
+      (e as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? message.split('\n')[0]!
+        : message.replace(/\n/g, ' '),
+    );
   }
   if (values.help) return 'help';
   const s = (k: string) => values[k] as string | undefined;
@@ -94,28 +123,47 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   if (!model) throw new UsageError('--model is required');
   const data = s('data');
   const dataset = s('dataset');
-  if ((data === undefined) === (dataset === undefined)) throw new UsageError('give one of --data <local dir> or --dataset <server path>');
-  if (data !== undefined && s('validation-dataset') !== undefined) throw new UsageError('--validation-dataset goes with --dataset; with --data use --validation <dir>');
-  if (dataset !== undefined && s('validation') !== undefined) throw new UsageError('--validation uploads a local folder and goes with --data; with --dataset use --validation-dataset <path>');
-  const source: Source = data !== undefined
-    ? { kind: 'upload', data, ...(s('validation') !== undefined ? { validation: s('validation')! } : {}) }
-    : { kind: 'server', dataset: dataset!, ...(s('validation-dataset') !== undefined ? { validationDataset: s('validation-dataset')! } : {}) };
+  if ((data === undefined) === (dataset === undefined))
+    throw new UsageError('give one of --data <local dir> or --dataset <server path>');
+  if (data !== undefined && s('validation-dataset') !== undefined)
+    throw new UsageError('--validation-dataset goes with --dataset; with --data use --validation <dir>');
+  if (dataset !== undefined && s('validation') !== undefined)
+    throw new UsageError(
+      '--validation uploads a local folder and goes with --data; with --dataset use --validation-dataset <path>',
+    );
+  const source: Source =
+    data !== undefined
+      ? { kind: 'upload', data, ...(s('validation') !== undefined ? { validation: s('validation')! } : {}) }
+      : {
+          kind: 'server',
+          dataset: dataset!,
+          ...(s('validation-dataset') !== undefined ? { validationDataset: s('validation-dataset')! } : {}),
+        };
 
   const options: Record<string, unknown> = {};
-  for (const [flag, option] of Object.entries(NUMBERS)) if (s(flag) !== undefined) options[option] = number(flag, s(flag)!);
-  if (s('augment') !== undefined) options.augment = s('augment')!.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const [flag, option] of Object.entries(NUMBERS))
+    if (s(flag) !== undefined) options[option] = number(flag, s(flag)!);
+  if (s('augment') !== undefined)
+    options.augment = s('augment')!
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
   const notWorse = s('not-worse');
   if (notWorse !== undefined) {
-    if (notWorse !== 'true' && notWorse !== 'false') throw new UsageError(`--not-worse: expected true or false, got '${notWorse}'`);
+    if (notWorse !== 'true' && notWorse !== 'false')
+      throw new UsageError(`--not-worse: expected true or false, got '${notWorse}'`);
     options.notWorse = notWorse === 'true';
   }
   const base = s('base-version');
   if (base !== undefined) options.baseVersion = /^\d+$/.test(base) ? Number(base) : base;
   const mode = s('deploy');
-  if (mode !== undefined && !DEPLOY_MODES.includes(mode)) throw new UsageError(`--deploy: expected one of ${DEPLOY_MODES.join(', ')}, got '${mode}'`);
+  if (mode !== undefined && !DEPLOY_MODES.includes(mode))
+    throw new UsageError(`--deploy: expected one of ${DEPLOY_MODES.join(', ')}, got '${mode}'`);
   const weight = s('weight');
-  if (weight !== undefined && mode !== 'canary') throw new UsageError('--weight is the canary share: it goes with --deploy canary');
-  if (mode !== undefined) options.deploy = { mode, ...(weight !== undefined ? { weight: number('weight', weight) } : {}) };
+  if (weight !== undefined && mode !== 'canary')
+    throw new UsageError('--weight is the canary share: it goes with --deploy canary');
+  if (mode !== undefined)
+    options.deploy = { mode, ...(weight !== undefined ? { weight: number('weight', weight) } : {}) };
 
   const url = s('url') ?? env.MASSGATE_URL ?? 'http://127.0.0.1:8080';
   try {
@@ -125,5 +173,13 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     throw new UsageError(`--url: expected an http(s) URL, got '${url}'`);
   }
   const key = s('key') ?? (env.MASSGATE_API_KEY || undefined);
-  return { url: url.replace(/\/+$/, ''), ...(key ? { key } : {}), model, source, options, follow: !values['no-follow'], json: !!values.json };
+  return {
+    url: url.replace(/\/+$/, ''),
+    ...(key ? { key } : {}),
+    model,
+    source,
+    options,
+    follow: !values['no-follow'],
+    json: !!values.json,
+  };
 }

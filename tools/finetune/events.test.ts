@@ -36,7 +36,15 @@ describe('SSE reader', () => {
 
   it('gives the same events however the bytes are split: inside a multi-byte character, between \\r and \\n, inside "data:"', async () => {
     const at = (s: string, offset = 0) => new TextEncoder().encode(STREAM.slice(0, STREAM.indexOf(s))).length + offset;
-    const awkward = [at('\u00e9', 1), at('\u{1F600}', 1), at('\u{1F600}', 3), at('\r\ndata: "total"', 1), at('\r\r', 1), at('ta:{"epoch"'), at('\n\nevent: empty', 1)];
+    const awkward = [
+      at('\u00e9', 1),
+      at('\u{1F600}', 1),
+      at('\u{1F600}', 3),
+      at('\r\ndata: "total"', 1),
+      at('\r\r', 1),
+      at('ta:{"epoch"'),
+      at('\n\nevent: empty', 1),
+    ];
     const got: SseEvent[] = [];
     for await (const e of readEvents(chunks(bytes, awkward))) got.push(e);
     expect(got).toEqual(EXPECTED);
@@ -44,7 +52,13 @@ describe('SSE reader', () => {
 
   it('gives the same events when fed one byte at a time', async () => {
     const got: SseEvent[] = [];
-    for await (const e of readEvents(chunks(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)))) got.push(e);
+    for await (const e of readEvents(
+      chunks(
+        bytes,
+        Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+      ),
+    ))
+      got.push(e);
     expect(got).toEqual(EXPECTED);
   });
 

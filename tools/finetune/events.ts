@@ -48,7 +48,13 @@ export class SseParser {
 
   private line(line: string): SseEvent | undefined {
     if (line === '') {
-      const e = this.data.length ? { event: this.event || 'message', data: this.data.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) } : undefined;
+      const e = this.data.length
+        ? {
+            event: this.event || 'message',
+            data: this.data.join('\n'),
+            ...(this.id !== undefined ? { id: this.id } : {}),
+          }
+        : undefined;
       this.event = '';
       this.data = [];
       return e;

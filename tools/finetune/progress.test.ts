@@ -3,10 +3,23 @@ import type { Job } from './api.ts';
 import { ProgressView } from './progress.ts';
 
 const base: Job = {
-  id: 'ft-x-00000000', model: 'm', baseVersion: 1, state: 'queued', classes: ['a', 'b'], options: { epochs: 2 },
-  examples: { train: 8, validation: 2, augmented: 0 }, epochs: [],
+  id: 'ft-x-00000000',
+  model: 'm',
+  baseVersion: 1,
+  state: 'queued',
+  classes: ['a', 'b'],
+  options: { epochs: 2 },
+  examples: { train: 8, validation: 2, augmented: 0 },
+  epochs: [],
 };
-const epoch = (n: number) => ({ epoch: n, loss: 0.5 / n, accuracy: 0.5 + n / 10, valLoss: 0.6 / n, valAccuracy: 0.5, ms: 10 });
+const epoch = (n: number) => ({
+  epoch: n,
+  loss: 0.5 / n,
+  accuracy: 0.5 + n / 10,
+  valLoss: 0.6 / n,
+  valAccuracy: 0.5,
+  ms: 10,
+});
 const records: Job[] = [
   base,
   { ...base, state: 'extracting', progress: { done: 0, total: 10 } },

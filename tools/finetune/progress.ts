@@ -55,13 +55,19 @@ export class ProgressView {
   show(job: Job): void {
     if (job.state !== this.state) {
       this.state = job.state;
-      if (STATES[job.state]) this.line(`${STATES[job.state]}${job.state === 'extracting' ? ` (${job.examples.train} training, ${job.examples.validation} validation, ${job.examples.augmented} augmented examples)` : ''}`);
+      if (STATES[job.state])
+        this.line(
+          `${STATES[job.state]}${job.state === 'extracting' ? ` (${job.examples.train} training, ${job.examples.validation} validation, ${job.examples.augmented} augmented examples)` : ''}`,
+        );
     }
     if (job.progress && job.state === 'extracting') this.features(job.progress.done, job.progress.total);
     // A TTY redraws one epoch line in place (the last); anything else gets a line per epoch.
     for (const e of job.epochs.slice(this.out.isTTY ? Math.max(this.epochs, job.epochs.length - 1) : this.epochs)) {
       const of = job.options.epochs;
-      const eta = e === job.epochs.at(-1) && e.epoch < of && job.etaS !== undefined && job.state === 'training' ? `  ETA ${duration(job.etaS)}` : '';
+      const eta =
+        e === job.epochs.at(-1) && e.epoch < of && job.etaS !== undefined && job.state === 'training'
+          ? `  ETA ${duration(job.etaS)}`
+          : '';
       const text = `epoch ${String(e.epoch).padStart(String(of).length)}/${of} ${bar(e.epoch, of, 12)}  loss ${f3(e.loss)}  acc ${f3(e.accuracy)}  val loss ${f3(e.valLoss)}  val acc ${f3(e.valAccuracy)}${eta}`;
       if (this.out.isTTY) this.inPlace(text);
       else this.line(text);

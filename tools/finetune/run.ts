@@ -45,9 +45,11 @@ async function follow(gw: Gateway, id: string, view: ProgressView): Promise<Job>
 async function main(cmd: Command): Promise<number> {
   const gw = new Gateway(cmd.url, cmd.key);
   const { body, contentType, uploaded } = await finetuneBody(cmd);
-  err(cmd.source.kind === 'upload'
-    ? `uploading ${uploaded.train} training${uploaded.validation ? ` and ${uploaded.validation} validation` : ''} examples to ${cmd.url} …\n`
-    : `fine-tuning on the server's dataset '${cmd.source.dataset}' …\n`);
+  err(
+    cmd.source.kind === 'upload'
+      ? `uploading ${uploaded.train} training${uploaded.validation ? ` and ${uploaded.validation} validation` : ''} examples to ${cmd.url} …\n`
+      : `fine-tuning on the server's dataset '${cmd.source.dataset}' …\n`,
+  );
   // Ctrl-C from here on cancels the job; before the gateway has answered, as soon as it answers (an aborted
   // upload could still start a job that no one follows).
   let interrupted = false;
@@ -57,7 +59,9 @@ async function main(cmd: Command): Promise<number> {
     process.on('SIGINT', () => {
       if (interrupted) process.exit(130); // a second Ctrl-C: stop waiting
       interrupted = true;
-      err(`\ncancelling ${jobId ? `job ${jobId}` : 'the job once the gateway accepts it'} … (Ctrl-C again to stop waiting)\n`);
+      err(
+        `\ncancelling ${jobId ? `job ${jobId}` : 'the job once the gateway accepts it'} … (Ctrl-C again to stop waiting)\n`,
+      );
       if (jobId) void cancel(jobId);
     });
   }
@@ -68,7 +72,9 @@ async function main(cmd: Command): Promise<number> {
     return 0;
   }
   if (interrupted) void cancel(started.id);
-  err(`job ${started.id}: ${cmd.model} version ${started.baseVersion}, classes ${started.classes.join(', ')} (Ctrl-C cancels it)\n`);
+  err(
+    `job ${started.id}: ${cmd.model} version ${started.baseVersion}, classes ${started.classes.join(', ')} (Ctrl-C cancels it)\n`,
+  );
 
   const view = new ProgressView(process.stderr);
   const job = await follow(gw, started.id, view);

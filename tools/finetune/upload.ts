@@ -23,7 +23,9 @@ export function listExamples(dir: string): LocalExample[] {
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
     entries = readdirSync(dir);
   } catch (e) {
-    throw new UsageError(`'${dir}' is not a readable folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(
+      `'${dir}' is not a readable folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const out: LocalExample[] = [];
   for (const label of entries.sort()) {
@@ -37,7 +39,10 @@ export function listExamples(dir: string): LocalExample[] {
   return out;
 }
 
-/** What to send to `POST /v1/models/{m}/finetune`: a body and its content type (none for FormData: fetch sets the boundary). */
+/**
+ * What to send to `POST /v1/models/{m}/finetune`: a body and its content type (none for FormData: fetch sets the
+ * boundary).
+ */
 export interface FinetuneBody {
   body: FormData | string;
   contentType?: string;
@@ -53,7 +58,11 @@ export interface FinetuneBody {
 export async function finetuneBody(cmd: Pick<Command, 'source' | 'options'>): Promise<FinetuneBody> {
   const { source, options } = cmd;
   if (source.kind === 'server') {
-    const json = { dataset: source.dataset, ...(source.validationDataset !== undefined ? { validationDataset: source.validationDataset } : {}), options };
+    const json = {
+      dataset: source.dataset,
+      ...(source.validationDataset !== undefined ? { validationDataset: source.validationDataset } : {}),
+      options,
+    };
     return { body: JSON.stringify(json), contentType: 'application/json', uploaded: { train: 0, validation: 0 } };
   }
   const form = new FormData();

@@ -19,7 +19,14 @@ describe('new-plugin scaffold', () => {
   });
 
   it('writes a plugin, its test, a model in its own store and a README', () => {
-    for (const f of ['index.ts', 'doubler.test.ts', 'store/doubler/config.json', 'store/doubler/1/model.onnx', 'README.md']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of [
+      'index.ts',
+      'doubler.test.ts',
+      'store/doubler/config.json',
+      'store/doubler/1/model.onnx',
+      'README.md',
+    ])
+      expect(existsSync(join(dir, f)), f).toBe(true);
   });
 
   it('imports the plugin API by the package name, never the repository internals, and declares its massgate range', () => {
@@ -31,7 +38,12 @@ describe('new-plugin scaffold', () => {
   });
 
   it('is served by the real gateway out of the box, and validates its input', async () => {
-    const ok = await postJson(`${gw.url}/v1/models/doubler:predict`, { instances: [[1, 2, 3, 4], [0.5, 0, 0, 1]] });
+    const ok = await postJson(`${gw.url}/v1/models/doubler:predict`, {
+      instances: [
+        [1, 2, 3, 4],
+        [0.5, 0, 0, 1],
+      ],
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.predictions).toEqual([{ doubled: [2, 4, 6, 8] }, { doubled: [1, 0, 0, 2] }]);
     const bad = await postJson(`${gw.url}/v1/models/doubler:predict`, { instances: ['x'] });
@@ -41,6 +53,8 @@ describe('new-plugin scaffold', () => {
   it('refuses bad names and existing folders', () => {
     expect(() => scaffoldPlugin('Bad Name', join(root, 'x'))).toThrow(/lower-case/);
     expect(() => scaffoldPlugin('doubler', dir)).toThrow(/already exists/);
-    expect(() => scaffoldPlugin('outside', join(tmpdir(), 'massgate-outside-plugin'))).toThrow(/outside the repository/);
+    expect(() => scaffoldPlugin('outside', join(tmpdir(), 'massgate-outside-plugin'))).toThrow(
+      /outside the repository/,
+    );
   });
 });

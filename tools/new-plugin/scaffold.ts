@@ -19,9 +19,13 @@ const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c: str
  * @example scaffoldPlugin('sentiment', './sentiment')
  */
 export function scaffoldPlugin(name: string, dir: string): string[] {
-  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`plugin names are lower-case letters, digits and '-' (got '${name}')`);
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    throw new Error(`plugin names are lower-case letters, digits and '-' (got '${name}')`);
   const target = resolve(dir);
-  if (!isInside(ROOT, target)) throw new Error(`${target} is outside the repository (${ROOT}): a plugin imports massgate/plugin, which resolves inside it only`);
+  if (!isInside(ROOT, target))
+    throw new Error(
+      `${target} is outside the repository (${ROOT}): a plugin imports massgate/plugin, which resolves inside it only`,
+    );
   if (existsSync(join(target, 'index.ts'))) throw new Error(`${target}/index.ts already exists`);
   mkdirSync(join(target, 'store', name, '1'), { recursive: true });
   const id = pascal(name);
@@ -35,7 +39,8 @@ export const massgate = '^${PACKAGE_VERSION.split('.').slice(0, 2).join('.')}.0'
 type Item = number[];
 
 /**
- * ${name}: load with PLUGINS=${relative(process.cwd(), target) || '.'} and a model whose config.json says "plugin": "${name}".
+ * ${name}: load with PLUGINS=${relative(process.cwd(), target) || '.'} and a model whose config.json says "plugin":
+ * "${name}".
  */
 export const plugin${id} = definePlugin<Item, { width: number }>({
   name: '${name}',

@@ -32,12 +32,22 @@ export function convNet({ layers = 6, channels = 32, size = 64, classes = 10 }: 
     const w = new Float32Array(channels * inC * 9).map(() => rand() * Math.sqrt(2 / (inC * 9)));
     initializers.push({ name: `w${i}`, type: 'float32', dims: [channels, inC, 3, 3], data: w });
     initializers.push({ name: `b${i}`, type: 'float32', dims: [channels], data: new Float32Array(channels) });
-    nodes.push({ op: 'Conv', inputs: [prev, `w${i}`, `b${i}`], outputs: [`c${i}`], attributes: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } });
+    nodes.push({
+      op: 'Conv',
+      inputs: [prev, `w${i}`, `b${i}`],
+      outputs: [`c${i}`],
+      attributes: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] },
+    });
     nodes.push({ op: 'Relu', inputs: [`c${i}`], outputs: [`r${i}`] });
     prev = `r${i}`;
     inC = channels;
   }
-  initializers.push({ name: 'fc', type: 'float32', dims: [channels, classes], data: new Float32Array(channels * classes).map(() => rand()) });
+  initializers.push({
+    name: 'fc',
+    type: 'float32',
+    dims: [channels, classes],
+    data: new Float32Array(channels * classes).map(() => rand()),
+  });
   initializers.push({ name: 'flat', type: 'int64', dims: [2], data: new BigInt64Array([0n, BigInt(channels)]) });
   nodes.push({ op: 'GlobalAveragePool', inputs: [prev], outputs: ['gap'] });
   nodes.push({ op: 'Reshape', inputs: ['gap', 'flat'], outputs: ['feat'] });

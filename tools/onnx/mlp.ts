@@ -5,9 +5,15 @@ export interface MlpOptions {
   hidden?: number;
   layers?: number;
   classes?: number;
-  /** Rows per item: with `tokens` set, `features` is [N,tokens,inputs] and each token is classified (a token classifier over a fixed window). */
+  /**
+   * Rows per item: with `tokens` set, `features` is [N,tokens,inputs] and each token is classified (a token classifier
+   * over a fixed window).
+   */
   tokens?: number;
-  /** Adds an `echo` output (the input row, unchanged) so that load tests can check that every answer is the caller's own. */
+  /**
+   * Adds an `echo` output (the input row, unchanged) so that load tests can check that every answer is the caller's
+   * own.
+   */
   echo?: boolean;
 }
 
@@ -18,7 +24,14 @@ export interface MlpOptions {
  *
  * @example writeFileSync('mlp.onnx', mlp({ hidden: 4096, layers: 4 }));
  */
-export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, tokens, echo = false }: MlpOptions = {}): Uint8Array {
+export function mlp({
+  inputs = 1024,
+  hidden = 4096,
+  layers = 4,
+  classes = 16,
+  tokens,
+  echo = false,
+}: MlpOptions = {}): Uint8Array {
   let s = 12345;
   const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
   const nodes: NodeSpec[] = [];
@@ -28,7 +41,12 @@ export function mlp({ inputs = 1024, hidden = 4096, layers = 4, classes = 16, to
   for (let i = 0; i <= layers; i++) {
     const out = i === layers ? classes : hidden;
     const scale = Math.sqrt(2 / width);
-    initializers.push({ name: `w${i}`, type: 'float32', dims: [width, out], data: new Float32Array(width * out).map(() => rand() * scale) });
+    initializers.push({
+      name: `w${i}`,
+      type: 'float32',
+      dims: [width, out],
+      data: new Float32Array(width * out).map(() => rand() * scale),
+    });
     nodes.push({ op: 'MatMul', inputs: [prev, `w${i}`], outputs: [`m${i}`] });
     if (i < layers) nodes.push({ op: 'Relu', inputs: [`m${i}`], outputs: [`h${i}`] });
     prev = i < layers ? `h${i}` : `m${i}`;

@@ -4,7 +4,16 @@ import { gaussianClusters } from '../synthetic.ts';
 import type { EpochReport, TrainOptions } from '../types.ts';
 import { activeTrainingWorkers, startTraining } from './index.ts';
 
-const options: TrainOptions = { epochs: 10, learningRate: 0.01, batchSize: 16, patience: 0, seed: 11, hidden: 0, dropout: 0, unfreeze: 0 };
+const options: TrainOptions = {
+  epochs: 10,
+  learningRate: 0.01,
+  batchSize: 16,
+  patience: 0,
+  seed: 11,
+  hidden: 0,
+  dropout: 0,
+  unfreeze: 0,
+};
 const clusters = (seed = 1) => gaussianClusters({ classes: 3, shape: [64], train: 90, validation: 30, seed });
 
 /** Nice value and scheduling policy of each thread of this process (Linux). */
@@ -24,7 +33,12 @@ describe('startTraining (worker thread)', () => {
     const data = clusters();
     const epochs: EpochReport[] = [];
     let during: ReturnType<typeof threads> = [];
-    const job = startTraining(data, options, { cpuShare: 1, nice: 17, idle: false, onEpoch: (r) => (epochs.push(r), epochs.length === 1 && (during = threads())) });
+    const job = startTraining(data, options, {
+      cpuShare: 1,
+      nice: 17,
+      idle: false,
+      onEpoch: (r) => (epochs.push(r), epochs.length === 1 && (during = threads())),
+    });
     expect(data.features.length).toBe(0); // transferred, not copied
     const result = await job.result;
     expect(result.validation.accuracy).toBeGreaterThanOrEqual(0.95);
@@ -39,7 +53,11 @@ describe('startTraining (worker thread)', () => {
   it('gives the same epoch-1 loss for the same seed', async () => {
     const first = async () => {
       let loss = NaN;
-      await startTraining(clusters(2), { ...options, epochs: 1, hidden: 8, dropout: 0.3 }, { cpuShare: 1, nice: 0, onEpoch: (r) => (loss = r.loss) }).result;
+      await startTraining(
+        clusters(2),
+        { ...options, epochs: 1, hidden: 8, dropout: 0.3 },
+        { cpuShare: 1, nice: 0, onEpoch: (r) => (loss = r.loss) },
+      ).result;
       return loss;
     };
     const a = await first();
@@ -49,7 +67,11 @@ describe('startTraining (worker thread)', () => {
 
   it('runs SCHED_IDLE by default and pauses per batch for a CPU share', async () => {
     let during: ReturnType<typeof threads> = [];
-    const result = await startTraining(clusters(3), { ...options, epochs: 2 }, { cpuShare: 0.5, nice: 13, onEpoch: () => void (during = threads()) }).result;
+    const result = await startTraining(
+      clusters(3),
+      { ...options, epochs: 2 },
+      { cpuShare: 0.5, nice: 13, onEpoch: () => void (during = threads()) },
+    ).result;
     expect(result.epochs).toHaveLength(2);
     // SCHED_IDLE is policy 5; where chrt is missing or not permitted, the nice value still applies.
     if (process.platform === 'linux') expect(during.some((t) => t.policy === 5 || t.nice === 13)).toBe(true);
@@ -58,7 +80,11 @@ describe('startTraining (worker thread)', () => {
   it('rejects with CANCELLED after cancel() and the thread exits', async () => {
     let job: ReturnType<typeof startTraining> | undefined;
     const seen: number[] = [];
-    job = startTraining(clusters(4), { ...options, epochs: 1000 }, { cpuShare: 1, nice: 0, onEpoch: (r) => (seen.push(r.epoch), job!.cancel()) });
+    job = startTraining(
+      clusters(4),
+      { ...options, epochs: 1000 },
+      { cpuShare: 1, nice: 0, onEpoch: (r) => (seen.push(r.epoch), job!.cancel()) },
+    );
     await expect(job.result).rejects.toMatchObject({ code: 'CANCELLED', message: 'the job was cancelled' });
     expect(seen[0]).toBe(1);
     expect(seen.length).toBeLessThan(1000);
@@ -68,11 +94,16 @@ describe('startTraining (worker thread)', () => {
   it('reports a crashed thread as INTERNAL', async () => {
     // A heap far too small for TensorFlow.js: the thread dies of it (ERR_WORKER_OUT_OF_MEMORY).
     const job = startTraining(clusters(5), options, { cpuShare: 1, nice: 0, maxHeapMb: 4 });
-    await expect(job.result).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/^training worker crashed: /) });
+    await expect(job.result).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/^training worker crashed: /),
+    });
   });
 
   it('rejects invalid options and an out-of-range CPU share without starting a thread', async () => {
-    await expect(startTraining(clusters(), { ...options, epochs: 1e6 }, { cpuShare: 1, nice: 0 }).result).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(
+      startTraining(clusters(), { ...options, epochs: 1e6 }, { cpuShare: 1, nice: 0 }).result,
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(startTraining(clusters(), options, { cpuShare: 0, nice: 0 }).result).rejects.toThrow(/cpuShare/);
     await expect(startTraining(clusters(), options, { cpuShare: 1, nice: 20 }).result).rejects.toThrow(/nice/);
   });

@@ -21,16 +21,25 @@ export interface TrainingRun {
    * SCHED_OTHER thread, even at nice 19, would preempt them; in the same class the CPU share decides.
    */
   idle?: boolean;
-  /** V8 heap limit of the training thread in MiB (resourceLimits.maxOldGenerationSizeMb); beyond it the run ends INTERNAL. Unset = V8's default. */
+  /**
+   * V8 heap limit of the training thread in MiB (resourceLimits.maxOldGenerationSizeMb); beyond it the run ends
+   * INTERNAL. Unset = V8's default.
+   */
   maxHeapMb?: number;
   onEpoch?(r: EpochReport): void;
 }
 
 /** A training run in progress. */
 export interface TrainingHandle {
-  /** Settles after the training thread has exited. Rejects with CANCELLED, INVALID_INPUT, NOT_TRAINABLE, or INTERNAL for a crash. */
+  /**
+   * Settles after the training thread has exited. Rejects with CANCELLED, INVALID_INPUT, NOT_TRAINABLE, or INTERNAL for
+   * a crash.
+   */
   result: Promise<TrainResult>;
-  /** Asks the run to stop after its current batch (terminated if it has not within a few seconds); `result` rejects with CANCELLED. */
+  /**
+   * Asks the run to stop after its current batch (terminated if it has not within a few seconds); `result` rejects with
+   * CANCELLED.
+   */
   cancel(): void;
 }
 
@@ -41,11 +50,18 @@ export function activeTrainingWorkers(): number {
   return live;
 }
 
-/** The buffers to move to the thread: whole, unshared ArrayBuffers only; a view into a larger buffer is copied instead. */
+/**
+ * The buffers to move to the thread: whole, unshared ArrayBuffers only; a view into a larger buffer is copied instead.
+ */
 function movable(data: TrainData): { data: TrainData; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
   const own = (a: Float32Array): Float32Array => {
-    if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !transfer.has(a.buffer)) {
+    if (
+      a.buffer instanceof ArrayBuffer &&
+      a.byteOffset === 0 &&
+      a.byteLength === a.buffer.byteLength &&
+      !transfer.has(a.buffer)
+    ) {
       transfer.add(a.buffer);
       return a;
     }
@@ -70,14 +86,23 @@ function movable(data: TrainData): { data: TrainData; transfer: ArrayBuffer[] } 
 export function startTraining(data: TrainData, options: TrainOptions, run: TrainingRun): TrainingHandle {
   try {
     checkTrainInput(data, options);
-    if (!(run.cpuShare >= 0.05 && run.cpuShare <= 1)) throw invalidInput(`cpuShare must be in 0.05..1, got ${run.cpuShare}`);
-    if (!(Number.isInteger(run.nice) && run.nice >= 0 && run.nice <= 19)) throw invalidInput(`nice must be an integer in 0..19, got ${run.nice}`);
+    if (!(run.cpuShare >= 0.05 && run.cpuShare <= 1))
+      throw invalidInput(`cpuShare must be in 0.05..1, got ${run.cpuShare}`);
+    if (!(Number.isInteger(run.nice) && run.nice >= 0 && run.nice <= 19))
+      throw invalidInput(`nice must be an integer in 0..19, got ${run.nice}`);
   } catch (e) {
     return { result: Promise.reject(e), cancel: () => undefined };
   }
   const stop = new SharedArrayBuffer(4);
   const moved = movable(data);
-  const workerData: TrainingWorkerData = { data: moved.data, options, cpuShare: run.cpuShare, nice: run.nice, idle: run.idle ?? true, stop };
+  const workerData: TrainingWorkerData = {
+    data: moved.data,
+    options,
+    cpuShare: run.cpuShare,
+    nice: run.nice,
+    idle: run.idle ?? true,
+    stop,
+  };
   const resourceLimits = run.maxHeapMb ? { maxOldGenerationSizeMb: run.maxHeapMb } : undefined;
   const worker = new Worker(THREAD, { workerData, transferList: moved.transfer, resourceLimits });
   worker.unref();

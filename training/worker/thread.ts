@@ -17,8 +17,14 @@ try {
     shouldStop: () => Atomics.load(stopFlag, 0) !== 0,
     pauseMs: (computeMs) => dutyCyclePauseMs(computeMs, cpuShare),
   });
-  send({ type: 'done', result }, [result.weights.buffer as ArrayBuffer, result.validation.predictions.buffer as ArrayBuffer]);
+  send({ type: 'done', result }, [
+    result.weights.buffer as ArrayBuffer,
+    result.validation.predictions.buffer as ArrayBuffer,
+  ]);
 } catch (e) {
-  const code = typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : 'INTERNAL';
+  const code =
+    typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+      ? (e as { code: string }).code
+      : 'INTERNAL';
   send({ type: 'error', code, message: e instanceof Error ? e.message : String(e) });
 }

@@ -13,7 +13,21 @@ import { bytes, float, int, join, message, type Bytes } from './protobuf.ts';
  *   nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] }],
  * });
  */
-export const ELEM = { float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11, uint32: 12, uint64: 13 } as const;
+export const ELEM = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
+} as const;
 export type ElemType = keyof typeof ELEM;
 
 export interface ValueSpec {
@@ -48,7 +62,9 @@ export interface ModelSpec {
 }
 
 function valueInfo(field: number, v: ValueSpec): Bytes {
-  const dims = v.shape.map((d) => message(1, [typeof d === 'string' ? bytes(2, d) : d < 0 ? bytes(2, `d_${v.name}`) : int(1, d)]));
+  const dims = v.shape.map((d) =>
+    message(1, [typeof d === 'string' ? bytes(2, d) : d < 0 ? bytes(2, `d_${v.name}`) : int(1, d)]),
+  );
   const tensorType = message(1, [int(1, ELEM[v.type]), message(2, dims)]);
   return message(field, [bytes(1, v.name), message(2, [tensorType])]);
 }

@@ -18,7 +18,8 @@ function varint(value: number | bigint): number[] {
 
 const key = (field: number, wire: number) => varint((field << 3) | wire);
 
-export const int = (field: number, value: number | bigint): Bytes => new Uint8Array([...key(field, 0), ...varint(value)]);
+export const int = (field: number, value: number | bigint): Bytes =>
+  new Uint8Array([...key(field, 0), ...varint(value)]);
 
 export function bytes(field: number, value: Bytes | string): Bytes {
   const b = typeof value === 'string' ? new TextEncoder().encode(value) : value;

@@ -26,7 +26,8 @@ export interface ChildGateway {
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`gateway exited (${child.exitCode ?? child.signalCode}) before it was ready`);
     try {
       if ((await fetch(`${url}/v2/health/ready`)).ok) return;
     } catch {
@@ -57,17 +58,20 @@ export async function startChildGateway(env: Record<string, string>, port?: numb
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4096)));
-    exitedPromise = new Promise((r) => child.once('exit', (code, signal) => {
-      exits.push({ code, signal, stderrTail: stderr });
-      r();
-    }));
+    exitedPromise = new Promise((r) =>
+      child.once('exit', (code, signal) => {
+        exits.push({ code, signal, stderrTail: stderr });
+        r();
+      }),
+    );
     await waitReady(url, child, 120_000);
   };
   await launch();
   const running = () => child.exitCode === null && child.signalCode === null;
   const exited = () => exitedPromise;
   return {
-    url, exits,
+    url,
+    exits,
     pid: () => child.pid,
     alive: running,
     rss: () => {
@@ -96,4 +100,3 @@ export async function startChildGateway(env: Record<string, string>, port?: numb
     },
   };
 }
-

@@ -11,7 +11,16 @@ import { validCase } from './valid.ts';
 export const GENERATORS: Record<string, CaseGenerator> = { ...V2_GENERATORS, ...V1_GENERATORS, ...HTTP_GENERATORS };
 
 /** Relative weights (1 when not named): heavy cases are rarer so that a run stays short. */
-const WEIGHTS: Record<string, number> = { 'v1.many-instances': 0.1, 'v1.many-instances.image': 0.02, 'v1.many-instances.image.multipart': 0.02, 'http.oversize': 0.2, 'v1.deep-nesting': 0.5, 'v2.deep-nesting': 0.5, 'http.multipart': 0.5, 'http.content-encoding': 0.5 };
+const WEIGHTS: Record<string, number> = {
+  'v1.many-instances': 0.1,
+  'v1.many-instances.image': 0.02,
+  'v1.many-instances.image.multipart': 0.02,
+  'http.oversize': 0.2,
+  'v1.deep-nesting': 0.5,
+  'v2.deep-nesting': 0.5,
+  'http.multipart': 0.5,
+  'http.content-encoding': 0.5,
+};
 
 export interface FuzzPlan {
   seed: number;
@@ -27,7 +36,14 @@ const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, impor
 
 /** The payloads and fixtures the generators use. */
 export async function fuzzContext(): Promise<FuzzContext> {
-  return { media: await media(), fixtures: { chelsea: fixture('images/chelsea.jpg'), speech: fixture('audio/speech.wav'), silence: fixture('audio/silence.wav') } };
+  return {
+    media: await media(),
+    fixtures: {
+      chelsea: fixture('images/chelsea.jpg'),
+      speech: fixture('audio/speech.wav'),
+      silence: fixture('audio/silence.wav'),
+    },
+  };
 }
 
 /**

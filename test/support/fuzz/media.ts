@@ -17,7 +17,12 @@ function png(width: number, height: number, bitDepth: number, colourType: number
   ihdr.writeUInt32BE(height, 4);
   ihdr.writeUInt8(bitDepth, 8);
   ihdr.writeUInt8(colourType, 9);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /**
@@ -49,12 +54,14 @@ export function media(): Promise<Media> {
 async function build(): Promise<Media> {
   const side = 64;
   const rgb = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < side * side; i++) rgb.set([i % side * 4, Math.floor(i / side) * 4, 128], i * 3);
+  for (let i = 0; i < side * side; i++) rgb.set([(i % side) * 4, Math.floor(i / side) * 4, 128], i * 3);
   const img = () => sharp(rgb, { raw: { width: side, height: side, channels: 3 } });
   const [pngBuf, jpeg, dot] = await Promise.all([
     img().png().toBuffer(),
     img().jpeg().toBuffer(),
-    sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer(),
+    sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer(),
   ]);
   const W = 20000;
   const bomb = png(W, W, 1, 0, Buffer.alloc((1 + W / 8) * W));

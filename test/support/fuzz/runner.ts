@@ -30,7 +30,16 @@ export interface CategoryStats {
 }
 
 export interface Finding {
-  kind: 'server-error' | 'unexpected-status' | 'reset' | 'timeout' | 'crash' | 'leak' | 'wrong-answer' | 'readiness-lost' | 'other';
+  kind:
+    | 'server-error'
+    | 'unexpected-status'
+    | 'reset'
+    | 'timeout'
+    | 'crash'
+    | 'leak'
+    | 'wrong-answer'
+    | 'readiness-lost'
+    | 'other';
   category: string;
   label: string;
   detail: string;
@@ -91,7 +100,19 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   let recovering: Promise<void> | undefined;
   let suspects: FuzzCase[] = [];
 
-  const stats = (c: string) => (categories[c] ??= { sent: 0, statuses: {}, serverErrors: 0, resets: 0, timeouts: 0, crashes: 0, leaks: 0, wrong: 0, totalMs: 0, maxMs: 0 });
+  const stats = (c: string) =>
+    (categories[c] ??= {
+      sent: 0,
+      statuses: {},
+      serverErrors: 0,
+      resets: 0,
+      timeouts: 0,
+      crashes: 0,
+      leaks: 0,
+      wrong: 0,
+      totalMs: 0,
+      maxMs: 0,
+    });
   const find = (f: Finding) => {
     const key = `${f.kind}|${f.category}|${f.label}`;
     const had = findings.get(key);
@@ -118,7 +139,12 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
       find({ kind: 'server-error', category: c.category, label: c.label, detail: `${r.status} ${text}` });
     }
     if (c.expect && r.status !== undefined && !c.expect.includes(r.status)) {
-      find({ kind: 'unexpected-status', category: c.category, label: c.label, detail: `${r.status} (expected ${c.expect.join(' or ')}) ${text}` });
+      find({
+        kind: 'unexpected-status',
+        category: c.category,
+        label: c.label,
+        detail: `${r.status} (expected ${c.expect.join(' or ')}) ${text}`,
+      });
     }
     if (r.error === 'reset' || r.error === 'refused') {
       s.resets++;
@@ -169,7 +195,12 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   };
 
   const checkReady = async () => {
-    const r = await send(base, { category: 'health', label: 'ready', method: 'GET', path: '/v2/health/ready' }, agent, o.timeoutMs);
+    const r = await send(
+      base,
+      { category: 'health', label: 'ready', method: 'GET', path: '/v2/health/ready' },
+      agent,
+      o.timeoutMs,
+    );
     readiness.checks++;
     if (r.status !== 200) {
       readiness.notReady++;
@@ -208,9 +239,21 @@ export async function runFuzz(target: FuzzTarget, cases: Iterable<FuzzCase>, o: 
   }
   const endMB = rssMB();
   return {
-    sent, durationMs: performance.now() - t0, statuses, categories,
-    findings: [...findings.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.category.localeCompare(b.category)),
-    valid, readiness, restarts,
-    rss: { startMB: Math.round(startMB), endMB: Math.round(endMB), maxMB: Math.round(Math.max(...[startMB, endMB, ...samples.map((s) => s[1])].filter(Number.isFinite))), samples },
+    sent,
+    durationMs: performance.now() - t0,
+    statuses,
+    categories,
+    findings: [...findings.values()].sort(
+      (a, b) => a.kind.localeCompare(b.kind) || a.category.localeCompare(b.category),
+    ),
+    valid,
+    readiness,
+    restarts,
+    rss: {
+      startMB: Math.round(startMB),
+      endMB: Math.round(endMB),
+      maxMB: Math.round(Math.max(...[startMB, endMB, ...samples.map((s) => s[1])].filter(Number.isFinite))),
+      samples,
+    },
   };
 }

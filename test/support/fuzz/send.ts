@@ -1,11 +1,14 @@
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import type { FuzzCase } from './case.ts';
 
 /** What came back for one request: a status and (the first MiB of) the body, or a client-side error. */
 export interface Outcome {
   status?: number;
   body: Buffer;
-  /** `timeout` (no answer in time), `reset` (connection reset / closed without an answer), `refused`, `client` (not sendable), or the error code. */
+  /**
+   * `timeout` (no answer in time), `reset` (connection reset / closed without an answer), `refused`, `client` (not
+   * sendable), or the error code.
+   */
   error?: string;
   ms: number;
 }
@@ -23,8 +26,15 @@ export function send(base: URL, c: FuzzCase, agent: Agent, timeoutMs: number): P
       resolve({ ...o, ms: performance.now() - t0 });
     };
     const headers: Record<string, string | number> = { ...c.headers };
-    const chunks = c.body !== undefined && typeof c.body === 'object' && !Buffer.isBuffer(c.body) ? c.body.chunks : undefined;
-    const body = chunks ? undefined : c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body as string);
+    const chunks =
+      c.body !== undefined && typeof c.body === 'object' && !Buffer.isBuffer(c.body) ? c.body.chunks : undefined;
+    const body = chunks
+      ? undefined
+      : c.body === undefined
+        ? undefined
+        : Buffer.isBuffer(c.body)
+          ? c.body
+          : Buffer.from(c.body as string);
     if (body) headers['content-length'] = body.length;
     let req;
     try {
@@ -46,10 +56,17 @@ export function send(base: URL, c: FuzzCase, agent: Agent, timeoutMs: number): P
       finish({ body: Buffer.alloc(0), error: 'timeout' });
       req.destroy();
     });
-    req.on('error', (e: NodeJS.ErrnoException) => finish({
-      body: Buffer.alloc(0),
-      error: e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up' ? 'reset' : e.code ?? e.message,
-    }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({
+        body: Buffer.alloc(0),
+        error:
+          e.code === 'ECONNREFUSED'
+            ? 'refused'
+            : e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.message === 'socket hang up'
+              ? 'reset'
+              : (e.code ?? e.message),
+      }),
+    );
     if (chunks) {
       for (const ch of chunks) req.write(ch);
       req.end();

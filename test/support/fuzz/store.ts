@@ -22,7 +22,10 @@ export function dynamicIdentity(): Uint8Array {
  */
 export function fuzzStore(): string {
   const store = tempStore();
-  writeModel(store, 'scale', 1, scaleSumModel(2), { cache: { ttlSeconds: 60 }, batching: { maxBatchSize: 8, maxQueueDelayMs: 1 } });
+  writeModel(store, 'scale', 1, scaleSumModel(2), {
+    cache: { ttlSeconds: 60 },
+    batching: { maxBatchSize: 8, maxQueueDelayMs: 1 },
+  });
   writeModel(store, 'dyn', 1, dynamicIdentity());
   for (const name of Object.values(REAL_MODELS)) {
     mkdirSync(join(store, name), { recursive: true });
