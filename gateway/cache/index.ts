@@ -15,6 +15,12 @@ export interface CacheOptions {
   redisCommandTimeoutMs?: number;
 }
 
+/** A whole response body as sent, with the binary extension's JSON header length when it has one. */
+export interface StoredResponse {
+  body: Uint8Array;
+  headerLength?: number;
+}
+
 /** Where an answer came from. */
 export type CacheSource = 'memory' | 'redis' | 'computed' | 'shared';
 
@@ -36,8 +42,8 @@ export interface ResponseCache {
    * and validation for a byte-identical repeat. `get` counts a memory hit.
    */
   exact: {
-    get(key: string, model: string): Uint8Array | undefined;
-    set(key: string, value: Uint8Array, ttlSeconds: number): void;
+    get(key: string, model: string): StoredResponse | undefined;
+    set(key: string, value: StoredResponse, ttlSeconds: number): void;
   };
   status(): Record<string, unknown>;
   close(): Promise<void>;
@@ -54,7 +60,13 @@ export interface ResponseCache {
  * const { value, source } = await cache.getOrCompute(key, 300, () => infer(), 'resnet');
  */
 export function createResponseCache(o: CacheOptions, registry?: Registry): ResponseCache {
-  const memory = o.memoryBytes > 0 ? new ByteLru(o.memoryBytes) : undefined;
+  // One byte budget for both kinds of entry: encoded answers (bytes) and whole responses (exact tier).
+  const memory =
+    o.memoryBytes > 0
+      ? new ByteLru<Uint8Array | StoredResponse>(o.memoryBytes, Date.now, (v) =>
+          v instanceof Uint8Array ? v.byteLength : v.body.byteLength + 16,
+        )
+      : undefined;
   const redis = o.redisUrl ? new RedisTier({ url: o.redisUrl, commandTimeoutMs: o.redisCommandTimeoutMs }) : undefined;
   const flights = new SingleFlight<{ value: Uint8Array; source: CacheSource }>();
   const registers = registry ? [registry] : [];
@@ -109,7 +121,7 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
         const t0 = performance.now();
         const v = memory.get(key);
         lookup.observe({ tier: 'memory' }, (performance.now() - t0) / 1000);
-        if (v) {
+        if (v instanceof Uint8Array) {
           hits.inc({ tier: 'memory', model });
           return { value: v, source: 'memory' };
         }
@@ -148,11 +160,12 @@ export function createResponseCache(o: CacheOptions, registry?: Registry): Respo
     exact: {
       get(key, model) {
         const v = memory?.get(key);
-        if (v) hits.inc({ tier: 'memory', model });
+        if (v === undefined || v instanceof Uint8Array) return undefined;
+        hits.inc({ tier: 'memory', model });
         return v;
       },
       set(key, value, ttlSeconds) {
-        if (value.byteLength <= o.maxEntryBytes) memory?.set(key, value, ttlSeconds);
+        if (value.body.byteLength <= o.maxEntryBytes) memory?.set(key, value, ttlSeconds);
       },
     },
     status() {

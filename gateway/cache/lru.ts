@@ -1,19 +1,23 @@
-interface Entry {
-  value: Uint8Array;
+interface Entry<V> {
+  value: V;
   expiresAt: number;
 }
+
+/** A value's size in bytes, as the LRU counts it. */
+export type SizeOf<V> = (value: V) => number;
 
 /**
  * An in-process LRU bounded in bytes (values plus keys), with a TTL per entry. A Map keeps insertion
  * order, so the first key is the least recently used: a hit re-inserts its entry at the end.
  */
-export class ByteLru {
-  private readonly map = new Map<string, Entry>();
+export class ByteLru<V = Uint8Array> {
+  private readonly map = new Map<string, Entry<V>>();
   private used = 0;
 
   constructor(
     readonly maxBytes: number,
     private readonly now: () => number = Date.now,
+    private readonly sizeOf: SizeOf<V> = (v) => (v as Uint8Array).byteLength,
   ) {}
 
   get bytes(): number {
@@ -24,11 +28,11 @@ export class ByteLru {
     return this.map.size;
   }
 
-  private cost(key: string, value: Uint8Array): number {
-    return value.byteLength + key.length * 2 + 64;
+  private cost(key: string, value: V): number {
+    return this.sizeOf(value) + key.length * 2 + 64;
   }
 
-  get(key: string): Uint8Array | undefined {
+  get(key: string): V | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
     this.map.delete(key);
@@ -41,7 +45,7 @@ export class ByteLru {
   }
 
   /** Stores an entry; one larger than the whole cache is skipped. Returns whether it was stored. */
-  set(key: string, value: Uint8Array, ttlSeconds: number): boolean {
+  set(key: string, value: V, ttlSeconds: number): boolean {
     const cost = this.cost(key, value);
     if (cost > this.maxBytes) return false;
     const old = this.map.get(key);
@@ -50,7 +54,7 @@ export class ByteLru {
       this.used -= this.cost(key, old.value);
     }
     while (this.used + cost > this.maxBytes) {
-      const [k, e] = this.map.entries().next().value as [string, Entry];
+      const [k, e] = this.map.entries().next().value as [string, Entry<V>];
       this.map.delete(k);
       this.used -= this.cost(k, e.value);
     }

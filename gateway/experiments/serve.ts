@@ -196,7 +196,7 @@ export function afterV1(
   route: Route,
   instances: readonly unknown[],
   parameters: Record<string, unknown>,
-  predictions: Uint8Array,
+  predictions: string,
   timeoutMs?: number,
 ): void {
   const exp = route.experiment;
@@ -204,7 +204,7 @@ export function afterV1(
   setImmediate(() => {
     try {
       if (predictions.length > MAX_FIGURE_BODY) return;
-      served = JSON.parse(Buffer.from(predictions).toString('utf8')) as unknown[];
+      served = JSON.parse(predictions) as unknown[];
       const f = exp.figures.get(route.variant.name);
       for (const p of served) {
         const l = predictionLabel(p);

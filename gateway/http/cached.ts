@@ -21,37 +21,50 @@ export function cachesFor(cache: ResponseCache | undefined, config: ModelConfig)
   return cache !== undefined && config.cache !== undefined && config.cache.enabled !== false;
 }
 
+/** How a computed answer is stored in the cache as bytes, and read back. */
+export interface CacheCodec<T> {
+  pack(value: T): Uint8Array;
+  unpack(bytes: Uint8Array): T;
+}
+
+/** Where a request's answer is looked up: the key's parts and how the answer is stored. */
+export interface CacheStep<T> {
+  key: Omit<KeyParts, 'parameters'>;
+  codec: CacheCodec<T>;
+}
+
 /**
  * Runs `compute` through the response cache when the model opted in (`"cache": {…}` in its config)
  * and the request did not opt out (`"parameters": {"cache": false}`). Sets the `massgate-cache`
  * response header to where the answer came from (memory, redis, computed, shared, off).
  *
- * Without the cache, `compute` runs under the request's own signal and deadline (`own`). Through the
- * cache it may be shared by identical concurrent requests, so it runs under neither: its signal aborts
- * only when every waiting request has gone, its deadline is `sharedTimeoutMs`, and each request waits
- * with its own signal and deadline.
+ * Without the cache the step is skipped: `compute` runs once under the request's own signal and
+ * deadline (`own`) and its answer is returned as it is, never packed. Through the cache it may be shared
+ * by identical concurrent requests, so it runs under neither: its signal aborts only when every waiting
+ * request has gone, its deadline is `sharedTimeoutMs`, and each request waits with its own signal and
+ * deadline.
  */
-export async function throughCache(
+export async function throughCache<T>(
   c: Context,
   cache: ResponseCache | undefined,
   config: ModelConfig,
   parameters: Record<string, unknown>,
-  key: Omit<KeyParts, 'parameters'>,
-  compute: (run: RunOptions) => Promise<Uint8Array>,
+  step: CacheStep<T>,
+  compute: (run: RunOptions) => Promise<T>,
   own: RunOptions = {},
   sharedTimeoutMs?: number,
-): Promise<Uint8Array> {
+): Promise<T> {
   if (!cachesFor(cache, config) || parameters.cache === false) {
     c.header('massgate-cache', 'off');
     return compute(own);
   }
   const { value, source } = await cache.getOrCompute(
-    cacheKey({ ...key, parameters: answerParameters(parameters) }),
+    cacheKey({ ...step.key, parameters: answerParameters(parameters) }),
     config.cache!.ttlSeconds ?? 300,
-    (signal) => compute({ signal, timeoutMs: sharedTimeoutMs }),
-    key.model,
+    async (signal) => step.codec.pack(await compute({ signal, timeoutMs: sharedTimeoutMs })),
+    step.key.model,
     own,
   );
   c.header('massgate-cache', source);
-  return value;
+  return step.codec.unpack(value);
 }

@@ -23,39 +23,39 @@ export function selectOutputs(
 }
 
 /**
- * The outputs of a response, encoded once: the JSON of the `outputs` array and the binary tail
- * (binary tensor extension). Independent of the request id, so the response cache can store it.
+ * The outputs of a response, encoded once: the JSON of the `outputs` array and the binary tail's pieces
+ * (binary tensor extension), in order. Independent of the request id, so the response cache can store it.
  */
 export interface EncodedOutputs {
-  outputsJson: string;
-  tail: Uint8Array;
+  json: Uint8Array;
+  tail: Uint8Array[];
 }
 
 export function encodeOutputs(request: InferRequest, tensors: readonly Tensor[]): EncodedOutputs {
-  const tails: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
   const outputs = tensors.map((t) => {
     const base = { name: t.name, datatype: t.datatype, shape: t.shape };
     if (!wantsBinary(t.name, request.outputs, request.parameters)) return { ...base, data: toJson(t) };
     const bytes = tensorBytes(t);
-    tails.push(bytes);
+    tail.push(bytes);
     return { ...base, parameters: { binary_data_size: bytes.length } };
   });
-  return { outputsJson: JSON.stringify(outputs), tail: Buffer.concat(tails) };
+  return { json: Buffer.from(JSON.stringify(outputs)), tail };
 }
 
-/** EncodedOutputs as one byte string (for the cache) and back. */
-export function packOutputs(e: EncodedOutputs): Uint8Array {
-  const json = Buffer.from(e.outputsJson);
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(json.length);
-  return Buffer.concat([head, json, e.tail]);
-}
-
-export function unpackOutputs(b: Uint8Array): EncodedOutputs {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const n = buf.readUInt32LE(0);
-  return { outputsJson: buf.toString('utf8', 4, 4 + n), tail: buf.subarray(4 + n) };
-}
+/** EncodedOutputs as one byte string for the response cache ([u32 JSON length][JSON][tail]), and back. */
+export const outputsCodec = {
+  pack(e: EncodedOutputs): Uint8Array {
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(e.json.length);
+    return Buffer.concat([head, e.json, ...e.tail]);
+  },
+  unpack(b: Uint8Array): EncodedOutputs {
+    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    const n = buf.readUInt32LE(0);
+    return { json: buf.subarray(4, 4 + n), tail: buf.length > 4 + n ? [buf.subarray(4 + n)] : [] };
+  },
+};
 
 /** A rendered response: its body and, for the binary extension, the JSON header's length. */
 export interface Rendered {
@@ -63,17 +63,24 @@ export interface Rendered {
   headerLength?: number;
 }
 
-/** The response body: JSON, or JSON header + binary tail (binary tensor extension). */
+const CLOSE = Buffer.from('}');
+
+/**
+ * The response body: JSON, or JSON header + binary tail (binary tensor extension). Its pieces are copied
+ * once, into the body.
+ */
 export function renderInferResponse(
   model: { name: string; version: number },
   id: string | undefined,
   e: EncodedOutputs,
 ): Rendered {
-  const json = Buffer.from(
-    `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":${e.outputsJson}}`,
+  const open = Buffer.from(
+    `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",` +
+      `${id !== undefined ? `"id":${JSON.stringify(id)},` : ''}"outputs":`,
   );
-  if (e.tail.length === 0) return { body: json };
-  return { body: Buffer.concat([json, e.tail]), headerLength: json.length };
+  const body = Buffer.concat([open, e.json, CLOSE, ...e.tail]);
+  if (e.tail.length === 0) return { body };
+  return { body, headerLength: open.length + e.json.length + 1 };
 }
 
 export function sendRendered(c: Context, r: Rendered): Response {
@@ -83,17 +90,4 @@ export function sendRendered(c: Context, r: Rendered): Response {
     'content-type': 'application/octet-stream',
     'inference-header-content-length': String(r.headerLength),
   });
-}
-
-/** A rendered response as bytes for the exact-request cache, and back: [u32 header length + 1 | 0][body]. */
-export function packRendered(r: Rendered): Uint8Array {
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(r.headerLength === undefined ? 0 : r.headerLength + 1);
-  return Buffer.concat([head, r.body]);
-}
-
-export function unpackRendered(b: Uint8Array): Rendered {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  const h = buf.readUInt32LE(0);
-  return { body: buf.subarray(4), ...(h ? { headerLength: h - 1 } : {}) };
 }

@@ -12,13 +12,10 @@ import { requestPriority, requestTimeoutMs } from './request.ts';
 import { parseBody, requestOf, type Envelope } from './envelope.ts';
 import {
   encodeOutputs,
-  packOutputs,
-  packRendered,
+  outputsCodec,
   renderInferResponse,
   selectOutputs,
   sendRendered,
-  unpackOutputs,
-  unpackRendered,
   type Rendered,
 } from './response.ts';
 import { cachesFor, throughCache } from '../http/cached.ts';
@@ -145,20 +142,29 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         c.header('massgate-cache', 'memory');
+        const b = replay.body;
+        const rendered: Rendered = {
+          body: Buffer.from(b.buffer, b.byteOffset, b.byteLength), // a view: the stored bytes are sent as they are
+          ...(replay.headerLength !== undefined ? { headerLength: replay.headerLength } : {}),
+        };
         return route
-          ? sendRouted(c, route, () => parseBody(body, headerLength, limits.maxJsonDepth), unpackRendered(replay))
-          : sendRendered(c, unpackRendered(replay));
+          ? sendRouted(c, route, () => parseBody(body, headerLength, limits.maxJsonDepth), rendered)
+          : sendRendered(c, rendered);
       }
+      // parse → (cache) → infer → encode once.
       const envelope = pre ?? parseBody(body, headerLength, limits.maxJsonDepth);
       const request = requestOf(envelope, model.inputs, model.outputs, limits);
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
       const priority = requestPriority(request.parameters);
-      const packed = await throughCache(
+      const encoded = await throughCache(
         c,
         deps.cache,
         model.config,
         request.parameters,
-        { model: model.name, version: model.version, inputs: request.inputs, outputs: request.outputs },
+        {
+          key: { model: model.name, version: model.version, inputs: request.inputs, outputs: request.outputs },
+          codec: outputsCodec,
+        },
         async (run) => {
           const outputs = await model.infer(request.inputs, {
             outputs: request.outputs?.map((o) => o.name),
@@ -166,14 +172,14 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
             priority,
             signal: run.signal,
           });
-          return packOutputs(encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)));
+          return encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels));
         },
         { signal: clientSignal(c), timeoutMs },
         maxDefined(timeoutMs, deps.defaultTimeoutMs),
       );
-      const rendered = renderInferResponse(model, request.id, unpackOutputs(packed));
+      const rendered = renderInferResponse(model, request.id, encoded);
       if (exact && request.parameters.cache !== false)
-        deps.cache!.exact.set(exact, packRendered(rendered), model.config.cache?.ttlSeconds ?? 300);
+        deps.cache!.exact.set(exact, rendered, model.config.cache?.ttlSeconds ?? 300);
       return route ? sendRouted(c, route, () => envelope, rendered, request.id) : sendRendered(c, rendered);
     });
   };

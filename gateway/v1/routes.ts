@@ -6,7 +6,7 @@ import type { Servable } from '../models/servable.ts';
 import { clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
-import { cachesFor, throughCache, type RunOptions } from '../http/cached.ts';
+import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { isMultipart, requireJsonType } from '../http/content.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
@@ -34,6 +34,12 @@ async function fromMultipart(
   if (instances.length === 0) throw invalidInput('the multipart body has no file field');
   return { instances, parameters };
 }
+
+/** A JSON text stored as its UTF-8 bytes. */
+const TEXT: CacheCodec<string> = {
+  pack: (text) => Buffer.from(text),
+  unpack: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+};
 
 type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> };
 
@@ -119,10 +125,8 @@ export function v1Routes(
       checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
       const own = { signal: clientSignal(c), timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs };
-      const compute = async (run: RunOptions) => {
-        const predictions = await model.predict(body.instances, parameters, run);
-        return Buffer.from(JSON.stringify(predictions));
-      };
+      // The predictions' JSON, encoded once: stored as UTF-8 bytes only when the cache is on.
+      const compute = async (run: RunOptions) => JSON.stringify(await model.predict(body.instances, parameters, run));
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
       const predictions = multipart
         ? await compute(own)
@@ -132,17 +136,20 @@ export function v1Routes(
             model.config,
             parameters,
             {
-              api: 'v1',
-              model: model.name,
-              version: model.version,
-              inputs: {
-                instances: {
-                  name: 'instances',
-                  datatype: 'BYTES',
-                  shape: [1],
-                  data: [Buffer.from(canonicalJson(body.instances))],
+              key: {
+                api: 'v1',
+                model: model.name,
+                version: model.version,
+                inputs: {
+                  instances: {
+                    name: 'instances',
+                    datatype: 'BYTES',
+                    shape: [1],
+                    data: [Buffer.from(canonicalJson(body.instances))],
+                  },
                 },
               },
+              codec: TEXT,
             },
             compute,
             own,
@@ -151,11 +158,13 @@ export function v1Routes(
       let variant = '';
       if (route) {
         const id = attribute(c, experiments!.registry, route);
-        variant = `"experiment":${JSON.stringify(route.experiment.name)},"variant":${JSON.stringify(route.variant.name)},"request_id":${JSON.stringify(id)},`;
+        variant =
+          `"experiment":${JSON.stringify(route.experiment.name)},"variant":${JSON.stringify(route.variant.name)},` +
+          `"request_id":${JSON.stringify(id)},`;
         afterV1(experiments!.registry, metrics, route, body.instances, parameters, predictions, defaultTimeoutMs);
       }
       return c.body(
-        `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${Buffer.from(predictions).toString('utf8')}}`,
+        `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${predictions}}`,
         200,
         { 'content-type': 'application/json' },
       );

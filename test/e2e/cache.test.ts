@@ -51,6 +51,37 @@ describe('response cache end to end, with a real Redis', () => {
     expect([first.body.id, second.body.id]).toEqual(['a', 'b']);
   });
 
+  it('answers binary outputs the same when computed, from the encoded-answer cache and as an exact replay', async () => {
+    const send = async (id: string) => {
+      const res = await fetch(`${gw.url}/v2/models/scale/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          request([9, 8, 7, 6], [1, 4], {
+            id,
+            outputs: [{ name: 'y', parameters: { binary_data: true } }, { name: 's' }],
+          }),
+        ),
+      });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const n = Number(res.headers.get('inference-header-content-length'));
+      return {
+        source: res.headers.get('massgate-cache'),
+        header: JSON.parse(bytes.subarray(0, n).toString()),
+        tail: bytes.subarray(n),
+      };
+    };
+    const [computed, encoded, replayed] = [await send('p'), await send('q'), await send('q')];
+    expect([computed.source, encoded.source, replayed.source]).toEqual(['computed', 'memory', 'memory']);
+    expect(computed.header.outputs[0].parameters.binary_data_size).toBe(16);
+    expect([...new Float32Array(Uint8Array.from(computed.tail).buffer)]).toEqual([18, 16, 14, 12]);
+    for (const r of [encoded, replayed]) {
+      expect(r.header.outputs).toEqual(computed.header.outputs);
+      expect(r.tail).toEqual(computed.tail);
+    }
+    expect([computed.header.id, encoded.header.id, replayed.header.id]).toEqual(['p', 'q', 'q']);
+  });
+
   it('does not confuse requests that differ only in shape', async () => {
     const flat = await infer(gw.url, request([1, 2, 3, 4, 5, 6, 7, 8], [2, 4]));
     expect(flat.body.outputs[0].shape).toEqual([2, 4]);
