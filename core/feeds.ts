@@ -2,7 +2,7 @@ import { invalidInput } from './errors.ts';
 import { shapeMatches, shapeText, type DataType, type TensorInfo } from './tensor.ts';
 
 /** Which datatypes an input takes: by default exactly its declared one. */
-export type Accepts = (given: DataType, declared: DataType) => boolean;
+type Accepts = (given: DataType, declared: DataType) => boolean;
 
 const exactly: Accepts = (given, declared) => given === declared;
 

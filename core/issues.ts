@@ -1,5 +1,5 @@
 /** What a failed schema parse reports (zod's `ZodError`, or anything shaped like it). */
-export interface SchemaIssues {
+interface SchemaIssues {
   issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>;
 }
 

@@ -3,7 +3,7 @@
  * threshold at start-up; tests silence it with `setLogLevel('silent')`.
  */
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-export type LogLevel = keyof typeof LEVELS;
+type LogLevel = keyof typeof LEVELS;
 
 let threshold: number = LEVELS.info;
 

@@ -43,9 +43,9 @@ export interface DataTypeMap {
 export type TensorData = DataTypeMap[DataType];
 
 /** Every datatype but BYTES: fixed-size elements in a typed array. */
-export type NumericDataType = Exclude<DataType, 'BYTES'>;
+type NumericDataType = Exclude<DataType, 'BYTES'>;
 /** The typed arrays of the numeric datatypes. */
-export type NumericData = DataTypeMap[NumericDataType];
+type NumericData = DataTypeMap[NumericDataType];
 
 interface TensorOf<D extends DataType> {
   name: string;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Gateway } from './app.ts';
 
-export interface ServerOptions {
+interface ServerOptions {
   port: number;
   host: string;
   /** A client must send all headers within this time (ms); 408 after. */

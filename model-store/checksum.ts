@@ -12,7 +12,7 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** The digest config.json expects for a version, or undefined when the config names none at all. */
-export function expectedSha256(entry: ModelEntry, version: number): string | undefined {
+function expectedSha256(entry: ModelEntry, version: number): string | undefined {
   const sha = entry.config.sha256;
   if (sha === undefined) return undefined;
   const expected = typeof sha === 'string' ? sha : sha[String(version)];

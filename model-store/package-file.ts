@@ -1,5 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { GatewayError } from '../core/errors.ts';
 import { isInside } from '../core/paths.ts';
 import { packageDir } from '../core/package-dir.ts';
@@ -21,10 +20,4 @@ export function resolvePackageFile(ref: PackageFile, from?: string): string {
   if (!isInside(root, path))
     throw new GatewayError('CONFIG_INVALID', `path '${ref.path.slice(0, 100)}' leaves package '${ref.package}'`);
   return realInside(root, path, `'${ref.path}'`, `package '${ref.package}'`, `package '${ref.package}'`);
-}
-
-/** The `version` field of an installed package, for model metadata. */
-export function packageVersion(name: string, from?: string): string {
-  return (JSON.parse(readFileSync(join(packageDir(name, from), 'package.json'), 'utf8')) as { version: string })
-    .version;
 }

@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, relative, resolve, sep } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 import { GatewayError } from '../core/errors.ts';
 import { isInside } from '../core/paths.ts';
 
@@ -69,9 +69,4 @@ export function scrubPaths(message: string, roots: readonly string[]): string {
     const path = match.slice(0, match.length - trail.length);
     return path ? shortPath(path, roots) + trail : match;
   });
-}
-
-/** `path` shown relative to `root` for messages (with `/` separators). */
-export function shownPath(root: string, path: string): string {
-  return relative(root, path).split(sep).join('/') || '.';
 }

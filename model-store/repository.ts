@@ -20,11 +20,11 @@ export interface LoadedVersion {
   live?(): boolean;
 }
 
-export type VersionLoader<T extends LoadedVersion> = (entry: ModelEntry, version: VersionEntry) => Promise<T>;
+type VersionLoader<T extends LoadedVersion> = (entry: ModelEntry, version: VersionEntry) => Promise<T>;
 
-export type ModelState = 'LOADING' | 'READY' | 'UNAVAILABLE';
+type ModelState = 'LOADING' | 'READY' | 'UNAVAILABLE';
 
-export interface LoadOptions {
+interface LoadOptions {
   /**
    * The server was configured to serve this model (start-up): it counts for readiness even before
    * its first successful load. An explicit load counts only once it has succeeded.
@@ -37,7 +37,7 @@ export interface LoadOptions {
   ifServing?: boolean;
 }
 
-export interface IndexEntry {
+interface IndexEntry {
   name: string;
   version?: string;
   state: ModelState;
@@ -46,7 +46,7 @@ export interface IndexEntry {
   labels?: string[];
 }
 
-export interface RepositoryOptions {
+interface RepositoryOptions {
   /** Store folders that are not models (experiments declared in the store): left out of the index. */
   hidden?(name: string): boolean;
 }
@@ -97,19 +97,6 @@ export class ModelRepository<T extends LoadedVersion> {
     private readonly loader: VersionLoader<T>,
     private readonly options: RepositoryOptions = {},
   ) {}
-
-  /** Loads every model in the store; returns the failures (name → message) instead of stopping at the first. */
-  async loadAll(): Promise<Map<string, string>> {
-    const failures = new Map<string, string>();
-    for (const name of listModels(this.store)) {
-      try {
-        await this.load(name, { required: true });
-      } catch (e) {
-        failures.set(name, e instanceof Error ? e.message : String(e));
-      }
-    }
-    return failures;
-  }
 
   private slot(name: string): Slot<T> {
     let s = this.slots.get(name);

@@ -143,7 +143,7 @@ export function readModelConfig(name: string, dir: string, root: string = dir): 
 }
 
 /** The store's real path; CONFIG_INVALID when it does not exist. */
-export function storeRoot(store: string): string {
+function storeRoot(store: string): string {
   if (!existsSync(store) || !statSync(store).isDirectory())
     throw new GatewayError('CONFIG_INVALID', `model store ${store} does not exist`);
   return realInside(store, store, 'the model store', 'model store');

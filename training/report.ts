@@ -1,14 +1,14 @@
 import { invalidInput } from '../core/errors.ts';
 
 /** Precision, recall and support of one class. */
-export interface ClassScore {
+interface ClassScore {
   precision: number;
   recall: number;
   support: number;
 }
 
 /** Scores of a classifier's predictions on a labelled set. */
-export interface ScoreReport {
+interface ScoreReport {
   accuracy: number;
   perClass: Record<string, ClassScore>;
   /** confusion[true][predicted], classes in the order given. */

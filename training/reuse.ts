@@ -4,7 +4,7 @@ import { readArtifacts } from '../runtimes/tfjs/files.ts';
 import type { TrainData } from './types.ts';
 
 /** A base layer rebuilt for the head: a fresh layer with the base's config, and a copy of its weights. */
-export interface ReusedLayer {
+interface ReusedLayer {
   layer: tf.layers.Layer;
   weights: tf.Tensor[];
 }

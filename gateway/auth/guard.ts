@@ -6,7 +6,7 @@ import { RateLimiter } from '../limits/token-bucket.ts';
 import { KeyRing, type ApiKey } from './keys.ts';
 import { allows, requiredAccess } from './roles.ts';
 
-export interface GuardOptions {
+interface GuardOptions {
   keys: readonly ApiKey[];
   /** /metrics needs an `infer` key (true) or none (false). */
   metricsAuth: boolean;
@@ -14,7 +14,7 @@ export interface GuardOptions {
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-export function presentedKey(c: Context): string | undefined {
+function presentedKey(c: Context): string | undefined {
   const auth = c.req.header('authorization');
   if (auth !== undefined) {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);

@@ -16,7 +16,7 @@ const MIN_LENGTH = 16;
 const invalid = (message: string) => new GatewayError('CONFIG_INVALID', `invalid configuration: ${message}`);
 
 /** sha256 of a key, as a Buffer. */
-export function digestOf(key: string): Buffer {
+function digestOf(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
 

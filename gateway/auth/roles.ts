@@ -1,7 +1,7 @@
 /** What an API key may do: `admin` may do everything `infer` may. */
 export type Role = 'infer' | 'admin';
 /** What a route needs: no key (`public`) or a key of at least this role. */
-export type Access = 'public' | Role;
+type Access = 'public' | Role;
 
 export const ROLES: readonly Role[] = ['infer', 'admin'];
 

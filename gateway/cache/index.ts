@@ -5,7 +5,7 @@ import { SingleFlight, type WaitOptions } from './single-flight.ts';
 
 export { cacheKey, canonicalJson, exactKey, type KeyParts } from './key.ts';
 
-export interface CacheOptions {
+interface CacheOptions {
   /** In-process tier size in bytes; 0 turns it off. */
   memoryBytes: number;
   /** Larger responses are not cached. */

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { log } from '../../core/log.ts';
 
-export interface RedisTierOptions {
+interface RedisTierOptions {
   url: string;
   /** Longest a cache command may take before the request goes on without the cache. */
   commandTimeoutMs?: number;
@@ -10,7 +10,7 @@ export interface RedisTierOptions {
   maxRetryDelayMs?: number;
 }
 
-export type TierState = 'up' | 'down' | 'connecting';
+type TierState = 'up' | 'down' | 'connecting';
 
 /**
  * The Redis tier through ioredis, built so that Redis being down or slow never fails or stalls a

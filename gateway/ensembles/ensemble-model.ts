@@ -8,7 +8,7 @@ import { combine, type MemberVote } from './strategies.ts';
 import { topK, topKParam } from '../../plugins/top-k.ts';
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
-export interface MemberSpec {
+interface MemberSpec {
   model: string;
   version?: string;
   weight: number;
@@ -60,7 +60,7 @@ interface Gathered {
 type Ask = (m: Servable, rows: readonly number[] | undefined, options: SubmitOptions) => Promise<Scores>;
 
 /** What an ensemble is made of; `buildEnsemble` works it out from the config and the members served. */
-export interface EnsembleOptions {
+interface EnsembleOptions {
   name: string;
   version: number;
   /** The model config; its `ensemble` section is the ensemble's. */
@@ -86,7 +86,7 @@ export interface EnsembleOptions {
  *
  * @example const e = new EnsembleModel({ name: 'e', version: 1, config, members, alignment, labels, inputs, resolve });
  */
-export class EnsembleModel implements Servable {
+class EnsembleModel implements Servable {
   readonly platform = 'ensemble';
   readonly name: string;
   readonly version: number;

@@ -1,9 +1,9 @@
 import { GatewayError } from '../../core/errors.ts';
 
 /** How the ensemble's label set is formed from its members'. */
-export type LabelSet = 'same' | 'union' | 'intersection' | readonly string[];
+type LabelSet = 'same' | 'union' | 'intersection' | readonly string[];
 
-export interface MemberLabels {
+interface MemberLabels {
   member: string;
   labels: readonly string[];
   /** member label → ensemble label (null drops it). Applied before normalisation. */

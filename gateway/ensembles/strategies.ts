@@ -8,14 +8,14 @@ export interface MemberVote {
   weight: number;
 }
 
-export interface Combined {
+interface Combined {
   /** Ensemble probabilities per label (for hard voting: vote shares). */
   probabilities: number[];
   /** Index of the winning label. */
   winner: number;
 }
 
-export type Strategy = 'hard' | 'soft' | 'weighted' | 'max-confidence' | 'cascade';
+type Strategy = 'hard' | 'soft' | 'weighted' | 'max-confidence' | 'cascade';
 
 const argmax = (v: readonly number[]): number => {
   let best = 0;

@@ -20,7 +20,7 @@ import { invalidInput } from '../../core/errors.ts';
  * The posteriors are stationary (no forgetting): an arm's rate that changes late is noticed slowly.
  */
 
-export interface BanditOptions {
+interface BanditOptions {
   /** Minimum share of traffic per active variant, 0..1/n (n = number of arms); default min(0.05, 1/n). */
   floor: number;
   /** Uniform PRNG in [0,1), injectable for tests; default Math.random. */
@@ -51,9 +51,9 @@ export interface Bandit {
 }
 
 /** Most arms a bandit accepts (an experiment has a handful of variants). */
-export const MAX_ARMS = 1024;
+const MAX_ARMS = 1024;
 /** Most Monte-Carlo samples `shares` accepts. */
-export const MAX_SHARE_SAMPLES = 1_000_000;
+const MAX_SHARE_SAMPLES = 1_000_000;
 const DEFAULT_FLOOR = 0.05;
 const DEFAULT_SHARE_SAMPLES = 2000;
 

@@ -2,7 +2,7 @@ import { invalidInput } from '../../core/errors.ts';
 import type { TensorInfo } from '../../core/tensor.ts';
 
 /** What the compatibility check needs of a variant's model. */
-export interface VariantShape {
+interface VariantShape {
   variant: string;
   inputs: readonly TensorInfo[];
   labels?: readonly string[];
@@ -13,7 +13,7 @@ const dimsFit = (a: readonly number[], b: readonly number[]) =>
 const shape = (t: TensorInfo) => `${t.name} ${t.datatype} [${t.shape.join(',')}]`;
 
 /** Share of the smaller label set that two label sets must have in common (names compared case-insensitively). */
-export const MIN_LABEL_OVERLAP = 0.5;
+const MIN_LABEL_OVERLAP = 0.5;
 
 /**
  * Refuses (INVALID_INPUT, naming both variants) a set of variants a client could not call alike: the

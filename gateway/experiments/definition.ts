@@ -49,7 +49,7 @@ const VariantObject = z
   })
   .strict();
 
-export const ExperimentSchema = z
+const ExperimentSchema = z
   .object({
     description: z.string().max(1000).optional(),
     /** `weighted` (default): fixed weights; `bandit`: Thompson sampling over the clients' rewards. */
@@ -76,8 +76,6 @@ export const ExperimentSchema = z
       .optional(),
   })
   .strict();
-
-export type ExperimentInput = z.input<typeof ExperimentSchema>;
 
 export interface Variant {
   name: string;

@@ -4,7 +4,7 @@ import { invalidInput } from '../../core/errors.ts';
 export const MAX_REQUEST_ID_LENGTH = 256;
 
 /** Which variant of which experiment served a request. */
-export interface Assignment {
+interface Assignment {
   experiment: string;
   variant: string;
 }

@@ -1,7 +1,7 @@
 import { percentiles } from '../../core/percentile.ts';
 
 /** Recent samples in a fixed ring (the newest `size` values), for percentiles over recent traffic. */
-export class Reservoir {
+class Reservoir {
   private readonly values: Float64Array;
   private n = 0;
 
@@ -26,7 +26,7 @@ export class Reservoir {
 }
 
 /** Counts per label, at most `max` distinct labels (the rest count under `(other)`). */
-export class LabelCounts {
+class LabelCounts {
   private readonly counts = new Map<string, number>();
   constructor(private readonly max = 100) {}
 

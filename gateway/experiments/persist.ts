@@ -13,7 +13,7 @@ import type { SavedBandit } from './experiment.ts';
  * config.json is `{"experiment": {...}}`; the file's entry of the same name wins, and a declared
  * experiment deleted at run time is listed under `removed`.
  */
-export const EXPERIMENTS_FILE = '.experiments.json';
+const EXPERIMENTS_FILE = '.experiments.json';
 
 /** A promotion's label change, undone by a rollback. */
 export interface LabelChange {

@@ -20,7 +20,7 @@ import {
 } from './persist.ts';
 import { ShadowQueue } from './shadow-queue.ts';
 
-export interface RegistryOptions {
+interface RegistryOptions {
   store: string;
   repository: ModelRepository<Servable>;
   metrics?: Metrics;

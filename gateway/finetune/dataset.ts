@@ -39,7 +39,7 @@ export interface DatasetLimits {
 const LABEL = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]{0,63}$/u;
 
 /** Checks a class label: 1 to 64 letters, digits, space, _ . + -, starting with a letter or digit. */
-export function checkLabel(label: unknown, where: string): string {
+function checkLabel(label: unknown, where: string): string {
   if (typeof label !== 'string' || !LABEL.test(label)) {
     throw invalidInput(
       `${where}: a label is 1 to 64 letters, digits, spaces, _ . + -, starting with a letter or digit (got ${typeof label === 'string' ? `'${shown(label)}'` : typeof label})`,
@@ -170,12 +170,7 @@ async function insideRoot(path: string, root: string | undefined): Promise<{ dir
  * A server-side dataset folder laid out `<label>/<file>` (dot files skipped), inside the data root:
  * paths, symlinks included, that lead outside it are refused.
  */
-export async function fromFolder(
-  path: string,
-  reader: ItemReader,
-  limits: DatasetLimits,
-  room: number,
-): Promise<Example[]> {
+async function fromFolder(path: string, reader: ItemReader, limits: DatasetLimits, room: number): Promise<Example[]> {
   const { dir, realRoot } = await insideRoot(path, limits.dataRoot);
   if (!(await stat(dir)).isDirectory()) throw invalidInput(`dataset '${shown(path)}' is not a folder`);
   const out: Example[] = [];

@@ -6,9 +6,9 @@ import type { ExperimentRegistry } from '../experiments/registry.ts';
 import type { JobResult } from './job.ts';
 
 /** The label kept on the version a `replace` took over from, for a one-call rollback. */
-export const PREVIOUS_LABEL = 'previous';
+const PREVIOUS_LABEL = 'previous';
 /** The label on a canary or shadow candidate. */
-export const CANDIDATE_LABEL = 'candidate';
+const CANDIDATE_LABEL = 'candidate';
 
 export interface DeployDeps {
   repository: ModelRepository<Servable>;

@@ -7,7 +7,7 @@ import { writeJsonAtomic } from '../../model-store/labels.ts';
 import { FINAL_STATES, type JobRecord } from './job.ts';
 
 /** What a job's listeners hear: its record after each change (`event` names the change for SSE). */
-export type JobListener = (event: 'state' | 'progress' | 'epoch', job: JobRecord) => void;
+type JobListener = (event: 'state' | 'progress' | 'epoch', job: JobRecord) => void;
 
 /** Least time between two writes of a job's record for progress and epoch changes. */
 const SAVE_EVERY_MS = 1000;

@@ -3,7 +3,7 @@ import { invalidInput } from '../../core/errors.ts';
 import { issuesText } from '../../core/issues.ts';
 
 /** `deploy` of a fine-tuning request: what happens to the published version. */
-export const DeploySchema = z
+const DeploySchema = z
   .object({
     /**
      * `replace`: it becomes the model's default version at once (hot swap); `canary`: it gets `weight` % of the

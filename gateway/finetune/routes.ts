@@ -16,7 +16,7 @@ import { FINAL_STATES, type JobRecord } from './job.ts';
 import { parseOptions } from './options.ts';
 import { runJob, type RunnerDeps } from './runner.ts';
 
-export interface FinetuneRouteDeps extends RunnerDeps {
+interface FinetuneRouteDeps extends RunnerDeps {
   repository: ModelRepository<Servable>;
   limits: Omit<DatasetLimits, 'maxFileBytes'> & { minPerClass: number; maxFileBytes: number };
   /** Jobs running now (the gateway waits for them on close). */

@@ -27,7 +27,7 @@ export interface RunnerDeps extends DeployDeps {
 }
 
 /** A job ready to run: the checked examples, the served version whose features it trains on. */
-export interface PreparedJob {
+interface PreparedJob {
   model: ServedModel;
   feature: string;
   classes: string[];

@@ -120,7 +120,7 @@ export function parseJsonBytes(bytes: Uint8Array, maxDepth: number): unknown {
 }
 
 /** JSON.parse with the gateway's error for malformed or empty text. */
-export function parseJsonText(text: string): unknown {
+function parseJsonText(text: string): unknown {
   if (text.trim() === '') throw new GatewayError('INVALID_JSON', 'the request body is empty; expected JSON');
   try {
     return JSON.parse(text);

@@ -6,7 +6,7 @@ import { cacheKey, type KeyParts, type ResponseCache } from '../cache/index.ts';
 const SCHEDULING = new Set(['timeout', 'timeout_ms', 'priority', 'cache']);
 
 /** The request parameters that can change a response. */
-export function answerParameters(parameters: Record<string, unknown>): Record<string, unknown> {
+function answerParameters(parameters: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(parameters).filter(([k]) => !SCHEDULING.has(k)));
 }
 

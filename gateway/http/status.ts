@@ -5,7 +5,7 @@ import { log } from '../../core/log.ts';
 import { scrubPaths } from './scrub.ts';
 
 /** The one table from error codes to HTTP statuses. */
-export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_JSON: 400,
   INVALID_INPUT: 400,
   INVALID_NAME: 400,

@@ -1,5 +1,5 @@
 /** Outcome of taking a token: allowed, or how long until one is available. */
-export type Take = { ok: true } | { ok: false; retryAfterS: number };
+type Take = { ok: true } | { ok: false; retryAfterS: number };
 
 interface Bucket {
   tokens: number;

@@ -18,7 +18,7 @@ import type { Servable } from './servable.ts';
 import { buildEnsemble } from '../ensembles/ensemble-model.ts';
 import { issuesText } from '../../core/issues.ts';
 
-export interface LoaderDeps {
+interface LoaderDeps {
   config: GatewayConfig;
   plugins: PluginRegistry;
   metrics?: Metrics;

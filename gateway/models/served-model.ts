@@ -9,7 +9,7 @@ import type { Scores, Servable } from './servable.ts';
 
 const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', tfjs: 'tensorflowjs' };
 
-export interface ServedModelParts {
+interface ServedModelParts {
   entry: ModelEntry;
   source: VersionEntry;
   runtime: string;
@@ -132,10 +132,6 @@ export class ServedModel implements Servable {
         retryAfterS: 1,
       });
     return this.scheduler.refusal();
-  }
-
-  stats() {
-    return { ...this.scheduler.stats(), inflight: this.inflight };
   }
 
   private async track<T>(work: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import type { RuntimeSession } from '../../runtimes/runtime.ts';
 /** Re-exported: warm-up feeds are built below the gateway (the head wrapper uses them too). */
 export { warmUpFeeds };
 
-export interface WarmUpOptions {
+interface WarmUpOptions {
   model: string;
   version: number;
   /** A warm-up that has not answered within this fails the load. */

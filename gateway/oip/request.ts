@@ -36,9 +36,6 @@ export interface InferRequest {
   outputs?: RequestedOutput[];
 }
 
-/** Raw tensor bytes handed over by the binary extension, by input name. */
-export type BinaryInputs = ReadonlyMap<string, Uint8Array>;
-
 /** Parses the JSON envelope of an inference request; schema errors become one clear 400. */
 export function parseEnvelope(body: unknown): RawInferRequest {
   const r = InferRequestSchema.safeParse(body);

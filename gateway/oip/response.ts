@@ -26,7 +26,7 @@ export function selectOutputs(
  * The outputs of a response, encoded once: the JSON of the `outputs` array and the binary tail's pieces
  * (binary tensor extension), in order. Independent of the request id, so the response cache can store it.
  */
-export interface EncodedOutputs {
+interface EncodedOutputs {
   json: Uint8Array;
   tail: Uint8Array[];
 }

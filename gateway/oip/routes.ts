@@ -25,7 +25,7 @@ import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
 import { afterV2, attribute, parameterKey, servedBy, stickyKey, withParameters } from '../experiments/serve.ts';
 import { experimentMetadata } from './experiment-metadata.ts';
 
-export interface OipDeps {
+interface OipDeps {
   repository: ModelRepository<Servable>;
   /** Server readiness beyond the repository (start-up finished). */
   started(): boolean;
@@ -62,7 +62,7 @@ interface Preread extends Envelope {
   headerLength: number | undefined;
 }
 
-export const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
+const EXTENSIONS = ['model_repository', 'classification', 'binary_tensor_data', 'schedule_policy'];
 
 /**
  * The Open Inference Protocol v2 REST endpoints: health, server and model metadata, inference, and

@@ -13,7 +13,7 @@ export interface CannonResult {
   statusCodes: Record<string, number>;
 }
 
-export interface CannonOptions {
+interface CannonOptions {
   label: string;
   url: string;
   method?: 'GET' | 'POST';

@@ -2,7 +2,7 @@ import { loadInWorker } from '../../runtimes/worker/index.ts';
 import type { LoadSpec } from '../../runtimes/runtime.ts';
 import type { Tensor } from '../../core/tensor.ts';
 
-export interface CeilingPoint {
+interface CeilingPoint {
   batch: number;
   itemsPerSec: number;
 }

@@ -7,7 +7,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
  * The Node flags of `npm start` (e.g. `--single-threaded-gc`), so that load runs measure the gateway as it is started.
  */
-export function startFlags(): string[] {
+function startFlags(): string[] {
   const start: string = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')).scripts.start;
   const words = start.split(/\s+/).slice(1);
   return words.slice(

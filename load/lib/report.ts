@@ -25,7 +25,7 @@ export interface Report {
 const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(d));
 
 /** Markdown table of a report (what docs/benchmarks.md quotes). */
-export function markdown(r: Report): string {
+function markdown(r: Report): string {
   const lines = [
     `### ${r.scenario} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}`,
     '',
@@ -44,7 +44,7 @@ export function markdown(r: Report): string {
 }
 
 /** A bar chart of throughput (and p99 beside it) as SVG. */
-export function svg(r: Report): string {
+function svg(r: Report): string {
   const W = 760,
     barH = 26,
     gap = 14,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseVersion } from '../names.ts';
 
 /** The file whose presence says a version folder is complete (the publisher writes it last). */
-export const READY_MARKER = 'READY';
+const READY_MARKER = 'READY';
 
 /**
  * Most entries (files and folders) read per version folder, and deepest folder descended: a fingerprint stays cheap.
@@ -12,7 +12,7 @@ const MAX_ENTRIES = 10_000;
 const MAX_DEPTH = 8;
 
 /** What one poll sees of a version folder. */
-export interface VersionSighting {
+interface VersionSighting {
   /** Relative paths with sizes and mtimes of every file: equal fingerprints = unchanged contents. */
   fingerprint: string;
   /** The folder holds a READY marker: complete, no need to wait for it to settle. */

@@ -6,14 +6,14 @@ import { listModels, type ModelEntry } from '../scan.ts';
 import { sightVersions } from './fingerprint.ts';
 
 /** The part of the ModelRepository the watcher uses. */
-export interface WatchedRepository {
+interface WatchedRepository {
   readonly store: string;
   versionsOf(name: string): readonly LoadedVersion[];
   entryOf(name: string): ModelEntry | undefined;
   load(name: string, options: { ifServing: true }): Promise<boolean>;
 }
 
-export interface WatcherOptions {
+interface WatcherOptions {
   /** Interval between polls of the store, in ms. */
   pollMs: number;
   /** Polls a version folder without a READY marker must stay unchanged before it is loaded (default 2). */

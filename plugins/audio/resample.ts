@@ -15,7 +15,7 @@ export function resample(input: Float32Array, from: number, to: number, taps = 1
 }
 
 /** A signal read a range at a time (a WAV's data chunk, say): `read(start, count)` returns those samples. */
-export interface SampleSource {
+interface SampleSource {
   readonly length: number;
   read(start: number, count: number): Float32Array;
 }

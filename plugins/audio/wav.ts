@@ -1,6 +1,6 @@
 import { GatewayError } from '../../core/errors.ts';
 
-export interface Pcm {
+interface Pcm {
   sampleRate: number;
   /** Mono samples in [-1, 1] (channels averaged). */
   samples: Float32Array;
@@ -20,7 +20,7 @@ const FORMATS: Array<[string, (b: Uint8Array) => boolean]> = [
 const bad = (message: string) => new GatewayError('INVALID_AUDIO', `invalid WAV: ${message}`);
 
 /** A checked WAV file: its format and where its samples lie, nothing decoded yet. */
-export interface WavInfo {
+interface WavInfo {
   sampleRate: number;
   channels: number;
   bitsPerSample: number;

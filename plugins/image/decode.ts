@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { base64Bytes, type Base64Problem } from '../../core/base64.ts';
 import { GatewayError } from '../../core/errors.ts';
 
-export type Fit = 'fill' | 'cover' | 'contain';
+type Fit = 'fill' | 'cover' | 'contain';
 
 export interface DecodeOptions {
   /** Target size; give only the height to keep the aspect ratio, neither to keep the original size. */
@@ -37,7 +37,7 @@ const MAGIC: Array<[string, (b: Uint8Array) => boolean]> = [
 ];
 
 /** The image format its first bytes announce, if any. */
-export function sniff(bytes: Uint8Array): string | undefined {
+function sniff(bytes: Uint8Array): string | undefined {
   return MAGIC.find(([, test]) => test(bytes))?.[0];
 }
 

@@ -7,7 +7,7 @@ export interface Box {
   score: number;
 }
 
-export interface BoxOptions {
+interface BoxOptions {
   /** Pixels of the probability map above this are text. */
   threshold: number;
   /** Boxes whose mean probability is below this are dropped. */

@@ -3,7 +3,7 @@ import { defineWorkerStep } from '../../runtimes/worker/step.ts';
 import { boxesFromMap, type Box } from './boxes.ts';
 
 /** The params the detector step reads (the page plugin's). */
-export interface DetectParams {
+interface DetectParams {
   threshold: number;
   boxThreshold: number;
   unclipRatio: number;

@@ -15,10 +15,10 @@ const Params = z
     maxPixels: z.number().int().positive().default(40_000_000),
   })
   .strict();
-export type RecognizerParams = z.infer<typeof Params>;
+type RecognizerParams = z.infer<typeof Params>;
 
 /** A text-line image: bytes as sent, or raw RGB already decoded (crops from the page pipeline). */
-export type LineImage = string | Uint8Array | { rgb: Uint8Array; width: number; height: number };
+type LineImage = string | Uint8Array | { rgb: Uint8Array; width: number; height: number };
 
 /** A line image resized to height 48 (aspect kept, width capped), as raw RGB. */
 async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buffer; width: number }> {

@@ -6,7 +6,7 @@ import { bytesOf, fromUtf8, type Tensor, type TensorInfo } from '../../core/tens
 const INPUTS: TensorInfo[] = [{ name: 'text', datatype: 'BYTES', shape: [-1] }];
 
 /** A loaded text classifier: its labels and a function giving label → probability for one text. */
-export interface TextClassifier {
+interface TextClassifier {
   labels: readonly string[];
   classify(text: string): Iterable<readonly [label: string, probability: number]>;
   dispose?(): void;

@@ -17,7 +17,7 @@ interface ModelJson {
   modelInitializer?: unknown;
 }
 
-export interface ModelArtifacts {
+interface ModelArtifacts {
   artifacts: tf.io.ModelArtifacts;
   kind: 'graph' | 'layers';
 }

@@ -13,8 +13,3 @@ export class WorkerExitedError extends GatewayError {
     this.exitCode = exitCode;
   }
 }
-
-/** True when `e` says the instance that ran the work is gone (not that the work itself failed). */
-export function isWorkerExit(e: unknown): e is WorkerExitedError {
-  return e instanceof WorkerExitedError;
-}

@@ -5,7 +5,7 @@ import { WorkerExitedError } from './exited.ts';
 import type { WorkerData } from './protocol.ts';
 
 /** Restart delays: `baseMs` after a death, doubling while the instance keeps dying, at most `maxMs`. */
-export interface Backoff {
+interface Backoff {
   baseMs: number;
   maxMs: number;
 }
@@ -27,7 +27,7 @@ export interface SupervisedSession extends RuntimeSession {
   watch(listener: (live: boolean) => void): () => void;
 }
 
-export interface SuperviseOptions {
+interface SuperviseOptions {
   backoff: Backoff;
   hooks?: SupervisorHooks;
   /** Loads one worker (tests may inject one); defaults to loadInWorker. */

@@ -1,7 +1,7 @@
 import type { Job } from './api.ts';
 
 /** Where progress is drawn: stderr, or anything with `write` (a TTY gets bars redrawn in place). */
-export interface Terminal {
+interface Terminal {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
@@ -16,13 +16,13 @@ const STATES: Record<string, string> = {
 };
 
 /** `[#####.....]` of `width` cells. */
-export function bar(done: number, total: number, width = 24): string {
+function bar(done: number, total: number, width = 24): string {
   const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
 /** Seconds as `42s`, `3m05s`, `1h02m`. */
-export function duration(s: number): string {
+function duration(s: number): string {
   const t = Math.max(0, Math.round(s));
   if (t < 60) return `${t}s`;
   if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UsageError, type Command } from './args.ts';
 
 /** One example file of a local dataset folder. */
-export interface LocalExample {
+interface LocalExample {
   label: string;
   /** The file's name inside its label folder. */
   file: string;
@@ -43,7 +43,7 @@ export function listExamples(dir: string): LocalExample[] {
  * What to send to `POST /v1/models/{m}/finetune`: a body and its content type (none for FormData: fetch sets the
  * boundary).
  */
-export interface FinetuneBody {
+interface FinetuneBody {
   body: FormData | string;
   contentType?: string;
   /** Examples uploaded (train, validation); 0 for a server-side dataset. */

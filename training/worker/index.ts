@@ -10,7 +10,7 @@ const THREAD = workerEntry(import.meta.url);
 const CANCEL_GRACE_MS = 3000;
 
 /** How a training run shares the machine with serving. */
-export interface TrainingRun {
+interface TrainingRun {
   /** 0.05..1: share of one core the training thread may use (a duty cycle: compute t ms, sleep t·(1/share − 1) ms). */
   cpuShare: number;
   /** 0..19: the training thread's nice value (Linux). */
@@ -30,7 +30,7 @@ export interface TrainingRun {
 }
 
 /** A training run in progress. */
-export interface TrainingHandle {
+interface TrainingHandle {
   /**
    * Settles after the training thread has exited. Rejects with CANCELLED, INVALID_INPUT, NOT_TRAINABLE, or INTERNAL for
    * a crash.

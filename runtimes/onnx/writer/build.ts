@@ -13,7 +13,7 @@ import { bytes, float, int, join, message, type Bytes } from './protobuf.ts';
  *   nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] }],
  * });
  */
-export const ELEM = {
+const ELEM = {
   float32: 1,
   uint8: 2,
   int8: 3,
@@ -30,7 +30,7 @@ export const ELEM = {
 } as const;
 export type ElemType = keyof typeof ELEM;
 
-export interface ValueSpec {
+interface ValueSpec {
   name: string;
   type: ElemType;
   /** -1 or a string for a dynamic dimension. */
@@ -53,7 +53,7 @@ export interface NodeSpec {
   attributes?: Record<string, AttributeValue>;
 }
 
-export interface ModelSpec {
+interface ModelSpec {
   inputs: ValueSpec[];
   outputs: ValueSpec[];
   nodes: NodeSpec[];
