@@ -14,7 +14,7 @@
  *   invalidInstances: ['text'],
  * });
  */
-export { contextFor, pluginConformance } from './plugins/conformance.ts';
+export { companionFor, contextFor, pluginConformance } from './plugins/conformance.ts';
 export type { PluginConformanceOptions } from './plugins/conformance.ts';
 export { runtimeConformance } from './runtimes/conformance.ts';
 export type { RuntimeConformanceOptions } from './runtimes/conformance.ts';
