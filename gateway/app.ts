@@ -198,7 +198,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       for (const folder of config.loadModels ? [] : ignoredFolders(config.modelStore))
         log.warn('store folder ignored: not a valid model name', { folder });
       started = true;
-      if (config.storePollMs > 0) (watcher = new StoreWatcher(repository, { pollMs: config.storePollMs })).start();
+      if (config.storePollMs > 0) {
+        watcher = new StoreWatcher(repository, { pollMs: config.storePollMs });
+        watcher.start();
+      }
     },
     async close() {
       await watcher?.close();

@@ -47,7 +47,12 @@ function startProbe(url: string): { stop(): Promise<number[]> } {
       code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`probe exited with ${code}`)),
     ),
   );
-  return { stop: () => (child.stdin.end(), done) };
+  return {
+    stop: () => {
+      child.stdin.end();
+      return done;
+    },
+  };
 }
 
 /** Speech (the espeak fixture) and near-silent pauses, alternating, `seconds` long at `rate` Hz. */
@@ -56,7 +61,10 @@ function longClip(seconds: number, rate: number): Uint8Array {
   const speech = resample(pcm.samples, pcm.sampleRate, rate);
   const out = new Float32Array(Math.round(seconds * rate));
   let seed = 1;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.002;
+  const noise = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed / 2147483648 - 0.5) * 0.002;
+  };
   for (let at = 0, k = 0; at < out.length; k++) {
     const pause = Math.round(rate * (0.8 + (k % 4) * 0.4));
     for (let i = 0; i < pause && at < out.length; i++) out[at++] = noise();

@@ -255,7 +255,7 @@ export class ModelRepository<T extends LoadedVersion> {
       } else n = checkVersion(version); // INVALID_NAME (400) for anything but a positive integer or a label
       const loaded = s.versions.get(n);
       if (loaded) return liveOrThrow(name, loaded);
-      if (s.entry && s.entry.versions.some((v) => v.version === n) && s.state !== 'READY') {
+      if (s.entry?.versions.some((v) => v.version === n) && s.state !== 'READY') {
         throw new GatewayError('MODEL_NOT_READY', `model '${name}' version ${version} is not loaded`, {
           retryAfterS: 1,
         });

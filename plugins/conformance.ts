@@ -85,7 +85,9 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
       const predictions = plugin.postprocess(outputs, ctx, items, {});
       expect(predictions).toHaveLength(items.length);
       expect(JSON.parse(JSON.stringify(predictions))).toEqual(predictions);
-      predictions.forEach((p, i) => o.expectPrediction?.(p, i, items));
+      predictions.forEach((p, i) => {
+        o.expectPrediction?.(p, i, items);
+      });
     });
 
     it.each(o.invalidInstances.map((v, i) => [i, v] as const))(

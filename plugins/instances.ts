@@ -21,6 +21,6 @@ export function encodedInstance(instance: unknown, keys: readonly string[], what
 /** The elements of the BYTES input `name` of an OIP v2 request. */
 export function bytesInput(inputs: Record<string, Tensor>, name: string): Uint8Array[] {
   const t = inputs[name];
-  if (!t || t.datatype !== 'BYTES') throw invalidInput(`expected a BYTES input named '${name}'`);
+  if (t?.datatype !== 'BYTES') throw invalidInput(`expected a BYTES input named '${name}'`);
   return t.data;
 }

@@ -14,7 +14,9 @@ export const plugin = {
 `;
 
 const made: string[] = [];
-afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A folder holding `files`, for a PLUGINS source. */
 function folder(files: Record<string, string>): string {

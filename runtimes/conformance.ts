@@ -51,7 +51,9 @@ export function runtimeConformance(name: string, o: RuntimeConformanceOptions): 
           const part = sliceRows(batch[k]!, r, r + 1);
           expect(part.shape).toEqual(t.shape);
           const a = numbers(part);
-          numbers(t).forEach((v, i) => expect(Math.abs(v - a[i]!)).toBeLessThanOrEqual(o.tolerance ?? 1e-4));
+          numbers(t).forEach((v, i) => {
+            expect(Math.abs(v - a[i]!)).toBeLessThanOrEqual(o.tolerance ?? 1e-4);
+          });
         }
       }
       for (const out of s.outputs) {

@@ -73,7 +73,10 @@ function panel(top: number, title: string, series: Series[], epochs: number[], y
     let pen = false;
     const dots: string[] = [];
     s.values.forEach((v, i) => {
-      if (!Number.isFinite(v)) return void (pen = false);
+      if (!Number.isFinite(v)) {
+        pen = false;
+        return;
+      }
       const [px, py] = [n(xs(epochs[i]!)), n(ys(v))];
       d += `${pen ? 'L' : 'M'}${px} ${py}`;
       pen = true;

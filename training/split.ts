@@ -32,7 +32,10 @@ export function stratifiedSplit(
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!;
     let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
+    if (!list) {
+      list = [];
+      byClass.set(c, list);
+    }
     list.push(i);
   }
   const rand = seededRandom(seed);

@@ -93,7 +93,13 @@ describe('trainHead (current thread)', () => {
     const run = trainHead(
       data,
       { ...options, batchSize: 4 },
-      { shouldStop: () => ++batches > 3, pauseMs: (ms) => (expect(ms).toBeGreaterThanOrEqual(0), 0) },
+      {
+        shouldStop: () => ++batches > 3,
+        pauseMs: (ms) => {
+          expect(ms).toBeGreaterThanOrEqual(0);
+          return 0;
+        },
+      },
     );
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED', message: 'the job was cancelled' });
     expect(batches).toBe(4);

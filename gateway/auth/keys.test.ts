@@ -15,7 +15,7 @@ describe('API keys', () => {
     const ring = new KeyRing(keys);
     expect(ring.find(ADMIN)?.role).toBe('admin');
     expect(ring.find(INFER)?.role).toBe('infer');
-    expect(ring.find(INFER + 'x')).toBeUndefined();
+    expect(ring.find(`${INFER}x`)).toBeUndefined();
     expect(ring.find('')).toBeUndefined();
   });
 

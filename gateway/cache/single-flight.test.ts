@@ -12,8 +12,12 @@ describe('SingleFlight', () => {
     const f = new SingleFlight<number>();
     let runs = 0;
     const d = deferred<number>();
-    const a = f.run('k', () => (runs++, d.promise));
-    const b = f.run('k', () => (runs++, d.promise));
+    const work = () => {
+      runs++;
+      return d.promise;
+    };
+    const a = f.run('k', work);
+    const b = f.run('k', work);
     d.resolve(7);
     expect([await a.promise, await b.promise, a.leader, b.leader, runs]).toEqual([7, 7, true, false, 1]);
     expect(f.size).toBe(0);
@@ -24,7 +28,14 @@ describe('SingleFlight', () => {
     const d = deferred<number>();
     let workSignal!: AbortSignal;
     const first = new AbortController();
-    const a = f.run('k', (s) => ((workSignal = s), d.promise), { signal: first.signal });
+    const a = f.run(
+      'k',
+      (s) => {
+        workSignal = s;
+        return d.promise;
+      },
+      { signal: first.signal },
+    );
     const b = f.run('k', () => d.promise, { signal: new AbortController().signal });
     const c = f.run('k', () => d.promise, { timeoutMs: 60_000 });
     first.abort();
@@ -50,7 +61,14 @@ describe('SingleFlight', () => {
     const x = new AbortController();
     const y = new AbortController();
     const never = new Promise<number>(() => {});
-    const a = f.run('k', (s) => ((workSignal = s), never), { signal: x.signal });
+    const a = f.run(
+      'k',
+      (s) => {
+        workSignal = s;
+        return never;
+      },
+      { signal: x.signal },
+    );
     const b = f.run('k', () => never, { signal: y.signal });
     x.abort();
     await expect(a.promise).rejects.toMatchObject({ code: 'CANCELLED' });

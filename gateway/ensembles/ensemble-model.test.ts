@@ -30,6 +30,16 @@ function member(name: string, labels: string[], scores: number[][], delayMs = 0,
   };
 }
 
+/** What the ensemble's `predict` answers for one instance (the fields these tests read). */
+interface Prediction {
+  label: string;
+  score: number;
+  answered: string[];
+  missing?: Array<{ member: string; error: string }>;
+  decided_by?: string;
+  members?: Record<string, { label: string; score: number; probabilities: number[] }>;
+}
+
 function ensemble(members: Servable[], cfg: Record<string, unknown>) {
   const byName = new Map(members.map((m) => [m.name, m]));
   return buildEnsemble(
@@ -60,12 +70,10 @@ describe('ensemble model', () => {
   );
 
   it('reports each member beside the combined answer on request', async () => {
-    const [p] = (await ensemble([a, b], { strategy: 'soft' }).predict(['x'], { members: true })) as Array<
-      Record<string, any>
-    >;
+    const [p] = (await ensemble([a, b], { strategy: 'soft' }).predict(['x'], { members: true })) as Prediction[];
     expect(p!.label).toBe('cat'); // (0.9 + 0.7) / 2 = 0.8
     expect(p!.score).toBeCloseTo(0.8);
-    expect(p!.members.b.label).toBe('cat');
+    expect(p!.members?.b?.label).toBe('cat');
     expect(p!.answered).toEqual(['a', 'b']);
   });
 
@@ -83,7 +91,7 @@ describe('ensemble model', () => {
     await vi.advanceTimersByTimeAsync(19);
     expect(answer).toBeUndefined(); // a and b answered; the ensemble still waits for slow
     await vi.advanceTimersByTimeAsync(1);
-    const [p] = answer as Array<Record<string, any>>;
+    const [p] = answer as Prediction[];
     expect(p!.answered).toEqual(['a', 'b']);
     expect(p!.missing).toEqual([{ member: 'slow', error: expect.stringMatching(/did not answer within 20 ms/) }]);
     expect(p!.label).toBe('cat');
@@ -101,10 +109,13 @@ describe('ensemble model', () => {
     const calls: number[] = [];
     const counting = (m: Servable): Servable => ({
       ...m,
-      scoreInstances: (i, o) => (calls.push(i.length), m.scoreInstances(i, o)),
+      scoreInstances: (i, o) => {
+        calls.push(i.length);
+        return m.scoreInstances(i, o);
+      },
     });
     const e = ensemble([a, counting(b)], { strategy: 'cascade', threshold: 0.85, quorum: 1 });
-    const out = (await e.predict(['sure', 'unsure'], {})) as Array<Record<string, any>>;
+    const out = (await e.predict(['sure', 'unsure'], {})) as Prediction[];
     expect(out[0]!.decided_by).toBe('a');
     expect(out[0]!.answered).toEqual(['a']);
     expect(out[1]!.answered).toEqual(['a', 'b']);
@@ -112,9 +123,7 @@ describe('ensemble model', () => {
   });
 
   it('max-confidence picks the most confident member', async () => {
-    const [p] = (await ensemble([a, b], { strategy: 'max-confidence' }).predict(['x'], {})) as Array<
-      Record<string, any>
-    >;
+    const [p] = (await ensemble([a, b], { strategy: 'max-confidence' }).predict(['x'], {})) as Prediction[];
     expect([p!.label, p!.score]).toEqual(['cat', 0.9]);
   });
 });

@@ -219,9 +219,9 @@ class EnsembleModel implements Servable {
     const add = (g: Gathered, rows: readonly number[]) => {
       failures.push(...g.failures);
       for (const a of g.answers)
-        a.rows.forEach((p, k) =>
-          perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight }),
-        );
+        a.rows.forEach((p, k) => {
+          perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight });
+        });
     };
     const all = Array.from({ length: count }, (_, i) => i);
     if (this.cfg.strategy === 'cascade') {

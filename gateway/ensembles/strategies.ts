@@ -36,7 +36,9 @@ export function hardVote(votes: readonly MemberVote[]): Combined {
   const mean = new Array<number>(n).fill(0);
   for (const v of votes) {
     tally[argmax(v.probabilities)]! += v.weight;
-    v.probabilities.forEach((p, i) => (mean[i]! += p / votes.length));
+    v.probabilities.forEach((p, i) => {
+      mean[i]! += p / votes.length;
+    });
   }
   const total = tally.reduce((a, b) => a + b, 0) || 1;
   const top = Math.max(...tally);
@@ -57,7 +59,10 @@ export function weightedVote(votes: readonly MemberVote[]): Combined {
   const totalWeight = votes.reduce((a, v) => a + v.weight, 0);
   if (!(totalWeight > 0))
     throw new GatewayError('CONFIG_INVALID', 'ensemble weights of the answering members sum to zero');
-  for (const v of votes) v.probabilities.forEach((p, i) => (sum[i]! += (v.weight * p) / totalWeight));
+  for (const v of votes)
+    v.probabilities.forEach((p, i) => {
+      sum[i]! += (v.weight * p) / totalWeight;
+    });
   return { probabilities: sum, winner: argmax(sum) };
 }
 

@@ -87,7 +87,10 @@ describe('weighted rendezvous hashing', () => {
 
   it('without a key, a random split by weight is within chi-square tolerance over 10,000 draws', () => {
     let s = 42;
-    const random = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const random = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
     const counts = [0, 0, 0];
     for (let i = 0; i < N; i++) counts[weightedRandom([6, 3, 1], random)]! += 1;
     expect(chiSquare(counts, [0.6, 0.3, 0.1])).toBeLessThan(CHI2_CRIT[2]);

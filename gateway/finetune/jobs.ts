@@ -126,7 +126,10 @@ export class JobRegistry {
   /** Hears a job's changes until the returned function is called or the job finishes. */
   subscribe(id: string, listener: JobListener): () => void {
     let set = this.listeners.get(id);
-    if (!set) this.listeners.set(id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
     set.add(listener);
     return () => void set.delete(listener);
   }

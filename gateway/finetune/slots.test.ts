@@ -8,10 +8,17 @@ describe('training slots', () => {
     const order: string[] = [];
     const gone = new AbortController();
     const b = slots.acquire(gone.signal).then(
-      (r) => (order.push('b'), r),
-      (e) => (order.push(`b:${e.code}`), undefined),
+      () => {
+        order.push('b');
+      },
+      (e) => {
+        order.push(`b:${e.code}`);
+      },
     );
-    const c = slots.acquire(new AbortController().signal).then((r) => (order.push('c'), r));
+    const c = slots.acquire(new AbortController().signal).then((release) => {
+      order.push('c');
+      return release;
+    });
     expect(slots.queued).toBe(2);
     gone.abort();
     await b;

@@ -25,7 +25,11 @@ export function jsonDepth(bytes: Uint8Array, stopAbove = Infinity): number {
       else if (b === QUOTE) inString = false;
     } else if (b === QUOTE) inString = true;
     else if (b === OPEN_ARRAY || b === OPEN_OBJECT) {
-      if (++depth > max && (max = depth) > stopAbove) return max;
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > stopAbove) return max;
+      }
     } else if (b === CLOSE_ARRAY || b === CLOSE_OBJECT) depth--;
   }
   return max;

@@ -32,7 +32,7 @@ addScrubRoot(process.cwd(), '<cwd>');
 addScrubRoot(tmpdir(), '<tmp>');
 addScrubRoot(homedir(), '<home>');
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Absolute paths under the usual top-level folders of Unix and macOS hosts, `file://` URLs and Windows
@@ -51,7 +51,7 @@ export function scrubPaths(message: string): string {
   let out = message;
   for (const [root, label] of roots) {
     if (out.includes(root))
-      out = out.replace(new RegExp(`(?:file://)?${escape(root)}(?=$|[\\\\/\\s'"\`,;:)\\]}])`, 'g'), label);
+      out = out.replace(new RegExp(`(?:file://)?${escapeRegExp(root)}(?=$|[\\\\/\\s'"\`,;:)\\]}])`, 'g'), label);
   }
   return out.replace(ANY_ABSOLUTE, '<path>');
 }

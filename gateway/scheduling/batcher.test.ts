@@ -449,8 +449,14 @@ describe('requests larger than maxBatchSize', () => {
     const r = recorder();
     const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 0 }));
     const order: string[] = [];
-    const big = s.submit({ x: rows(100) }).then((o) => (order.push('big'), o));
-    const small = s.submit({ x: rowsOf([-7, -7]) }).then((o) => (order.push('small'), o));
+    const big = s.submit({ x: rows(100) }).then((o) => {
+      order.push('big');
+      return o;
+    });
+    const small = s.submit({ x: rowsOf([-7, -7]) }).then((o) => {
+      order.push('small');
+      return o;
+    });
     const [out, one] = await Promise.all([big, small]);
     expect(order).toEqual(['small', 'big']);
     expect(Array.from(one.y!.data as Float32Array)).toEqual([-14, -14]);
@@ -524,7 +530,7 @@ describe('requests larger than maxBatchSize', () => {
 describe('instances whose worker dies', () => {
   it('takes a dead instance out of rotation, fails its batch with 503, and uses it again once restarted', async () => {
     const both = [mortal('a'), mortal('b')];
-    both.forEach((m) => m.hold());
+    for (const m of both) m.hold();
     const s = createScheduler(
       both.map((m) => m.session),
       config({ maxBatchSize: 1 }),

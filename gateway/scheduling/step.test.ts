@@ -43,7 +43,13 @@ function stepInstance() {
     },
     async dispose() {},
   };
-  return { session, runs, finish: () => waiting.splice(0).forEach((f) => f()) };
+  return {
+    session,
+    runs,
+    finish: () => {
+      for (const f of waiting.splice(0)) f();
+    },
+  };
 }
 
 const x = (...v: number[]): Record<string, Tensor> => ({

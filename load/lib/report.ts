@@ -57,16 +57,16 @@ function svg(r: Report): string {
       const y = top + i * (barH + gap);
       const w = ((W - left - 120) * x.throughput) / max;
       return (
-        `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${escape(x.label)}</text>` +
+        `<text x="${left - 8}" y="${y + 17}" text-anchor="end" font-size="13">${escapeXml(x.label)}</text>` +
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="#3b7dd8"/>` +
         `<text x="${left + w + 6}" y="${y + 17}" font-size="12">${fmt(x.throughput)} ${x.unit}${x.p99Ms !== undefined ? ` · p99 ${fmt(x.p99Ms)} ms` : ''}</text>`
       );
     })
     .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n<text x="10" y="22" font-size="15" font-weight="bold">${escape(r.scenario)}</text>\n${bars}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${h}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(r.scenario)}</text>\n${bars}\n</svg>\n`;
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -25,5 +25,8 @@ export function binaryInferRequest(
 /** Deterministic pseudo-random FP32 data in [0, 1). */
 export function noise(n: number, seed = 7): Float32Array {
   let s = seed >>> 0;
-  return new Float32Array(n).map(() => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return new Float32Array(n).map(() => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  });
 }

@@ -4,6 +4,7 @@ import { documentImages, photoImages, PHOTO_SOURCES } from '../../test/support/f
 import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { percentile } from '../../core/percentile.ts';
 import { callJson } from '../lib/json.ts';
+import type { JobRecord } from '../../gateway/finetune/job.ts';
 import { eventLoopDelayMs } from '../lib/metrics.ts';
 import { probeInChild } from '../lib/probe.ts';
 import { startGateway, type Child } from '../lib/processes.ts';
@@ -58,9 +59,9 @@ const byGroup = (figures: Record<string, number>) =>
     .join(', ');
 
 /** The job record, polled every 100 ms until `done(record)` holds. */
-async function waitForJob(url: string, done: (job: any) => boolean): Promise<any> {
+async function waitForJob(url: string, done: (job: JobRecord) => boolean): Promise<JobRecord> {
   for (;;) {
-    const { json } = await callJson(url, 'GET');
+    const { json } = await callJson<JobRecord>(url, 'GET');
     if (done(json)) return json;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -126,7 +127,7 @@ export async function finetune(opts: { durationS: number; cpuShare?: number }): 
 
     // C. Feature extraction: the job's examples go through the serving instance, batched with the load.
     const posted = performance.now();
-    const { json: created } = await callJson(`${gw.url}/v1/models/${MODEL}/finetune`, 'POST', {
+    const { json: created } = await callJson<JobRecord>(`${gw.url}/v1/models/${MODEL}/finetune`, 'POST', {
       examples,
       options: TRAINING,
     });
@@ -140,9 +141,9 @@ export async function finetune(opts: { durationS: number; cpuShare?: number }): 
       throw new Error(`the job did not reach training: ${atTraining.state} ${atTraining.error ?? ''}`);
 
     // B. Training, for the phase's whole length.
-    const before = (await callJson(jobUrl, 'GET')).json;
+    const before = (await callJson<JobRecord>(jobUrl, 'GET')).json;
     const b = await phase('B. job training', opts.durationS);
-    const after = (await callJson(jobUrl, 'GET')).json;
+    const after = (await callJson<JobRecord>(jobUrl, 'GET')).json;
     if (after.state !== 'training')
       throw new Error(`the job left training during phase B (${after.state}): it must outlast the phase`);
     await callJson(jobUrl, 'DELETE');

@@ -128,7 +128,12 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
     const seconds = Math.max(3, Math.round(opts.durationS / 3));
     const route = await versus(gw.url, ['/v2/models/scale/versions/1/infer', '/v2/models/one/infer'], 16, seconds);
     const shadow = await versus(gw.url, ['/v2/models/one/infer', '/v2/models/one-shadowed/infer'], 16, seconds);
-    const figures = (await call(`${gw.url}/v1/experiments/one-shadowed`, 'GET')).json;
+    const figures = (
+      await call<{ figures?: Record<string, { shadow?: Record<string, unknown> }> }>(
+        `${gw.url}/v1/experiments/one-shadowed`,
+        'GET',
+      )
+    ).json;
 
     // 3. The rollout under load.
     const allowed = new Set(Object.values(FACTORS));

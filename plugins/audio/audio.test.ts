@@ -36,7 +36,9 @@ describe('WAV decoding', () => {
   it.each([16, 8, 32] as const)('round-trips %i-bit PCM', (bits) => {
     const x = sine(440, 16000, 0.1);
     const back = decodeWav(encodeWav(x, 16000, { bits })).samples;
-    back.forEach((v, i) => expect(Math.abs(v - x[i]!)).toBeLessThan(bits === 8 ? 0.02 : 1e-3));
+    back.forEach((v, i) => {
+      expect(Math.abs(v - x[i]!)).toBeLessThan(bits === 8 ? 0.02 : 1e-3);
+    });
   });
   it('averages channels to mono', () => {
     const interleaved = Float32Array.from({ length: 200 }, (_, i) => (i % 2 ? 0.5 : -0.1));
@@ -70,12 +72,19 @@ describe('resampling', () => {
       let widest = 0;
       const source = {
         length: x.length,
-        read: (start: number, count: number) => ((widest = Math.max(widest, count)), x.slice(start, start + count)),
+        read: (start: number, count: number) => {
+          widest = Math.max(widest, count);
+          return x.slice(start, start + count);
+        },
       };
       const blocks = [...resampleBlocks(source, rate, 16000, 1000)];
       expect(blocks.slice(0, -1).every((b) => b.length === 1000)).toBe(true);
       const joined = new Float32Array(blocks.reduce((n, b) => n + b.length, 0));
-      blocks.reduce((at, b) => (joined.set(b, at), at + b.length), 0);
+      let at = 0;
+      for (const b of blocks) {
+        joined.set(b, at);
+        at += b.length;
+      }
       expect(joined).toEqual(resample(x, rate, 16000));
       expect(widest).toBeLessThan(x.length / 2);
     },

@@ -48,7 +48,9 @@ export const sileroVadStep = defineWorkerStep<VadParams>({
     const sr: Tensor = { name: 'sr', datatype: 'INT64', shape: [], data: new BigInt64Array([BigInt(RATE)]) };
     for (let i = 0; i < frames; i++) {
       const input = new Float32Array(n * width);
-      clips.forEach((c, r) => c.read(i * v.frame - v.context, width, input, r * width));
+      clips.forEach((c, r) => {
+        c.read(i * v.frame - v.context, width, input, r * width);
+      });
       const out = await ctx.run({
         input: { name: 'input', datatype: 'FP32', shape: [n, width], data: input },
         sr,

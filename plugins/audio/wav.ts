@@ -161,7 +161,11 @@ export function encodeWav(
   const bytesPer = bits / 8;
   const out = new Uint8Array(44 + samples.length * bytesPer);
   const v = new DataView(out.buffer);
-  const ascii = (at: number, s: string) => [...s].forEach((ch, i) => (out[at + i] = ch.charCodeAt(0)));
+  const ascii = (at: number, s: string) => {
+    [...s].forEach((ch, i) => {
+      out[at + i] = ch.charCodeAt(0);
+    });
+  };
   ascii(0, 'RIFF');
   v.setUint32(4, out.length - 8, true);
   ascii(8, 'WAVE');

@@ -7,7 +7,10 @@ const chelsea = readFileSync(new URL('../../test/fixtures/images/chelsea.jpg', i
 
 function lcg(seed: number): () => number {
   let x = seed;
-  return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
 }
 
 describe('image augmentation for fine-tuning', () => {

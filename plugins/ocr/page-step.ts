@@ -70,9 +70,8 @@ export const detectorStep = defineWorkerStep<DetectParams>({
     );
     const most = Math.max(0, ...pages.map((b) => b.length));
     const boxes = new Float64Array(n * most * 5);
-    pages.forEach((list, p) =>
-      list.forEach((b, k) => boxes.set([b.x1, b.y1, b.x2, b.y2, b.score], (p * most + k) * 5)),
-    );
+    for (const [p, list] of pages.entries())
+      for (const [k, b] of list.entries()) boxes.set([b.x1, b.y1, b.x2, b.y2, b.score], (p * most + k) * 5);
     return {
       boxes: { name: 'boxes', datatype: 'FP64', shape: [n, most, 5], data: boxes },
       count: { name: 'count', datatype: 'INT32', shape: [n], data: Int32Array.from(pages, (b) => b.length) },

@@ -83,8 +83,14 @@ export function expressionNetOnnx(w: Weights): Uint8Array {
     nodes.push({ op: 'Conv', inputs: [`${prefix}/dw`, `${prefix}/PW`, `${prefix}/B`], outputs: [out] });
     return out;
   };
-  const add = (a: string, b: string, out: string) => (nodes.push({ op: 'Add', inputs: [a, b], outputs: [out] }), out);
-  const relu = (a: string, out: string) => (nodes.push({ op: 'Relu', inputs: [a], outputs: [out] }), out);
+  const add = (a: string, b: string, out: string) => {
+    nodes.push({ op: 'Add', inputs: [a, b], outputs: [out] });
+    return out;
+  };
+  const relu = (a: string, out: string) => {
+    nodes.push({ op: 'Relu', inputs: [a], outputs: [out] });
+    return out;
+  };
 
   let x = 'image';
   for (const [i, first] of [

@@ -52,8 +52,12 @@ describe('withHead: a trained head after a base session (nsfwjs MobileNetV2 feat
     const expected = tf.tidy(() =>
       (head.predict(tf.tensor2d(both.flatten_1!.data as Float32Array, [3, 1280])) as tf.Tensor).dataSync(),
     );
-    Array.from(both.probabilities!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
-    Array.from(p).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    Array.from(both.probabilities!.data as Float32Array).forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 5);
+    });
+    Array.from(p).forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 5);
+    });
     await expect(session.run(image(1), ['nope'])).rejects.toMatchObject({
       code: 'INVALID_INPUT',
       message: expect.stringContaining("'nope'"),

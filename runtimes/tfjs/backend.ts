@@ -19,7 +19,7 @@ const INIT: Record<string, () => Promise<void>> = {
   },
   wasm: async () => {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist') + '/');
+    wasm.setWasmPaths(`${join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist')}/`);
     await use('wasm');
   },
   cpu: () => use('cpu'),

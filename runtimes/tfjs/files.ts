@@ -86,7 +86,7 @@ export function readArtifacts(path: string, format = 'tfjs'): ModelArtifacts {
       generatedBy: json.generatedBy,
       convertedBy: json.convertedBy ?? undefined,
       signature: json.signature as object | undefined,
-      userDefinedMetadata: json.userDefinedMetadata as {} | undefined,
+      userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
       modelInitializer: json.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
     },
   };

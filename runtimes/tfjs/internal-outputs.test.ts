@@ -33,7 +33,9 @@ describe('TensorFlow.js internal outputs: a layers model (nsfwjs MobileNetV2)', 
     const plain = await s.run(feeds);
     expect(Object.keys(plain)).toEqual(['dense_3']);
     const d = plain.dense_3!.data as Float32Array;
-    (both.dense_3!.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(d[i]!, 5));
+    (both.dense_3!.data as Float32Array).forEach((v, i) => {
+      expect(v).toBeCloseTo(d[i]!, 5);
+    });
   });
 
   it('keeps its declared outputs and refuses an unknown name with INVALID_INPUT naming it', async () => {

@@ -94,12 +94,25 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
   }
 
   /** Posts a message and waits for its answer; `sent` may watch the call (its id) until it is answered. */
-  const call = (msg: Omit<ToWorker, 'id'>, transfer: ArrayBuffer[] = [], sent?: (id: number) => (() => void) | void) =>
+  const call = (
+    msg: Omit<ToWorker, 'id'>,
+    transfer: ArrayBuffer[] = [],
+    sent?: (id: number) => (() => void) | undefined,
+  ) =>
     new Promise<Record<string, Tensor>>((resolve, reject) => {
       if (dead) return reject(dead);
       const id = nextId++;
-      let unwatch: (() => void) | void;
-      pending.set(id, { resolve: (o) => (unwatch?.(), resolve(o)), reject: (e) => (unwatch?.(), reject(e)) });
+      let unwatch: (() => void) | undefined;
+      pending.set(id, {
+        resolve: (o) => {
+          unwatch?.();
+          resolve(o);
+        },
+        reject: (e) => {
+          unwatch?.();
+          reject(e);
+        },
+      });
       worker.postMessage({ ...msg, id }, transfer);
       unwatch = sent?.(id);
     });
@@ -125,7 +138,10 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
               (id) => {
                 if (!signal) return;
                 const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-                if (signal.aborted) return cancel();
+                if (signal.aborted) {
+                  cancel();
+                  return undefined;
+                }
                 signal.addEventListener('abort', cancel, { once: true });
                 return () => signal.removeEventListener('abort', cancel);
               },

@@ -21,14 +21,18 @@ function fakeWorkers() {
       outputs: [{ name: 'y', datatype: 'FP32', shape: [-1] }],
       provider: 'cpu',
       run: async (feeds) => ({ y: { ...feeds.x!, name: 'y' } }),
-      dispose: async () => void (me.disposed = true),
+      dispose: async () => {
+        me.disposed = true;
+      },
     };
   };
   return {
     load,
     loads,
     kill: () => loads.at(-1)!.hooks.onExit?.(new WorkerExitedError('code 1', 1)),
-    failNext: (n: number) => void (failLoads = n),
+    failNext: (n: number) => {
+      failLoads = n;
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getJson, postJson, startGateway, type RunningGateway, useGateway } from '../support/gateway.ts';
+import { getJson, type JsonBody, postJson, startGateway, type RunningGateway, useGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 import { buildModel } from '../../runtimes/onnx/writer/build.ts';
 
@@ -27,7 +27,7 @@ const scaleRequest = (rows = 1, extra: Record<string, unknown> = {}) => ({
 async function send(url: string, init: RequestInit & { duplex?: 'half' }) {
   const res = await fetch(url, init);
   const text = await res.text();
-  let body: any;
+  let body: JsonBody;
   try {
     body = JSON.parse(text);
   } catch {

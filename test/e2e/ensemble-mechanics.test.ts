@@ -78,7 +78,9 @@ describe('ensembles over tensor models (label alignment, quorum, timeouts)', () 
     const pcRaw = c!.body.outputs[0].data as number[]; // c lists dog, cat, bird
     const pc = [pcRaw[1]!, pcRaw[0]!, pcRaw[2]!];
     const expected = [0, 1, 2].map((i) => (pa[i]! + pb[i]! + pc[i]!) / 3);
-    (ens!.body.outputs[0].data as number[]).forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 5));
+    (ens!.body.outputs[0].data as number[]).forEach((p, i) => {
+      expect(p).toBeCloseTo(expected[i]!, 5);
+    });
   });
 
   it('degrades when a member is gone, and answers 503 once the quorum is lost', async () => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, getJson, type JsonBody, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 
 const LABELS = ['a', 'b', 'c'];
@@ -15,7 +15,7 @@ async function send(url: string, method: string, body?: unknown) {
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: (await res.json()) as JsonBody };
 }
 
 /** The crash-test runtime (test/fixtures): an input of 44 waits while `<model file>.hold` exists. */
@@ -110,7 +110,7 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
         headers: { 'content-type': 'application/json', 'x-user-id': `u${i % 10}` },
         body: JSON.stringify(x([1, 0, 0])),
       });
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as JsonBody;
       const variant = res.headers.get('massgate-variant')!;
       expect(body.parameters.variant).toBe(variant);
       expect(res.headers.get('massgate-request-id')).toBe(body.parameters.request_id);
@@ -250,7 +250,10 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
       ).status,
     ).toBe(201);
     let s = 7;
-    const random = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const random = () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
     const late: string[] = [];
     for (let i = 0; i < 250; i++) {
       const res = await fetch(`${gw.url}/v2/models/bandit/infer`, {

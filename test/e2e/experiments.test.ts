@@ -3,7 +3,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempStore } from '../support/tiny-models.ts';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, getJson, type JsonBody, type RunningGateway } from '../support/gateway.ts';
 
 const TEXTS = [
   'The weather is lovely today and we are going for a long walk in the park.',
@@ -40,7 +40,7 @@ describe('experiments over real models of the default store', () => {
         headers: { 'content-type': 'application/json', 'x-user-id': `user-${i}` },
         body: JSON.stringify({ instances: TEXTS.map((text) => ({ text })) }),
       });
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as JsonBody;
       expect(res.status).toBe(200);
       expect(body.variant).toBe(res.headers.get('massgate-variant'));
       expect(body.model_name).toBe(body.variant === 'fasttext' ? 'lang-fasttext' : 'lang-cld3');
@@ -103,7 +103,7 @@ describe('experiments over real models of the default store', () => {
           outputs: [{ name: meta.body.outputs[0].name, parameters: { classification: 1 } }],
         }),
       });
-      const body = (await res.json()) as any;
+      const body = (await res.json()) as JsonBody;
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(res.headers.get('massgate-variant')).toBe('v2');
       expect(body.parameters).toMatchObject({ experiment: 'nsfw-ab', variant: 'v2' });

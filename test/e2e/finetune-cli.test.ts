@@ -52,7 +52,7 @@ describe('npm run finetune: the CLI over the HTTP API', () => {
       ['neutral', photos],
     ] as const) {
       mkdirSync(join(data, label));
-      images.forEach((img, i) => writeFileSync(join(data, label, `${i}.jpg`), img));
+      for (const [i, img] of images.entries()) writeFileSync(join(data, label, `${i}.jpg`), img);
       writeFileSync(join(data, label, '.DS_Store'), 'not an image'); // skipped, or the gateway would refuse it
     }
   });

@@ -70,9 +70,9 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
     expect(events).toContain('epoch');
     expect(events).toContain('progress');
     expect(job.epochs.length).toBeGreaterThan(0);
-    expect(job.result.version).toBe(2);
-    expect(job.result.deploy).toMatchObject({ mode: 'replace', previousDefault: 1 });
-    expect(job.result.scores.candidate.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(job.result?.version).toBe(2);
+    expect(job.result?.deploy).toMatchObject({ mode: 'replace', previousDefault: 1 });
+    expect(job.result?.scores.candidate.accuracy).toBeGreaterThanOrEqual(0.9);
     // A few more requests after the swap, then the traffic stops.
     await traffic.more(4);
     const answers = await traffic.stop();
@@ -123,8 +123,8 @@ describe('fine-tuning nsfw-mobilenet-v2 on a class it does not have ("document")
     expect(started.status).toBe(202);
     const { job } = await followJob(gw.url, started.body.id);
     expect(job.state).toBe('rejected');
-    expect(job.result.gate.passed).toBe(false);
-    expect(job.result.scores.candidate.accuracy).toBeLessThan(0.9);
+    expect(job.result?.gate.passed).toBe(false);
+    expect(job.result?.scores.candidate.accuracy).toBeLessThan(0.9);
     expect(job.error).toMatch(/below the bar/);
     expect(versions(store)).toEqual(before);
   });

@@ -128,7 +128,9 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     together.forEach((r, i) => {
       expect(r.status).toBe(200);
       expect(r.body.outputs[0].shape).toEqual([1, 2]);
-      r.body.outputs[0].data.forEach((v: number, k: number) => expect(v).toBeCloseTo(alone[i % 4]![k]!, 4));
+      r.body.outputs[0].data.forEach((v: number, k: number) => {
+        expect(v).toBeCloseTo(alone[i % 4]![k]!, 4);
+      });
     });
     expect(after.rows - before.rows).toBe(8);
     expect(after.batches - before.batches).toBeLessThan(8); // several requests went through in one run

@@ -37,7 +37,9 @@ describe('above capacity', () => {
     }
     for (const r of ok) {
       const expected = softmax(r.x);
-      (r.body.outputs[0].data as number[]).forEach((p, k) => expect(p).toBeCloseTo(expected[k]!, 5));
+      (r.body.outputs[0].data as number[]).forEach((p, k) => {
+        expect(p).toBeCloseTo(expected[k]!, 5);
+      });
     }
   });
 });

@@ -253,7 +253,7 @@ describe('slow clients', () => {
         body,
       ),
     );
-    const slowHeaders = trickle('GET /v2/health/live HTTP/1.1\r\n', 'x-slow: ' + 'a'.repeat(200) + '\r\n\r\n');
+    const slowHeaders = trickle('GET /v2/health/live HTTP/1.1\r\n', `x-slow: ${'a'.repeat(200)}\r\n\r\n`);
     let done = false;
     const normal: Array<{ status: number; whileSlow: boolean }> = [];
     const all = Promise.all([...slowBodies, slowHeaders]).finally(() => (done = true));

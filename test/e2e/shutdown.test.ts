@@ -86,10 +86,11 @@ describe('graceful shutdown of the real process', () => {
       });
     let buf = '';
     child.stderr.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+      const complete = (buf + d.toString()).split('\n');
+      buf = complete.pop() ?? ''; // an unfinished line waits for the next chunk
+      for (const text of complete) {
         try {
-          lines.push(JSON.parse(buf.slice(0, i)));
+          lines.push(JSON.parse(text));
         } catch {
           /* not a log line */
         }

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, postJson, getJson, type RunningGateway } from '../support/gateway.ts';
+import { startGateway, postJson, getJson, type JsonBody, type RunningGateway } from '../support/gateway.ts';
 import { scaleSumModel, tempStore, writeModel } from '../support/tiny-models.ts';
 
 const infer = {
@@ -22,7 +22,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 /**
  * A POST with the path sent byte for byte (fetch would normalise `..` and `%2e%2e` away), on kept-alive connections.
  */
-function rawPost(url: string, path: string): Promise<{ status: number; body: any }> {
+function rawPost(url: string, path: string): Promise<{ status: number; body: JsonBody }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(

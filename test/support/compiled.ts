@@ -64,12 +64,14 @@ function spawnCompiled(env: Record<string, string>, guard = true): Spawned {
   const lines: Array<Record<string, unknown>> = [];
   const other: string[] = [];
   const waiting: Array<() => void> = [];
-  const wake = () => waiting.splice(0).forEach((w) => w());
+  const wake = () => {
+    for (const w of waiting.splice(0)) w();
+  };
   let buf = '';
   child.stderr.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-      const text = buf.slice(0, i);
+    const complete = (buf + d.toString()).split('\n');
+    buf = complete.pop() ?? ''; // an unfinished line waits for the next chunk
+    for (const text of complete) {
       try {
         lines.push(JSON.parse(text) as Record<string, unknown>);
       } catch {

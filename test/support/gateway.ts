@@ -78,8 +78,18 @@ export function useGateway(start: Record<string, string> | (() => Promise<Runnin
   };
 }
 
+/**
+ * A response body as the end-to-end tests read it: parsed JSON, reached into by path, each value checked by
+ * `expect`. Typing every answer would only restate the assertions, so it is `any` on purpose, here once.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response JSON by path; expect() checks each value
+export type JsonBody = any;
+
 /** POSTs JSON and returns status and parsed body. */
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: JsonBody; headers: Headers }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -89,7 +99,7 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: any }> {
+export async function getJson(url: string): Promise<{ status: number; body: JsonBody }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }

@@ -1,3 +1,4 @@
+import type { JobRecord } from '../../gateway/finetune/job.ts';
 import { readEvents } from '../../tools/finetune/events.ts';
 
 const FINAL = ['succeeded', 'rejected', 'failed', 'cancelled'];
@@ -12,14 +13,14 @@ const FINAL = ['succeeded', 'rejected', 'failed', 'cancelled'];
 export async function followJob(
   url: string,
   id: string,
-): Promise<{ events: string[]; states: string[]; job: any; contentType: string | null }> {
+): Promise<{ events: string[]; states: string[]; job: JobRecord; contentType: string | null }> {
   const res = await fetch(`${url}/v1/jobs/${id}/events`);
   const events: string[] = [];
   const states: string[] = [];
-  let job: any;
+  let job: JobRecord | undefined;
   for await (const e of readEvents(res.body as unknown as AsyncIterable<Uint8Array>)) {
     events.push(e.event);
-    job = JSON.parse(e.data);
+    job = JSON.parse(e.data) as JobRecord;
     if (states.at(-1) !== job.state) states.push(job.state);
   }
   if (!job || !FINAL.includes(job.state))
@@ -28,12 +29,12 @@ export async function followJob(
 }
 
 /** Resolves with the job's record at its first `event` (e.g. `epoch`), read from its server-sent events. */
-export async function jobEvent(url: string, id: string, event: string): Promise<any> {
+export async function jobEvent(url: string, id: string, event: string): Promise<JobRecord> {
   const abort = new AbortController();
   const res = await fetch(`${url}/v1/jobs/${id}/events`, { signal: abort.signal });
   try {
     for await (const e of readEvents(res.body as unknown as AsyncIterable<Uint8Array>))
-      if (e.event === event) return JSON.parse(e.data);
+      if (e.event === event) return JSON.parse(e.data) as JobRecord;
   } finally {
     abort.abort();
   }

@@ -62,7 +62,9 @@ export function writeModel(store: string, name: string, version: number, onnx: U
  */
 export function tinyClassifier(order: [number, number, number] = [0, 1, 2], scale = 1): Uint8Array {
   const p = new Float32Array(9);
-  order.forEach((src, dst) => (p[src * 3 + dst] = scale));
+  order.forEach((src, dst) => {
+    p[src * 3 + dst] = scale;
+  });
   return buildModel({
     inputs: [{ name: 'x', type: 'float32', shape: ['batch', 3] }],
     outputs: [{ name: 'probabilities', type: 'float32', shape: ['batch', 3] }],
@@ -80,7 +82,10 @@ export function tinyClassifier(order: [number, number, number] = [0, 1, 2], scal
  */
 export function slowClassifier(layers = 12, width = 2048): Uint8Array {
   let s = 3;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) / Math.sqrt(width);
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) / Math.sqrt(width);
+  };
   const initializers = [
     { name: 'w_in', type: 'float32' as const, dims: [3, width], data: new Float32Array(3 * width).map(rand) },
     ...Array.from({ length: layers }, (_, i) => ({

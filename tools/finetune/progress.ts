@@ -83,7 +83,10 @@ export class ProgressView {
 
   private features(done: number, total: number): void {
     const text = `features ${bar(done, total)} ${done}/${total}`;
-    if (this.out.isTTY) return this.inPlace(text);
+    if (this.out.isTTY) {
+      this.inPlace(text);
+      return;
+    }
     const decile = total > 0 ? Math.floor((done / total) * 10) : 10;
     if (decile > this.decile) {
       this.decile = decile;

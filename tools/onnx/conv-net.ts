@@ -3,7 +3,10 @@ import { buildModel, type InitializerSpec, type NodeSpec } from '../../runtimes/
 /** A deterministic pseudo-random generator so that generated weights are the same on every run. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
 }
 
 export interface ConvNetOptions {

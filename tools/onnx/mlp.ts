@@ -33,7 +33,10 @@ export function mlp({
   echo = false,
 }: MlpOptions = {}): Uint8Array {
   let s = 12345;
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * 2;
+  };
   const nodes: NodeSpec[] = [];
   const initializers: InitializerSpec[] = [];
   let prev = 'features';

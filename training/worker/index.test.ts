@@ -37,7 +37,10 @@ describe('startTraining (worker thread)', () => {
       cpuShare: 1,
       nice: 17,
       idle: false,
-      onEpoch: (r) => (epochs.push(r), epochs.length === 1 && (during = threads())),
+      onEpoch: (r) => {
+        epochs.push(r);
+        if (epochs.length === 1) during = threads();
+      },
     });
     expect(data.features.length).toBe(0); // transferred, not copied
     const result = await job.result;
@@ -70,7 +73,13 @@ describe('startTraining (worker thread)', () => {
     const result = await startTraining(
       clusters(3),
       { ...options, epochs: 2 },
-      { cpuShare: 0.5, nice: 13, onEpoch: () => void (during = threads()) },
+      {
+        cpuShare: 0.5,
+        nice: 13,
+        onEpoch: () => {
+          during = threads();
+        },
+      },
     ).result;
     expect(result.epochs).toHaveLength(2);
     // SCHED_IDLE is policy 5; where chrt is missing or not permitted, the nice value still applies.
@@ -83,7 +92,14 @@ describe('startTraining (worker thread)', () => {
     job = startTraining(
       clusters(4),
       { ...options, epochs: 1000 },
-      { cpuShare: 1, nice: 0, onEpoch: (r) => (seen.push(r.epoch), job!.cancel()) },
+      {
+        cpuShare: 1,
+        nice: 0,
+        onEpoch: (r) => {
+          seen.push(r.epoch);
+          job!.cancel();
+        },
+      },
     );
     await expect(job.result).rejects.toMatchObject({ code: 'CANCELLED', message: 'the job was cancelled' });
     expect(seen[0]).toBe(1);

@@ -131,7 +131,7 @@ export const HTTP_GENERATORS: Record<string, Generator> = {
     };
   },
   'http.multipart': (rng, ctx) => {
-    const boundary = 'fuzzBoundary' + rng.int(1e6);
+    const boundary = `fuzzBoundary${rng.int(1e6)}`;
     const part = (headers: string, data: Buffer | string) =>
       Buffer.concat([Buffer.from(`--${boundary}\r\n${headers}\r\n\r\n`), Buffer.from(data), Buffer.from('\r\n')]);
     const model = rng.pick(['nsfw-mobilenet-v2', 'vad-silero-v5', 'lang-lande']);
@@ -192,7 +192,7 @@ export const HTTP_GENERATORS: Record<string, Generator> = {
    * many-instance case).
    */
   'v1.many-instances.image.multipart': (rng, ctx) => {
-    const boundary = 'fuzzBoundary' + rng.int(1e6);
+    const boundary = `fuzzBoundary${rng.int(1e6)}`;
     const n = rng.pick([2000, 5000]);
     const parts = Array.from({ length: n }, (_, i) =>
       Buffer.concat([

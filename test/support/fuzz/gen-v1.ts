@@ -168,7 +168,7 @@ export const V1_GENERATORS: Record<string, Generator> = {
       '%2E%2E:predict',
       'lang-lande%3Apredict',
       'lang-lande@1@1:predict',
-      encodeURIComponent('é'.repeat(2000)) + ':predict',
+      `${encodeURIComponent('é'.repeat(2000))}:predict`,
     ]);
     return post('v1.spec', spec.slice(0, 60), `/v1/models/${spec}`, { instances: ['hello'] });
   },

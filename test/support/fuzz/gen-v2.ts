@@ -51,6 +51,13 @@ function binary(rng: Rng, json: Record<string, unknown>, tail: Buffer, ihcl?: st
   };
 }
 
+/**
+ * A valid body about to be broken: the generators below give any field any value (an object for `inputs`,
+ * a number for a name, `null` for an input), which is the point, so it is typed loosely.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a fuzz body is given deliberately wrong-typed values in any field
+type Breakable = Record<string, any>;
+
 const bad = (category: string, label: string, body: unknown, path = INFER): FuzzCase =>
   post(category, label, path, body);
 
@@ -83,7 +90,7 @@ export const V2_GENERATORS: Record<string, Generator> = {
     };
   },
   'v2.wrong-types': (rng) => {
-    const b = scaleBody(1, rng) as Record<string, any>;
+    const b = scaleBody(1, rng) as Breakable;
     const mutations: Array<[string, () => void]> = [
       ['inputs object', () => (b.inputs = { x: 1 })],
       ['inputs empty', () => (b.inputs = [])],
@@ -114,7 +121,7 @@ export const V2_GENERATORS: Record<string, Generator> = {
     return bad('v2.wrong-types', label, b);
   },
   'v2.datatype': (rng) => {
-    const b = scaleBody(1, rng) as Record<string, any>;
+    const b = scaleBody(1, rng) as Breakable;
     const dt = rng.pick([
       'INT8',
       'UINT8',
@@ -166,12 +173,12 @@ export const V2_GENERATORS: Record<string, Generator> = {
           '/v2/models/dyn/infer',
         ),
       };
-    const b = scaleBody(1, rng) as Record<string, any>;
+    const b = scaleBody(1, rng) as Breakable;
     b.inputs[rng.int(2)].shape = shape;
     return bad('v2.shape', `scale [${String(shape).slice(0, 40)}]`, b);
   },
   'v2.data-mismatch': (rng) => {
-    const b = scaleBody(2, rng) as Record<string, any>;
+    const b = scaleBody(2, rng) as Breakable;
     const forms: Array<[string, () => void]> = [
       ['too few', () => b.inputs[0].data.pop()],
       ['too many', () => b.inputs[0].data.push(1)],
@@ -213,7 +220,7 @@ export const V2_GENERATORS: Record<string, Generator> = {
     return bad('v2.deep-nesting', `${model} ${where} ${depth}`, text, `/v2/models/${model}/infer`);
   },
   'v2.parameters': (rng) => {
-    const b = scaleBody(1, rng) as Record<string, any>;
+    const b = scaleBody(1, rng) as Breakable;
     const p = rng.pick<[string, unknown]>([
       ['timeout', -1],
       ['timeout', 'soon'],

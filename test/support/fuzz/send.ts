@@ -1,4 +1,4 @@
-import { type Agent, request } from 'node:http';
+import { type Agent, type ClientRequest, request } from 'node:http';
 import type { FuzzCase } from './case.ts';
 
 /** What came back for one request: a status and (the first MiB of) the body, or a client-side error. */
@@ -36,7 +36,7 @@ export function send(base: URL, c: FuzzCase, agent: Agent, timeoutMs: number): P
           ? c.body
           : Buffer.from(c.body as string);
     if (body) headers['content-length'] = body.length;
-    let req;
+    let req: ClientRequest;
     try {
       req = request({ host: base.hostname, port: base.port, method: c.method, path: c.path, headers, agent }, (res) => {
         const parts: Buffer[] = [];

@@ -11,14 +11,15 @@ const SENTENCES: ReadonlyArray<[string, string]> = [
   ['rus', 'Сегодня прекрасная погода, и мы идём на долгую прогулку в парк.'],
 ];
 
-const json = (b: Buffer): any => JSON.parse(b.toString('utf8'));
+/** The body parsed as the answer's expected shape `T` (asserted, not checked: the caller checks the values). */
+const json = <T>(b: Buffer): T => JSON.parse(b.toString('utf8')) as T;
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b));
 
 function scaleCheck(x: number[], ids: number[], rows: number) {
   return (status: number, body: Buffer): string | undefined => {
     if (status !== 200) return `status ${status}: ${body.toString('utf8').slice(0, 200)}`;
     const out = Object.fromEntries(
-      (json(body).outputs as Array<{ name: string; data: number[] }>).map((o) => [o.name, o.data]),
+      json<{ outputs: Array<{ name: string; data: number[] }> }>(body).outputs.map((o) => [o.name, o.data]),
     );
     const sums = Array.from({ length: rows }, (_, r) => x.slice(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0));
     if (!x.every((v, i) => close(out.y![i]!, 2 * v)))
@@ -87,7 +88,7 @@ export function validCase(rng: Rng, ctx: FuzzContext): FuzzCase {
       body: JSON.stringify({ instances: picked.map((p) => p[1]) }),
       check: (status, body) => {
         if (status !== 200) return `status ${status}: ${body.toString('utf8').slice(0, 200)}`;
-        const labels = (json(body).predictions as Array<{ label: string }>).map((p) => p.label);
+        const labels = json<{ predictions: Array<{ label: string }> }>(body).predictions.map((p) => p.label);
         return labels.join() === picked.map((p) => p[0]).join()
           ? undefined
           : `labels ${labels} ≠ ${picked.map((p) => p[0])}`;
@@ -103,7 +104,7 @@ export function validCase(rng: Rng, ctx: FuzzContext): FuzzCase {
       body: JSON.stringify({ instances: [ctx.fixtures.chelsea.toString('base64')] }),
       check: (status, body) => {
         if (status !== 200) return `status ${status}: ${body.toString('utf8').slice(0, 200)}`;
-        const p = json(body).predictions[0];
+        const [p] = json<{ predictions: [{ label: string; score: number }] }>(body).predictions;
         return p.label === 'Neutral' && p.score > 0.6 ? undefined : `cat photo: ${JSON.stringify(p).slice(0, 200)}`;
       },
     };
@@ -118,7 +119,7 @@ export function validCase(rng: Rng, ctx: FuzzContext): FuzzCase {
     }),
     check: (status, body) => {
       if (status !== 200) return `status ${status}: ${body.toString('utf8').slice(0, 200)}`;
-      const [speech, silence] = json(body).predictions;
+      const [speech, silence] = json<{ predictions: [{ speech: boolean }, { speech: boolean }] }>(body).predictions;
       return speech.speech === true && silence.speech === false
         ? undefined
         : `speech ${speech.speech}, silence ${silence.speech}`;
