@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtimes/tfjs/tf.ts';
 import { GatewayError } from '../core/errors.ts';
 import { reuseBaseLayers } from './reuse.ts';
 import { seededRandom } from '../core/random.ts';

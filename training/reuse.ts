@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtimes/tfjs/tf.ts';
 import { GatewayError } from '../core/errors.ts';
 import { readArtifacts } from '../runtimes/tfjs/files.ts';
 import type { TrainData } from './types.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtimes/tfjs/tf.ts';
 
 /**
  * Serialises a layers model to a standard `model.json` (weights in one file, `weights.bin`) and the

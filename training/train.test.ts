@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtimes/tfjs/tf.ts';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../core/log.ts';
 import { gaussianClusters } from './synthetic.ts';
@@ -42,7 +42,7 @@ describe('trainHead (current thread)', () => {
       }),
     );
     const probs = tf.tidy(() =>
-      (model.predict(tf.tensor(data.validation.features, [30, 64])) as tf.Tensor).argMax(-1).dataSync(),
+      tf.argMax(model.predict(tf.tensor(data.validation.features, [30, 64])) as tf.Tensor, -1).dataSync(),
     );
     expect(Int32Array.from(probs)).toEqual(result.validation.predictions);
     model.dispose();

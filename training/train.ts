@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../runtimes/tfjs/tf.ts';
 import { GatewayError } from '../core/errors.ts';
 import { log } from '../core/log.ts';
 import { initBackend } from '../runtimes/tfjs/backend.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs/tf.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tfjs/tf.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { floats, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { warmUpFeeds } from '../../core/warm-up-feeds.ts';

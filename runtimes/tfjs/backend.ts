@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { join } from 'node:path';
 import { log } from '../../core/log.ts';
 import { packageDir } from '../../core/package-dir.ts';

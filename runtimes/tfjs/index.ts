@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { LoadSpec, Runtime, RuntimeSession } from '../runtime.ts';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import {
