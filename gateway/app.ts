@@ -18,6 +18,7 @@ import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
 import { createMetrics } from './metrics/index.ts';
+import { access, accessRecorder, type Answer } from './http/access.ts';
 import { createResponseCache } from './cache/index.ts';
 import { guard } from './auth/guard.ts';
 import { StoreWatcher } from '../model-store/publish/watcher.ts';
@@ -43,6 +44,11 @@ export interface Gateway {
   experiments: ExperimentRegistry;
   /** Fine-tuning jobs (the training hook). */
   jobs: JobRegistry;
+  /**
+   * Records a request answered outside Hono (the server's health fast path, refusals while draining): the
+   * HTTP metrics and the access log line, as the router's first middleware does for the others.
+   */
+  answered(a: Answer): void;
   /** Loads the store's models (all, or config.loadModels); resolves when start-up is complete. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -102,9 +108,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   }
   const runningJobs = new Set<Promise<void>>();
 
+  const answered = accessRecorder({ metrics, log: config.accessLog });
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
   app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
+  app.use('*', access(answered)); // first: every answer, refusals included, gets its request id and is counted
   app.use('*', guard({ keys: config.auth.keys, metricsAuth: config.auth.metricsAuth, rateLimit: config.rateLimit }));
   app.use('*', limitBody(config.bodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
@@ -164,6 +172,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     config,
     experiments,
     jobs,
+    answered,
     get watcher() {
       return watcher;
     },

@@ -65,3 +65,15 @@ describe('store watcher in the configuration', () => {
     expect(() => loadConfig({ STORE_POLL_S: 'often' })).toThrow(/STORE_POLL_S/);
   });
 });
+
+describe('logs in the configuration', () => {
+  it('logs at info with an access line per request by default; ACCESS_LOG=false turns the line off', () => {
+    expect([loadConfig({}).logLevel, loadConfig({}).accessLog]).toEqual(['info', true]);
+    expect(loadConfig({ ACCESS_LOG: 'false', LOG_LEVEL: 'warn' })).toMatchObject({
+      accessLog: false,
+      logLevel: 'warn',
+    });
+    expect(() => loadConfig({ ACCESS_LOG: 'off' })).toThrow(/ACCESS_LOG/);
+    expect(() => loadConfig({ LOG_LEVEL: 'trace' })).toThrow(/LOG_LEVEL/);
+  });
+});

@@ -46,6 +46,8 @@ export const EnvSchema = z.object({
   /** Most instances per request: v1 instances, v2 batch rows (413 above). */
   MAX_INSTANCES: z.coerce.number().int().positive().default(256),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** 'false' turns the access log line per request off (the HTTP metrics still count every request). */
+  ACCESS_LOG: bool('true'),
   /** Comma-separated folders or npm package names holding extra plugins. */
   PLUGINS: csv.default([]),
   /** Default execution providers for ONNX models that name none (e.g. "webgpu,cpu"). */
@@ -135,6 +137,8 @@ export interface GatewayConfig {
   repositoryBodyLimitBytes: number;
   limits: { maxJsonDepth: number; maxTensorElements: number; maxInstances: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** One log line per answered request (at info; 5xx at error; health probes and /metrics at debug). */
+  accessLog: boolean;
   plugins: string[];
   onnxProviders: string[];
   tfjsBackends: string[];
@@ -214,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     repositoryBodyLimitBytes: Math.round(e.REPOSITORY_BODY_LIMIT_KB * 1024),
     limits: { maxJsonDepth: e.MAX_JSON_DEPTH, maxTensorElements: e.MAX_TENSOR_ELEMENTS, maxInstances: e.MAX_INSTANCES },
     logLevel: e.LOG_LEVEL,
+    accessLog: e.ACCESS_LOG,
     plugins: e.PLUGINS,
     onnxProviders: e.ONNX_PROVIDERS,
     tfjsBackends: e.TFJS_BACKENDS,

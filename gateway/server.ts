@@ -2,6 +2,8 @@ import { getRequestListener } from '@hono/node-server';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Gateway } from './app.ts';
+import { UNMATCHED } from './http/access.ts';
+import { REQUEST_ID_HEADER, requestInfo, type RequestInfo } from './http/request-id.ts';
 
 interface ServerOptions {
   port: number;
@@ -61,6 +63,31 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
    * While draining: connections with no request in progress, and since when (not kept otherwise: no cost per request).
    */
   const idleSince = new Map<Socket, number>();
+  /** Answers before Hono, recorded as Hono's answers are (metrics, access log), with its request id. */
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    code?: string,
+  ) => {
+    const t0 = performance.now();
+    const info: RequestInfo = requestInfo(req.headers[REQUEST_ID_HEADER]);
+    if (code !== undefined) info.code = code;
+    json(res, status, body, { ...headers, [REQUEST_ID_HEADER]: info.id });
+    const path = req.url ?? '/';
+    const q = path.indexOf('?');
+    gateway.answered({
+      method: req.method ?? 'GET',
+      route,
+      path: q < 0 ? path : path.slice(0, q),
+      status,
+      ms: performance.now() - t0,
+      info,
+    });
+  };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     if (draining) idleSince.delete(socket);
@@ -72,18 +99,21 @@ export async function listen(gateway: Gateway, o: ServerOptions): Promise<Gatewa
     });
     if (draining) {
       req.resume(); // read what the client sends, so that closing does not reset the connection under the answer
-      return json(
+      return answer(
+        req,
         res,
+        UNMATCHED,
         503,
         { error: 'the server is shutting down', code: 'UNAVAILABLE' },
         { connection: 'close', 'retry-after': '1' },
+        'UNAVAILABLE',
       );
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (req.url === '/v2/health/live') return json(res, 200, { live: true });
+      if (req.url === '/v2/health/live') return answer(req, res, req.url, 200, { live: true });
       if (req.url === '/v2/health/ready') {
         const { ready, body } = gateway.readiness();
-        return json(res, ready ? 200 : 503, body);
+        return answer(req, res, req.url, ready ? 200 : 503, body);
       }
     }
     void hono(req, res);

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const sampleRss = async () =>
       (peakRss = Math.max(
         peakRss,
-        metric(await (await fetch(`${gw.url}/metrics`)).text(), 'massgate_process_resident_memory_bytes'),
+        metric(await (await fetch(`${gw.url}/metrics`)).text(), 'process_resident_memory_bytes'),
       ));
     const rssTimer = setInterval(() => void sampleRss().catch(() => undefined), 1000);
     const runs: number[] = [];
@@ -148,8 +148,8 @@ async function main(): Promise<void> {
     const batches =
       metric(after, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`) -
       metric(before, 'massgate_inference_batch_size_count', `{model="${model}",version="1"}`);
-    const lag = (q: string) => 1000 * metric(after, `massgate_nodejs_eventloop_lag_${q}_seconds`);
-    const rss = Math.max(peakRss, metric(after, 'massgate_process_resident_memory_bytes')) / 2 ** 20;
+    const lag = (q: string) => 1000 * metric(after, `nodejs_eventloop_lag_${q}_seconds`);
+    const rss = Math.max(peakRss, metric(after, 'process_resident_memory_bytes')) / 2 ** 20;
     const perS = runs.map((ms) => audioS / (ms / 1000));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     writeReport({

@@ -19,6 +19,8 @@ interface CacheOptions {
 export interface StoredResponse {
   body: Uint8Array;
   headerLength?: number;
+  /** The v2 `id` of the request it answered (a byte-identical request carries the same one). */
+  id?: string;
 }
 
 /** Where an answer came from. */

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { isGatewayError } from '../../core/errors.ts';
 import type { EdgeLimits } from '../http/limits.ts';
+import { requestId } from '../http/request-id.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { toJson } from '../oip/json-data.ts';
 import { requestOf, type Envelope } from '../oip/envelope.ts';
@@ -36,10 +36,11 @@ export function parameterKey(parameters: unknown): string | undefined {
 
 /**
  * Says who served (headers `massgate-experiment`, `massgate-variant`, `massgate-request-id`) and
- * remembers the request id for feedback. Returns the id: the client's v2 `id` when it sent one.
+ * remembers the request id for feedback. Returns the id: the request's own (`x-request-id`, else the v2
+ * body's `id`, else generated: gateway/http/request-id.ts), the one in its `x-request-id` answer.
  */
-export function attribute(c: Context, registry: ExperimentRegistry, route: Route, clientId?: string): string {
-  const id = clientId !== undefined && clientId.length > 0 && clientId.length <= 256 ? clientId : randomUUID();
+export function attribute(c: Context, registry: ExperimentRegistry, route: Route): string {
+  const id = requestId(c);
   c.header('massgate-experiment', route.experiment.name);
   c.header('massgate-variant', route.variant.name);
   c.header('massgate-request-id', id);
@@ -104,7 +105,7 @@ function offer(
   if (!accepted) {
     const f = exp.figures.get(variant);
     if (f) f.shadow.dropped += 1;
-    metrics?.experiment.shadow(exp.name, variant, 'dropped');
+    metrics?.experiment.shadowDropped(exp.name, variant);
   }
 }
 

@@ -4,10 +4,11 @@ import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts
 import { contentEncoding, decodeContent, requireJsonType } from './content.ts';
 import { checkJsonDepth } from './json-depth.ts';
 import { DEFAULT_LIMITS, type EdgeLimits } from './limits.ts';
+import type { RequestInfo } from './request-id.ts';
 
 /** What the gateway's Hono apps carry per request. */
 export type GatewayEnv = {
-  Variables: { bodyLimit: number; limits: EdgeLimits };
+  Variables: { bodyLimit: number; limits: EdgeLimits; request: RequestInfo };
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 };
 

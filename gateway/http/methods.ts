@@ -1,6 +1,7 @@
 import type { Env, Hono, NotFoundHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { errorBody } from './status.ts';
+import { infoOf } from './request-id.ts';
 import { GatewayError } from '../../core/errors.ts';
 
 /** Every path pattern of `app` → the methods it serves ('GET' implies 'HEAD'). Middleware is left out. */
@@ -33,10 +34,15 @@ export function notFoundOr405<E extends Env>(app: Hono<E>): NotFoundHandler<E> {
     router ??= allowedByPath(app as unknown as Hono<Env>);
     const [matches] = router.match('ALL', c.req.path) as [[string, unknown][]];
     const allow = [...new Set(matches.flatMap(([a]) => a.split(', ')))].sort().join(', ');
-    if (!allow) return c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404);
+    const info = infoOf(c);
+    if (!allow) {
+      if (info !== undefined) info.code = 'NOT_FOUND';
+      return c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404);
+    }
     const { status, body } = errorBody(
       new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`),
     );
+    if (info !== undefined) info.code = body.code;
     return c.json(body, status, { Allow: allow });
   };
 }

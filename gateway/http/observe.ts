@@ -1,11 +1,22 @@
+import type { Context } from 'hono';
 import type { Metrics } from '../metrics/index.ts';
+import { infoOf } from './request-id.ts';
 
-/** Runs a request's work for a resolved model, recording its duration and outcome in the metrics. */
+/**
+ * Runs a request's work for a resolved model, recording its duration and outcome in the metrics, and the
+ * model and version in the request's access log line.
+ */
 export async function observed<T>(
+  c: Context,
   metrics: Metrics | undefined,
   model: { name: string; version: number },
   work: () => Promise<T>,
 ): Promise<T> {
+  const info = infoOf(c);
+  if (info !== undefined) {
+    info.model = model.name;
+    info.version = String(model.version);
+  }
   const t0 = performance.now();
   try {
     const result = await work();

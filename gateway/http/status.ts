@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { isGatewayError, type ErrorCode } from '../../core/errors.ts';
-import { log } from '../../core/log.ts';
+import { log, type Logger } from '../../core/log.ts';
+import { infoOf, requestLog } from './request-id.ts';
 import { scrubPaths } from './scrub.ts';
 
 /** The one table from error codes to HTTP statuses. */
@@ -45,17 +46,21 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
 
 /**
  * Status and body for any error: `{"error": message, "code": code}`. Errors that are the server's fault
- * (status 500, unknown errors) are logged once with their detail and answered with a generic message;
- * other messages keep their wording, with every absolute server path scrubbed (gateway/http/scrub.ts).
+ * (status 500, unknown errors) are logged once with their detail (to `logger`: the request's, in a
+ * request) and answered with a generic message; other messages keep their wording, with every absolute
+ * server path scrubbed (gateway/http/scrub.ts).
  */
-export function errorBody(e: unknown): {
+export function errorBody(
+  e: unknown,
+  logger: Logger = log,
+): {
   status: ContentfulStatusCode;
   body: { error: string; code: string };
   retryAfterS?: number;
 } {
   if (isGatewayError(e)) {
     const status = STATUS[e.code] ?? 500;
-    if (status >= 500 && status !== 503) log.error('request failed', { code: e.code, error: e.message });
+    if (status >= 500 && status !== 503) logger.error('request failed', { code: e.code, error: e.message });
     const message =
       status === 500 ? (GENERIC[e.code] ?? 'internal error; the details are in the server log') : scrubPaths(e.message);
     return {
@@ -64,13 +69,15 @@ export function errorBody(e: unknown): {
       retryAfterS: e.retryAfterS,
     };
   }
-  log.error('unhandled error', { error: e instanceof Error ? e.stack : String(e) });
+  logger.error('unhandled error', { error: e instanceof Error ? e.stack : String(e) });
   return { status: 500, body: { error: 'internal error; the details are in the server log', code: 'INTERNAL' } };
 }
 
-/** Hono error handler: one error shape everywhere. */
+/** Hono error handler: one error shape everywhere; the code goes to the request's access log line. */
 export function onError(e: unknown, c: Context): Response {
-  const { status, body, retryAfterS } = errorBody(e);
+  const { status, body, retryAfterS } = errorBody(e, requestLog(c));
+  const info = infoOf(c);
+  if (info !== undefined) info.code = body.code;
   if (retryAfterS !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterS))));
   return c.json(body, status);
 }

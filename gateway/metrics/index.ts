@@ -6,9 +6,11 @@ import type { SchedulerStats } from '../scheduling/scheduler.ts';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
- * The gateway's Prometheus metrics, named after Triton's (`nv_inference_*` → `massgate_inference_*`),
- * per model and version: request success and failure (with the error code as `reason`), end-to-end,
- * queue and compute durations, batch sizes, queue depth and instances.
+ * The gateway's Prometheus metrics (docs/observability.md lists them): every HTTP request answered, by
+ * method, route pattern and status; per model and version, named after Triton's (`nv_inference_*` →
+ * `massgate_inference_*`): request durations by outcome (success or the error code), queue and compute
+ * durations, batch sizes, queue depth and instances; experiments; Node's default metrics under their
+ * standard names. One fact, one series: a histogram's `_count` is the request counter.
  *
  * @example
  * const metrics = createMetrics();
@@ -17,23 +19,21 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'massgate_', eventLoopMonitoringPrecision: 1 });
+  // Node's own metrics under their standard names (process_*, nodejs_*), as stock dashboards expect them.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1 });
+  const http = new Histogram({
+    name: 'massgate_http_request_duration_seconds',
+    help: 'Every HTTP request answered, from its arrival at the router (or the health fast path) to its response, by method, route pattern ("unmatched" when none) and status; _count counts the requests',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, ...LATENCY_BUCKETS],
+    registers: [registry],
+  });
+  // One child per label set, kept: prom-client validates and hashes the labels on every `observe` otherwise.
+  const httpSeries = new Map<string, { observe(v: number): void }>();
   const labelNames = ['model', 'version'] as const;
-  const success = new Counter({
-    name: 'massgate_inference_request_success_total',
-    help: 'Inference requests answered successfully',
-    labelNames,
-    registers: [registry],
-  });
-  const failure = new Counter({
-    name: 'massgate_inference_request_failure_total',
-    help: 'Inference requests that failed, by reason (error code)',
-    labelNames: [...labelNames, 'reason'],
-    registers: [registry],
-  });
   const request = new Histogram({
     name: 'massgate_inference_request_duration_seconds',
-    help: 'Request duration from routing to response, by outcome (success or the error code)',
+    help: 'Inference request duration from routing to response, by outcome (success or the error code); _count counts the requests',
     labelNames: [...labelNames, 'outcome'],
     buckets: [0.0005, ...LATENCY_BUCKETS],
     registers: [registry],
@@ -72,30 +72,24 @@ export function createMetrics() {
     registers: [registry],
   });
   const expLabels = ['experiment', 'variant'] as const;
-  const expRequests = new Counter({
-    name: 'massgate_experiment_requests_total',
-    help: 'Requests an experiment routed to a variant, by outcome (success or the error code)',
+  const expRequests = new Histogram({
+    name: 'massgate_experiment_request_duration_seconds',
+    help: 'Duration of requests an experiment routed, per serving variant, by outcome (success or the error code); _count counts them',
     labelNames: [...expLabels, 'outcome'],
-    registers: [registry],
-  });
-  const expLatency = new Histogram({
-    name: 'massgate_experiment_latency_seconds',
-    help: 'Duration of requests an experiment routed, per serving variant',
-    labelNames: expLabels,
     buckets: [0.0005, ...LATENCY_BUCKETS],
     registers: [registry],
   });
-  const expShadow = new Counter({
-    name: 'massgate_experiment_shadow_total',
-    help: 'Shadow copies per variant, by result (agreed, disagreed, uncompared, failed, dropped)',
+  const expShadow = new Histogram({
+    name: 'massgate_experiment_shadow_duration_seconds',
+    help: 'Duration of shadow copies per shadow variant, by result (agreed, disagreed, uncompared, failed); _count counts them',
     labelNames: [...expLabels, 'result'],
+    buckets: [0.0005, ...LATENCY_BUCKETS],
     registers: [registry],
   });
-  const expShadowLatency = new Histogram({
-    name: 'massgate_experiment_shadow_latency_seconds',
-    help: 'Duration of shadow copies per shadow variant',
+  const expShadowDropped = new Counter({
+    name: 'massgate_experiment_shadow_dropped_total',
+    help: 'Shadow copies dropped because EXPERIMENT_SHADOW_LIMIT copies were in flight',
     labelNames: expLabels,
-    buckets: [0.0005, ...LATENCY_BUCKETS],
     registers: [registry],
   });
   const expFeedback = new Counter({
@@ -167,28 +161,36 @@ export function createMetrics() {
       live.set(key, { model, version, stats });
       return () => live.delete(key);
     },
-    /** Records one request's outcome and duration. */
+    /** Records one inference request's outcome and duration. */
     observe(model: string, version: string, seconds: number, error?: unknown): void {
-      const labels = { model, version };
-      const reason = error === undefined ? undefined : isGatewayError(error) ? error.code : 'INTERNAL';
-      request.observe({ ...labels, outcome: reason ?? 'success' }, seconds);
-      if (reason === undefined) success.inc(labels);
-      else failure.inc({ ...labels, reason });
+      const outcome = error === undefined ? 'success' : isGatewayError(error) ? error.code : 'INTERNAL';
+      request.observe({ model, version, outcome }, seconds);
+    },
+    /** Records one answered HTTP request (`route`: the route pattern, or "unmatched"). */
+    http(method: string, route: string, status: number, seconds: number): void {
+      const key = `${method} ${status} ${route}`;
+      let series = httpSeries.get(key);
+      if (series === undefined) {
+        series = http.labels(method, route, String(status));
+        httpSeries.set(key, series);
+      }
+      series.observe(seconds);
     },
     /** Experiment figures with a `variant` label: routed requests, shadow copies, rewards. */
     experiment: {
       served(experiment: string, variant: string, seconds: number, outcome: string): void {
-        expRequests.inc({ experiment, variant, outcome });
-        expLatency.observe({ experiment, variant }, seconds);
+        expRequests.observe({ experiment, variant, outcome }, seconds);
       },
       shadow(
         experiment: string,
         variant: string,
-        result: 'agreed' | 'disagreed' | 'uncompared' | 'failed' | 'dropped',
-        seconds?: number,
+        result: 'agreed' | 'disagreed' | 'uncompared' | 'failed',
+        seconds: number,
       ): void {
-        expShadow.inc({ experiment, variant, result });
-        if (seconds !== undefined) expShadowLatency.observe({ experiment, variant }, seconds);
+        expShadow.observe({ experiment, variant, result }, seconds);
+      },
+      shadowDropped(experiment: string, variant: string): void {
+        expShadowDropped.inc({ experiment, variant });
       },
       rewarded(experiment: string, variant: string, reward: number): void {
         expFeedback.inc({ experiment, variant });

@@ -6,6 +6,7 @@ import { clientSignal, parseJsonBody, readBody, type GatewayEnv } from '../http/
 import { requireJsonType } from '../http/content.ts';
 import { DEFAULT_LIMITS } from '../http/limits.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
+import { adoptBodyId } from '../http/request-id.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { modelMetadata } from './metadata.ts';
 import { requestPriority, requestTimeoutMs } from './request.ts';
@@ -128,7 +129,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
 
   /** `pre`: the body, already read and parsed by an experiment looking for its sticky key in `parameters`. */
   const inferOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: Preread) => {
-    return observed(deps.metrics, model, async () => {
+    return observed(c, deps.metrics, model, async () => {
       const headerLength = pre ? pre.headerLength : framing(c);
       const limits = c.get('limits') ?? DEFAULT_LIMITS;
       const cacheOn = cachesFor(deps.cache, model.config);
@@ -141,6 +142,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
         : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
+        adoptBodyId(c, replay.id); // the same bytes carry the same `id`
         c.header('massgate-cache', 'memory');
         const b = replay.body;
         const rendered: Rendered = {
@@ -153,6 +155,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       }
       // parse → (cache) → infer → encode once.
       const envelope = pre ?? parseBody(body, headerLength, limits.maxJsonDepth);
+      adoptBodyId(c, envelope.raw.id);
       const request = requestOf(envelope, model.inputs, model.outputs, limits);
       const timeoutMs = requestTimeoutMs(request.parameters) ?? deps.defaultTimeoutMs;
       const priority = requestPriority(request.parameters);
@@ -179,22 +182,20 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       );
       const rendered = renderInferResponse(model, request.id, encoded);
       if (exact && request.parameters.cache !== false)
-        deps.cache!.exact.set(exact, rendered, model.config.cache?.ttlSeconds ?? 300);
-      return route ? sendRouted(c, route, () => envelope, rendered, request.id) : sendRendered(c, rendered);
+        deps.cache!.exact.set(
+          exact,
+          request.id === undefined ? rendered : { ...rendered, id: request.id },
+          model.config.cache?.ttlSeconds ?? 300,
+        );
+      return route ? sendRouted(c, route, () => envelope, rendered) : sendRendered(c, rendered);
     });
   };
 
   /**
    * An experiment's answer: attributed (headers, `parameters`), then shadow copies and figures off the client's path.
    */
-  const sendRouted = (
-    c: Context<GatewayEnv>,
-    route: Route,
-    envelope: () => Envelope,
-    rendered: Rendered,
-    clientId?: string,
-  ) => {
-    const id = attribute(c, deps.experiments!, route, clientId);
+  const sendRouted = (c: Context<GatewayEnv>, route: Route, envelope: () => Envelope, rendered: Rendered) => {
+    const id = attribute(c, deps.experiments!, route);
     const response = sendRendered(
       c,
       withParameters(rendered, { experiment: route.experiment.name, variant: route.variant.name, request_id: id }),

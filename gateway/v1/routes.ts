@@ -116,7 +116,7 @@ export function v1Routes(
 
   /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
   const predictOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: PredictBody) => {
-    return observed(metrics, model, async () => {
+    return observed(c, metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
       requireJsonType(type, ['multipart/form-data']);
       const multipart = isMultipart(type);

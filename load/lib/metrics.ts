@@ -10,6 +10,6 @@
 export async function eventLoopDelayMs(url: string): Promise<{ p99: number; max: number }> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const read = (q: string) =>
-    1000 * Number(new RegExp(`^massgate_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(metrics)?.[1]);
+    1000 * Number(new RegExp(`^nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(metrics)?.[1]);
   return { p99: read('p99'), max: read('max') };
 }

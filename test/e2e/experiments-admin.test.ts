@@ -140,10 +140,17 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(f.mirror.shadow.disagreed).toBe(f.new.requests);
     expect(f.old.top_labels).toEqual({ a: f.old.requests });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics).toMatch(
-      /massgate_experiment_requests_total\{experiment="ab",variant="old",outcome="success"\} \d+/,
-    );
-    expect(metrics).toMatch(/massgate_experiment_shadow_total\{experiment="ab",variant="mirror",result="agreed"\} \d+/);
+    const count = (re: RegExp) => Number(re.exec(metrics)?.[1]);
+    expect(
+      count(
+        /massgate_experiment_request_duration_seconds_count\{experiment="ab",variant="old",outcome="success"\} (\d+)/,
+      ),
+    ).toBe(f.old.requests);
+    expect(
+      count(
+        /massgate_experiment_shadow_duration_seconds_count\{experiment="ab",variant="mirror",result="agreed"\} (\d+)/,
+      ),
+    ).toBe(f.mirror.shadow.agreed);
     // Metadata and readiness under the experiment's name: the control's.
     const meta = await getJson(`${gw.url}/v2/models/ab`);
     expect(meta.body.name).toBe('ab');
@@ -177,7 +184,7 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     expect(f.figures.held.shadow.dropped).toBe(2);
     expect(f.shadow_queue.in_flight).toBe(limit);
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(
-      /massgate_experiment_shadow_total\{experiment="held-ab",variant="held",result="dropped"\} 2/,
+      /massgate_experiment_shadow_dropped_total\{experiment="held-ab",variant="held"\} 2/,
     );
     rmSync(hold);
     await vi.waitUntil(
@@ -209,6 +216,7 @@ describe('experiments and version labels at run time (tiny models, real HTTP)', 
     });
     const variant = res.headers.get('massgate-variant');
     expect(res.headers.get('massgate-request-id')).toBe('req-1');
+    expect(res.headers.get('x-request-id')).toBe('req-1'); // one request id: the one in the logs too
     const fb = await postJson(`${gw.url}/v1/experiments/ab/feedback`, { id: 'req-1', reward: 0.5 });
     expect(fb.body).toEqual({ experiment: 'ab', variant, reward: 0.5 });
     expect((await postJson(`${gw.url}/v1/experiments/ab/feedback`, { id: 'req-1', reward: 0.5 })).status).toBe(404);
