@@ -51,7 +51,7 @@ const GENERIC: Partial<Record<ErrorCode, string>> = {
 export function errorBody(e: unknown): {
   status: ContentfulStatusCode;
   body: { error: string; code: string };
-  retryAfterS?: number;
+  retryAfterS?: number | undefined;
 } {
   if (isGatewayError(e)) {
     const status = STATUS[e.code] ?? 500;
