@@ -42,7 +42,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export class GatewayError extends Error {
   readonly code: ErrorCode;
   /** Seconds a client should wait before retrying (QUEUE_FULL, UNAVAILABLE). */
-  readonly retryAfterS?: number;
+  readonly retryAfterS: number | undefined;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterS?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

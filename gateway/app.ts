@@ -39,7 +39,7 @@ export interface Gateway {
   /** Server readiness, as `/v2/health/ready` answers it (also used by the server's health fast path). */
   readiness(): { ready: boolean; body: Record<string, unknown> };
   /** Publishes versions dropped into the store (started by `start()` unless STORE_POLL_S=0). */
-  watcher?: StoreWatcher;
+  readonly watcher: StoreWatcher | undefined;
   /** Experiments (A/B routing), built at `start()` once the models are loaded. */
   experiments: ExperimentRegistry;
   /** Fine-tuning jobs (the training hook). */

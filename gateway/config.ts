@@ -143,8 +143,8 @@ export interface GatewayConfig {
   onnxProviders: string[];
   tfjsBackends: string[];
   onModelError: 'exit' | 'continue';
-  loadModels?: string[];
-  cache: { redisUrl?: string; memoryBytes: number; maxEntryBytes: number };
+  loadModels?: string[] | undefined;
+  cache: { redisUrl?: string | undefined; memoryBytes: number; maxEntryBytes: number };
   workerNice: number;
   workerSchedIdle: boolean;
   workerRestart: { baseMs: number; maxMs: number };

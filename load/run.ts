@@ -50,8 +50,8 @@ const cpuShare = values['cpu-share'] !== undefined ? Number(values['cpu-share'])
 writeReport(
   await scenario({
     durationS: Number(values.duration ?? DEFAULT_DURATION_S[name] ?? 10),
-    variant: values.variant,
-    cpuShare,
+    ...(values.variant !== undefined ? { variant: values.variant } : {}),
+    ...(cpuShare !== undefined ? { cpuShare } : {}),
   }),
 );
 process.exit(0);

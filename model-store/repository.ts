@@ -63,7 +63,7 @@ interface Slot<T> {
   /** Operations queued on `lock`, the running one included. */
   pending: number;
   /** The last load's failure while older versions kept serving (the version it failed on, when known). */
-  failed?: { version?: number; reason: string };
+  failed?: { version?: number | undefined; reason: string } | undefined;
   /** Version labels (label → version), read at each load, changed by setLabel/deleteLabel. */
   labels: VersionLabels;
 }

@@ -117,7 +117,7 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
 type SessionLike = {
   inputs: PluginContext['inputs'];
   outputs: PluginContext['outputs'];
-  labels?: readonly string[];
+  labels?: readonly string[] | undefined;
   run: PluginContext['run'];
 };
 
@@ -147,7 +147,12 @@ function withStep<Item, P>(plugin: ModelPlugin<Item, P>, ctx: PluginContext<P>):
  */
 export function contextFor<P>(
   session: SessionLike,
-  o: { modelName?: string; params: P; labels?: readonly string[]; models?: Readonly<Record<string, CompanionModel>> },
+  o: {
+    modelName?: string;
+    params: P;
+    labels?: readonly string[] | undefined;
+    models?: Readonly<Record<string, CompanionModel>>;
+  },
 ): PluginContext<P> {
   return {
     modelName: o.modelName ?? 'test-model',
@@ -174,7 +179,7 @@ export function contextFor<P>(
  */
 export function companionFor(
   session: SessionLike,
-  o: { labels?: readonly string[]; plugin?: ModelPlugin<never, never>; params?: unknown } = {},
+  o: { labels?: readonly string[] | undefined; plugin?: ModelPlugin<never, never>; params?: unknown } = {},
 ): CompanionModel {
   const labels = o.labels ?? session.labels;
   const run: PluginContext['run'] = (feeds, outputs) => session.run(feeds, outputs);

@@ -11,7 +11,7 @@ export interface PluginContext<P = Record<string, unknown>> {
   /** Plugin parameters from the model's config, parsed by the plugin's `params` schema. */
   params: P;
   /** Class labels, when the model config names them. */
-  labels?: readonly string[];
+  labels?: readonly string[] | undefined;
   /** The runtime model's own inputs and outputs. */
   inputs: readonly TensorInfo[];
   outputs: readonly TensorInfo[];
@@ -38,9 +38,9 @@ export interface PluginContext<P = Record<string, unknown>> {
 export interface CompanionModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  readonly labels?: readonly string[];
+  readonly labels?: readonly string[] | undefined;
   /** The plugin that serves it, if any (a pipeline checks that its companion is the kind it expects). */
-  readonly plugin?: string;
+  readonly plugin?: string | undefined;
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
   /** Its plugin's worker step, through its scheduler (present when its plugin declares a step). */
   runStep?(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;

@@ -6,7 +6,7 @@ import { tempStore } from '../test/support/tiny-models.ts';
 import { repeatStep } from '../test/support/repeat-step.ts';
 import { loadPlugins, validatePlugin } from './registry.ts';
 import { runtimeNames } from '../runtimes/registry.ts';
-import { definePlugin, type ModelPlugin } from './plugin.ts';
+import { definePlugin, type ModelPlugin, type WorkerStep } from './plugin.ts';
 
 const base = definePlugin<number[]>({
   name: 'stepper',
@@ -16,7 +16,7 @@ const base = definePlugin<number[]>({
   fromTensors: () => [],
   preprocess: async () => ({}),
   postprocess: () => [],
-  step: repeatStep as unknown as ModelPlugin<number[]>['step'],
+  step: repeatStep as unknown as WorkerStep,
 });
 
 /** An external plugin module (a file outside plugins/) declaring `step` as written in `decl`. */

@@ -8,7 +8,7 @@ export interface LoadSpec {
   path: string;
   format?: string;
   /** Execution providers or backends in order of preference, e.g. ['webgpu', 'cpu']. */
-  providers?: string[];
+  providers?: string[] | undefined;
   /** Runtime-specific options (threads, graph optimisation…). */
   options?: Record<string, unknown>;
   /**
@@ -31,7 +31,7 @@ export interface RuntimeSession {
   /** The execution provider or backend actually in use (after fallback). */
   readonly provider: string;
   /** Class labels the model file itself carries (fastText, CLD3…), when it does. */
-  readonly labels?: readonly string[];
+  readonly labels?: readonly string[] | undefined;
   /**
    * Runs the model. `outputNames` restricts what is computed and returned (all when omitted).
    * `options.transferInputs` says the caller will not touch the feeds' buffers again, so a session in
@@ -47,10 +47,12 @@ export interface RuntimeSession {
    * call however often the step runs the model. Only sessions loaded in a worker with a step have it.
    * Aborting `options.signal` gives the run up: the step's next model call throws CANCELLED.
    */
-  runStep?(
-    feeds: Record<string, Tensor>,
-    options?: { transferInputs?: boolean; signal?: AbortSignal },
-  ): Promise<Record<string, Tensor>>;
+  runStep?:
+    | ((
+        feeds: Record<string, Tensor>,
+        options?: { transferInputs?: boolean; signal?: AbortSignal },
+      ) => Promise<Record<string, Tensor>>)
+    | undefined;
   /** Frees the model. Calling it twice is harmless. */
   dispose(): Promise<void>;
 }

@@ -87,7 +87,7 @@ async function evaluate(
 function seedDropouts(model: tf.LayersModel, rand: (() => number) | undefined): void {
   for (const layer of model.layers) {
     if (layer.getClassName() === 'Dropout')
-      (layer as unknown as { seed?: number }).seed = rand ? nextSeed(rand) : undefined;
+      (layer as unknown as { seed: number | undefined }).seed = rand ? nextSeed(rand) : undefined;
   }
 }
 

@@ -11,8 +11,8 @@ interface CacheOptions {
   /** Larger responses are not cached. */
   maxEntryBytes: number;
   /** Redis tier (behind the memory tier) when set. */
-  redisUrl?: string;
-  redisCommandTimeoutMs?: number;
+  redisUrl?: string | undefined;
+  redisCommandTimeoutMs?: number | undefined;
 }
 
 /** A whole response body as sent, with the binary extension's JSON header length when it has one. */

@@ -9,7 +9,7 @@ export interface KeyParts {
   /** Request parameters that change the response (not scheduling ones such as timeout or priority). */
   parameters?: Record<string, unknown>;
   /** Requested outputs with their parameters (classification, binary_data…); absent = all. */
-  outputs?: ReadonlyArray<{ name: string; parameters?: Record<string, unknown> }>;
+  outputs?: ReadonlyArray<{ name: string; parameters?: Record<string, unknown> | undefined }> | undefined;
   /** Distinguishes APIs whose responses differ for the same tensors (e.g. 'v2', 'v1'). */
   api?: string;
 }

@@ -4,7 +4,7 @@ import { log } from '../../core/log.ts';
 interface RedisTierOptions {
   url: string;
   /** Longest a cache command may take before the request goes on without the cache. */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
   connectTimeoutMs?: number;
   /** Most time between reconnection attempts. */
   maxRetryDelayMs?: number;

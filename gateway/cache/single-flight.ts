@@ -3,9 +3,9 @@ import { GatewayError } from '../../core/errors.ts';
 /** One caller's own limits while it waits on a shared flight. */
 export interface WaitOptions {
   /** This caller has gone (client disconnected): it stops waiting; the flight goes on for the others. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** This caller's deadline in ms: it gets TIMEOUT; the flight goes on for the others. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 interface Flight<T> {

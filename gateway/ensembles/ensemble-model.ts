@@ -10,9 +10,9 @@ import { topK, topKParam } from '../../plugins/top-k.ts';
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 interface MemberSpec {
   model: string;
-  version?: string;
+  version?: string | undefined;
   weight: number;
-  labelMap?: Readonly<Record<string, string | null>>;
+  labelMap?: Readonly<Record<string, string | null>> | undefined;
   timeoutMs: number;
 }
 
@@ -98,7 +98,7 @@ class EnsembleModel implements Servable {
   private readonly members: readonly MemberSpec[];
   private readonly alignment: Alignment;
   private readonly resolve: (name: string, version?: string) => Servable;
-  private readonly modality?: string;
+  private readonly modality: string | undefined;
   private readonly quorum: number;
   private readonly indexCache = new WeakMap<readonly string[], Int32Array>();
 

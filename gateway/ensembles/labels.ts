@@ -7,7 +7,7 @@ interface MemberLabels {
   member: string;
   labels: readonly string[];
   /** member label → ensemble label (null drops it). Applied before normalisation. */
-  mapping?: Readonly<Record<string, string | null>>;
+  mapping?: Readonly<Record<string, string | null>> | undefined;
 }
 
 export interface Alignment {

@@ -5,7 +5,7 @@ import type { TensorInfo } from '../../core/tensor.ts';
 interface VariantShape {
   variant: string;
   inputs: readonly TensorInfo[];
-  labels?: readonly string[];
+  labels?: readonly string[] | undefined;
 }
 
 const dimsFit = (a: readonly number[], b: readonly number[]) =>

@@ -73,7 +73,7 @@ export class Experiment {
     return this.serving[i];
   }
 
-  private shareCache?: { at: number; weights: number[] };
+  private shareCache: { at: number; weights: number[] } | undefined;
   /** Bandit shares as weights, recomputed at most once a second (they take Monte-Carlo samples). */
   private banditWeights(): number[] {
     const now = Date.now();

@@ -52,7 +52,7 @@ export class ExperimentRegistry {
   private file: ExperimentsFile = { experiments: {}, removed: [] };
   readonly assignments = new Assignments(100_000, 3_600_000);
   readonly shadows: ShadowQueue;
-  private saveTimer?: NodeJS.Timeout;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: RegistryOptions) {
     this.shadows = new ShadowQueue(o.shadowLimit);
@@ -155,13 +155,14 @@ export class ExperimentRegistry {
   private replaceWith(name: string, def: Definition, history: HistoryEntry[]): Experiment {
     const previous = this.running.get(name);
     const exp = this.build(name, def, previous);
+    const bandit = exp.banditState();
     const next: ExperimentsFile = {
       experiments: {
         ...this.file.experiments,
         [name]: {
           definition: definitionJson(def),
           history: history.slice(-MAX_HISTORY),
-          ...(exp.banditState() ? { bandit: exp.banditState() } : {}),
+          ...(bandit ? { bandit } : {}),
         },
       },
       removed: this.file.removed.filter((n) => n !== name),

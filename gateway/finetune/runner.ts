@@ -152,7 +152,11 @@ export async function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSign
       backend: result.backend,
     };
     if (!gate.passed) {
-      jobs.update(job, { state: 'rejected', result: outcome, error: gate.reason });
+      jobs.update(job, {
+        state: 'rejected',
+        result: outcome,
+        ...(gate.reason !== undefined ? { error: gate.reason } : {}),
+      });
       log.info('fine-tuned candidate rejected by the gate', { job: job.id, model: job.model, reason: gate.reason });
       return;
     }

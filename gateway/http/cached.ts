@@ -12,8 +12,8 @@ function answerParameters(parameters: Record<string, unknown>): Record<string, u
 
 /** The cancellation signal and deadline a computation runs under. */
 export interface RunOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
 }
 
 /** Whether a model's answers go through the response cache: the gateway has one and the model opted in. */

@@ -56,7 +56,7 @@ export function errorBody(
 ): {
   status: ContentfulStatusCode;
   body: { error: string; code: string };
-  retryAfterS?: number;
+  retryAfterS?: number | undefined;
 } {
   if (isGatewayError(e)) {
     const status = STATUS[e.code] ?? 500;

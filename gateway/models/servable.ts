@@ -22,7 +22,7 @@ export interface Servable extends LoadedVersion {
   /** What a client sends over v2 and gets back. */
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  readonly labels?: readonly string[];
+  readonly labels?: readonly string[] | undefined;
   /** OIP v2 request tensors → output tensors. */
   infer(inputs: Record<string, Tensor>, options?: SubmitOptions): Promise<Record<string, Tensor>>;
   /** Friendly API: instances → one JSON prediction each. */

@@ -15,8 +15,8 @@ interface ServedModelParts {
   runtime: string;
   sessions: RuntimeSession[];
   scheduler: Scheduler;
-  labels?: readonly string[];
-  plugin?: ModelPlugin;
+  labels?: readonly string[] | undefined;
+  plugin?: ModelPlugin | undefined;
   /**
    * Plugin items preprocessed and run per this many (the model's maxBatchSize), so that a request of
    * many items never builds one huge tensor; 0 = all at once (batching off).
@@ -27,9 +27,9 @@ interface ServedModelParts {
    */
   timeoutMs: number;
   /** Called once the version is closed (metrics stop reporting it). */
-  onClose?: () => void;
+  onClose?: (() => void) | undefined;
   /** Built by the loader once the ServedModel exists (its `run` calls back into the model). */
-  context?: (model: ServedModel) => PluginContext;
+  context?: ((model: ServedModel) => PluginContext) | undefined;
 }
 
 /**
@@ -46,12 +46,12 @@ export class ServedModel implements Servable {
   /** The runtime model's own inputs and outputs. */
   readonly modelInputs: readonly TensorInfo[];
   readonly modelOutputs: readonly TensorInfo[];
-  readonly labels?: readonly string[];
-  readonly plugin?: ModelPlugin;
-  readonly ctx?: PluginContext;
+  readonly labels: readonly string[] | undefined;
+  readonly plugin: ModelPlugin | undefined;
+  readonly ctx: PluginContext | undefined;
   private readonly sessions: RuntimeSession[];
   private readonly scheduler: Scheduler;
-  private readonly onClose?: () => void;
+  private readonly onClose: (() => void) | undefined;
   private readonly chunkItems: number;
   private readonly timeoutMs: number;
   private inflight = 0;

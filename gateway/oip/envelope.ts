@@ -7,7 +7,7 @@ import { parseEnvelope, validateRequest, type InferRequest, type RawInferRequest
 /** A v2 request body parsed: its JSON envelope and, with the binary tensor extension, the bytes after it. */
 export interface Envelope {
   raw: RawInferRequest;
-  tail?: Uint8Array;
+  tail?: Uint8Array | undefined;
 }
 
 /**

@@ -30,10 +30,10 @@ export type RequestedOutput = z.infer<typeof RequestOutput>;
 
 /** A validated inference request. */
 export interface InferRequest {
-  id?: string;
+  id?: string | undefined;
   parameters: Record<string, unknown>;
   inputs: Record<string, Tensor>;
-  outputs?: RequestedOutput[];
+  outputs?: RequestedOutput[] | undefined;
 }
 
 /** Parses the JSON envelope of an inference request; schema errors become one clear 400. */

@@ -23,7 +23,7 @@ interface Pending {
   rows: number;
   /** Requests merge only when their signatures (input names, datatypes, non-batch dims) are equal. */
   signature: string;
-  outputs?: readonly string[];
+  outputs?: readonly string[] | undefined;
   /** A worker-step request (SubmitOptions.step). */
   step: boolean;
   priority: number;

@@ -4,19 +4,19 @@ import type { Tensor } from '../../core/tensor.ts';
 /** Per-request scheduling options. */
 export interface SubmitOptions {
   /** Outputs the caller wants (all when absent). */
-  outputs?: readonly string[];
+  outputs?: readonly string[] | undefined;
   /** Deadline for this request in ms; capped by the model's configured default. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Aborted when the client goes away: a queued request is then dropped. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Priority level, 1 = highest. */
-  priority?: number;
+  priority?: number | undefined;
   /**
    * Run the model's worker step (the plugin's `step`, in the instance's thread) instead of the model:
    * the feeds are the step's inputs, the answer its outputs (`outputs` does not apply). Step requests
    * batch only with step requests.
    */
-  step?: boolean;
+  step?: boolean | undefined;
 }
 
 /** Scheduler statistics for metrics and health. */

@@ -9,7 +9,7 @@ import { createScheduler } from './batcher.ts';
  * how many rows, and the signal it was given. Step runs wait until `finish()` or their signal aborts.
  */
 function stepInstance() {
-  const runs: Array<{ kind: 'model' | 'step'; rows: number; signal?: AbortSignal }> = [];
+  const runs: Array<{ kind: 'model' | 'step'; rows: number; signal?: AbortSignal | undefined }> = [];
   const waiting: Array<() => void> = [];
   const rows = (feeds: Record<string, Tensor>) => feeds.x!.shape[0]!;
   const session: RuntimeSession = {

@@ -41,7 +41,7 @@ const TEXT: CacheCodec<string> = {
   unpack: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
 };
 
-type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> };
+type PredictBody = { instances: unknown[]; parameters?: Record<string, unknown> | undefined };
 
 /** A JSON predict body, checked against `{"instances": [...], "parameters": {...}}`. */
 async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {

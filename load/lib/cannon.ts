@@ -25,7 +25,7 @@ interface CannonOptions {
   /** How long to run; with `until`, the longest. */
   durationS: number;
   /** Stop early when this settles (a phase that ends on an event); throughput is then per second actually run. */
-  until?: Promise<unknown>;
+  until?: Promise<unknown> | undefined;
   /** Run the load generator in worker threads so that probes in this thread are not delayed by it. */
   workers?: number;
 }

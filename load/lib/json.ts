@@ -15,7 +15,7 @@ export async function callJson<T = unknown>(
   const res = await fetch(url, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
+    body: payload === undefined ? null : JSON.stringify(payload),
   });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);

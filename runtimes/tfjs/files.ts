@@ -82,12 +82,15 @@ export function readArtifacts(path: string, format = 'tfjs'): ModelArtifacts {
       modelTopology: json.modelTopology,
       weightSpecs,
       weightData: concat(shards),
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy ?? undefined,
-      signature: json.signature as object | undefined,
-      userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
-      modelInitializer: json.modelInitializer as tf.io.ModelArtifacts['modelInitializer'],
+      // Only the fields model.json has: tf.io.ModelArtifacts marks them optional, not undefined.
+      ...(json.format !== undefined ? { format: json.format } : {}),
+      ...(json.generatedBy !== undefined ? { generatedBy: json.generatedBy } : {}),
+      ...(json.convertedBy != null ? { convertedBy: json.convertedBy } : {}),
+      ...(json.signature !== undefined ? { signature: json.signature as object } : {}),
+      ...(json.userDefinedMetadata !== undefined
+        ? { userDefinedMetadata: json.userDefinedMetadata as NonNullable<tf.io.ModelArtifacts['userDefinedMetadata']> }
+        : {}),
+      ...(json.modelInitializer !== undefined ? { modelInitializer: json.modelInitializer as object } : {}),
     },
   };
 }

@@ -6,7 +6,7 @@ import { GatewayError } from '../../core/errors.ts';
  */
 export class WorkerExitedError extends GatewayError {
   /** Exit code of the thread, or undefined when it died of an uncaught error. */
-  readonly exitCode?: number;
+  readonly exitCode: number | undefined;
 
   constructor(detail: string, exitCode?: number, retryAfterS = 1) {
     super('UNAVAILABLE', `model worker exited (${detail})`, { retryAfterS });

@@ -45,7 +45,7 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     inputs: TensorInfo[];
     outputs: TensorInfo[];
     provider: string;
-    labels?: readonly string[];
+    labels?: readonly string[] | undefined;
   }>((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'loaded') {

@@ -12,7 +12,13 @@ export type ToWorker =
   | { type: 'dispose'; id: number };
 
 export type FromWorker =
-  | { type: 'loaded'; inputs: TensorInfo[]; outputs: TensorInfo[]; provider: string; labels?: readonly string[] }
+  | {
+      type: 'loaded';
+      inputs: TensorInfo[];
+      outputs: TensorInfo[];
+      provider: string;
+      labels?: readonly string[] | undefined;
+    }
   | { type: 'result'; id: number; outputs: Record<string, Tensor> }
   | { type: 'error'; id?: number; code: string; message: string };
 
@@ -22,9 +28,9 @@ export interface WorkerData {
   /** The plugin's worker step, imported after the model loads (a failure fails the load). */
   step?: StepSpec;
   /** Module to import before loading, for runtimes registered outside this repository. */
-  runtimeModule?: string;
+  runtimeModule?: string | undefined;
   /** Nice value for the worker and the threads its runtime starts (Linux); 0 or absent = unchanged. */
-  nice?: number;
+  nice?: number | undefined;
   /**
    * Linux's SCHED_IDLE policy for the worker and its runtime's threads: they run only when no normal
    * thread wants the CPU, and a waking normal thread preempts them at once (a stronger yield than nice).

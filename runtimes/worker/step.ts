@@ -3,7 +3,7 @@ import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 /** What a worker step sees: its plugin's parsed params and labels, and the model session of its own thread. */
 export interface StepContext<P = Record<string, unknown>> {
   params: P;
-  labels?: readonly string[];
+  labels?: readonly string[] | undefined;
   /** The model's own inputs and outputs. */
   inputs: readonly TensorInfo[];
   outputs: readonly TensorInfo[];

@@ -13,7 +13,7 @@ async function send(url: string, method: string, body?: unknown) {
   const res = await fetch(url, {
     method,
     headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as JsonBody };
 }

@@ -40,8 +40,8 @@ async function call(
   const res = await fetch(url + path, {
     method: o.method ?? (o.body ? 'POST' : 'GET'),
     headers,
-    body: o.body,
-    signal: o.signal,
+    body: o.body ?? null,
+    signal: o.signal ?? null,
   });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text.startsWith('{') ? JSON.parse(text) : undefined };

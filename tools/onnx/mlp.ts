@@ -9,7 +9,7 @@ export interface MlpOptions {
    * Rows per item: with `tokens` set, `features` is [N,tokens,inputs] and each token is classified (a token classifier
    * over a fixed window).
    */
-  tokens?: number;
+  tokens?: number | undefined;
   /**
    * Adds an `echo` output (the input row, unchanged) so that load tests can check that every answer is the caller's
    * own.

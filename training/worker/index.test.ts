@@ -126,7 +126,8 @@ describe('startTraining (worker thread)', () => {
 
   it('passes NOT_TRAINABLE from the thread', async () => {
     const data = gaussianClusters({ classes: 2, shape: [1280], train: 4, validation: 2, seed: 6 });
-    const job = startTraining({ ...data, base: undefined }, { ...options, unfreeze: 1 }, { cpuShare: 1, nice: 0 });
+    // unfreeze needs the base model, and synthetic data names none
+    const job = startTraining(data, { ...options, unfreeze: 1 }, { cpuShare: 1, nice: 0 });
     await expect(job.result).rejects.toMatchObject({ code: 'NOT_TRAINABLE' });
   });
 });

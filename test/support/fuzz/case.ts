@@ -11,11 +11,11 @@ export interface FuzzCase {
   path: string;
   headers?: Record<string, string>;
   /** A body, or chunks sent without a Content-Length (chunked). */
-  body?: string | Buffer | { chunks: Buffer[] };
+  body?: string | Buffer | { chunks: Buffer[] } | undefined;
   valid?: boolean;
   check?(status: number, body: Buffer): string | undefined;
   /** Statuses ≥ 500 that are a correct answer here (e.g. 503 from a `/ready` endpoint). */
-  allow5xx?: number[];
+  allow5xx?: number[] | undefined;
   /**
    * The statuses a hardened gateway answers (issue 11's minor defects); another one is an `unexpected-status` finding.
    */

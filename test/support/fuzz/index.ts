@@ -29,7 +29,7 @@ export interface FuzzPlan {
   /** One valid request after every `validEvery` fuzzed ones. */
   validEvery: number;
   /** Categories left out (e.g. `v1.many-instances` on a branch where they are known to take minutes). */
-  skip?: readonly string[];
+  skip?: readonly string[] | undefined;
 }
 
 const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url));

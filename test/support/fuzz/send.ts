@@ -3,7 +3,7 @@ import type { FuzzCase } from './case.ts';
 
 /** What came back for one request: a status and (the first MiB of) the body, or a client-side error. */
 export interface Outcome {
-  status?: number;
+  status?: number | undefined;
   body: Buffer;
   /**
    * `timeout` (no answer in time), `reset` (connection reset / closed without an answer), `refused`, `client` (not
