@@ -40,7 +40,7 @@ function create(destination: LogDestination): Pino {
   return pino(
     {
       level,
-      base: undefined, // no pid or hostname: the process supervisor or container runtime adds those
+      base: null, // no pid or hostname: the process supervisor or container runtime adds those
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: traceIds,

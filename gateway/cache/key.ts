@@ -45,7 +45,10 @@ export function canonicalJson(v: unknown): string {
     } else if (x && typeof x === 'object') {
       out += '{';
       todo.push(CLOSE_OBJECT);
-      const keys = Object.keys(x).sort();
+      // Keys whose value is undefined are left out, as JSON.stringify does: absent and undefined key alike.
+      const keys = Object.keys(x)
+        .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
+        .sort();
       for (let i = keys.length - 1; i >= 0; i--) {
         todo.push((x as Record<string, unknown>)[keys[i]!], new Raw(`${JSON.stringify(keys[i])}:`));
         if (i > 0) todo.push(COMMA);

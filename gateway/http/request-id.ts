@@ -25,7 +25,7 @@ export interface RequestInfo {
   /** The error code it was answered with, if any. */
   code?: string;
   /** Its logger (made on first use by `requestLog`). */
-  log?: Logger;
+  log?: Logger | undefined;
 }
 
 /** The request's info (undefined outside the gateway's request middleware, e.g. in a test's own Hono app). */
