@@ -1,17 +1,10 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { context, trace, type SpanContext } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { log, setLogDestination, setLogLevel } from './log.ts';
+import { log, setLogLevel } from './log.ts';
+import { captureLogs } from '../test/support/logs.ts';
 
-const lines: string[] = [];
-const read = () => lines.splice(0).map((l) => JSON.parse(l));
-
-beforeEach(() => {
-  lines.length = 0;
-  setLogLevel('info');
-  setLogDestination({ write: (line: string) => void lines.push(line) });
-});
-afterAll(() => setLogDestination());
+const { read } = captureLogs();
 
 /** Runs `fn` with a span of `ids` active (as a tracer would make it current). */
 function inSpan(ids: SpanContext, fn: () => void): void {
@@ -24,7 +17,7 @@ describe('log', () => {
     log.warn('100% plain, no placeholders');
     const [a, b] = read();
     expect(a).toEqual({ level: 'info', time: expect.any(String), msg: 'model ready', model: 'm', versions: [1, 2] });
-    expect(new Date(a.time).toISOString()).toBe(a.time);
+    expect(new Date(String(a?.time)).toISOString()).toBe(a?.time);
     expect(b).toEqual({ level: 'warn', time: expect.any(String), msg: '100% plain, no placeholders' });
   });
 

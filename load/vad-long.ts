@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { percentile } from '../core/percentile.ts';
 import { probeLatency } from './lib/probe.ts';
 import { startGateway } from './lib/processes.ts';
-import { writeReport } from './lib/report.ts';
+import { mean, sequentialRow, writeReport } from './lib/report.ts';
 import { decodeWav, encodeWav } from '../plugins/audio/wav.ts';
 import { resample } from '../plugins/audio/resample.ts';
 
@@ -151,7 +151,6 @@ async function main(): Promise<void> {
     const lag = (q: string) => 1000 * metric(after, `nodejs_eventloop_lag_${q}_seconds`);
     const rss = Math.max(peakRss, metric(after, 'process_resident_memory_bytes')) / 2 ** 20;
     const perS = runs.map((ms) => audioS / (ms / 1000));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     writeReport({
       scenario: `vad-long-${rate}`,
       command: `node --import tsx load/vad-long.ts --minutes ${minutes} --rate ${rate} --duration ${durationS} --model ${model}`,
@@ -164,22 +163,13 @@ async function main(): Promise<void> {
           p99Ms: percentile(runs, 99),
           note: `${runs.length} requests (multipart, ${(wav.length / 2 ** 20).toFixed(1)} MiB), ${segments} segments; latency = whole request`,
         },
-        {
-          label: '/v2/health/live, idle',
-          throughput: 1000 / mean(idle),
-          unit: 'req/s (sequential)',
-          p50Ms: percentile(idle, 50),
-          p99Ms: percentile(idle, 99),
-          note: `${idle.length} probes`,
-        },
-        {
-          label: '/v2/health/live, during VAD',
-          throughput: 1000 / mean(busy),
-          unit: 'req/s (sequential)',
-          p50Ms: percentile(busy, 50),
-          p99Ms: percentile(busy, 99),
-          note: `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms`,
-        },
+        sequentialRow('/v2/health/live, idle', idle, 'req/s (sequential)', `${idle.length} probes`),
+        sequentialRow(
+          '/v2/health/live, during VAD',
+          busy,
+          'req/s (sequential)',
+          `${busy.length} probes, max ${Math.max(...busy).toFixed(1)} ms`,
+        ),
       ],
       ratios: {
         'VAD throughput (audio-seconds per second)': mean(perS),

@@ -1,4 +1,5 @@
 import type { FinetuneOptions } from './options.ts';
+import type { EpochReport } from '../../training/types.ts';
 
 /** Where a job is; the last four are final. */
 export type JobState =
@@ -13,15 +14,8 @@ export type JobState =
   | 'cancelled';
 export const FINAL_STATES: readonly JobState[] = ['succeeded', 'rejected', 'failed', 'cancelled'];
 
-/** One epoch of training as reported to clients. */
-export interface EpochRow {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  ms: number;
-}
+/** One epoch of training as reported to clients (the training thread's report, as it is). */
+export type EpochRow = EpochReport;
 
 /** Scores of one model on the held-out examples. */
 export interface Scores {

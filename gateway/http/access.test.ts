@@ -1,22 +1,16 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { GatewayError } from '../../core/errors.ts';
-import { setLogDestination, setLogLevel } from '../../core/log.ts';
+import { setLogLevel } from '../../core/log.ts';
 import { createMetrics } from '../metrics/index.ts';
 import { access, accessRecorder } from './access.ts';
 import type { GatewayEnv } from './body.ts';
 import { notFoundOr405 } from './methods.ts';
 import { adoptBodyId } from './request-id.ts';
 import { onError } from './status.ts';
+import { captureLogs } from '../../test/support/logs.ts';
 
-const lines: string[] = [];
-const read = () => lines.splice(0).map((l) => JSON.parse(l));
-beforeEach(() => {
-  lines.length = 0;
-  setLogLevel('info');
-  setLogDestination({ write: (line: string) => void lines.push(line) });
-});
-afterAll(() => setLogDestination());
+const { read } = captureLogs();
 
 /** A small app with the gateway's edge: request ids, error table, 404/405. */
 function app(accessLog = true) {

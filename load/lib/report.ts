@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
+import { percentile } from '../../core/percentile.ts';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 
@@ -20,6 +21,21 @@ export interface Report {
   rows: ReportRow[];
   ratios: Record<string, number>;
   extra?: Record<string, unknown>;
+}
+
+/** The arithmetic mean of samples. */
+export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** A row of sequential request latencies (ms): throughput as 1000 / mean, with p50 and p99. */
+export function sequentialRow(label: string, samplesMs: number[], unit: string, note: string): ReportRow {
+  return {
+    label,
+    throughput: 1000 / mean(samplesMs),
+    unit,
+    p50Ms: percentile(samplesMs, 50),
+    p99Ms: percentile(samplesMs, 99),
+    note,
+  };
 }
 
 const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(d));

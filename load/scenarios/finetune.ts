@@ -8,7 +8,7 @@ import type { JobRecord } from '../../gateway/finetune/job.ts';
 import { eventLoopDelayMs } from '../lib/metrics.ts';
 import { probeInChild } from '../lib/probe.ts';
 import { startGateway, type Child } from '../lib/processes.ts';
-import type { Report, ReportRow } from '../lib/report.ts';
+import { mean, type Report, type ReportRow } from '../lib/report.ts';
 import { coresBetween, cpuSnapshot, waitingBetween } from '../lib/threads.ts';
 
 const MODEL = 'nsfw-mobilenet-v2';
@@ -153,7 +153,6 @@ export async function finetune(opts: { durationS: number; cpuShare?: number }): 
 
     const a2 = await phase("A'. no training again", opts.durationS);
     const duringB: Array<{ ms: number }> = after.epochs.slice(before.epochs.length);
-    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
     // The training thread calls initBackend() with the default order; a cancelled job reports no result, so ask the
     // same call here.
     const { initBackend } = await import('../../runtimes/tfjs/backend.ts');

@@ -8,7 +8,7 @@ import { cannon } from '../lib/cannon.ts';
 import { describeTally, drive, lost } from '../lib/drive.ts';
 import { callJson as call } from '../lib/json.ts';
 import { startGateway } from '../lib/processes.ts';
-import type { Report } from '../lib/report.ts';
+import { mean, sequentialRow, type Report } from '../lib/report.ts';
 
 /** The factor each version of `scale` multiplies by (y = f·x); version 3 is dropped in during the run. */
 const FACTORS: Record<number, number> = { 1: 2, 2: 3, 3: 4 };
@@ -122,7 +122,6 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
 
     // 1. Overhead per request, sequential (client and server costs alike show up in both; the difference is routing).
     const [direct, routed] = await alternate(base, ['/v2/models/scale/versions/1/infer', '/v2/models/one/infer'], 3000);
-    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
 
     // 2. Throughput.
     const seconds = Math.max(3, Math.round(opts.durationS / 3));
@@ -200,22 +199,18 @@ export async function rollout(opts: { durationS: number }): Promise<Report> {
       scenario: 'rollout',
       command: `npm run load -- rollout --duration ${opts.durationS}`,
       rows: [
-        {
-          label: 'scale v1 direct, sequential',
-          throughput: 1000 / mean(direct),
-          unit: 'req/s (1 connection)',
-          p50Ms: percentile(direct, 50),
-          p99Ms: percentile(direct, 99),
-          note: `${direct.length} requests, alternating with the routed ones`,
-        },
-        {
-          label: 'through experiment `one`, sequential',
-          throughput: 1000 / mean(routed),
-          unit: 'req/s (1 connection)',
-          p50Ms: percentile(routed, 50),
-          p99Ms: percentile(routed, 99),
-          note: `${routed.length} requests`,
-        },
+        sequentialRow(
+          'scale v1 direct, sequential',
+          direct,
+          'req/s (1 connection)',
+          `${direct.length} requests, alternating with the routed ones`,
+        ),
+        sequentialRow(
+          'through experiment `one`, sequential',
+          routed,
+          'req/s (1 connection)',
+          `${routed.length} requests`,
+        ),
         {
           label: 'scale v1 direct, 16 connections',
           throughput: route.rps[0]!,
