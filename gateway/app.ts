@@ -30,6 +30,8 @@ import { JobRegistry } from './finetune/jobs.ts';
 import { finetuneRoutes } from './finetune/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
+import { activeTracer } from './telemetry/spans.ts';
+import { traceRequests } from './telemetry/http.ts';
 
 export interface Gateway {
   app: Hono<GatewayEnv>;
@@ -111,6 +113,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const answered = accessRecorder({ metrics, log: config.accessLog });
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
+  // Tracing on (installed before the gateway is built): each routed request gets a server span, first of all.
+  if (activeTracer()) app.use('*', traceRequests());
   app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
   app.use('*', access(answered)); // first: every answer, refusals included, gets its request id and is counted
   app.use('*', guard({ keys: config.auth.keys, metricsAuth: config.auth.metricsAuth, rateLimit: config.rateLimit }));

@@ -127,7 +127,60 @@ export const EnvSchema = z.object({
   FINETUNE_MAX_FEATURE_MB: num(1024).pipe(z.number().positive()),
   /** Finished jobs whose records are kept (oldest forgotten first). */
   FINETUNE_JOBS_KEPT: z.coerce.number().int().min(1).max(100_000).default(100),
+  /**
+   * OpenTelemetry tracing (docs/observability.md): `auto` traces when an OTLP endpoint is set, `otlp` exports to the
+   * endpoint (default http://localhost:4318), `none` makes spans and drops them (to measure the overhead), `off`.
+   */
+  TRACING: z.enum(['auto', 'otlp', 'none', 'off']).default('auto'),
+  /** OTLP/HTTP base URL: traces are sent to `<url>/v1/traces` (the standard OpenTelemetry variable). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** OTLP/HTTP traces URL, used as it is (overrides the base URL above). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** `service.name` of the spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('massgate'),
+  /** Which traces are kept: the standard sampler names. */
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  /** The ratio of the `traceidratio` samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: num(1).pipe(z.number().min(0).max(1)),
+  /** 'true' turns tracing off whatever else is set (the standard OpenTelemetry switch). */
+  OTEL_SDK_DISABLED: bool('false'),
 });
+
+/** Traces (gateway/telemetry/tracing.ts): where they go, if anywhere, and which are kept. */
+export interface TracingConfig {
+  /** `off`: no SDK loaded, no spans; `otlp`: exported over OTLP/HTTP; `none`: made and dropped. */
+  mode: 'off' | 'otlp' | 'none';
+  /** The OTLP/HTTP traces URL (mode `otlp`). */
+  url?: string;
+  serviceName: string;
+  sampler: z.infer<typeof EnvSchema>['OTEL_TRACES_SAMPLER'];
+  /** The ratio of the `traceidratio` samplers. */
+  ratio: number;
+}
+
+/** Where traces go: TRACING and the standard OTEL_* variables resolved. */
+function tracingOf(e: z.infer<typeof EnvSchema>): TracingConfig {
+  const url =
+    e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const mode = e.OTEL_SDK_DISABLED ? 'off' : e.TRACING === 'auto' ? (url ? 'otlp' : 'off') : e.TRACING;
+  return {
+    mode,
+    ...(mode === 'otlp' ? { url: url ?? 'http://localhost:4318/v1/traces' } : {}),
+    serviceName: e.OTEL_SERVICE_NAME,
+    sampler: e.OTEL_TRACES_SAMPLER,
+    ratio: e.OTEL_TRACES_SAMPLER_ARG,
+  };
+}
 
 export interface GatewayConfig {
   port: number;
@@ -171,6 +224,8 @@ export interface GatewayConfig {
     concurrency: number;
     maxFeatureBytes: number;
   };
+  /** OpenTelemetry traces; `mode: 'off'` unless an OTLP endpoint or TRACING says otherwise. */
+  tracing: TracingConfig;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -257,5 +312,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.FINETUNE_CONCURRENCY,
       maxFeatureBytes: Math.round(e.FINETUNE_MAX_FEATURE_MB * 1024 * 1024),
     },
+    tracing: tracingOf(e),
   });
 }

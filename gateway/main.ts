@@ -2,10 +2,12 @@ import { log } from '../core/log.ts';
 import { loadConfig, type GatewayConfig } from './config.ts';
 import { createGateway, type Gateway } from './app.ts';
 import { listen } from './server.ts';
+import { startTracing, type Tracing } from './telemetry/tracing.ts';
 
 /**
  * `npm start`: serves the model store on PORT (default 8080). Listens first, then loads models.
- * SIGTERM/SIGINT drain the server (SHUTDOWN_TIMEOUT_S), close workers and Redis, and exit 0.
+ * SIGTERM/SIGINT drain the server (SHUTDOWN_TIMEOUT_S), close workers and Redis, flush the last spans (tracing on),
+ * and exit 0.
  */
 let config: GatewayConfig;
 try {
@@ -14,8 +16,11 @@ try {
   log.error('configuration invalid', { error: (e as Error).message });
   process.exit(1);
 }
+let tracing: Tracing;
 let gateway: Gateway;
 try {
+  // Before the gateway is built: its HTTP layer mounts the server span only when tracing is on.
+  tracing = await startTracing(config.tracing);
   gateway = await createGateway(config);
 } catch (e) {
   // A plugin refused (invalid, a version range it is outside, TypeScript under the compiled gateway…).
@@ -28,6 +33,8 @@ log.info('listening', {
   port: server.port,
   store: config.modelStore,
   apiKeys: config.auth.keys.length,
+  tracing: config.tracing.mode,
+  ...(config.tracing.url ? { tracesUrl: config.tracing.url } : {}),
 });
 if (config.auth.keys.length === 0) {
   log.warn(
@@ -49,6 +56,7 @@ async function stop(signal: string) {
   } catch (e) {
     log.error('closing failed', { error: (e as Error).message });
   }
+  await tracing.shutdown(); // the last spans, waited for FLUSH_TIMEOUT_MS at most
   log.info('stopped', { drained: all });
   process.exit(0);
 }

@@ -6,6 +6,7 @@ import type { Scores, Servable } from '../models/servable.ts';
 import { align, normalise, project, type Alignment } from './labels.ts';
 import { combine, type MemberVote } from './strategies.ts';
 import { topK, topKParam } from '../../plugins/top-k.ts';
+import { inSpan } from '../telemetry/spans.ts';
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 interface MemberSpec {
@@ -165,7 +166,18 @@ class EnsembleModel implements Servable {
       specs.map(async (spec) => {
         const ms = Math.min(spec.timeoutMs, options.timeoutMs ?? Infinity);
         const member = this.resolve(spec.model, spec.version);
-        const scores = await withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms }));
+        // Tracing on: a `massgate.ensemble.member` span per member asked, the parent of its queue and run spans.
+        const scores = await inSpan(
+          'massgate.ensemble.member',
+          {
+            'massgate.ensemble': this.name,
+            'massgate.model.name': member.name,
+            'massgate.model.version': String(member.version),
+            'massgate.ensemble.weight': spec.weight,
+            ...(rows ? { 'massgate.items': rows.length } : {}),
+          },
+          () => withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms })),
+        );
         const idx = this.indexFor(spec, scores.labels);
         return {
           member: spec.model,

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import { isGatewayError } from '../../core/errors.ts';
 import type { EdgeLimits } from '../http/limits.ts';
@@ -10,6 +11,7 @@ import { compareOutputs, comparePredictions, predictionLabel, topLabelsOf, type 
 import type { ShadowOutcome } from './figures.ts';
 import type { ExperimentRegistry, Route } from './registry.ts';
 import type { Experiment } from './experiment.ts';
+import { activeTracer, inSpan } from '../telemetry/spans.ts';
 
 /** Longest sticky key used (longer keys are cut: they only feed a hash). */
 const MAX_KEY = 256;
@@ -50,9 +52,13 @@ export function attribute(c: Context, registry: ExperimentRegistry, route: Route
 
 /**
  * Runs a routed request's work, recording its outcome and duration per variant (figures and metrics), as `observed`
- * does per model.
+ * does per model, and (tracing on) the experiment and variant on the request's span.
  */
 export async function servedBy<T>(metrics: Metrics | undefined, route: Route, work: () => Promise<T>): Promise<T> {
+  if (activeTracer())
+    trace
+      .getActiveSpan()
+      ?.setAttributes({ 'massgate.experiment': route.experiment.name, 'massgate.variant': route.variant.name });
   const t0 = performance.now();
   const record = (error?: unknown) => {
     const ms = performance.now() - t0;
@@ -92,11 +98,13 @@ function offer(
   variant: string,
   run: () => Promise<ShadowOutcome>,
 ): void {
+  // Tracing on, a shadow copy is a `massgate.shadow` span in the trace of the request it copies.
+  const shadow = () => inSpan('massgate.shadow', { 'massgate.experiment': exp.name, 'massgate.variant': variant }, run);
   const accepted = registry.shadows.offer(async () => {
     const t0 = performance.now();
     let o: ShadowOutcome;
     try {
-      o = await run();
+      o = await shadow();
     } catch (e) {
       o = { latencyMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
     }

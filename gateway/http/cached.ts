@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ModelConfig } from '../../model-store/schema.ts';
 import { cacheKey, type KeyParts, type ResponseCache } from '../cache/index.ts';
+import { activeTracer, inSpan } from '../telemetry/spans.ts';
 
 /** Request parameters that steer scheduling, not the answer: left out of the cache key. */
 const SCHEDULING = new Set(['timeout', 'timeout_ms', 'priority', 'cache']);
@@ -43,6 +44,9 @@ export interface CacheStep<T> {
  * by identical concurrent requests, so it runs under neither: its signal aborts only when every waiting
  * request has gone, its deadline is `sharedTimeoutMs`, and each request waits with its own signal and
  * deadline.
+ *
+ * Tracing on, the look-up is a `massgate.cache` span (`massgate.cache.source`), the parent of the computation's spans
+ * when the answer is computed here.
  */
 export async function throughCache<T>(
   c: Context,
@@ -58,13 +62,26 @@ export async function throughCache<T>(
     c.header('massgate-cache', 'off');
     return compute(own);
   }
-  const { value, source } = await cache.getOrCompute(
-    cacheKey({ ...step.key, parameters: answerParameters(parameters) }),
-    config.cache!.ttlSeconds ?? 300,
-    async (signal) => step.codec.pack(await compute({ signal, timeoutMs: sharedTimeoutMs })),
-    step.key.model,
-    own,
-  );
+  const lookup = () =>
+    cache.getOrCompute(
+      cacheKey({ ...step.key, parameters: answerParameters(parameters) }),
+      config.cache!.ttlSeconds ?? 300,
+      async (signal) => step.codec.pack(await compute({ signal, timeoutMs: sharedTimeoutMs })),
+      step.key.model,
+      own,
+    );
+  const { value, source } = activeTracer()
+    ? await inSpan('massgate.cache', cacheAttributes(step.key), async (span) => {
+        const r = await lookup();
+        span?.setAttribute('massgate.cache.source', r.source);
+        return r;
+      })
+    : await lookup();
   c.header('massgate-cache', source);
   return step.codec.unpack(value);
+}
+
+/** The attributes of a `massgate.cache` span. */
+export function cacheAttributes(key: { model: string; version: number | string }): Record<string, string> {
+  return { 'massgate.model.name': key.model, 'massgate.model.version': String(key.version) };
 }

@@ -1,10 +1,12 @@
+import { trace } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { Metrics } from '../metrics/index.ts';
+import { activeTracer } from '../telemetry/spans.ts';
 import { infoOf } from './request-id.ts';
 
 /**
- * Runs a request's work for a resolved model, recording its duration and outcome in the metrics, and the
- * model and version in the request's access log line.
+ * Runs a request's work for a resolved model, recording its duration and outcome in the metrics, the
+ * model and version in the request's access log line and (tracing on) on the request's span.
  */
 export async function observed<T>(
   c: Context,
@@ -17,6 +19,10 @@ export async function observed<T>(
     info.model = model.name;
     info.version = String(model.version);
   }
+  if (activeTracer())
+    trace
+      .getActiveSpan()
+      ?.setAttributes({ 'massgate.model.name': model.name, 'massgate.model.version': String(model.version) });
   const t0 = performance.now();
   try {
     const result = await work();

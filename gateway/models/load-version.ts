@@ -196,7 +196,10 @@ export function versionLoader(deps: LoaderDeps) {
         batching = { ...batching, maxBatchSize: 0 };
       }
       const version = String(source.version);
-      const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version));
+      const scheduler = createScheduler(sessions, batching, deps.metrics?.schedulerHooks(entry.name, version), {
+        'massgate.model.name': entry.name,
+        'massgate.model.version': version,
+      });
       const model = new ServedModel({
         entry,
         source,

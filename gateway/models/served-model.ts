@@ -6,6 +6,7 @@ import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
 import { joinChunks } from '../scheduling/chunks.ts';
 import type { Scores, Servable } from './servable.ts';
+import { inSpan, inSpanSync } from '../telemetry/spans.ts';
 
 const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', tfjs: 'tensorflowjs' };
 
@@ -191,7 +192,9 @@ export class ServedModel implements Servable {
   /** Preprocess, then the plugin's predict, else its worker step, else one run of the model. */
   private async runChunk(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
     const { plugin, ctx } = this.pluginOrThrow();
-    const feeds = await plugin.preprocess(items, ctx);
+    const feeds = await inSpan('massgate.preprocess', this.pluginAttributes(items.length), () =>
+      plugin.preprocess(items, ctx),
+    );
     const step = (f: Record<string, Tensor>) =>
       this.scheduler.submit(f, { ...options, outputs: undefined, step: true });
     if (plugin.predict) {
@@ -228,8 +231,15 @@ export class ServedModel implements Servable {
       const { plugin, ctx } = this.pluginOrThrow();
       const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
       const outputs = await this.runItems(items, options);
-      return plugin.postprocess(outputs, ctx, items, parameters);
+      return inSpanSync('massgate.postprocess', this.pluginAttributes(items.length), () =>
+        plugin.postprocess(outputs, ctx, items, parameters),
+      );
     });
+  }
+
+  /** The attributes of a plugin step's span. */
+  private pluginAttributes(items: number): Record<string, string | number> {
+    return { 'massgate.plugin': this.plugin?.name ?? '', 'massgate.items': items };
   }
 
   /** Class scores from model outputs: the plugin's `scores`, else the first output as wide as the labels. */

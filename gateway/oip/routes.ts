@@ -19,7 +19,8 @@ import {
   sendRendered,
   type Rendered,
 } from './response.ts';
-import { cachesFor, throughCache } from '../http/cached.ts';
+import { cacheAttributes, cachesFor, throughCache } from '../http/cached.ts';
+import { activeTracer, inSpanSync, spanSince } from '../telemetry/spans.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { HEADER_LENGTH, parseHeaderLength } from './binary.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -140,9 +141,16 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       const exact = cacheOn
         ? exactKey(model.name, model.version, headerLength === undefined ? 'json' : String(headerLength), body)
         : undefined;
+      const since = exact && activeTracer() ? performance.now() : undefined;
       const replay = exact ? deps.cache!.exact.get(exact, model.name) : undefined;
       if (replay) {
         adoptBodyId(c, replay.id); // the same bytes carry the same `id`
+        if (since !== undefined)
+          spanSince('massgate.cache', since, {
+            ...cacheAttributes({ model: model.name, version: model.version }),
+            'massgate.cache.source': 'memory',
+            'massgate.cache.tier': 'exact',
+          });
         c.header('massgate-cache', 'memory');
         const b = replay.body;
         const rendered: Rendered = {
@@ -175,7 +183,9 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
             priority,
             signal: run.signal,
           });
-          return encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels));
+          return inSpanSync('massgate.postprocess', {}, () =>
+            encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)),
+          );
         },
         { signal: clientSignal(c), timeoutMs },
         maxDefined(timeoutMs, deps.defaultTimeoutMs),

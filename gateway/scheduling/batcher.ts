@@ -1,3 +1,4 @@
+import { context, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { GatewayError } from '../../core/errors.ts';
 import { concat, padTo, sliceRows, type Tensor } from '../../core/tensor.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
@@ -6,6 +7,7 @@ import type { SupervisedSession } from '../../runtimes/worker/supervise.ts';
 import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
 import { Fifo } from './fifo.ts';
 import { copyRows, joinChunks } from './chunks.ts';
+import { activeTracer, failSpan } from '../telemetry/spans.ts';
 
 /** What the scheduler reports, for metrics. */
 export interface SchedulerHooks {
@@ -40,6 +42,10 @@ interface Pending {
   reject(e: Error): void;
   /** Fails the whole request at once (no live instance left). */
   fail(e: Error): void;
+  /** Tracing on: the entry's `massgate.queue` span, ended when it leaves the queue. */
+  span?: Span;
+  /** Tracing on: the context its request was submitted in (a timer or another request dispatches it). */
+  parent?: Context;
 }
 
 /** False for a supervised instance whose worker is dead (plain sessions are always live). */
@@ -94,6 +100,27 @@ function signatureOf(
 }
 
 /**
+ * Tracing on: the `massgate.batch` span of a batch of a batched model, a child of its first sampled request (no span
+ * when none is sampled), linked to every request it merged (their queue spans, each link with the request's rows),
+ * and each of those queue spans linked back to it.
+ */
+function batchSpan(batch: readonly Pending[], rows: number, attributes: Attributes): Span | undefined {
+  const tracer = activeTracer();
+  const first = batch.find((p) => p.span?.isRecording());
+  if (!tracer || !first) return undefined;
+  const links: Link[] = [];
+  for (const p of batch)
+    if (p.span) links.push({ context: p.span.spanContext(), attributes: { 'massgate.rows': p.rows } });
+  const span = tracer.startSpan(
+    'massgate.batch',
+    { links, attributes: { ...attributes, 'massgate.batch.size': rows, 'massgate.batch.requests': batch.length } },
+    first.parent,
+  );
+  for (const p of batch) p.span?.addLink({ context: span.spanContext() });
+  return span;
+}
+
+/**
  * The dynamic batcher, after Triton's: requests queue FIFO per priority level; a batch is formed from
  * compatible requests (same input names, datatypes and non-batch dimensions) up to `maxBatchSize` rows
  * (rows, not requests) and dispatched to the first free instance when it is full, when it reaches a
@@ -116,6 +143,10 @@ function signatureOf(
  * client gone), the step is cancelled in its thread (its next model call throws), so an abandoned long
  * clip does not hold an instance.
  *
+ * Tracing on, each queue entry has a `massgate.queue` span (submit to dispatch, a child of the context the request
+ * was submitted in, with `attributes`); a batched model's batch has a `massgate.batch` span (see `batchSpan`), the
+ * active span of its run (the worker's span is its child); an unbatched model's run has its request's context.
+ *
  * Supervised instances (worker threads that may die) leave rotation when their worker exits — the batch
  * they were running fails with 503 UNAVAILABLE, not retried: its input may be what killed the worker —
  * and rejoin when restarted. With no live instance, queued and new requests get 503 at once.
@@ -128,6 +159,7 @@ export function createScheduler(
   instances: readonly RuntimeSession[],
   config: BatchingConfig,
   hooks: SchedulerHooks = {},
+  attributes: Attributes = {},
 ): Scheduler {
   const now = hooks.now ?? (() => performance.now());
   const batching = config.maxBatchSize > 1;
@@ -248,13 +280,17 @@ export function createScheduler(
           ? Math.ceil(available(first, maxRows * idle.length) / idle.length)
           : maxRows;
       const { batch, rows } = share < candidate.rows ? gather(first, Math.max(first.rows, share)) : candidate;
+      const span = batching && first.span ? batchSpan(batch, rows, attributes) : undefined;
       for (const p of batch) {
         settle(p);
         hooks.onDequeue?.(now() - p.enqueuedAt);
+        p.span?.end();
         p.onDispatch?.();
       }
       idleSince.pop();
-      void run(idle.pop()!, batch, rows);
+      // The run's context: its batch span (a batched model), else its one request's (the worker's span joins it).
+      const ctx = span ? trace.setSpan(first.parent!, span) : batching ? undefined : first.parent;
+      void run(idle.pop()!, batch, rows, span, ctx);
     }
     if (queued === 0 && running === 0) for (const d of drained.splice(0)) d();
   }
@@ -276,7 +312,7 @@ export function createScheduler(
     );
   }
 
-  async function run(instance: RuntimeSession, batch: Pending[], rows: number) {
+  async function run(instance: RuntimeSession, batch: Pending[], rows: number, span?: Span, ctx?: Context) {
     running++;
     busy.add(instance);
     const t0 = now();
@@ -298,9 +334,11 @@ export function createScheduler(
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
       // (Padding keeps that true: concat of several parts always allocates.)
       const transfer = { transferInputs: batch.length > 1 };
-      const out = batch[0]!.step
-        ? await runStep(instance, feeds, { ...transfer, signal: abandonment(batch) })
-        : await instance.run(feeds, names, transfer);
+      const send = () =>
+        batch[0]!.step
+          ? runStep(instance, feeds, { ...transfer, signal: abandonment(batch) })
+          : instance.run(feeds, names, transfer);
+      const out = await (ctx ? context.with(ctx, send) : send());
       hooks.onBatch?.(rows, batch.length, now() - t0);
       let offset = 0;
       for (const p of batch) {
@@ -319,8 +357,10 @@ export function createScheduler(
         p.resolve(mine);
       }
     } catch (e) {
+      if (span) failSpan(span, e);
       for (const p of batch) p.reject(e as Error);
     } finally {
+      span?.end();
       running--;
       busy.delete(instance);
       if (isLive(instance)) {
@@ -364,6 +404,8 @@ export function createScheduler(
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
+    const tracer = activeTracer();
+    const parent = tracer ? context.active() : undefined;
     return new Promise((resolve, reject) => {
       let deadline: NodeJS.Timeout | undefined;
       let done = false;
@@ -384,7 +426,10 @@ export function createScheduler(
       const fail = (e: Error) => {
         if (done) return;
         finish();
-        if (waiting) settle(waiting);
+        if (waiting && settle(waiting) && waiting.span) {
+          failSpan(waiting.span, e);
+          waiting.span.end();
+        }
         for (const p of sent) {
           p.abandoned = true;
           p.onAbandon?.();
@@ -397,9 +442,10 @@ export function createScheduler(
         const k = chunks - unqueued;
         unqueued--;
         const part = chunks === 1 ? feeds : copyRows(feeds, k * maxRows, Math.min(rows, (k + 1) * maxRows));
+        const partRows = chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows;
         const p: Pending = {
           feeds: part,
-          rows: chunks === 1 ? rows : Math.min(rows, (k + 1) * maxRows) - k * maxRows,
+          rows: partRows,
           signature,
           priority,
           outputs: step ? undefined : options.outputs,
@@ -426,6 +472,23 @@ export function createScheduler(
           },
           reject: (e) => fail(e),
           fail,
+          ...(tracer
+            ? {
+                parent,
+                span: tracer.startSpan(
+                  'massgate.queue',
+                  {
+                    attributes: {
+                      ...attributes,
+                      'massgate.rows': partRows,
+                      'massgate.priority': priority,
+                      ...(chunks > 1 ? { 'massgate.chunk': k, 'massgate.chunks': chunks } : {}),
+                    },
+                  },
+                  parent,
+                ),
+              }
+            : {}),
         };
         waiting = p;
         queues[priority - 1]!.push(p);

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { RuntimeSession } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
-import { GatewayError, type ErrorCode, ERROR_CODES } from '../../core/errors.ts';
+import { GatewayError, type ErrorCode, ERROR_CODES, isGatewayError } from '../../core/errors.ts';
+import { PACKAGE_VERSION } from '../../core/package-root.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { transferable } from './transfer.ts';
 import { WorkerExitedError } from './exited.ts';
@@ -12,6 +14,17 @@ const THREAD = workerEntry(import.meta.url);
 function toError(code: string, message: string): GatewayError {
   const known = (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'INFERENCE_FAILED';
   return new GatewayError(known, message);
+}
+
+/** The round trip's span ends: with the thread's own time, or failed with the error's code. */
+function endRun(span: Span, ms: number | undefined, error?: unknown): void {
+  if (ms !== undefined) span.setAttribute('massgate.worker.compute_ms', ms);
+  if (error !== undefined) {
+    const code = isGatewayError(error) ? error.code : 'INFERENCE_FAILED';
+    span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    span.setAttribute('error.type', code);
+  }
+  span.end();
 }
 
 export interface WorkerHooks {
@@ -28,6 +41,11 @@ export interface WorkerHooks {
  * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract, and
  * `runStep` when `data.step` names a plugin's worker step (runtimes/worker/step.ts).
  *
+ * With a recording span active (OpenTelemetry, `@opentelemetry/api`: the gateway's batch span, or the request's for
+ * an unbatched model), each run or step is a `massgate.worker.run` span, its child: the round trip to the thread, with
+ * `massgate.worker.kind` (run, step), `massgate.worker.thread_id`, `massgate.runtime.name`,
+ * `massgate.runtime.provider`, `massgate.batch.size` (rows sent) and `massgate.worker.compute_ms` (time in the thread).
+ *
  * @example
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
  * const out = await session.run({ x: tensor });
@@ -35,7 +53,10 @@ export interface WorkerHooks {
 export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): Promise<RuntimeSession> {
   const worker = new Worker(THREAD, { workerData: data });
   worker.unref();
-  const pending = new Map<number, { resolve: (o: Record<string, Tensor>) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (o: Record<string, Tensor>, ms?: number) => void; reject: (e: Error) => void }
+  >();
   let nextId = 1;
   let dead: GatewayError | undefined;
   let isLoaded = false;
@@ -57,7 +78,7 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
         return reject(toError(m.code === 'INFERENCE_FAILED' ? 'MODEL_LOAD_FAILED' : m.code, m.message));
       if (!p) return;
       pending.delete(m.id!);
-      if (m.type === 'result') p.resolve(m.outputs);
+      if (m.type === 'result') p.resolve(m.outputs, m.ms);
       else p.reject(toError(m.code, m.message));
     });
     // 'error' (an uncaught exception) is followed by 'exit': the first one counts.
@@ -93,23 +114,52 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     throw e;
   }
 
-  /** Posts a message and waits for its answer; `sent` may watch the call (its id) until it is answered. */
+  /** A run's span, when a recording span is active (tracing on and sampled); else none, at the cost of one lookup. */
+  const runSpan = (kind: 'run' | 'step', feeds: Record<string, Tensor>): Span | undefined => {
+    const parent = context.active();
+    if (!trace.getSpan(parent)?.isRecording()) return undefined;
+    const rows = Object.values(feeds)[0]?.shape[0];
+    return trace.getTracer('massgate', PACKAGE_VERSION).startSpan(
+      'massgate.worker.run',
+      {
+        attributes: {
+          'massgate.worker.kind': kind,
+          'massgate.worker.thread_id': worker.threadId,
+          'massgate.runtime.name': data.runtime,
+          'massgate.runtime.provider': meta.provider,
+          ...(rows !== undefined ? { 'massgate.batch.size': rows } : {}),
+        },
+      },
+      parent,
+    );
+  };
+
+  /**
+   * Posts a message and waits for its answer; `sent` may watch the call (its id) until it is answered, `span` ends
+   * with it.
+   */
   const call = (
     msg: Omit<ToWorker, 'id'>,
     transfer: ArrayBuffer[] = [],
     sent?: (id: number) => (() => void) | undefined,
+    span?: Span,
   ) =>
     new Promise<Record<string, Tensor>>((resolve, reject) => {
-      if (dead) return reject(dead);
+      if (dead) {
+        if (span) endRun(span, undefined, dead);
+        return reject(dead);
+      }
       const id = nextId++;
       let unwatch: (() => void) | undefined;
       pending.set(id, {
-        resolve: (o) => {
+        resolve: (o, ms) => {
           unwatch?.();
+          if (span) endRun(span, ms);
           resolve(o);
         },
         reject: (e) => {
           unwatch?.();
+          if (span) endRun(span, undefined, e);
           reject(e);
         },
       });
@@ -127,6 +177,8 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
       call(
         { type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>,
         options?.transferInputs ? transferable(feeds) : [],
+        undefined,
+        runSpan('run', feeds),
       ),
     ...(data.step
       ? {
@@ -145,6 +197,7 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
                 signal.addEventListener('abort', cancel, { once: true });
                 return () => signal.removeEventListener('abort', cancel);
               },
+              runSpan('step', feeds),
             );
             return result;
           },

@@ -19,7 +19,8 @@ export type FromWorker =
       provider: string;
       labels?: readonly string[] | undefined;
     }
-  | { type: 'result'; id: number; outputs: Record<string, Tensor> }
+  /** `ms`: how long the run took in the worker thread (the rest of the round trip is messaging and waiting). */
+  | { type: 'result'; id: number; outputs: Record<string, Tensor>; ms?: number }
   | { type: 'error'; id?: number; code: string; message: string };
 
 export interface WorkerData {

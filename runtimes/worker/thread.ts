@@ -38,6 +38,7 @@ port.on('message', async (msg: ToWorker) => {
   try {
     if (!session) throw Object.assign(new Error('the model instance is not loaded'), { code: 'MODEL_NOT_READY' });
     let outputs: Record<string, Tensor>;
+    const t0 = performance.now();
     if (msg.type === 'step') {
       if (!step) throw new Error('this model instance has no worker step');
       const { ctx } = step;
@@ -53,7 +54,7 @@ port.on('message', async (msg: ToWorker) => {
     } else {
       outputs = await session.run(msg.feeds, msg.outputs);
     }
-    send({ type: 'result', id: msg.id, outputs }, transferable(outputs));
+    send({ type: 'result', id: msg.id, outputs, ms: performance.now() - t0 }, transferable(outputs));
   } catch (e) {
     send({ type: 'error', id: msg.id, ...errorOf(e) });
   }
