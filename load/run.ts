@@ -11,11 +11,12 @@ import { soak } from './scenarios/soak.ts';
 import { rollout } from './scenarios/rollout.ts';
 import { workerStart } from './scenarios/worker-start.ts';
 import { finetune } from './scenarios/finetune.ts';
+import { tracing } from './scenarios/tracing.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V] [--cpu-share F]`: runs a load scenario against a
  * gateway it starts itself and writes load/results/<scenario>.{json,md,svg}. `--variant` picks the batching
- * scenario's model (`windows`, the default, or `rows`), the `faults` sub-cases (comma list) or the `fuzz`
+ * scenario's model (`windows`, the default, or `rows`; for `tracing`, `rows` is its default), the `faults` sub-cases (comma list) or the `fuzz`
  * categories left out (comma list); `--cpu-share` sets the `finetune` scenario's FINETUNE_CPU_SHARE.
  */
 const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuShare?: number }) => Promise<Report>> = {
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   rollout,
   'worker-start': workerStart,
   finetune,
+  tracing,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
 const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };

@@ -87,3 +87,11 @@ export function startGateway(env: Record<string, string>, port = 18080): Promise
 
 /** Starts the plain Hono JSON echo server (the HTTP ceiling), on the same Node flags as the gateway. */
 export const startEcho = (port = 18090) => start('load/lib/echo-server.ts', {}, port, '/health', startFlags());
+
+/** What a scenario's caller may watch in one gateway run (the tracing scenario checks and meters its runs). */
+export interface RunWatch {
+  /** Sees one answer, before the warm-up. */
+  probe?(answer: Response): void;
+  /** Called just before the measured load with the gateway's process id; what it returns is called just after. */
+  measure?(pid: number): () => void;
+}

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { mlp } from '../../tools/onnx/mlp.ts';
 import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { inProcessCeiling } from '../lib/in-process.ts';
-import { startEcho, startGateway } from '../lib/processes.ts';
+import { startEcho, startGateway, type RunWatch } from '../lib/processes.ts';
 import { binaryInferRequest, noise } from '../lib/requests.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 
-const INPUTS = 1024;
+export const INPUTS = 1024;
 const CONNECTIONS = 64;
 /**
  * One instance with an intra-op thread per core: 64 connections can then fill a batch of 64, the size the
@@ -37,7 +37,12 @@ export const VARIANTS = {
 } as const;
 export type Variant = keyof typeof VARIANTS;
 
-function store(modelFile: string | Uint8Array, batching: Record<string, unknown>, layout: Layout = LAYOUT): string {
+/** A store holding the scenario's model (written, or linked from `modelFile`) with `batching` and `layout`. */
+export function store(
+  modelFile: string | Uint8Array,
+  batching: Record<string, unknown>,
+  layout: Layout = LAYOUT,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'massgate-batching-'));
   mkdirSync(join(dir, 'mlp', '1'), { recursive: true });
   // The second store links the first one's file rather than writing hundreds of MB again.
@@ -50,7 +55,11 @@ function store(modelFile: string | Uint8Array, batching: Record<string, unknown>
   return dir;
 }
 
-async function gatewayRun(
+/**
+ * One gateway run over the store `dir`: 4 s of warm-up, then `durationS` of binary requests of `rows` items each;
+ * throughput in items/s. `env` is added to the gateway's environment; the run is under `watch`.
+ */
+export async function gatewayRun(
   label: string,
   dir: string,
   item: number[],
@@ -58,17 +67,23 @@ async function gatewayRun(
   port: number,
   rows = 1,
   connections = CONNECTIONS,
+  env: Record<string, string> = {},
+  watch: RunWatch = {},
 ): Promise<CannonResult> {
-  const gw = await startGateway({ MODEL_STORE: dir }, port);
+  const gw = await startGateway({ MODEL_STORE: dir, ...env }, port);
   try {
     const size = item.reduce((a, b) => a * b, 1);
     const req = binaryInferRequest({ name: 'features', shape: [rows, ...item], data: noise(rows * size) }, [
       'probabilities',
     ]);
     const url = `${gw.url}/v2/models/mlp/infer`;
+    if (watch.probe)
+      watch.probe(await fetch(url, { method: 'POST', headers: req.headers, body: Uint8Array.from(req.body) }));
     // Long enough for the JIT to settle: compiler threads compete with inference for the 2 cores.
     await cannon({ label: 'warm-up', url, body: req.body, headers: req.headers, connections, durationS: 4 });
+    const done = watch.measure?.(gw.pid);
     const r = await cannon({ label, url, body: req.body, headers: req.headers, connections, durationS });
+    done?.();
     return { ...r, reqPerSec: r.reqPerSec * rows }; // items/s
   } finally {
     await gw.stop();

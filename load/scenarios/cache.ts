@@ -3,23 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mlp } from '../../tools/onnx/mlp.ts';
 import { cannon, type CannonResult } from '../lib/cannon.ts';
-import { startEcho, startGateway } from '../lib/processes.ts';
+import { startEcho, startGateway, type RunWatch } from '../lib/processes.ts';
 import { startRedis } from '../../test/support/redis.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 
 const CONNECTIONS = 64;
 
 /** One small JSON inference request, the same bytes every time (so every request after the first hits). */
-const BODY = JSON.stringify({
+export const BODY = JSON.stringify({
   inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 16], data: Array.from({ length: 16 }, (_, i) => i / 16) }],
 });
 
-async function gatewayRun(
+/**
+ * One run of the hit path: a gateway over a small MLP with `cacheConfig`, 2 s of warm-up, then `durationS` of the
+ * same request from 64 connections, under `watch`.
+ */
+export async function gatewayRun(
   label: string,
   env: Record<string, string>,
   cacheConfig: unknown,
   durationS: number,
   port: number,
+  watch: RunWatch = {},
 ): Promise<CannonResult> {
   const dir = mkdtempSync(join(tmpdir(), 'massgate-cache-'));
   mkdirSync(join(dir, 'mlp', '1'), { recursive: true });
@@ -28,8 +33,12 @@ async function gatewayRun(
   const gw = await startGateway({ MODEL_STORE: dir, ...env }, port);
   try {
     const url = `${gw.url}/v2/models/mlp/infer`;
+    watch.probe?.(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY }));
     await cannon({ label: 'warm-up', url, body: BODY, connections: CONNECTIONS, durationS: 2 });
-    return await cannon({ label, url, body: BODY, connections: CONNECTIONS, durationS });
+    const done = watch.measure?.(gw.pid);
+    const r = await cannon({ label, url, body: BODY, connections: CONNECTIONS, durationS });
+    done?.();
+    return r;
   } finally {
     await gw.stop();
   }
