@@ -34,7 +34,7 @@ async function infer(url: string, body: unknown, headers: Record<string, string>
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
 }
 
 describe('OpenTelemetry traces through the cache, the batcher and the workers (in-memory exporter)', () => {
