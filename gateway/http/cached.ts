@@ -82,6 +82,6 @@ export async function throughCache<T>(
 }
 
 /** The attributes of a `massgate.cache` span. */
-export function cacheAttributes(key: { model: string; version: number | string }): Record<string, string> {
+function cacheAttributes(key: { model: string; version: number | string }): Record<string, string> {
   return { 'massgate.model.name': key.model, 'massgate.model.version': String(key.version) };
 }

@@ -41,6 +41,8 @@ export function traceRequests(): MiddlewareHandler<GatewayEnv> {
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': c.req.path } },
       parent,
     );
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    c.header('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
     try {
       await context.with(trace.setSpan(parent, span), next);
     } finally {
@@ -55,12 +57,6 @@ export function traceRequests(): MiddlewareHandler<GatewayEnv> {
       if (source) span.setAttribute('massgate.cache.source', source);
       if (c.error || status >= 400) span.setAttribute('error.type', c.error ? errorCode(c.error) : String(status));
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: c.error ? errorCode(c.error) : '' });
-      const { traceId, spanId, traceFlags } = span.spanContext();
-      try {
-        c.res.headers.set('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
-      } catch {
-        /* a response whose headers are immutable */
-      }
       span.end();
     }
   };

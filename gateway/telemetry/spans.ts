@@ -70,14 +70,6 @@ export function inSpanSync<T>(name: string, attributes: Attributes, work: () => 
   }
 }
 
-/**
- * Records a span of work already done, from `since` (a `performance.now()` time) until now: a look-up whose span is
- * worth keeping only when it hit. Nothing when tracing is off.
- */
-export function spanSince(name: string, since: number, attributes: Attributes): void {
-  tracer?.startSpan(name, { startTime: since, attributes }).end(performance.now());
-}
-
 /** Sets attributes on the active span (the request's server span in a route handler); nothing when tracing is off. */
 export function annotate(attributes: Attributes): void {
   if (tracer) trace.getActiveSpan()?.setAttributes(attributes);

@@ -121,14 +121,21 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
     expect(queues.map((q) => q.parentSpanContext?.spanId)).toContain(batch!.parentSpanContext?.spanId);
   });
 
-  it('a repeat answered from the cache has a cache span and no queue', async () => {
-    const first = await infer(`${gw.url}/v2/models/batched/infer`, x([1, 0, 0]));
-    expect(first.headers.get('massgate-cache')).not.toBe('computed'); // answered by the first test's batch
-    const spans = tracing.spans();
-    const server = serverSpanOf(spans, first.headers.get('traceresponse'));
-    expect(server.attributes['massgate.cache.source']).toBe('memory');
+  it('a repeat is answered from the cache: a byte-identical one by the exact tier, an equal one by a cache span', async () => {
+    const repeat = await infer(`${gw.url}/v2/models/batched/infer`, x([1, 0, 0])); // the first test's bytes
+    let spans = tracing.spans();
+    const exact = serverSpanOf(spans, repeat.headers.get('traceresponse'));
+    expect(exact.attributes).toMatchObject({ 'massgate.cache.source': 'memory', 'massgate.cache.tier': 'exact' });
+    expect(childrenOf(spans, exact)).toEqual([]); // no span of its own on the cheapest path
+    // The same request in other bytes (a parameter that does not change the answer): a look-up by the cache key.
+    tracing.exporter.reset();
+    const equal = await infer(`${gw.url}/v2/models/batched/infer`, { ...x([1, 0, 0]), parameters: { priority: 1 } });
+    expect(equal.headers.get('massgate-cache')).toBe('memory');
+    spans = tracing.spans();
+    const server = serverSpanOf(spans, equal.headers.get('traceresponse'));
+    expect(server.attributes['massgate.cache.tier']).toBeUndefined();
     const cache = childOf(spans, server, 'massgate.cache');
-    expect(cache.attributes['massgate.cache.source']).toBe('memory');
+    expect(cache.attributes).toMatchObject({ 'massgate.cache.source': 'memory', 'massgate.model.name': 'batched' });
     expect(named(spans, 'massgate.queue')).toEqual([]);
   });
 
