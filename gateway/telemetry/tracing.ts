@@ -7,7 +7,7 @@ import type { TracingConfig } from '../config.ts';
 import { bindTracer } from './spans.ts';
 
 /** The longest shutdown waits for buffered spans to be exported: a collector that does not answer holds no exit. */
-export const FLUSH_TIMEOUT_MS = 2_000;
+const FLUSH_TIMEOUT_MS = 2_000;
 
 /** Tracing as installed in this process. */
 export interface Tracing {
@@ -25,7 +25,7 @@ const OFF: Tracing = { on: false, shutdown: async () => {} };
 let installed: Tracing | undefined;
 
 /** What `installTracing` registers. */
-export interface InstallOptions {
+interface InstallOptions {
   /** Where ended spans go: a BatchSpanProcessor in production, a SimpleSpanProcessor over an in-memory exporter in tests. */
   spanProcessors: SpanProcessor[];
   /** Which traces are kept (default: the SDK's, parent-based always-on). */
