@@ -113,7 +113,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const answered = accessRecorder({ metrics, log: config.accessLog });
   const app = new Hono<GatewayEnv>();
   app.onError(onError);
-  // Tracing on (installed before the gateway is built): each routed request gets a server span, first of all.
+  // Tracing on (installed before the gateway is built): each routed request gets a server span, first of all (the
+  // access log line is then written inside it, with its trace id).
   if (activeTracer()) app.use('*', traceRequests());
   app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
   app.use('*', access(answered)); // first: every answer, refusals included, gets its request id and is counted

@@ -472,7 +472,7 @@ export function createScheduler(
           },
           reject: (e) => fail(e),
           fail,
-          ...(tracer
+          ...(tracer && parent
             ? {
                 parent,
                 span: tracer.startSpan(

@@ -137,7 +137,9 @@ export async function startTracing(config: TracingConfig): Promise<Tracing> {
   ]);
   const exporter: SpanExporter =
     config.mode === 'otlp'
-      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: config.url })
+      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(
+          config.url ? { url: config.url } : {},
+        )
       : { export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }), shutdown: async () => {} };
   const base =
     config.sampler === 'always_on' || config.sampler === 'parentbased_always_on'

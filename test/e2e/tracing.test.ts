@@ -6,6 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 import { tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 import { traceInMemory, type InMemoryTracing } from '../support/tracing.ts';
+import { captureLogs } from '../support/logs.ts';
 
 const LABELS = ['cat', 'dog', 'bird'];
 const x = (...rows: number[][]) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows.length, 3], data: rows }] });
@@ -40,6 +41,7 @@ async function infer(url: string, body: unknown, headers: Record<string, string>
 describe('OpenTelemetry traces through the cache, the batcher and the workers (in-memory exporter)', () => {
   let tracing: InMemoryTracing;
   let gw: RunningGateway;
+  const logs = captureLogs();
   beforeAll(async () => {
     const store = tempStore();
     // Four one-row requests fill a batch at once; a request alone waits 10 s for companions.
@@ -215,7 +217,7 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
     expect(shadow.attributes).toMatchObject({ 'massgate.experiment': 'ab', 'massgate.variant': 'mirror' });
   });
 
-  it("an incoming traceparent makes the server span its child, in the caller's trace", async () => {
+  it("an incoming traceparent makes the server span its child, in the caller's trace, and its access line says so", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parentId = '00f067aa0ba902b7';
     const r = await infer(`${gw.url}/v2/models/plain/infer`, x([1, 2, 3]), {
@@ -231,5 +233,14 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
     // Every span of the request is in that trace.
     for (const name of ['massgate.queue', 'massgate.worker.run'])
       expect(childOf(spans, server, name).spanContext().traceId).toBe(traceId);
+    // The access log line is written inside the server span: it carries its ids.
+    const access = logs.read().filter((l) => l.msg === 'request');
+    expect(access).toEqual([
+      expect.objectContaining({
+        path: '/v2/models/plain/infer',
+        trace_id: traceId,
+        span_id: server.spanContext().spanId,
+      }),
+    ]);
   });
 });
