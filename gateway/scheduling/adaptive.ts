@@ -29,6 +29,9 @@ const STEPS = 8;
  * - λ, the rate (rows per ms) at which rows arrive *while the model has work outstanding*: arrivals and busy
  *   time are both exponentially decayed sums (time constant `tauMs`). Only that rate matters for a wait, and
  *   it is ≈ 0 under closed-loop load from one client (the next request comes only after the answer).
+ * - the rows of a busy period (from an arrival that finds the model quiet to the next quiet moment), a moving
+ *   average: with N clients in a closed loop a period holds about N rows, so once they are all queued no
+ *   more are expected (a period past twice the usual says nothing, and the rate alone counts).
  * - c(b), the run time of a batch of b rows: a moving average per power-of-two bucket, interpolated between
  *   buckets and flat beyond the ones measured (before anything is measured nothing is held back).
  *
@@ -56,6 +59,9 @@ export class AdaptiveDelay {
   #busyMs = 0;
   #busy = false;
   #last = -Infinity;
+  /** Rows arrived since the model was last quiet, and their moving average over past busy periods. */
+  #periodRows = 0;
+  #perPeriod: number | undefined;
 
   constructor(o: AdaptiveDelayOptions) {
     this.#maxDelay = o.maxDelayMs;
@@ -70,12 +76,18 @@ export class AdaptiveDelay {
     this.#advance(t);
     if (this.#busy) this.#arrived += rows;
     this.#busy = true;
+    this.#periodRows += rows;
   }
 
-  /** Nothing is queued or running any more at `t`. */
+  /** Nothing is queued or running any more at `t` (a busy period ends). */
   quiet(t: number): void {
     this.#advance(t);
+    if (this.#busy) {
+      const n = this.#periodRows;
+      this.#perPeriod = this.#perPeriod === undefined ? n : this.#perPeriod + this.#alpha * (n - this.#perPeriod);
+    }
     this.#busy = false;
+    this.#periodRows = 0;
   }
 
   /** A batch of `rows` rows took `ms` to run. */
@@ -116,7 +128,11 @@ export class AdaptiveDelay {
    */
   sendAt(t: number, queued: number, otherIdle: boolean): number {
     const lambda = this.rate(t);
-    const room = this.#maxRows - queued;
+    // Closed-loop clients come in busy periods of about the same size: rows beyond it are not expected,
+    // unless this period has run past twice the usual (then it says nothing about when it ends).
+    const usual = this.#perPeriod ?? Infinity;
+    const left = this.#periodRows < 2 * usual ? Math.max(0, usual - this.#periodRows) : Infinity;
+    const room = Math.min(this.#maxRows - queued, left);
     const cq = this.cost(queued);
     if (!(lambda > 0) || room <= 0 || cq === undefined || this.#maxDelay <= 0) return t;
     const h = otherIdle ? 0 : cq;
