@@ -12,6 +12,7 @@ import { rollout } from './scenarios/rollout.ts';
 import { workerStart } from './scenarios/worker-start.ts';
 import { finetune } from './scenarios/finetune.ts';
 import { tracing } from './scenarios/tracing.ts';
+import { latency } from './scenarios/latency.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V] [--cpu-share F]`: runs a load scenario against a
@@ -32,6 +33,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   'worker-start': workerStart,
   finetune,
   tracing,
+  latency,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
 const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };

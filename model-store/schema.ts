@@ -27,8 +27,17 @@ export const BatchingSchema = z
   .object({
     /** Most rows of the batch dimension in one batch (a request of 3 rows counts 3). 0 or 1 turns batching off. */
     maxBatchSize: z.number().int().min(0).default(8),
-    /** How long the first request of a batch may wait for others, in milliseconds (fractions allowed). */
+    /**
+     * The longest the first request of a batch may wait for others, in milliseconds (fractions allowed).
+     * With `queueDelay: 'adaptive'` it is the upper bound; with `'fixed'` every partial batch waits it out.
+     */
     maxQueueDelayMs: z.number().min(0).default(2),
+    /**
+     * `'adaptive'`: a partial batch goes at once unless the measured arrival rate and batch cost curve say
+     * that waiting (at most `maxQueueDelayMs`) lowers the per-row latency (gateway/scheduling/adaptive.ts).
+     * `'fixed'`: it waits `maxQueueDelayMs` (Triton's `max_queue_delay_microseconds`).
+     */
+    queueDelay: z.enum(['adaptive', 'fixed']).default('fixed'),
     preferredBatchSizes: z.array(positiveInt).default([]),
     /** Requests waiting beyond this are refused at once with 429. */
     maxQueueSize: positiveInt.default(256),

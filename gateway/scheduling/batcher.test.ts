@@ -98,7 +98,9 @@ describe('dynamic batcher', () => {
   it('waits at most maxQueueDelayMs for companions', async () => {
     vi.useFakeTimers();
     const r = recorder();
-    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 50 }), { now: () => Date.now() });
+    const s = createScheduler([r.session], config({ queueDelay: 'fixed', maxBatchSize: 8, maxQueueDelayMs: 50 }), {
+      now: () => Date.now(),
+    });
     const a = s.submit({ x: rowsOf([1, 1]) });
     await vi.advanceTimersByTimeAsync(30);
     expect(r.batches).toHaveLength(0);
@@ -114,7 +116,9 @@ describe('dynamic batcher', () => {
     vi.useFakeTimers();
     const r = recorder();
     r.hold();
-    const s = createScheduler([r.session], config({ maxBatchSize: 8, maxQueueDelayMs: 50 }), { now: () => Date.now() });
+    const s = createScheduler([r.session], config({ queueDelay: 'fixed', maxBatchSize: 8, maxQueueDelayMs: 50 }), {
+      now: () => Date.now(),
+    });
     const blocker = s.submit({ x: rowsOf(...Array.from({ length: 8 }, () => [0, 0])) });
     await vi.advanceTimersByTimeAsync(0);
     const a = s.submit({ x: rowsOf([1, 1]) });
@@ -136,7 +140,7 @@ describe('dynamic batcher', () => {
     const r = recorder();
     const s = createScheduler(
       [r.session],
-      config({ maxBatchSize: 4, maxQueueDelayMs: 10_000, preferredBatchSizes: [2] }),
+      config({ queueDelay: 'fixed', maxBatchSize: 4, maxQueueDelayMs: 10_000, preferredBatchSizes: [2] }),
       { now: () => Date.now() },
     );
     const a = s.submit({ x: rowsOf([1, 1]) });
@@ -165,9 +169,13 @@ describe('dynamic batcher', () => {
   it('splits the queue evenly across instances that are free at the same moment', async () => {
     vi.useFakeTimers();
     const [a, b] = [recorder('a'), recorder('b')];
-    const s = createScheduler([a.session, b.session], config({ maxBatchSize: 8, maxQueueDelayMs: 10 }), {
-      now: () => Date.now(),
-    });
+    const s = createScheduler(
+      [a.session, b.session],
+      config({ queueDelay: 'fixed', maxBatchSize: 8, maxQueueDelayMs: 10 }),
+      {
+        now: () => Date.now(),
+      },
+    );
     const reqs = Array.from({ length: 6 }, (_, i) => s.submit({ x: rowsOf([i, i]) }));
     await vi.advanceTimersByTimeAsync(11);
     await Promise.all(reqs);
@@ -200,7 +208,7 @@ describe('dynamic batcher', () => {
     };
     const s = createScheduler(
       [identity],
-      config({ maxBatchSize: 8, maxQueueDelayMs: 5, padding: { axes: [1, 2], value: -1 } }),
+      config({ queueDelay: 'fixed', maxBatchSize: 8, maxQueueDelayMs: 5, padding: { axes: [1, 2], value: -1 } }),
       { now: () => Date.now() },
     );
     const t = (shape: number[], data: number[]): Tensor => ({

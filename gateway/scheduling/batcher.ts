@@ -8,6 +8,7 @@ import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
 import { Fifo } from './fifo.ts';
 import { copyRows, joinChunks } from './chunks.ts';
 import { activeTracer, failSpan } from '../telemetry/spans.ts';
+import { AdaptiveDelay } from './adaptive.ts';
 
 /** What the scheduler reports, for metrics. */
 export interface SchedulerHooks {
@@ -183,6 +184,12 @@ export function createScheduler(
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
   const drained: Array<() => void> = [];
+  /** With `queueDelay: 'adaptive'`: when to send a partial batch (see adaptive.ts), and the head it holds. */
+  const adaptive =
+    batching && config.queueDelay === 'adaptive'
+      ? new AdaptiveDelay({ maxDelayMs: config.maxQueueDelayMs, maxRows })
+      : undefined;
+  let hold: { first: Pending; at: number } | undefined;
 
   const settle = (p: Pending) => {
     if (p.settled) return false;
@@ -262,16 +269,19 @@ export function createScheduler(
       // while every instance was busy gets the same chance to gather companions once one frees up (the
       // clients answered by that instance are typically on their way back).
       const since = Math.max(first.enqueuedAt, idleSince[0]!);
-      const ready =
-        !batching ||
-        candidate.more ||
-        preferred.has(candidate.rows) ||
-        now() - since >= config.maxQueueDelayMs ||
-        draining;
+      let sendAt = since + config.maxQueueDelayMs;
+      // Adaptive: hold only as long as waiting is expected to pay, never longer than first decided.
+      if (adaptive) {
+        const at = adaptive.sendAt(now(), candidate.rows, idle.length > 1);
+        sendAt = Math.min(sendAt, at, hold?.first === first ? hold.at : Infinity);
+        hold = { first, at: sendAt };
+      }
+      const ready = !batching || candidate.more || preferred.has(candidate.rows) || now() >= sendAt || draining;
       if (!ready) {
-        schedule(since + config.maxQueueDelayMs);
+        schedule(sendAt);
         break;
       }
+      hold = undefined;
       // Several free instances share what is queued rather than one taking it all while the others
       // idle: balanced batches also keep instances from settling into one large and one tiny batch.
       // Preferred sizes, where configured, are kept as they are.
@@ -292,7 +302,10 @@ export function createScheduler(
       const ctx = span ? trace.setSpan(first.parent!, span) : batching ? undefined : first.parent;
       void run(idle.pop()!, batch, rows, span, ctx);
     }
-    if (queued === 0 && running === 0) for (const d of drained.splice(0)) d();
+    if (queued === 0 && running === 0) {
+      adaptive?.quiet(now());
+      for (const d of drained.splice(0)) d();
+    }
   }
 
   /** One input of a batch: its requests' tensors, padded to the largest on the padded axes, then stacked. */
@@ -339,7 +352,9 @@ export function createScheduler(
           ? runStep(instance, feeds, { ...transfer, signal: abandonment(batch) })
           : instance.run(feeds, names, transfer);
       const out = await (ctx ? context.with(ctx, send) : send());
-      hooks.onBatch?.(rows, batch.length, now() - t0);
+      const ms = now() - t0;
+      adaptive?.ran(rows, ms);
+      hooks.onBatch?.(rows, batch.length, ms);
       let offset = 0;
       for (const p of batch) {
         const mine: Record<string, Tensor> = {};
@@ -499,6 +514,7 @@ export function createScheduler(
       );
       options.signal?.addEventListener('abort', onAbort, { once: true });
       queued += chunks;
+      adaptive?.arrive(now(), rows);
       enqueue();
       dispatch();
     });

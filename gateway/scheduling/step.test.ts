@@ -79,7 +79,7 @@ describe('worker-step requests in the scheduler', () => {
     const inst = stepInstance();
     const s = createScheduler(
       [inst.session],
-      BatchingSchema.parse({ maxBatchSize: 8, maxQueueDelayMs: 1000, preferredBatchSizes: [2] }),
+      BatchingSchema.parse({ queueDelay: 'fixed', maxBatchSize: 8, maxQueueDelayMs: 1000, preferredBatchSizes: [2] }),
     );
     const [ca, cb] = [new AbortController(), new AbortController()];
     const a = s.submit(x(1, 2), { step: true, signal: ca.signal });

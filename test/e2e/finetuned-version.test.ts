@@ -37,10 +37,15 @@ describe('a fine-tuned version (nsfwjs MobileNetV2 features + a trained head) se
     const model = join(store, 'nsfw-mobilenet-v2');
     cpSync(shipped, model, { recursive: true });
     const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8'));
-    // Every version served; a full batch of 4 leaves at once, so 8 concurrent requests batch whatever the timing.
+    // Every version served; a full batch of 4 leaves at once and a fixed delay holds partial ones, so 8 concurrent
+    // requests batch whatever the timing.
     writeFileSync(
       join(model, 'config.json'),
-      JSON.stringify({ ...config, versionPolicy: { all: {} }, batching: { maxBatchSize: 4, maxQueueDelayMs: 1000 } }),
+      JSON.stringify({
+        ...config,
+        versionPolicy: { all: {} },
+        batching: { maxBatchSize: 4, maxQueueDelayMs: 1000, queueDelay: 'fixed' },
+      }),
     );
     await writeFinetunedVersion(join(model, '2'), 1280, {
       description: 'nsfw-mobilenet-v2 fine-tuned: document vs photo',

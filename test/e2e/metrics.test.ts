@@ -26,9 +26,12 @@ const answers = (text: string, method: string, route: string, status: number) =>
   );
 
 describe('Prometheus metrics at /metrics', () => {
-  // Six requests of 2 rows fill a batch of 12, which leaves the moment it is full: one batch, whatever the timing.
+  // Six requests of 2 rows fill a batch of 12, which leaves the moment it is full (a fixed delay holds the first
+  // ones until then): one batch, whatever the timing.
   const gw = useGateway(() =>
-    startWithModel('scale', scaleSumModel(), { batching: { maxBatchSize: 12, maxQueueDelayMs: 600_000 } }),
+    startWithModel('scale', scaleSumModel(), {
+      batching: { maxBatchSize: 12, maxQueueDelayMs: 600_000, queueDelay: 'fixed' },
+    }),
   );
 
   it('records requests by outcome, queue, compute, batch size and latency, and Node metrics under their own names', async () => {

@@ -71,7 +71,7 @@ describe('worker supervision: an inference thread that dies mid-batch', () => {
     writeModel(store, 'fragile', 1, scaleSumModel(), {
       runtime: 'crash-test',
       instances: 1,
-      batching: { maxBatchSize: 8, maxQueueDelayMs: 20 },
+      batching: { maxBatchSize: 8, maxQueueDelayMs: 20, queueDelay: 'fixed' },
     });
     writeModel(store, 'steady', 1, scaleSumModel(3));
     blocker = join(store, 'fragile', '1', 'model.onnx.fail-load');
