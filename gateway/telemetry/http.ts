@@ -38,6 +38,7 @@ export function traceRequests(): MiddlewareHandler<GatewayEnv> {
     const { traceId, spanId, traceFlags } = span.spanContext();
     c.header('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
     c.set('trace', trace.setSpan(parent, span));
+    if (!span.isRecording()) return next(); // not sampled: nothing to record on it
     try {
       await next();
     } finally {
