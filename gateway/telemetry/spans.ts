@@ -63,7 +63,8 @@ export function failSpan(span: Span, e: unknown): void {
  * error's code when it throws.
  *
  * @example
- * const scores = await inSpan('massgate.ensemble.member', { 'massgate.model.name': 'lang-cld3' }, options.trace, (trace) =>
+ * const attributes = { 'massgate.model.name': 'lang-cld3' };
+ * const scores = await inSpan('massgate.ensemble.member', attributes, options.trace, (trace) =>
  *   member.scoreInstances(items, { ...options, trace }),
  * );
  */

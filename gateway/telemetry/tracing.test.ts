@@ -64,7 +64,7 @@ describe('tracing set-up', () => {
     expect(trace.getSpan(context.active())).toBeUndefined();
   });
 
-  it('registers no context manager: the active context stays ROOT inside a span; a span not recording makes no child', async () => {
+  it('registers no context manager (the active context stays ROOT); an unsampled parent gets no child span', async () => {
     tracing = await startTracing(loadConfig({ TRACING: 'none' }).tracing);
     const seen = await inSpan('outer', {}, ROOT_CONTEXT, async (child) => {
       await Promise.resolve();

@@ -42,9 +42,10 @@ export interface WorkerHooks {
  * `runStep` when `data.step` names a plugin's worker step (runtimes/worker/step.ts).
  *
  * Given a trace context whose span is recording (`options.trace`, OpenTelemetry `@opentelemetry/api`: the gateway's
- * batch span, or the request's for an unbatched model), each run or step is a `massgate.worker.run` span, its child: the round trip to the thread, with
- * `massgate.worker.kind` (run, step), `massgate.worker.thread_id`, `massgate.runtime.name`,
- * `massgate.runtime.provider`, `massgate.batch.size` (rows sent) and `massgate.worker.compute_ms` (time in the thread).
+ * batch span, or the request's for an unbatched model), each run or step is a `massgate.worker.run` span, its child:
+ * the round trip to the thread, with `massgate.worker.kind` (run, step), `massgate.worker.thread_id`,
+ * `massgate.runtime.name`, `massgate.runtime.provider`, `massgate.batch.size` (rows sent) and
+ * `massgate.worker.compute_ms` (time in the thread).
  *
  * @example
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
@@ -114,7 +115,7 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     throw e;
   }
 
-  /** A run's span, when its parent's span is recording (tracing on and sampled); else none, at the cost of one lookup. */
+  /** A run's span, when its parent's span is recording (tracing on, sampled); else none, at the cost of one lookup. */
   const runSpan = (
     kind: 'run' | 'step',
     feeds: Record<string, Tensor>,
