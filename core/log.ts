@@ -1,4 +1,4 @@
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
 import { pino, stdTimeFunctions, type DestinationStream, type Logger as Pino } from 'pino';
 
 /** A log threshold: lines below it are dropped; `silent` drops all. */
@@ -25,13 +25,18 @@ export interface Logger {
 /** Where log lines go: anything with a `write(line)` (a stream, or an array collector in tests). */
 export type LogDestination = DestinationStream;
 
-/** `trace_id`/`span_id` of the active span, when it has valid ids; the same empty object otherwise. */
 const NO_TRACE: LogFields = Object.freeze({});
-function traceIds(): LogFields {
-  const span = trace.getActiveSpan();
+
+/**
+ * `trace_id`/`span_id` of the span `ctx` holds, when it has valid ids; the same empty object otherwise. The gateway
+ * registers no context manager and passes each request's trace context explicitly: its request loggers and access
+ * lines carry the ids from that context (gateway/http/request-id.ts).
+ */
+export function traceFields(ctx: Context | undefined): LogFields {
+  const span = ctx === undefined ? undefined : trace.getSpan(ctx);
   if (span === undefined) return NO_TRACE;
-  const ctx = span.spanContext();
-  return isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : NO_TRACE;
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : NO_TRACE;
 }
 
 let level: LogLevel = 'info';
@@ -43,7 +48,8 @@ function create(destination: LogDestination): Pino {
       base: null, // no pid or hostname: the process supervisor or container runtime adds those
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: traceIds,
+      // The active span's ids: none unless the process registers a context manager of its own.
+      mixin: () => traceFields(context.active()),
       // The fields given win over the trace ids; with no trace the caller's object is written as it is.
       mixinMergeStrategy: (fields, ids) => (ids === NO_TRACE ? fields : Object.assign(ids, fields)),
     },
@@ -89,7 +95,8 @@ function wrap(get: () => Pino): Logger {
  * Structured logs through pino: one JSON line per event, on stderr unless `setLogDestination` says
  * otherwise. Every line has `time` (an ISO 8601 string, UTC), `level` (its label: debug, info, warn,
  * error), `msg`, the fields given, and `trace_id`/`span_id` when an OpenTelemetry span with valid ids is
- * active (none while tracing is off). The gateway's config sets the level at start-up (LOG_LEVEL);
+ * active (only where a context manager is registered: the gateway registers none, its request loggers carry their
+ * request's ids as bindings instead). The gateway's config sets the level at start-up (LOG_LEVEL);
  * tests silence it with `setLogLevel('silent')`.
  *
  * @example

@@ -1,4 +1,16 @@
+import type { Context } from '@opentelemetry/api';
 import type { Tensor, TensorInfo } from '../core/tensor.ts';
+
+/** How a session is asked to run. */
+export interface SessionRunOptions {
+  /** The caller will not touch the feeds' buffers again: a session in another thread may take them over. */
+  transferInputs?: boolean;
+  /**
+   * OpenTelemetry: the context the run is traced in (the gateway's batch span, or the request's for an unbatched
+   * model). A session that traces its runs makes their spans children of its span when that span is recording.
+   */
+  trace?: Context | undefined;
+}
 
 /**
  * What a runtime needs to load one model version. `path` is the model file (ONNX) or the folder /
@@ -35,12 +47,12 @@ export interface RuntimeSession {
   /**
    * Runs the model. `outputNames` restricts what is computed and returned (all when omitted).
    * `options.transferInputs` says the caller will not touch the feeds' buffers again, so a session in
-   * another thread may take them over instead of copying them.
+   * another thread may take them over instead of copying them; `options.trace` is the run's trace context.
    */
   run(
     feeds: Record<string, Tensor>,
     outputNames?: readonly string[],
-    options?: { transferInputs?: boolean },
+    options?: SessionRunOptions,
   ): Promise<Record<string, Tensor>>;
   /**
    * Runs the plugin's worker step (runtimes/worker/step.ts) on `feeds` where the session lives, in one
@@ -50,7 +62,7 @@ export interface RuntimeSession {
   runStep?:
     | ((
         feeds: Record<string, Tensor>,
-        options?: { transferInputs?: boolean; signal?: AbortSignal },
+        options?: SessionRunOptions & { signal?: AbortSignal },
       ) => Promise<Record<string, Tensor>>)
     | undefined;
   /** Frees the model. Calling it twice is harmless. */

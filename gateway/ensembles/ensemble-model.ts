@@ -176,7 +176,8 @@ class EnsembleModel implements Servable {
             'massgate.ensemble.weight': spec.weight,
             ...(rows ? { 'massgate.items': rows.length } : {}),
           },
-          () => withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms })),
+          options.trace,
+          (trace) => withDeadline(spec.model, ms, ask(member, rows, { ...options, timeoutMs: ms, trace })),
         );
         const idx = this.indexFor(spec, scores.labels);
         return {

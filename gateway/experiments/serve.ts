@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import { isGatewayError } from '../../core/errors.ts';
 import type { EdgeLimits } from '../http/limits.ts';
@@ -11,7 +11,7 @@ import { compareOutputs, comparePredictions, predictionLabel, topLabelsOf, type 
 import type { ShadowOutcome } from './figures.ts';
 import type { ExperimentRegistry, Route } from './registry.ts';
 import type { Experiment } from './experiment.ts';
-import { activeTracer, inSpan } from '../telemetry/spans.ts';
+import { annotate, inSpan, traced, traceOf } from '../telemetry/spans.ts';
 
 /** Longest sticky key used (longer keys are cut: they only feed a hash). */
 const MAX_KEY = 256;
@@ -54,11 +54,14 @@ export function attribute(c: Context, registry: ExperimentRegistry, route: Route
  * Runs a routed request's work, recording its outcome and duration per variant (figures and metrics), as `observed`
  * does per model, and (tracing on) the experiment and variant on the request's span.
  */
-export async function servedBy<T>(metrics: Metrics | undefined, route: Route, work: () => Promise<T>): Promise<T> {
-  if (activeTracer())
-    trace
-      .getActiveSpan()
-      ?.setAttributes({ 'massgate.experiment': route.experiment.name, 'massgate.variant': route.variant.name });
+export async function servedBy<T>(
+  c: Context,
+  metrics: Metrics | undefined,
+  route: Route,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (traced(traceOf(c)))
+    annotate(c, { 'massgate.experiment': route.experiment.name, 'massgate.variant': route.variant.name });
   const t0 = performance.now();
   const record = (error?: unknown) => {
     const ms = performance.now() - t0;
@@ -96,10 +99,12 @@ function offer(
   metrics: Metrics | undefined,
   exp: Experiment,
   variant: string,
-  run: () => Promise<ShadowOutcome>,
+  parent: TraceContext | undefined,
+  run: (trace: TraceContext | undefined) => Promise<ShadowOutcome>,
 ): void {
-  // Tracing on, a shadow copy is a `massgate.shadow` span in the trace of the request it copies.
-  const shadow = () => inSpan('massgate.shadow', { 'massgate.experiment': exp.name, 'massgate.variant': variant }, run);
+  // Tracing on, a shadow copy is a `massgate.shadow` span in the trace of the request it copies (`parent`).
+  const shadow = () =>
+    inSpan('massgate.shadow', { 'massgate.experiment': exp.name, 'massgate.variant': variant }, parent, run);
   const accepted = registry.shadows.offer(async () => {
     const t0 = performance.now();
     let o: ShadowOutcome;
@@ -159,6 +164,7 @@ export function afterV2(
   rendered: Rendered,
   limits: EdgeLimits,
   timeoutMs?: number,
+  trace?: TraceContext,
 ): void {
   const exp = route.experiment;
   // The request as parsed for the client's answer (or parsed here once, for an answer replayed from the cache), shared
@@ -174,7 +180,7 @@ export function afterV2(
     }
   });
   for (const shadow of exp.shadows) {
-    offer(registry, metrics, exp, shadow.name, async () => {
+    offer(registry, metrics, exp, shadow.name, trace, async (parent) => {
       const model = registry.resolve(shadow);
       const t0 = performance.now();
       // Outputs named differently (a layers model's `dense_3`, a graph model's `Identity`) are matched by position.
@@ -185,7 +191,11 @@ export function afterV2(
         ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) }
         : raw;
       const request = requestOf({ raw: renamed, tail }, model.inputs, model.outputs, limits);
-      const outputs = await model.infer(request.inputs, { outputs: request.outputs?.map((o) => o.name), timeoutMs });
+      const outputs = await model.infer(request.inputs, {
+        outputs: request.outputs?.map((o) => o.name),
+        timeoutMs,
+        trace: parent,
+      });
       const latencyMs = performance.now() - t0;
       const mine = selectOutputs(outputs, request.outputs, model.labels).map((t) => ({
         name: back.get(t.name) ?? t.name,
@@ -207,6 +217,7 @@ export function afterV1(
   parameters: Record<string, unknown>,
   predictions: string,
   timeoutMs?: number,
+  trace?: TraceContext,
 ): void {
   const exp = route.experiment;
   let served: unknown[] | undefined;
@@ -224,10 +235,10 @@ export function afterV1(
     }
   });
   for (const shadow of exp.shadows) {
-    offer(registry, metrics, exp, shadow.name, async () => {
+    offer(registry, metrics, exp, shadow.name, trace, async (parent) => {
       const model = registry.resolve(shadow);
       const t0 = performance.now();
-      const mine = await model.predict(instances, parameters, { timeoutMs });
+      const mine = await model.predict(instances, parameters, { timeoutMs, trace: parent });
       const latencyMs = performance.now() - t0;
       return served
         ? { latencyMs, ...comparePredictions(served, JSON.parse(JSON.stringify(mine)) as unknown[]) }

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { log, type LogFields } from '../../core/log.ts';
+import { log, traceFields, type LogFields } from '../../core/log.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { GatewayEnv } from './body.ts';
 import { REQUEST_ID_HEADER, requestInfo, type RequestInfo } from './request-id.ts';
@@ -47,6 +47,7 @@ export function accessRecorder(o: AccessOptions): (a: Answer) => void {
     const level = QUIET.has(a.route) ? 'debug' : a.status >= 500 ? 'error' : 'info';
     if (!log.enabled(level)) return;
     const fields: LogFields = {
+      ...traceFields(a.info.trace),
       request_id: a.info.id,
       method: a.method,
       route: a.route,
@@ -79,6 +80,8 @@ export function access(answered: (a: Answer) => void): MiddlewareHandler<Gateway
   return async (c, next) => {
     const t0 = performance.now();
     const info = requestInfo(c.req.header(REQUEST_ID_HEADER));
+    const trace = c.get('trace'); // tracing on: set by the server span's middleware, mounted before this one
+    if (trace !== undefined) info.trace = trace;
     c.set('request', info);
     c.header(REQUEST_ID_HEADER, info.id);
     await next();

@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts';
@@ -8,7 +9,8 @@ import type { RequestInfo } from './request-id.ts';
 
 /** What the gateway's Hono apps carry per request. */
 export type GatewayEnv = {
-  Variables: { bodyLimit: number; limits: EdgeLimits; request: RequestInfo };
+  /** `trace`: the request's trace context (its server span's), set only while tracing is on (telemetry/http.ts). */
+  Variables: { bodyLimit: number; limits: EdgeLimits; request: RequestInfo; trace: TraceContext };
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 };
 

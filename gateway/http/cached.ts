@@ -1,7 +1,8 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { ModelConfig } from '../../model-store/schema.ts';
 import { cacheKey, type KeyParts, type ResponseCache } from '../cache/index.ts';
-import { activeTracer, inSpan } from '../telemetry/spans.ts';
+import { inSpan, traced } from '../telemetry/spans.ts';
 
 /** Request parameters that steer scheduling, not the answer: left out of the cache key. */
 const SCHEDULING = new Set(['timeout', 'timeout_ms', 'priority', 'cache']);
@@ -11,10 +12,12 @@ function answerParameters(parameters: Record<string, unknown>): Record<string, u
   return Object.fromEntries(Object.entries(parameters).filter(([k]) => !SCHEDULING.has(k)));
 }
 
-/** The cancellation signal and deadline a computation runs under. */
+/** The cancellation signal, deadline and trace context a computation runs under. */
 export interface RunOptions {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
+  /** Tracing on: the parent of the computation's spans (the request's, or the cache look-up's span). */
+  trace?: TraceContext | undefined;
 }
 
 /** Whether a model's answers go through the response cache: the gateway has one and the model opted in. */
@@ -45,8 +48,8 @@ export interface CacheStep<T> {
  * request has gone, its deadline is `sharedTimeoutMs`, and each request waits with its own signal and
  * deadline.
  *
- * Tracing on, the look-up is a `massgate.cache` span (`massgate.cache.source`), the parent of the computation's spans
- * when the answer is computed here.
+ * Tracing on (`own.trace` sampled), the look-up is a `massgate.cache` span (`massgate.cache.source`), a child of
+ * `own.trace` and the parent of the computation's spans when the answer is computed here.
  */
 export async function throughCache<T>(
   c: Context,
@@ -62,17 +65,17 @@ export async function throughCache<T>(
     c.header('massgate-cache', 'off');
     return compute(own);
   }
-  const lookup = () =>
+  const lookup = (trace?: TraceContext) =>
     cache.getOrCompute(
       cacheKey({ ...step.key, parameters: answerParameters(parameters) }),
       config.cache!.ttlSeconds ?? 300,
-      async (signal) => step.codec.pack(await compute({ signal, timeoutMs: sharedTimeoutMs })),
+      async (signal) => step.codec.pack(await compute({ signal, timeoutMs: sharedTimeoutMs, trace })),
       step.key.model,
       own,
     );
-  const { value, source } = activeTracer()
-    ? await inSpan('massgate.cache', cacheAttributes(step.key), async (span) => {
-        const r = await lookup();
+  const { value, source } = traced(own.trace)
+    ? await inSpan('massgate.cache', cacheAttributes(step.key), own.trace, async (trace, span) => {
+        const r = await lookup(trace);
         span?.setAttribute('massgate.cache.source', r.source);
         return r;
       })

@@ -1,7 +1,6 @@
-import { trace } from '@opentelemetry/api';
 import type { Context } from 'hono';
 import type { Metrics } from '../metrics/index.ts';
-import { activeTracer } from '../telemetry/spans.ts';
+import { annotate, traced, traceOf } from '../telemetry/spans.ts';
 import { infoOf } from './request-id.ts';
 
 /**
@@ -19,10 +18,8 @@ export async function observed<T>(
     info.model = model.name;
     info.version = String(model.version);
   }
-  if (activeTracer())
-    trace
-      .getActiveSpan()
-      ?.setAttributes({ 'massgate.model.name': model.name, 'massgate.model.version': String(model.version) });
+  if (traced(traceOf(c)))
+    annotate(c, { 'massgate.model.name': model.name, 'massgate.model.version': String(model.version) });
   const t0 = performance.now();
   try {
     const result = await work();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
-import { log, type Logger } from '../../core/log.ts';
+import type { Context as TraceContext } from '@opentelemetry/api';
+import { log, traceFields, type Logger } from '../../core/log.ts';
 
 /** The header a request id is read from and answered in. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -24,6 +25,8 @@ export interface RequestInfo {
   version?: string;
   /** The error code it was answered with, if any. */
   code?: string;
+  /** Tracing on: its trace context (its server span's), whose ids its log lines carry. */
+  trace?: TraceContext | undefined;
   /** Its logger (made on first use by `requestLog`). */
   log?: Logger | undefined;
 }
@@ -56,10 +59,13 @@ export function requestId(c: Context): string {
   return infoOf(c)?.id ?? randomUUID();
 }
 
-/** The request's logger: every line carries its `request_id` (the process logger outside the middleware). */
+/**
+ * The request's logger: every line carries its `request_id` and, tracing on, its `trace_id`/`span_id` (the process
+ * logger outside the middleware).
+ */
 export function requestLog(c: Context): Logger {
   const info = infoOf(c);
   if (info === undefined) return log;
-  info.log ??= log.child({ request_id: info.id });
+  info.log ??= log.child({ request_id: info.id, ...traceFields(info.trace) });
   return info.log;
 }

@@ -192,7 +192,7 @@ export class ServedModel implements Servable {
   /** Preprocess, then the plugin's predict, else its worker step, else one run of the model. */
   private async runChunk(items: unknown[], options?: SubmitOptions): Promise<Record<string, Tensor>> {
     const { plugin, ctx } = this.pluginOrThrow();
-    const feeds = await inSpan('massgate.preprocess', this.pluginAttributes(items.length), () =>
+    const feeds = await inSpan('massgate.preprocess', this.pluginAttributes(items.length), options?.trace, () =>
       plugin.preprocess(items, ctx),
     );
     const step = (f: Record<string, Tensor>) =>
@@ -231,7 +231,7 @@ export class ServedModel implements Servable {
       const { plugin, ctx } = this.pluginOrThrow();
       const items = await Promise.all(instances.map((i) => plugin.parseInstance(i, ctx)));
       const outputs = await this.runItems(items, options);
-      return inSpanSync('massgate.postprocess', this.pluginAttributes(items.length), () =>
+      return inSpanSync('massgate.postprocess', this.pluginAttributes(items.length), options?.trace, () =>
         plugin.postprocess(outputs, ctx, items, parameters),
       );
     });

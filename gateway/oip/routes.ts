@@ -20,7 +20,7 @@ import {
   type Rendered,
 } from './response.ts';
 import { cachesFor, throughCache } from '../http/cached.ts';
-import { annotate, inSpanSync } from '../telemetry/spans.ts';
+import { annotate, inSpanSync, traceOf } from '../telemetry/spans.ts';
 import { exactKey, type ResponseCache } from '../cache/index.ts';
 import { HEADER_LENGTH, parseHeaderLength } from './binary.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -148,7 +148,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       if (replay) {
         adoptBodyId(c, replay.id); // the same bytes carry the same `id`
         // Tracing on: said on the request's span (a span of its own would cost this, the cheapest path, the most).
-        annotate(EXACT_HIT);
+        annotate(c, EXACT_HIT);
         c.header('massgate-cache', 'memory');
         const b = replay.body;
         const rendered: Rendered = {
@@ -180,12 +180,13 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
             timeoutMs: run.timeoutMs,
             priority,
             signal: run.signal,
+            trace: run.trace,
           });
-          return inSpanSync('massgate.postprocess', {}, () =>
+          return inSpanSync('massgate.postprocess', {}, run.trace, () =>
             encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)),
           );
         },
-        { signal: clientSignal(c), timeoutMs },
+        { signal: clientSignal(c), timeoutMs, trace: traceOf(c) },
         maxDefined(timeoutMs, deps.defaultTimeoutMs),
       );
       const rendered = renderInferResponse(model, request.id, encoded);
@@ -216,6 +217,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       rendered,
       c.get('limits') ?? DEFAULT_LIMITS,
       deps.defaultTimeoutMs,
+      traceOf(c),
     );
     return response;
   };
@@ -234,7 +236,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
       key = parameterKey(pre.raw.parameters);
     }
     const route = deps.experiments!.route(exp, key);
-    return servedBy(deps.metrics, route, () => inferOn(c, route.model, route, pre));
+    return servedBy(c, deps.metrics, route, () => inferOn(c, route.model, route, pre));
   };
   app.post('/v2/models/:name/infer', infer);
   app.post('/v2/models/:name/versions/:version/infer', infer);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { BatchingSchema } from '../../model-store/schema.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
@@ -53,10 +53,10 @@ describe('the batcher with tracing on', () => {
   afterAll(() => tracing.stop());
   beforeEach(() => tracing.exporter.reset());
 
-  /** Runs `work` under a request span, as the HTTP layer does, and returns that span's id. */
-  const underRequest = async (work: () => Promise<unknown>) => {
+  /** Runs `work` with a request span's context, as the HTTP layer passes it, and returns that span's id. */
+  const underRequest = async (work: (trace: Context) => Promise<unknown>) => {
     const span = activeTracer()!.startSpan('request');
-    await context.with(trace.setSpan(context.active(), span), work).catch(() => undefined);
+    await work(trace.setSpan(ROOT_CONTEXT, span)).catch(() => undefined);
     span.end();
     return span.spanContext().spanId;
   };
@@ -68,7 +68,7 @@ describe('the batcher with tracing on', () => {
       {},
       ATTRS,
     );
-    const request = await underRequest(() => s.submit({ x: rows(6) }));
+    const request = await underRequest((trace) => s.submit({ x: rows(6) }, { trace }));
     const spans = tracing.spans();
     const queues = named(spans, 'massgate.queue');
     expect(queues.map((q) => [q.attributes['massgate.chunk'], q.attributes['massgate.rows']])).toEqual([
@@ -92,8 +92,8 @@ describe('the batcher with tracing on', () => {
     i.hold();
     const busy = s.submit({ x: rows(4) }); // a full batch holds the only instance
     const controller = new AbortController();
-    await underRequest(async () => {
-      const waiting = s.submit({ x: rows(1) }, { signal: controller.signal });
+    await underRequest(async (trace) => {
+      const waiting = s.submit({ x: rows(1) }, { signal: controller.signal, trace });
       controller.abort();
       await expect(waiting).rejects.toMatchObject({ code: 'CANCELLED' });
     });
@@ -113,7 +113,7 @@ describe('the batcher with tracing on', () => {
       },
     };
     const s = createScheduler([failing], BatchingSchema.parse({ maxBatchSize: 4, maxQueueDelayMs: 0 }), {}, ATTRS);
-    await underRequest(() => s.submit({ x: rows(4) }));
+    await underRequest((trace) => s.submit({ x: rows(4) }, { trace }));
     const [batch] = named(tracing.spans(), 'massgate.batch');
     expect(batch!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'INFERENCE_FAILED' });
   });
@@ -131,9 +131,9 @@ describe('the batcher with tracing on', () => {
       spanId: '00f067aa0ba902b7',
       traceFlags: 0,
     });
-    await context.with(trace.setSpan(context.active(), unsampled), () => s.submit({ x: rows(4) }));
+    await s.submit({ x: rows(4) }, { trace: trace.setSpan(ROOT_CONTEXT, unsampled) });
     expect(tracing.spans()).toEqual([]);
-    await underRequest(() => s.submit({ x: rows(4) })); // and sampled, it does
+    await underRequest((trace) => s.submit({ x: rows(4) }, { trace })); // and sampled, it does
     expect(named(tracing.spans(), 'massgate.batch')).toHaveLength(1);
   });
 });

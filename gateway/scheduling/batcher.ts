@@ -1,4 +1,4 @@
-import { context, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
+import { trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { GatewayError } from '../../core/errors.ts';
 import { concat, padTo, sliceRows, type Tensor } from '../../core/tensor.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
@@ -7,7 +7,7 @@ import type { SupervisedSession } from '../../runtimes/worker/supervise.ts';
 import type { Scheduler, SchedulerStats, SubmitOptions } from './scheduler.ts';
 import { Fifo } from './fifo.ts';
 import { copyRows, joinChunks } from './chunks.ts';
-import { activeTracer, failSpan } from '../telemetry/spans.ts';
+import { activeTracer, failSpan, traced } from '../telemetry/spans.ts';
 import { AdaptiveDelay } from './adaptive.ts';
 
 /** What the scheduler reports, for metrics. */
@@ -45,7 +45,7 @@ interface Pending {
   fail(e: Error): void;
   /** Tracing on: the entry's `massgate.queue` span, ended when it leaves the queue. */
   span?: Span;
-  /** Tracing on: the context its request was submitted in (a timer or another request dispatches it). */
+  /** Tracing on: its request's `SubmitOptions.trace` (a timer or another request dispatches it). */
   parent?: Context;
 }
 
@@ -66,7 +66,7 @@ function abandonment(batch: readonly Pending[]): AbortSignal {
 function runStep(
   instance: RuntimeSession,
   feeds: Record<string, Tensor>,
-  options: { transferInputs: boolean; signal: AbortSignal },
+  options: { transferInputs: boolean; signal: AbortSignal; trace?: Context },
 ): Promise<Record<string, Tensor>> {
   if (!instance.runStep)
     return Promise.reject(new GatewayError('INFERENCE_FAILED', 'this model instance has no worker step'));
@@ -144,9 +144,9 @@ function batchSpan(batch: readonly Pending[], rows: number, attributes: Attribut
  * client gone), the step is cancelled in its thread (its next model call throws), so an abandoned long
  * clip does not hold an instance.
  *
- * Tracing on, each queue entry has a `massgate.queue` span (submit to dispatch, a child of the context the request
- * was submitted in, with `attributes`); a batched model's batch has a `massgate.batch` span (see `batchSpan`), the
- * active span of its run (the worker's span is its child); an unbatched model's run has its request's context.
+ * Tracing on, each queue entry of a sampled request has a `massgate.queue` span (submit to dispatch, a child of
+ * `options.trace`, with `attributes`); a batched model's batch has a `massgate.batch` span (see `batchSpan`), the
+ * parent passed to its run (the worker's span is its child); an unbatched model's run is given its request's context.
  *
  * Supervised instances (worker threads that may die) leave rotation when their worker exits — the batch
  * they were running fails with 503 UNAVAILABLE, not retried: its input may be what killed the worker —
@@ -347,11 +347,10 @@ export function createScheduler(
       // Batch buffers built here by concat belong to nobody else: a worker may take them without a copy.
       // (Padding keeps that true: concat of several parts always allocates.)
       const transfer = { transferInputs: batch.length > 1 };
-      const send = () =>
-        batch[0]!.step
-          ? runStep(instance, feeds, { ...transfer, signal: abandonment(batch) })
-          : instance.run(feeds, names, transfer);
-      const out = await (ctx ? context.with(ctx, send) : send());
+      const options = ctx ? { ...transfer, trace: ctx } : transfer;
+      const out = await (batch[0]!.step
+        ? runStep(instance, feeds, { ...options, signal: abandonment(batch) })
+        : instance.run(feeds, names, options));
       const ms = now() - t0;
       adaptive?.ran(rows, ms);
       hooks.onBatch?.(rows, batch.length, ms);
@@ -419,8 +418,8 @@ export function createScheduler(
     const levels = queues.length;
     const priority = Math.min(levels, Math.max(1, options.priority ?? config.defaultPriority ?? levels));
     const timeoutMs = Math.min(config.timeoutMs, options.timeoutMs ?? Infinity);
-    const tracer = activeTracer();
-    const parent = tracer ? context.active() : undefined;
+    const parent = traced(options.trace) ? options.trace : undefined;
+    const tracer = parent ? activeTracer() : undefined;
     return new Promise((resolve, reject) => {
       let deadline: NodeJS.Timeout | undefined;
       let done = false;

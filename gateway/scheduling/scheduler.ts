@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { GatewayError } from '../../core/errors.ts';
 import type { Tensor } from '../../core/tensor.ts';
 
@@ -17,6 +18,11 @@ export interface SubmitOptions {
    * batch only with step requests.
    */
   step?: boolean | undefined;
+  /**
+   * Tracing on: the context the request is submitted in (its server span's, or a cache look-up's, an ensemble
+   * member's…), the parent of its `massgate.queue` spans. None, or one whose span is not sampled: no span.
+   */
+  trace?: Context | undefined;
 }
 
 /** Scheduler statistics for metrics and health. */

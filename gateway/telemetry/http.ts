@@ -1,12 +1,4 @@
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type TextMapGetter,
-} from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { GatewayEnv } from '../http/body.ts';
@@ -21,7 +13,9 @@ const HEADERS: TextMapGetter<Context> = {
 /**
  * The server span of every request Hono routes (health probes are answered before it, untraced), mounted first
  * when tracing is on. The span is the child of the request's W3C `traceparent` (and `tracestate`) when it sends
- * one, and is the active span while the request is handled, so every span below it joins the trace. Named
+ * one. Its context (`trace.setSpan(parent, span)`) is kept on the Hono context (`c.get('trace')`, read with `traceOf`):
+ * the route handlers pass it down explicitly (no context manager is registered), so every span below it joins the
+ * trace, and the request's log lines carry its ids. Named
  * `<method> <route>` with the HTTP semantic-convention attributes (`http.request.method`, `url.path`, `http.route`,
  * `http.response.status_code`, `error.type`) and `massgate.cache.source` from the `massgate-cache` header; status
  * ERROR on a 5xx. The response carries a `traceresponse` header (`00-<trace id>-<span id>-<flags>`, W3C Trace Context
@@ -43,8 +37,10 @@ export function traceRequests(): MiddlewareHandler<GatewayEnv> {
     );
     const { traceId, spanId, traceFlags } = span.spanContext();
     c.header('traceresponse', `00-${traceId}-${spanId}-0${traceFlags & 1}`);
+    c.set('trace', trace.setSpan(parent, span));
+    if (!span.isRecording()) return next(); // not sampled: nothing to record on it
     try {
-      await context.with(trace.setSpan(parent, span), next);
+      await next();
     } finally {
       const route = routePath(c, -1);
       if (route && !route.endsWith('*')) {

@@ -1,10 +1,20 @@
-import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { isGatewayError } from '../../core/errors.ts';
 
 /**
  * The gateway's spans, through `@opentelemetry/api` only (the SDK is loaded by tracing.ts, and only when tracing is
- * on). While tracing is off no tracer is bound and every helper here returns at once: no span, no context, no
- * attribute object is made.
+ * on). No context manager is registered: a span's parent is always passed explicitly (a `Context` carried in the
+ * request's option objects, from the request's server span down), never read from `context.active()`. While tracing is
+ * off no tracer is bound and every helper here returns at once: no span, no context, no attribute object is made; a
+ * parent whose span is not sampled costs one look-up per step.
  */
 let tracer: Tracer | undefined;
 
@@ -16,6 +26,22 @@ export function activeTracer(): Tracer | undefined {
 /** Binds (or, with `undefined`, unbinds) the gateway's tracer: called by tracing.ts only. */
 export function bindTracer(t: Tracer | undefined): void {
   tracer = t;
+}
+
+/**
+ * Whether spans are made under `parent`: tracing is on, a parent is given, and its span (if it holds one) is sampled
+ * (the flag, not `isRecording()`: a shadow copy runs after its request's span has ended). False for a request whose
+ * trace is not sampled: its steps then make no span and build no context.
+ */
+export function traced(parent: Context | undefined): parent is Context {
+  if (tracer === undefined || parent === undefined) return false;
+  const flags = trace.getSpanContext(parent)?.traceFlags;
+  return flags === undefined || (flags & TraceFlags.SAMPLED) !== 0;
+}
+
+/** The request's trace context (its server span's) as the HTTP layer keeps it; `undefined` with tracing off. */
+export function traceOf(c: { get(key: 'trace'): unknown }): Context | undefined {
+  return c.get('trace') as Context | undefined;
 }
 
 /** The stable code of a thrown value: its GatewayError code, else INTERNAL. */
@@ -31,22 +57,27 @@ export function failSpan(span: Span, e: unknown): void {
 }
 
 /**
- * Runs `work` in a span named `name`, a child of the active context, and passes it the span (with tracing off: just
- * `work`, given `undefined`). The span ends when the work settles, failed with the error's code when it throws.
+ * Runs `work` in a span named `name`, a child of `parent` (a root span for ROOT_CONTEXT), and passes it the span's
+ * context (the parent of whatever it traces) and the span. Not traced (tracing off, no parent, a parent not
+ * sampled): just `work`, given `parent` as it is and no span. The span ends when the work settles, failed with the
+ * error's code when it throws.
  *
  * @example
- * const scores = await inSpan('massgate.ensemble.member', { 'massgate.model': 'lang-cld3' }, () => member.scoreInstances(items));
+ * const attributes = { 'massgate.model.name': 'lang-cld3' };
+ * const scores = await inSpan('massgate.ensemble.member', attributes, options.trace, (trace) =>
+ *   member.scoreInstances(items, { ...options, trace }),
+ * );
  */
 export async function inSpan<T>(
   name: string,
   attributes: Attributes,
-  work: (span: Span | undefined) => Promise<T>,
+  parent: Context | undefined,
+  work: (child: Context | undefined, span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  const t = tracer;
-  if (!t) return work(undefined);
-  const span = t.startSpan(name, { attributes });
+  if (!traced(parent)) return work(parent, undefined);
+  const span = tracer!.startSpan(name, { attributes }, parent);
   try {
-    return await context.with(trace.setSpan(context.active(), span), work, undefined, span);
+    return await work(trace.setSpan(parent, span), span);
   } catch (e) {
     failSpan(span, e);
     throw e;
@@ -55,13 +86,12 @@ export async function inSpan<T>(
   }
 }
 
-/** `inSpan` for synchronous work (an encoding, a decode). */
-export function inSpanSync<T>(name: string, attributes: Attributes, work: () => T): T {
-  const t = tracer;
-  if (!t) return work();
-  const span = t.startSpan(name, { attributes });
+/** `inSpan` for synchronous work (an encoding, a decode) that traces nothing below it. */
+export function inSpanSync<T>(name: string, attributes: Attributes, parent: Context | undefined, work: () => T): T {
+  if (!traced(parent)) return work();
+  const span = tracer!.startSpan(name, { attributes }, parent);
   try {
-    return context.with(trace.setSpan(context.active(), span), work);
+    return work();
   } catch (e) {
     failSpan(span, e);
     throw e;
@@ -70,7 +100,8 @@ export function inSpanSync<T>(name: string, attributes: Attributes, work: () => 
   }
 }
 
-/** Sets attributes on the active span (the request's server span in a route handler); nothing when tracing is off. */
-export function annotate(attributes: Attributes): void {
-  if (tracer) trace.getActiveSpan()?.setAttributes(attributes);
+/** Sets attributes on the request's server span (from its Hono context `c`); nothing when tracing is off. */
+export function annotate(c: { get(key: 'trace'): unknown }, attributes: Attributes): void {
+  const parent = traceOf(c);
+  if (parent !== undefined) trace.getSpan(parent)?.setAttributes(attributes);
 }

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { loadConfig } from '../config.ts';
 import { activeTracer, inSpan } from './spans.ts';
 import { startTracing, type Tracing } from './tracing.ts';
@@ -34,24 +34,24 @@ describe('tracing set-up', () => {
     expect(tracing.on).toBe(false);
     expect(activeTracer()).toBeUndefined();
     let seen: unknown = 'not run';
-    const result = await inSpan('massgate.test', {}, async (span) => {
+    const result = await inSpan('massgate.test', {}, ROOT_CONTEXT, async (child, span) => {
       seen = span;
-      return trace.getActiveSpan();
+      return trace.getSpan(child!);
     });
     expect(seen).toBeUndefined();
     expect(result).toBeUndefined();
     expect(loaded()).toEqual([]);
   });
 
-  it('TRACING=none loads the SDK but no exporter, and makes recording spans that carry the active context', async () => {
+  it('TRACING=none loads the SDK but no exporter, and makes recording spans that pass their context down', async () => {
     tracing = await startTracing(loadConfig({ TRACING: 'none' }).tracing);
     expect(tracing.on).toBe(true);
     expect(loaded()).toContain('@opentelemetry/sdk-trace-base');
     expect(loaded()).not.toContain('@opentelemetry/exporter-trace-otlp-http');
-    const [outer, recording, inner] = await inSpan('outer', {}, async (span) => [
+    const [outer, recording, inner] = await inSpan('outer', {}, ROOT_CONTEXT, async (child, span) => [
       span,
       span?.isRecording(),
-      await inSpan('inner', {}, async () => trace.getActiveSpan()),
+      await inSpan('inner', {}, child, async (_, s) => s),
     ]);
     expect(recording).toBe(true);
     expect(inner).toBeDefined();
@@ -62,6 +62,26 @@ describe('tracing set-up', () => {
     await tracing.shutdown();
     expect(activeTracer()).toBeUndefined();
     expect(trace.getSpan(context.active())).toBeUndefined();
+  });
+
+  it('registers no context manager (the active context stays ROOT); an unsampled parent gets no child span', async () => {
+    tracing = await startTracing(loadConfig({ TRACING: 'none' }).tracing);
+    const seen = await inSpan('outer', {}, ROOT_CONTEXT, async (child) => {
+      await Promise.resolve();
+      return { active: context.active(), child };
+    });
+    expect(seen.child).not.toBe(ROOT_CONTEXT);
+    expect(seen.active).toBe(ROOT_CONTEXT);
+    expect(trace.getActiveSpan()).toBeUndefined();
+    // A request not sampled: its parent's span is not recording, so a step starts no span and builds no context.
+    const unsampled = trace.setSpan(
+      ROOT_CONTEXT,
+      trace.wrapSpanContext({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 }),
+    );
+    const started = vi.spyOn(activeTracer()!, 'startSpan');
+    const passed = await inSpan('step', {}, unsampled, async (child, span) => ({ child, span }));
+    expect(passed).toEqual({ child: unsampled, span: undefined });
+    expect(started).not.toHaveBeenCalled();
   });
 
   it('OTLP: spans reach the collector in the background, with the service name; with none listening, nothing waits', async () => {
@@ -84,7 +104,7 @@ describe('tracing set-up', () => {
         loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'gw-test' }).tracing,
       );
       expect(loaded()).toContain('@opentelemetry/exporter-trace-otlp-http');
-      await inSpan('massgate.exported', { 'massgate.model.name': 'm' }, async () => {});
+      await inSpan('massgate.exported', { 'massgate.model.name': 'm' }, ROOT_CONTEXT, async () => {});
       await tracing.shutdown(); // flushes the batch
       await got;
       expect(bodies[0]).toMatch(/^POST \/v1\/traces /);
@@ -97,7 +117,7 @@ describe('tracing set-up', () => {
     tracing = await startTracing(
       loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` }).tracing,
     );
-    expect(await inSpan('massgate.lost', {}, async (span) => span?.isRecording())).toBe(true);
+    expect(await inSpan('massgate.lost', {}, ROOT_CONTEXT, async (_, span) => span?.isRecording())).toBe(true);
     await tracing.shutdown();
   });
 
@@ -107,12 +127,12 @@ describe('tracing set-up', () => {
       { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' },
     ]) {
       tracing = await startTracing(loadConfig({ TRACING: 'none', ...env }).tracing);
-      expect(await inSpan('s', {}, async (span) => span?.isRecording())).toBe(false);
+      expect(await inSpan('s', {}, ROOT_CONTEXT, async (_, span) => span?.isRecording())).toBe(false);
       await tracing.shutdown();
     }
     tracing = await startTracing(
       loadConfig({ TRACING: 'none', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }).tracing,
     );
-    expect(await inSpan('s', {}, async (span) => span?.isRecording())).toBe(true);
+    expect(await inSpan('s', {}, ROOT_CONTEXT, async (_, span) => span?.isRecording())).toBe(true);
   });
 });

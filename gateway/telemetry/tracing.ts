@@ -1,4 +1,4 @@
-import { context, diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
+import { diag, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { GatewayError } from '../../core/errors.ts';
 import { log } from '../../core/log.ts';
@@ -46,10 +46,11 @@ const within = (work: Promise<unknown>, ms: number) =>
   });
 
 /**
- * Installs a tracer provider for the whole process: the SDK's BasicTracerProvider with `spanProcessors`, the
- * AsyncLocalStorage context manager (the active span follows awaits) and the W3C trace-context propagator
- * (`traceparent`, `tracestate`), registered with `@opentelemetry/api` so that every layer's spans reach it. The SDK is
- * imported here, on the first call, never before. One installation at a time (CONFIG_INVALID otherwise).
+ * Installs a tracer provider for the whole process: the SDK's BasicTracerProvider with `spanProcessors` and the W3C
+ * trace-context propagator (`traceparent`, `tracestate`), registered with `@opentelemetry/api` so that every layer's
+ * spans reach it. No context manager is registered (the API's default stays: `context.active()` is ROOT_CONTEXT): the
+ * gateway passes each span's parent explicitly (spans.ts), which spares every promise the cost of async hooks. The
+ * SDK is imported here, on the first call, never before. One installation at a time (CONFIG_INVALID otherwise).
  *
  * @example
  * // a test: every ended span in memory
@@ -59,13 +60,11 @@ const within = (work: Promise<unknown>, ms: number) =>
  */
 export async function installTracing(o: InstallOptions): Promise<Tracing> {
   if (installed) throw new GatewayError('CONFIG_INVALID', 'tracing is already installed in this process');
-  const [{ BasicTracerProvider }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, resources] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/resources'),
-    ]);
+  const [{ BasicTracerProvider }, { W3CTraceContextPropagator }, resources] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+  ]);
   if (installed) throw new GatewayError('CONFIG_INVALID', 'tracing is already installed in this process');
   const provider = new BasicTracerProvider({
     resource: resources.resourceFromAttributes({
@@ -76,7 +75,6 @@ export async function installTracing(o: InstallOptions): Promise<Tracing> {
     ...(o.sampler ? { sampler: o.sampler } : {}),
   });
   const registered = [
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()),
     trace.setGlobalTracerProvider(provider),
     propagation.setGlobalPropagator(new W3CTraceContextPropagator()),
   ];
@@ -90,7 +88,6 @@ export async function installTracing(o: InstallOptions): Promise<Tracing> {
         bindTracer(undefined);
         await within(provider.shutdown(), FLUSH_TIMEOUT_MS);
         trace.disable();
-        context.disable();
         propagation.disable();
         diag.disable();
         installed = undefined;

@@ -13,6 +13,7 @@ import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
 import { afterV1, attribute, parameterKey, servedBy, stickyKey } from '../experiments/serve.ts';
+import { traceOf } from '../telemetry/spans.ts';
 import { issuesText } from '../../core/issues.ts';
 
 const PredictSchema = z.object({
@@ -111,7 +112,7 @@ export function v1Routes(
       key = parameterKey(pre.parameters);
     }
     const route = experiments!.registry.route(exp, key);
-    return servedBy(metrics, route, () => predictOn(c, route.model, route, pre));
+    return servedBy(c, metrics, route, () => predictOn(c, route.model, route, pre));
   });
 
   /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
@@ -124,7 +125,11 @@ export function v1Routes(
       const body = pre ?? (multipart ? await fromMultipart(c) : await readPredictBody(c));
       checkInstances(body.instances.length, (c.get('limits') ?? DEFAULT_LIMITS).maxInstances);
       const parameters = body.parameters ?? {};
-      const own = { signal: clientSignal(c), timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs };
+      const own = {
+        signal: clientSignal(c),
+        timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs,
+        trace: traceOf(c),
+      };
       // The predictions' JSON, encoded once: stored as UTF-8 bytes only when the cache is on.
       const compute = async (run: RunOptions) => JSON.stringify(await model.predict(body.instances, parameters, run));
       // Multipart bodies carry raw files: they are not cached (their bytes would need hashing here too).
@@ -161,7 +166,16 @@ export function v1Routes(
         variant =
           `"experiment":${JSON.stringify(route.experiment.name)},"variant":${JSON.stringify(route.variant.name)},` +
           `"request_id":${JSON.stringify(id)},`;
-        afterV1(experiments!.registry, metrics, route, body.instances, parameters, predictions, defaultTimeoutMs);
+        afterV1(
+          experiments!.registry,
+          metrics,
+          route,
+          body.instances,
+          parameters,
+          predictions,
+          defaultTimeoutMs,
+          traceOf(c),
+        );
       }
       return c.body(
         `{"model_name":${JSON.stringify(model.name)},"model_version":"${model.version}",${variant}"predictions":${predictions}}`,

@@ -2,7 +2,7 @@ import * as tf from '../tfjs/tf.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { floats, shapeText, type Tensor, type TensorInfo } from '../../core/tensor.ts';
 import { warmUpFeeds } from '../../core/warm-up-feeds.ts';
-import type { HeadSpec, RuntimeSession } from '../runtime.ts';
+import type { HeadSpec, RuntimeSession, SessionRunOptions } from '../runtime.ts';
 import { initBackend } from '../tfjs/backend.ts';
 import { readArtifacts } from '../tfjs/files.ts';
 
@@ -39,7 +39,7 @@ class HeadSession implements RuntimeSession {
   async run(
     feeds: Record<string, Tensor>,
     outputNames?: readonly string[],
-    options?: { transferInputs?: boolean },
+    options?: SessionRunOptions,
   ): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new GatewayError('MODEL_NOT_READY', 'the session was disposed');
     const wanted = outputNames?.length ? [...new Set(outputNames)] : [HEAD_OUTPUT];

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import type { RuntimeSession } from '../runtime.ts';
+import { SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import type { RuntimeSession, SessionRunOptions } from '../runtime.ts';
 import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import { GatewayError, type ErrorCode, ERROR_CODES, isGatewayError } from '../../core/errors.ts';
 import { PACKAGE_VERSION } from '../../core/package-root.ts';
@@ -41,10 +41,11 @@ export interface WorkerHooks {
  * blocks its caller) never stalls the HTTP event loop. Implements the same RuntimeSession contract, and
  * `runStep` when `data.step` names a plugin's worker step (runtimes/worker/step.ts).
  *
- * With a recording span active (OpenTelemetry, `@opentelemetry/api`: the gateway's batch span, or the request's for
- * an unbatched model), each run or step is a `massgate.worker.run` span, its child: the round trip to the thread, with
- * `massgate.worker.kind` (run, step), `massgate.worker.thread_id`, `massgate.runtime.name`,
- * `massgate.runtime.provider`, `massgate.batch.size` (rows sent) and `massgate.worker.compute_ms` (time in the thread).
+ * Given a trace context whose span is recording (`options.trace`, OpenTelemetry `@opentelemetry/api`: the gateway's
+ * batch span, or the request's for an unbatched model), each run or step is a `massgate.worker.run` span, its child:
+ * the round trip to the thread, with `massgate.worker.kind` (run, step), `massgate.worker.thread_id`,
+ * `massgate.runtime.name`, `massgate.runtime.provider`, `massgate.batch.size` (rows sent) and
+ * `massgate.worker.compute_ms` (time in the thread).
  *
  * @example
  * const session = await loadInWorker({ runtime: 'onnx', spec: { path: 'model.onnx' } });
@@ -114,10 +115,13 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
     throw e;
   }
 
-  /** A run's span, when a recording span is active (tracing on and sampled); else none, at the cost of one lookup. */
-  const runSpan = (kind: 'run' | 'step', feeds: Record<string, Tensor>): Span | undefined => {
-    const parent = context.active();
-    if (!trace.getSpan(parent)?.isRecording()) return undefined;
+  /** A run's span, when its parent's span is recording (tracing on, sampled); else none, at the cost of one lookup. */
+  const runSpan = (
+    kind: 'run' | 'step',
+    feeds: Record<string, Tensor>,
+    parent: Context | undefined,
+  ): Span | undefined => {
+    if (parent === undefined || !trace.getSpan(parent)?.isRecording()) return undefined;
     const rows = Object.values(feeds)[0]?.shape[0];
     return trace.getTracer('massgate', PACKAGE_VERSION).startSpan(
       'massgate.worker.run',
@@ -178,11 +182,11 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
         { type: 'run', feeds, outputs: outputNames ? [...outputNames] : undefined } as Omit<ToWorker, 'id'>,
         options?.transferInputs ? transferable(feeds) : [],
         undefined,
-        runSpan('run', feeds),
+        runSpan('run', feeds, options?.trace),
       ),
     ...(data.step
       ? {
-          runStep: (feeds: Record<string, Tensor>, options?: { transferInputs?: boolean; signal?: AbortSignal }) => {
+          runStep: (feeds: Record<string, Tensor>, options?: SessionRunOptions & { signal?: AbortSignal }) => {
             const signal = options?.signal;
             const result = call(
               { type: 'step', feeds } as Omit<ToWorker, 'id'>,
@@ -197,7 +201,7 @@ export async function loadInWorker(data: WorkerData, hooks: WorkerHooks = {}): P
                 signal.addEventListener('abort', cancel, { once: true });
                 return () => signal.removeEventListener('abort', cancel);
               },
-              runSpan('step', feeds),
+              runSpan('step', feeds, options?.trace),
             );
             return result;
           },

@@ -1,4 +1,4 @@
-import type { RuntimeSession } from '../runtime.ts';
+import type { RuntimeSession, SessionRunOptions } from '../runtime.ts';
 import type { Tensor } from '../../core/tensor.ts';
 import { loadInWorker, type WorkerHooks } from './index.ts';
 import { WorkerExitedError } from './exited.ts';
@@ -124,13 +124,13 @@ export async function superviseWorker(data: WorkerData, options: SuperviseOption
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    run(feeds: Record<string, Tensor>, outputNames?: readonly string[], runOptions?: { transferInputs?: boolean }) {
+    run(feeds: Record<string, Tensor>, outputNames?: readonly string[], runOptions?: SessionRunOptions) {
       if (!current) return Promise.reject(lastError);
       return current.run(feeds, outputNames, runOptions);
     },
     ...(data.step
       ? {
-          runStep(feeds: Record<string, Tensor>, runOptions?: { transferInputs?: boolean; signal?: AbortSignal }) {
+          runStep(feeds: Record<string, Tensor>, runOptions?: SessionRunOptions & { signal?: AbortSignal }) {
             if (!current) return Promise.reject(lastError);
             if (!current.runStep) return Promise.reject(new Error('the model instance has no worker step'));
             return current.runStep(feeds, runOptions);

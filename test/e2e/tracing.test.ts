@@ -6,6 +6,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 import { tempStore, tinyClassifier, writeModel } from '../support/tiny-models.ts';
 import { traceInMemory, type InMemoryTracing } from '../support/tracing.ts';
+import { activeTracer } from '../../gateway/telemetry/spans.ts';
 import { captureLogs } from '../support/logs.ts';
 
 const LABELS = ['cat', 'dog', 'bird'];
@@ -233,7 +234,7 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
     // Every span of the request is in that trace.
     for (const name of ['massgate.queue', 'massgate.worker.run'])
       expect(childOf(spans, server, name).spanContext().traceId).toBe(traceId);
-    // The access log line is written inside the server span: it carries its ids.
+    // The access log line carries the server span's ids (from the request's trace context).
     const access = logs.read().filter((l) => l.msg === 'request');
     expect(access).toEqual([
       expect.objectContaining({
@@ -242,5 +243,33 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
         span_id: server.spanContext().spanId,
       }),
     ]);
+  });
+
+  it('a request whose trace is not sampled starts its server span only: no child span is started', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const started = vi.spyOn(activeTracer()!, 'startSpan');
+    try {
+      const headers = { traceparent: `00-${traceId}-b7ad6b7169203331-00` };
+      // A plain model, an ensemble (members, their batches), and a full batch through the cache (four new rows).
+      const answers = [
+        await infer(`${gw.url}/v2/models/plain/infer`, x([7, 0, 1]), headers),
+        await infer(`${gw.url}/v2/models/ens/infer`, x([7, 0, 1]), headers),
+        ...(await Promise.all(
+          [7, 8, 9, 10].map((v) => infer(`${gw.url}/v2/models/batched/infer`, x([v, 0, 1]), headers)),
+        )),
+      ];
+      for (const r of answers) {
+        expect(r.status).toBe(200);
+        expect(r.headers.get('traceresponse')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      }
+      // One span started per request (its server span, not recording); none below it: no cache, queue, batch, run.
+      expect(started.mock.calls.map((call) => call[0])).toEqual(Array(6).fill('POST'));
+      expect(tracing.spans()).toEqual([]);
+      // Its access lines still carry its trace id.
+      const access = logs.read().filter((l) => l.msg === 'request');
+      expect(access.map((l) => l.trace_id)).toEqual(Array(6).fill(traceId));
+    } finally {
+      started.mockRestore();
+    }
   });
 });
