@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { readLogLines } from '../support/logs.ts';
 import { slowClassifier, tempStore, writeModel } from '../support/tiny-models.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,18 +85,7 @@ describe('graceful shutdown of the real process', () => {
         };
         check();
       });
-    let buf = '';
-    child.stderr.on('data', (d: Buffer) => {
-      const complete = (buf + d.toString()).split('\n');
-      buf = complete.pop() ?? ''; // an unfinished line waits for the next chunk
-      for (const text of complete) {
-        try {
-          lines.push(JSON.parse(text));
-        } catch {
-          /* not a log line */
-        }
-      }
-    });
+    readLogLines(child.stderr, (l) => lines.push(l));
     try {
       const port = Number((await seen('listening')).port);
       await seen('ready');

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readLogLines } from './logs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NO_TSX = fileURLToPath(new URL('./no-tsx.mjs', import.meta.url));
@@ -67,19 +68,12 @@ function spawnCompiled(env: Record<string, string>, guard = true): Spawned {
   const wake = () => {
     for (const w of waiting.splice(0)) w();
   };
-  let buf = '';
-  child.stderr.on('data', (d: Buffer) => {
-    const complete = (buf + d.toString()).split('\n');
-    buf = complete.pop() ?? ''; // an unfinished line waits for the next chunk
-    for (const text of complete) {
-      try {
-        lines.push(JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        other.push(text);
-      }
-    }
-    wake();
-  });
+  readLogLines(
+    child.stderr,
+    (l) => lines.push(l),
+    (text) => other.push(text),
+    wake,
+  );
   // 'close' (not 'exit'): stderr has been read to its end.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   void exited.then(wake);
