@@ -45,7 +45,7 @@ export type TensorData = DataTypeMap[DataType];
 /** Every datatype but BYTES: fixed-size elements in a typed array. */
 type NumericDataType = Exclude<DataType, 'BYTES'>;
 /** The typed arrays of the numeric datatypes. */
-type NumericData = DataTypeMap[NumericDataType];
+export type NumericData = DataTypeMap[NumericDataType];
 
 interface TensorOf<D extends DataType> {
   name: string;

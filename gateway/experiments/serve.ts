@@ -186,11 +186,12 @@ export function afterV2(
       // Outputs named differently (a layers model's `dense_3`, a graph model's `Identity`) are matched by position.
       const toShadow = outputNames(route.model.outputs, model.outputs);
       const back = new Map([...toShadow].map(([a, b]) => [b, a]));
-      const { raw, tail } = parsed();
+      const envelope = parsed();
+      const raw = envelope.raw;
       const renamed = raw.outputs
         ? { ...raw, outputs: raw.outputs.map((o) => ({ ...o, name: toShadow.get(o.name) ?? o.name })) }
         : raw;
-      const request = requestOf({ raw: renamed, tail }, model.inputs, model.outputs, limits);
+      const request = requestOf({ ...envelope, raw: renamed }, model.inputs, model.outputs, limits);
       const outputs = await model.infer(request.inputs, {
         outputs: request.outputs?.map((o) => o.name),
         timeoutMs,

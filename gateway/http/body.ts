@@ -123,7 +123,7 @@ export function parseJsonBytes(bytes: Uint8Array, maxDepth: number): unknown {
 }
 
 /** JSON.parse with the gateway's error for malformed or empty text. */
-function parseJsonText(text: string): unknown {
+export function parseJsonText(text: string): unknown {
   if (text.trim() === '') throw new GatewayError('INVALID_JSON', 'the request body is empty; expected JSON');
   try {
     return JSON.parse(text);

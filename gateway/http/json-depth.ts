@@ -39,7 +39,9 @@ export function jsonDepth(bytes: Uint8Array, stopAbove = Infinity): number {
 export function checkJsonDepth(bytes: Uint8Array, maxDepth: number): void {
   // A body shorter than the limit cannot nest deeper than it: the common small request skips the scan.
   if (bytes.length <= maxDepth) return;
-  if (jsonDepth(bytes, maxDepth) > maxDepth) {
-    throw new GatewayError('INVALID_JSON', `the JSON body nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
-  }
+  if (jsonDepth(bytes, maxDepth) > maxDepth) throw tooDeep(maxDepth);
 }
+
+/** The error for JSON nested deeper than `maxDepth` (MAX_JSON_DEPTH). */
+export const tooDeep = (maxDepth: number): GatewayError =>
+  new GatewayError('INVALID_JSON', `the JSON body nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);

@@ -1,5 +1,13 @@
 import { invalidInput } from '../../core/errors.ts';
-import { allocate, fromUtf8, utf8, type DataType, type Tensor, type TensorData } from '../../core/tensor.ts';
+import {
+  allocate,
+  fromUtf8,
+  utf8,
+  type DataType,
+  type NumericData,
+  type Tensor,
+  type TensorData,
+} from '../../core/tensor.ts';
 
 const INT_RANGE: Partial<Record<DataType, [number, number]>> = {
   UINT8: [0, 255],
@@ -43,27 +51,39 @@ export function fromJson(name: string, datatype: DataType, values: readonly unkn
     });
   }
   const out = allocate(datatype, values.length);
-  const range = INT_RANGE[datatype];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (datatype === 'BOOL') {
-      if (typeof v !== 'boolean' && v !== 0 && v !== 1)
-        throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
-      out[i] = v ? 1 : 0;
-      continue;
-    }
-    if (typeof v !== 'number')
-      throw invalidInput(`input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`);
-    if (range) {
-      if (!Number.isInteger(v))
-        throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
-      if (v < range[0] || v > range[1])
-        throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
-    }
-    if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = BigInt(v);
-    else out[i] = v;
+    if (datatype === 'BOOL' && typeof v === 'boolean') out[i] = v ? 1 : 0;
+    else if (typeof v !== 'number')
+      throw invalidInput(
+        datatype === 'BOOL'
+          ? `input '${name}': element ${i} of a BOOL tensor must be true or false`
+          : `input '${name}': element ${i} is not a number (${JSON.stringify(v)?.slice(0, 40)})`,
+      );
+    else putNumber(out, datatype, name, i, v);
   }
   return out;
+}
+
+/**
+ * Stores JSON number `v` as element `i` of `out` (a numeric buffer of `datatype`, not FP16): integers are
+ * checked for being whole and in range, BOOL takes 0 or 1 only.
+ */
+export function putNumber(out: NumericData, datatype: DataType, name: string, i: number, v: number): void {
+  if (datatype === 'BOOL') {
+    if (v !== 0 && v !== 1) throw invalidInput(`input '${name}': element ${i} of a BOOL tensor must be true or false`);
+    out[i] = v;
+    return;
+  }
+  const range = INT_RANGE[datatype];
+  if (range) {
+    if (!Number.isInteger(v))
+      throw invalidInput(`input '${name}': element ${i} (${v}) is not an integer for ${datatype}`);
+    if (v < range[0] || v > range[1])
+      throw invalidInput(`input '${name}': element ${i} (${v}) is out of range for ${datatype}`);
+  }
+  if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = BigInt(v);
+  else out[i] = v;
 }
 
 function halfToNumber(h: number): number {

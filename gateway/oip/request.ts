@@ -47,7 +47,8 @@ export function parseEnvelope(body: unknown): RawInferRequest {
 
 /**
  * Checks a request against the model's declared inputs and outputs and builds its tensors.
- * `decodeBinary` turns binary-extension bytes into tensor data (gateway/oip/binary.ts). Each shape is
+ * `decodeData` gives an input's data when it is not JSON values: binary-extension bytes (gateway/oip/binary.ts)
+ * or numbers lifted out of the JSON text (gateway/oip/json-lift.ts), already checked against `count`. Each shape is
  * checked against `limits.maxTensorElements` (400) and the rows of a batch dimension (a dynamic first
  * dimension: images or texts of a plugin model, rows of a tensor model) against `limits.maxInstances`
  * (413), before any data is converted.
@@ -56,7 +57,7 @@ export function validateRequest(
   raw: RawInferRequest,
   declaredInputs: readonly TensorInfo[],
   declaredOutputs: readonly TensorInfo[],
-  decodeBinary?: (input: RawInferRequest['inputs'][number]) => Tensor['data'] | undefined,
+  decodeData?: (input: RawInferRequest['inputs'][number], count: number) => Tensor['data'] | undefined,
   limits: Pick<EdgeLimits, 'maxTensorElements' | 'maxInstances'> = DEFAULT_LIMITS,
 ): InferRequest {
   const inputs: Record<string, Tensor> = {};
@@ -70,7 +71,7 @@ export function validateRequest(
       throw invalidInput(`input '${input.name}': ${(e as Error).message}`);
     }
     if (declared.shape[0]! < 0) checkInstances(input.shape[0]!, limits.maxInstances);
-    let data = decodeBinary?.(input);
+    let data = decodeData?.(input, count);
     if (data === undefined) {
       if (input.data === undefined) throw invalidInput(`input '${input.name}' has no data`);
       const flat = flatten(input.name, input.data, input.shape);
