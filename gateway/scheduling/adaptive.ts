@@ -10,6 +10,12 @@ export interface AdaptiveDelayOptions {
   alpha?: number;
 }
 
+/** Rows answered at `t` and not yet seen coming back. */
+interface Answer {
+  t: number;
+  rows: number;
+}
+
 /** A batch-size bucket of the learned cost curve: moving averages of rows and run time. */
 interface Point {
   rows: number;
@@ -18,6 +24,8 @@ interface Point {
 
 /** Pseudo busy time (ms) added to the rate's denominator: a single early arrival does not read as a flood. */
 const PRIOR_BUSY_MS = 1;
+/** Share of arriving rows counted as returns above which the load reads as closed-loop clients only. */
+const RETURNING = 0.9;
 /** Waits tried besides the ones that fill the next power-of-two batch: this many even steps up to the bound. */
 const STEPS = 8;
 
@@ -35,7 +43,19 @@ const STEPS = 8;
  * - c(b), the run time of a batch of b rows: a moving average per power-of-two bucket, interpolated between
  *   buckets and flat beyond the ones measured (before anything is measured nothing is held back).
  *
- * Holding q queued rows for w ms expects r = λw more rows. Summed over those q + r rows, sending now costs
+ * - the rows answered recently and not yet back: a client in a closed loop sends its next request soon after its
+ *   answer (within its round trip: the gateway encodes the answers, the client reads one and sends again), so
+ *   the rows of a batch just answered return close together. Each arrival is counted against the oldest rows
+ *   answered; rows not back within the return window (about twice the measured answer-to-request gap, at most
+ *   `maxDelayMs`) are no longer expected.
+ *
+ * While rows just answered are on their way back, a partial batch is held for them (until they are all back,
+ * the batch is full, or the return window closes): their clients are waiting for nothing else, and one batch
+ * costs the model and the HTTP thread one round trip instead of two. A single client's next request is its
+ * own return, so it goes at once; so does any request when nothing answered lately is missing and nearly
+ * every request lately was such a return (clients in a closed loop: all of them are queued).
+ *
+ * Otherwise, holding q queued rows for w ms expects r = λw more rows. Summed over those q + r rows, sending now costs
  * q·c(q) + r·(h + c(r)) — the late rows run as their own batch, after this one (h = c(q)) unless another
  * instance is free (h = 0) — and waiting costs (q + r)·(w + c(q + r)) (their arrival times cancel out). It
  * holds for the w (at most `maxDelayMs`) that lowers the per-row latency most, and sends now when no w
@@ -45,6 +65,7 @@ const STEPS = 8;
  * const delay = new AdaptiveDelay({ maxDelayMs: 5, maxRows: 64 });
  * delay.arrive(now, 1); // on each request
  * delay.ran(rows, ms); // after each batch
+ * delay.answered(now, rows); // when its answers go out
  * delay.quiet(now); // when nothing is queued or running
  * const at = delay.sendAt(now, queuedRows, false); // now: send; later: hold until then
  */
@@ -62,6 +83,14 @@ export class AdaptiveDelay {
   /** Rows arrived since the model was last quiet, and their moving average over past busy periods. */
   #periodRows = 0;
   #perPeriod: number | undefined;
+  /** Rows answered and not yet back, oldest first (`#answersHead` the first live entry), and their sum. */
+  #answers: Answer[] = [];
+  #answersHead = 0;
+  #outstanding = 0;
+  /** Moving average of the gap (ms) from an answer to a request counted as its return. */
+  #returnMs: number | undefined;
+  /** Moving average of the share of arriving rows counted as returns (near 1: clients in a closed loop). */
+  #returnShare = 0;
 
   constructor(o: AdaptiveDelayOptions) {
     this.#maxDelay = o.maxDelayMs;
@@ -77,6 +106,40 @@ export class AdaptiveDelay {
     if (this.#busy) this.#arrived += rows;
     this.#busy = true;
     this.#periodRows += rows;
+    this.#expire(t);
+    // Counted as the return of the oldest rows answered.
+    let left = rows;
+    while (left > 0 && this.#answersHead < this.#answers.length) {
+      const a = this.#answers[this.#answersHead]!;
+      const gap = t - a.t;
+      this.#returnMs = this.#returnMs === undefined ? gap : this.#returnMs + this.#alpha * (gap - this.#returnMs);
+      const taken = Math.min(left, a.rows);
+      a.rows -= taken;
+      left -= taken;
+      this.#outstanding -= taken;
+      if (a.rows === 0) this.#answersHead++;
+    }
+    if (rows > 0) this.#returnShare += this.#alpha * ((rows - left) / rows - this.#returnShare);
+    this.#compact();
+  }
+
+  /** The answers of a batch of `rows` rows went out at `t`. */
+  answered(t: number, rows: number): void {
+    if (rows < 1) return;
+    this.#expire(t);
+    this.#answers.push({ t, rows });
+    this.#outstanding += rows;
+  }
+
+  /** How long (ms) after an answer its return is still expected. */
+  returnWindow(): number {
+    return this.#returnMs === undefined ? this.#maxDelay : Math.min(this.#maxDelay, 2 * this.#returnMs + 0.25);
+  }
+
+  /** Rows answered within the return window that have not come back, as of `t`. */
+  expected(t: number): number {
+    this.#expire(t);
+    return this.#outstanding;
   }
 
   /** Nothing is queued or running any more at `t` (a busy period ends). */
@@ -127,6 +190,11 @@ export class AdaptiveDelay {
    * time (at most `t + maxDelayMs`) to hold them until. `otherIdle`: another instance is free as well.
    */
   sendAt(t: number, queued: number, otherIdle: boolean): number {
+    // Rows just answered are on their way back: hold for them, at most until the oldest one's window closes.
+    if (this.expected(t) > 0 && queued < this.#maxRows && this.#maxDelay > 0)
+      return Math.min(t + this.#maxDelay, this.#answers[this.#answersHead]!.t + this.returnWindow());
+    // All back, and nearly every request lately was a return: the clients are all here, nothing else is coming.
+    if (this.#returnShare > RETURNING) return t;
     const lambda = this.rate(t);
     // Closed-loop clients come in busy periods of about the same size: rows beyond it are not expected,
     // unless this period has run past twice the usual (then it says nothing about when it ends).
@@ -154,6 +222,26 @@ export class AdaptiveDelay {
       if (w > 0 && w < this.#maxDelay) consider(w);
     }
     return best;
+  }
+
+  /** Drops the answered rows whose return window closed by `t`. */
+  #expire(t: number): void {
+    const window = this.returnWindow();
+    while (this.#answersHead < this.#answers.length && this.#answers[this.#answersHead]!.t + window <= t) {
+      this.#outstanding -= this.#answers[this.#answersHead]!.rows;
+      this.#answersHead++;
+    }
+    this.#compact();
+  }
+
+  #compact(): void {
+    if (this.#answersHead === this.#answers.length) {
+      this.#answers.length = 0;
+      this.#answersHead = 0;
+    } else if (this.#answersHead > 64) {
+      this.#answers.splice(0, this.#answersHead);
+      this.#answersHead = 0;
+    }
   }
 
   /** Decays both sums to `t`, adding the busy time since the last update. */

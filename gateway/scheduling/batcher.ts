@@ -370,6 +370,7 @@ export function createScheduler(
         offset += p.rows;
         p.resolve(mine);
       }
+      adaptive?.answered(now(), rows);
     } catch (e) {
       if (span) failSpan(span, e);
       for (const p of batch) p.reject(e as Error);

@@ -6,6 +6,7 @@ import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { inProcessCeiling } from '../lib/in-process.ts';
 import { startEcho, startGateway, type RunWatch } from '../lib/processes.ts';
 import { binaryInferRequest, noise } from '../lib/requests.ts';
+import { cpuSnapshot } from '../lib/threads.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 
 export const INPUTS = 1024;
@@ -56,8 +57,9 @@ export function store(
 }
 
 /**
- * One gateway run over the store `dir`: 4 s of warm-up, then `durationS` of binary requests of `rows` items each;
- * throughput in items/s. `env` is added to the gateway's environment; the run is under `watch`.
+ * One gateway run over the store `dir`: 4 s of warm-up, then `durationS` of requests of `rows` items each, binary
+ * (the binary tensor extension) or JSON `data`; throughput in items/s. `env` is added to the gateway's environment;
+ * the run is under `watch`.
  */
 export async function gatewayRun(
   label: string,
@@ -69,16 +71,28 @@ export async function gatewayRun(
   connections = CONNECTIONS,
   env: Record<string, string> = {},
   watch: RunWatch = {},
+  format: 'binary' | 'json' = 'binary',
 ): Promise<CannonResult> {
   const gw = await startGateway({ MODEL_STORE: dir, ...env }, port);
   try {
     const size = item.reduce((a, b) => a * b, 1);
-    const req = binaryInferRequest({ name: 'features', shape: [rows, ...item], data: noise(rows * size) }, [
-      'probabilities',
-    ]);
+    const input = { name: 'features', shape: [rows, ...item], data: noise(rows * size) };
+    const req =
+      format === 'binary'
+        ? binaryInferRequest(input, ['probabilities'])
+        : {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ inputs: [{ ...input, datatype: 'FP32', data: Array.from(input.data) }] }),
+          };
     const url = `${gw.url}/v2/models/mlp/infer`;
     if (watch.probe)
-      watch.probe(await fetch(url, { method: 'POST', headers: req.headers, body: Uint8Array.from(req.body) }));
+      watch.probe(
+        await fetch(url, {
+          method: 'POST',
+          headers: req.headers,
+          body: typeof req.body === 'string' ? req.body : Uint8Array.from(req.body),
+        }),
+      );
     // Long enough for the JIT to settle: compiler threads compete with inference for the 2 cores.
     await cannon({ label: 'warm-up', url, body: req.body, headers: req.headers, connections, durationS: 4 });
     const done = watch.measure?.(gw.pid);
@@ -145,7 +159,40 @@ export async function batching(opts: { durationS: number; variant?: string }): P
   } finally {
     await echo.stop();
   }
-  const a = await gatewayRun('(a) gateway, batching on', on, item, opts.durationS, 18081);
+  // Main-thread (HTTP) CPU seconds per request of the measured load, binary and JSON bodies.
+  const cpu = { binary: 0, json: 0 };
+  const mainCpu = (format: keyof typeof cpu): RunWatch => ({
+    measure(pid) {
+      const before = cpuSnapshot(pid).groups.main ?? 0;
+      return () => {
+        cpu[format] = (cpuSnapshot(pid).groups.main ?? 0) - before;
+      };
+    },
+  });
+  const a = await gatewayRun(
+    '(a) gateway, batching on',
+    on,
+    item,
+    opts.durationS,
+    18081,
+    1,
+    CONNECTIONS,
+    {},
+    mainCpu('binary'),
+  );
+  const aJson = await gatewayRun(
+    '(a-json) gateway, batching on, JSON bodies',
+    on,
+    item,
+    opts.durationS,
+    18085,
+    1,
+    CONNECTIONS,
+    {},
+    mainCpu('json'),
+    'json',
+  );
+  const cpuUs = (format: keyof typeof cpu, r: CannonResult) => (1e6 * cpu[format]) / Math.max(1, r.requests);
   const b = await gatewayRun('(b) gateway, batching off', off, item, opts.durationS, 18082);
   // The same gateway when each request carries 8 items: an eighth of the HTTP work per item.
   const a8 = await gatewayRun(
@@ -173,7 +220,11 @@ export async function batching(opts: { durationS: number; variant?: string }): P
     scenario: name === 'windows' ? 'batching' : `batching-${name}`,
     command: `npm run load -- batching --duration ${opts.durationS}${suffix}`,
     rows: [
-      row(a, 'max batch 64 items, delay 5 ms; 1 instance × 2 threads'),
+      row(
+        a,
+        `max batch 64 items, delay 5 ms; 1 instance × 2 threads; ${cpuUs('binary', a).toFixed(0)} µs HTTP-thread CPU/req`,
+      ),
+      row(aJson, `${cpuUs('json', aJson).toFixed(0)} µs HTTP-thread CPU/req`),
       row(b),
       row(a8, '', 'items/s'),
       row(a2),
@@ -192,6 +243,9 @@ export async function batching(opts: { durationS: number; variant?: string }): P
       // Below 1 when per-request overhead slows the unbatched gateway: that flatters the gain ratio above.
       'gateway batching off / in-process batch 1': b.reqPerSec / b1.itemsPerSec,
       'gateway with batching / in-process ceiling (target ≥ 0.85)': a.reqPerSec / best.itemsPerSec,
+      'JSON bodies: gateway with batching / in-process ceiling (target ≥ 0.75)': aJson.reqPerSec / best.itemsPerSec,
+      'HTTP-thread CPU per request, binary bodies (µs)': cpuUs('binary', a),
+      'HTTP-thread CPU per request, JSON bodies (µs)': cpuUs('json', aJson),
       'p99 batching on / off (target ≤ 1)': a.latencyMs.p99 / b.latencyMs.p99,
       'gateway with batching / Hono echo': a.reqPerSec / echoRun.reqPerSec,
       "8-item requests (a') / in-process ceiling": a8.reqPerSec / best.itemsPerSec,
