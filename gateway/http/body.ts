@@ -146,6 +146,14 @@ export function clientSignal(c: Context<GatewayEnv>): AbortSignal | undefined {
   return ac.signal;
 }
 
+/**
+ * Who sent the request, as the batcher's adaptive queue delay tells clients apart: its connection (a client
+ * in a loop sends its next request on the same keep-alive connection).
+ */
+export function clientOf(c: Context<GatewayEnv>): object | undefined {
+  return c.env?.incoming?.socket ?? undefined;
+}
+
 /** A multipart/form-data body (read under the body limit); INVALID_INPUT when it does not parse. */
 export async function readForm(c: Context<GatewayEnv>): Promise<FormData> {
   try {

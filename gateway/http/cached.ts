@@ -18,6 +18,8 @@ export interface RunOptions {
   timeoutMs?: number | undefined;
   /** Tracing on: the parent of the computation's spans (the request's, or the cache look-up's span). */
   trace?: TraceContext | undefined;
+  /** The request's client (its connection), for the adaptive queue delay; none for a shared computation. */
+  client?: object | undefined;
 }
 
 /** Whether a model's answers go through the response cache: the gateway has one and the model opted in. */

@@ -99,7 +99,9 @@ describe('decodeNumbers', () => {
       values.push((mid * (1 + d)).toPrecision(17 + (k % 3)));
     }
     const text = `[${values.join(',')}]`;
-    expect(Array.from(decode(text, 'FP32') as Float32Array)).toEqual(Array.from(viaJsonParse(text, 'FP32')));
+    expect(Array.from(decode(text, 'FP32') as Float32Array)).toEqual(
+      Array.from(viaJsonParse(text, 'FP32') as Float32Array),
+    );
   });
 
   it('checks integer and BOOL data as the JSON path does', () => {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, parseJsonBody, readBody, type GatewayEnv } from '../http/body.ts';
+import { clientOf, clientSignal, parseJsonBody, readBody, type GatewayEnv } from '../http/body.ts';
 import { requireJsonType } from '../http/content.ts';
 import { DEFAULT_LIMITS } from '../http/limits.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
@@ -181,12 +181,13 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
             priority,
             signal: run.signal,
             trace: run.trace,
+            client: run.client,
           });
           return inSpanSync('massgate.postprocess', {}, run.trace, () =>
             encodeOutputs(request, selectOutputs(outputs, request.outputs, model.labels)),
           );
         },
-        { signal: clientSignal(c), timeoutMs, trace: traceOf(c) },
+        { signal: clientSignal(c), timeoutMs, trace: traceOf(c), client: clientOf(c) },
         maxDefined(timeoutMs, deps.defaultTimeoutMs),
       );
       const rendered = renderInferResponse(model, request.id, encoded);

@@ -71,35 +71,44 @@ describe('adaptive queue delay (manual clock)', () => {
     expect(d.sendAt(t, 4, false)).toBe(t);
   });
 
-  it('holds for the rows of a batch just answered until they are all back, then sends at once', () => {
+  it('holds for the clients of a batch just answered until they are all back, then sends at once', () => {
     const d = new AdaptiveDelay({ maxDelayMs: 5, maxRows: 64 });
     d.ran(4, 10);
+    const clients = [{}, {}, {}, {}];
     let t = 0;
-    // Four clients in a closed loop: answered together, back 0.2–0.8 ms later, one after another.
+    // Four clients in a closed loop, each on its own connection: answered together, back 0.2–0.8 ms later.
     for (let cycle = 0; cycle < 20; cycle++) {
-      d.answered(t, 4);
       for (let i = 1; i <= 4; i++) {
-        d.arrive(t + 0.2 * i, 1);
+        d.arrive(t + 0.2 * i, 1, clients[i - 1]);
         const at = d.sendAt(t + 0.2 * i, i, false);
-        if (i < 4) expect(at).toBeGreaterThan(t + 0.2 * i); // the others are on their way
-        if (i < 4) expect(at).toBeLessThanOrEqual(t + 5);
+        if (cycle > 1 && i < 4) expect(at).toBeGreaterThan(t + 0.2 * i); // the others are on their way
+        if (cycle > 1 && i < 4) expect(at).toBeLessThanOrEqual(t + 5);
         if (cycle > 10 && i === 4) expect(at).toBe(t + 0.8); // all back: nothing else is coming
       }
       t += 0.8 + 10;
+      d.answered(t, clients);
     }
     // The window follows the measured return gaps (0.5 ms on average here): about twice that, not the bound.
     expect(d.returnWindow()).toBeLessThan(1.5);
   });
 
-  it('holds for a client that does not come back no longer than the return window', () => {
+  it('expects only clients that came back before, and for no longer than the return window', () => {
     const d = new AdaptiveDelay({ maxDelayMs: 5, maxRows: 64 });
-    d.answered(0, 2);
-    d.arrive(1, 1);
-    // The one return measured took 1 ms: the other is expected for twice that (+ 0.25 ms), not for the whole bound.
-    expect(d.sendAt(1, 1, false)).toBe(2.25);
-    expect(d.expected(2.2)).toBe(1);
-    expect(d.expected(2.25)).toBe(0);
-    expect(d.sendAt(2.25, 1, false)).toBe(2.25);
+    const [a, b, once] = [{}, {}, {}];
+    d.arrive(0, 1, a);
+    d.arrive(0, 1, b);
+    d.arrive(0, 1, once); // a connection used once (no keep-alive) is never waited for
+    d.answered(1, [a, b, once]);
+    expect(d.expected(1)).toBe(0);
+    d.arrive(2, 1, a);
+    d.arrive(2, 1, b);
+    d.answered(3, [a, b]);
+    expect(d.expected(3)).toBe(2);
+    d.arrive(4, 1, a);
+    // The one return measured took 1 ms: b is expected for twice that (+ 0.25 ms), not for the whole bound.
+    expect(d.sendAt(4, 1, false)).toBe(5.25);
+    expect(d.expected(5.2)).toBe(1);
+    expect(d.expected(5.25)).toBe(0);
   });
 
   it('does not hold when the cost grows linearly with the batch, however fast rows arrive', () => {
@@ -208,8 +217,9 @@ describe('adaptive queue delay in the batcher (fake timers)', () => {
       const end = Date.now() + 2000;
       let answers = 0;
       const client = async (i: number) => {
+        const connection = {};
         while (Date.now() < end) {
-          await s.submit(one());
+          await s.submit(one(), { client: connection });
           answers++;
           await new Promise((r) => setTimeout(r, i));
         }
@@ -220,10 +230,10 @@ describe('adaptive queue delay in the batcher (fake timers)', () => {
       rounds[queueDelay] = { sizes: inst.sizes, answers };
     }
     const { adaptive, fixed } = rounds as Record<'adaptive' | 'fixed', { sizes: number[]; answers: number }>;
-    // After the first rounds (the adaptive delay learns the clients' return gaps) every batch holds all eight
-    // clients, in both modes…
-    expect(adaptive.sizes.slice(10).every((n) => n === 8)).toBe(true);
-    expect(fixed.sizes.slice(3).every((n) => n === 8)).toBe(true);
+    // After the first rounds (the adaptive delay learns which clients come back, and how soon) every batch but
+    // the last (clients stop as time runs out) holds all eight clients, in both modes…
+    expect(adaptive.sizes.slice(12, -1).every((n) => n === 8)).toBe(true);
+    expect(fixed.sizes.slice(3, -1).every((n) => n === 8)).toBe(true);
     // …but the adaptive delay sends as soon as the eighth is back (8 ms) rather than after the 15 ms delay:
     // a round takes 28 ms of model and return time instead of 35, so more rounds fit in the same (fake) time.
     expect(adaptive.answers).toBeGreaterThan(fixed.answers * 1.15);

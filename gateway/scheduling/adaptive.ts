@@ -10,12 +10,6 @@ export interface AdaptiveDelayOptions {
   alpha?: number;
 }
 
-/** Rows answered at `t` and not yet seen coming back. */
-interface Answer {
-  t: number;
-  rows: number;
-}
-
 /** A batch-size bucket of the learned cost curve: moving averages of rows and run time. */
 interface Point {
   rows: number;
@@ -43,17 +37,19 @@ const STEPS = 8;
  * - c(b), the run time of a batch of b rows: a moving average per power-of-two bucket, interpolated between
  *   buckets and flat beyond the ones measured (before anything is measured nothing is held back).
  *
- * - the rows answered recently and not yet back: a client in a closed loop sends its next request soon after its
- *   answer (within its round trip: the gateway encodes the answers, the client reads one and sends again), so
- *   the rows of a batch just answered return close together. Each arrival is counted against the oldest rows
- *   answered; rows not back within the return window (about twice the measured answer-to-request gap, at most
- *   `maxDelayMs`) are no longer expected.
+ * - the clients answered recently and not yet back. A request may name its client (an opaque identity: the
+ *   HTTP layer passes the request's connection). A client that has come back on its connection before is a
+ *   client in a loop: after its answer it is expected again within its round trip (the gateway encodes the
+ *   answers, the client reads one and sends the next), so the clients of a batch just answered return close
+ *   together. One not back within the return window (about twice the measured answer-to-request gap, at most
+ *   `maxDelayMs`) is no longer expected; a connection used once (no keep-alive) is never expected.
  *
- * While rows just answered are on their way back, a partial batch is held for them (until they are all back,
- * the batch is full, or the return window closes): their clients are waiting for nothing else, and one batch
- * costs the model and the HTTP thread one round trip instead of two. A single client's next request is its
- * own return, so it goes at once; so does any request when nothing answered lately is missing and nearly
- * every request lately was such a return (clients in a closed loop: all of them are queued).
+ * While clients just answered are on their way back, a partial batch is held for them (until they are all
+ * back, the batch is full, or the newest answer's return window closes): their requests would otherwise run
+ * as a second batch right after this one, costing the model and the HTTP thread another round trip. A single
+ * client's next request is its own return, so it goes at once; so does any request when no client answered
+ * lately is missing and nearly every request lately was such a return (clients in a closed loop: all of
+ * them are queued, nothing else is coming).
  *
  * Otherwise, holding q queued rows for w ms expects r = λw more rows. Summed over those q + r rows, sending now costs
  * q·c(q) + r·(h + c(r)) — the late rows run as their own batch, after this one (h = c(q)) unless another
@@ -63,9 +59,9 @@ const STEPS = 8;
  *
  * @example
  * const delay = new AdaptiveDelay({ maxDelayMs: 5, maxRows: 64 });
- * delay.arrive(now, 1); // on each request
+ * delay.arrive(now, 1, socket); // on each request
  * delay.ran(rows, ms); // after each batch
- * delay.answered(now, rows); // when its answers go out
+ * delay.answered(now, [socket]); // when its answers go out
  * delay.quiet(now); // when nothing is queued or running
  * const at = delay.sendAt(now, queuedRows, false); // now: send; later: hold until then
  */
@@ -83,13 +79,15 @@ export class AdaptiveDelay {
   /** Rows arrived since the model was last quiet, and their moving average over past busy periods. */
   #periodRows = 0;
   #perPeriod: number | undefined;
-  /** Rows answered and not yet back, oldest first (`#answersHead` the first live entry), and their sum. */
-  #answers: Answer[] = [];
-  #answersHead = 0;
-  #outstanding = 0;
-  /** Moving average of the gap (ms) from an answer to a request counted as its return. */
+  /** Clients answered and not yet back → when answered (insertion order is time order), and the newest time. */
+  #away = new Map<object, number>();
+  #lastAnswer = -Infinity;
+  /** Clients seen on an earlier request, and those seen to come back after an answer. */
+  #seen = new WeakSet<object>();
+  #returners = new WeakSet<object>();
+  /** Moving average of the gap (ms) from an answer to its client's next request. */
   #returnMs: number | undefined;
-  /** Moving average of the share of arriving rows counted as returns (near 1: clients in a closed loop). */
+  /** Moving average of the share of requests that were such a return (near 1: clients in a closed loop). */
   #returnShare = 0;
 
   constructor(o: AdaptiveDelayOptions) {
@@ -100,35 +98,35 @@ export class AdaptiveDelay {
     this.#buckets = Array.from({ length: Math.floor(Math.log2(this.#maxRows)) + 1 }, () => undefined);
   }
 
-  /** `rows` arrived at `t` (ms, monotonic). */
-  arrive(t: number, rows: number): void {
+  /** `rows` arrived at `t` (ms, monotonic), from `client` when the request names one. */
+  arrive(t: number, rows: number, client?: object): void {
     this.#advance(t);
     if (this.#busy) this.#arrived += rows;
     this.#busy = true;
     this.#periodRows += rows;
     this.#expire(t);
-    // Counted as the return of the oldest rows answered.
-    let left = rows;
-    while (left > 0 && this.#answersHead < this.#answers.length) {
-      const a = this.#answers[this.#answersHead]!;
-      const gap = t - a.t;
+    const answeredAt = client ? this.#away.get(client) : undefined;
+    if (answeredAt !== undefined) {
+      this.#away.delete(client!);
+      const gap = t - answeredAt;
       this.#returnMs = this.#returnMs === undefined ? gap : this.#returnMs + this.#alpha * (gap - this.#returnMs);
-      const taken = Math.min(left, a.rows);
-      a.rows -= taken;
-      left -= taken;
-      this.#outstanding -= taken;
-      if (a.rows === 0) this.#answersHead++;
     }
-    if (rows > 0) this.#returnShare += this.#alpha * ((rows - left) / rows - this.#returnShare);
-    this.#compact();
+    if (client) {
+      if (this.#seen.has(client)) this.#returners.add(client);
+      else this.#seen.add(client);
+    }
+    this.#returnShare += this.#alpha * ((answeredAt === undefined ? 0 : 1) - this.#returnShare);
   }
 
-  /** The answers of a batch of `rows` rows went out at `t`. */
-  answered(t: number, rows: number): void {
-    if (rows < 1) return;
+  /** The answers of a batch went out at `t` to these clients (undefined where a request named none). */
+  answered(t: number, clients: Iterable<object | undefined>): void {
     this.#expire(t);
-    this.#answers.push({ t, rows });
-    this.#outstanding += rows;
+    for (const c of clients) {
+      if (!c || !this.#returners.has(c)) continue;
+      this.#away.delete(c); // re-inserted: the map stays in time order
+      this.#away.set(c, t);
+      this.#lastAnswer = t;
+    }
   }
 
   /** How long (ms) after an answer its return is still expected. */
@@ -136,10 +134,10 @@ export class AdaptiveDelay {
     return this.#returnMs === undefined ? this.#maxDelay : Math.min(this.#maxDelay, 2 * this.#returnMs + 0.25);
   }
 
-  /** Rows answered within the return window that have not come back, as of `t`. */
+  /** Clients answered within the return window that have not come back, as of `t`. */
   expected(t: number): number {
     this.#expire(t);
-    return this.#outstanding;
+    return this.#away.size;
   }
 
   /** Nothing is queued or running any more at `t` (a busy period ends). */
@@ -190,9 +188,9 @@ export class AdaptiveDelay {
    * time (at most `t + maxDelayMs`) to hold them until. `otherIdle`: another instance is free as well.
    */
   sendAt(t: number, queued: number, otherIdle: boolean): number {
-    // Rows just answered are on their way back: hold for them, at most until the oldest one's window closes.
+    // Clients just answered are on their way back: hold for them, at most until the newest answer's window closes.
     if (this.expected(t) > 0 && queued < this.#maxRows && this.#maxDelay > 0)
-      return Math.min(t + this.#maxDelay, this.#answers[this.#answersHead]!.t + this.returnWindow());
+      return Math.min(t + this.#maxDelay, this.#lastAnswer + this.returnWindow());
     // All back, and nearly every request lately was a return: the clients are all here, nothing else is coming.
     if (this.#returnShare > RETURNING) return t;
     const lambda = this.rate(t);
@@ -224,23 +222,12 @@ export class AdaptiveDelay {
     return best;
   }
 
-  /** Drops the answered rows whose return window closed by `t`. */
+  /** Stops expecting the clients whose return window closed by `t`. */
   #expire(t: number): void {
     const window = this.returnWindow();
-    while (this.#answersHead < this.#answers.length && this.#answers[this.#answersHead]!.t + window <= t) {
-      this.#outstanding -= this.#answers[this.#answersHead]!.rows;
-      this.#answersHead++;
-    }
-    this.#compact();
-  }
-
-  #compact(): void {
-    if (this.#answersHead === this.#answers.length) {
-      this.#answers.length = 0;
-      this.#answersHead = 0;
-    } else if (this.#answersHead > 64) {
-      this.#answers.splice(0, this.#answersHead);
-      this.#answersHead = 0;
+    for (const [c, at] of this.#away) {
+      if (at + window > t) break;
+      this.#away.delete(c);
     }
   }
 

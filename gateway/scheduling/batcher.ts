@@ -45,6 +45,8 @@ interface Pending {
   fail(e: Error): void;
   /** Tracing on: the entry's `massgate.queue` span, ended when it leaves the queue. */
   span?: Span;
+  /** Its request's client (SubmitOptions.client). */
+  client?: object | undefined;
   /** Tracing on: its request's `SubmitOptions.trace` (a timer or another request dispatches it). */
   parent?: Context;
 }
@@ -370,7 +372,10 @@ export function createScheduler(
         offset += p.rows;
         p.resolve(mine);
       }
-      adaptive?.answered(now(), rows);
+      adaptive?.answered(
+        now(),
+        batch.map((p) => p.client),
+      );
     } catch (e) {
       if (span) failSpan(span, e);
       for (const p of batch) p.reject(e as Error);
@@ -467,6 +472,7 @@ export function createScheduler(
           step,
           enqueuedAt: now(),
           settled: false,
+          client: options.client,
           onDispatch: () => {
             waiting = undefined;
             sent.push(p);
@@ -514,7 +520,7 @@ export function createScheduler(
       );
       options.signal?.addEventListener('abort', onAbort, { once: true });
       queued += chunks;
-      adaptive?.arrive(now(), rows);
+      adaptive?.arrive(now(), rows, options.client);
       enqueue();
       dispatch();
     });

@@ -23,6 +23,11 @@ export interface SubmitOptions {
    * member's…), the parent of its `massgate.queue` spans. None, or one whose span is not sampled: no span.
    */
   trace?: Context | undefined;
+  /**
+   * Who sent the request (an opaque identity, e.g. its connection): a client that comes back on it after its
+   * answers is expected again, and the adaptive queue delay holds a partial batch for it (adaptive.ts).
+   */
+  client?: object | undefined;
 }
 
 /** Scheduler statistics for metrics and health. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
+import { clientOf, clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
@@ -129,6 +129,7 @@ export function v1Routes(
         signal: clientSignal(c),
         timeoutMs: requestTimeoutMs(parameters) ?? defaultTimeoutMs,
         trace: traceOf(c),
+        client: clientOf(c),
       };
       // The predictions' JSON, encoded once: stored as UTF-8 bytes only when the cache is on.
       const compute = async (run: RunOptions) => JSON.stringify(await model.predict(body.instances, parameters, run));
