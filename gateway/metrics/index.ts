@@ -20,7 +20,9 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export function createMetrics() {
   const registry = new Registry();
   // Node's own metrics under their standard names (process_*, nodejs_*), as stock dashboards expect them.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1 });
+  // The event-loop delay is sampled every 10 ms (prom-client's default): a 1 ms timer cost an idle gateway 2 % of
+  // a core.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const http = new Histogram({
     name: 'massgate_http_request_duration_seconds',
     help: 'Every HTTP request answered, from its arrival at the router (or the health fast path) to its response, by method, route pattern ("unmatched" when none) and status; _count counts the requests',
