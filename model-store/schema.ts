@@ -37,7 +37,7 @@ export const BatchingSchema = z
      * that waiting (at most `maxQueueDelayMs`) lowers the per-row latency (gateway/scheduling/adaptive.ts).
      * `'fixed'`: it waits `maxQueueDelayMs` (Triton's `max_queue_delay_microseconds`).
      */
-    queueDelay: z.enum(['adaptive', 'fixed']).default('fixed'),
+    queueDelay: z.enum(['adaptive', 'fixed']).default('adaptive'),
     preferredBatchSizes: z.array(positiveInt).default([]),
     /** Requests waiting beyond this are refused at once with 429. */
     maxQueueSize: positiveInt.default(256),

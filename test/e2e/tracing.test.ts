@@ -48,7 +48,7 @@ describe('OpenTelemetry traces through the cache, the batcher and the workers (i
     // Four one-row requests fill a batch at once; a request alone waits 10 s for companions.
     writeModel(store, 'batched', 1, tinyClassifier(), {
       labels: LABELS,
-      batching: { maxBatchSize: 4, maxQueueDelayMs: 10_000 },
+      batching: { maxBatchSize: 4, maxQueueDelayMs: 10_000, queueDelay: 'fixed' },
       cache: { ttlSeconds: 600 },
     });
     writeModel(store, 'plain', 1, tinyClassifier(), { labels: LABELS, batching: { maxBatchSize: 0 } });
