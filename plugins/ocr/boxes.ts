@@ -1,9 +1,13 @@
-/** An axis-aligned text box in image pixels, with the detector's mean score inside it. */
-export interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
+import { dominantDirection, orient } from './geometry/direction.ts';
+import { convexHull } from './geometry/hull.ts';
+import { minAreaRect } from './geometry/min-area-rect.ts';
+import { readingOrder } from './geometry/reading-order.ts';
+import { corners, type Point, type Quad, type RotatedRect } from './geometry/rect.ts';
+import { unclip } from './geometry/unclip.ts';
+
+/** A text box in image pixels: its corners clockwise from the text's top-left, and the detector's mean score inside it. */
+export interface TextBox {
+  points: Quad;
   score: number;
 }
 
@@ -14,14 +18,19 @@ interface BoxOptions {
   boxThreshold: number;
   /** DB's unclip ratio: a box grows by area × ratio / perimeter on each side. */
   unclipRatio: number;
-  /** Smallest box side kept, in map pixels. */
+  /** Smallest box side kept, in map pixels (PaddleOCR's min_size). */
   minSize: number;
 }
 
+/** PaddleOCR's max_candidates: regions past this many are not boxed. */
+const MAX_BOXES = 1000;
+
 /**
- * Text boxes from a DB probability map (PaddleOCR's detector): threshold, connected components
- * (4-neighbour), mean-score filter, unclip, then scaling from map to image coordinates. Boxes are
- * axis-aligned and sorted top to bottom, then left to right.
+ * Text boxes from a DB probability map (PaddleOCR's detector), as PaddleOCR's DBPostProcess finds them:
+ * threshold, connected regions (4-neighbour), each region's minimum-area rotated rectangle (convex hull
+ * of its pixels, rotating calipers), the mean-score and size filters, unclip; then each box's width is
+ * turned to the page's text direction and the boxes put in reading order along it, and their corners
+ * scaled from map to image coordinates (not clamped: a box may reach past the page's edge).
  *
  * @example boxesFromMap(map, 640, 480, 1280, 960, { threshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 })
  */
@@ -32,16 +41,18 @@ export function boxesFromMap(
   imageW: number,
   imageH: number,
   o: BoxOptions,
-): Box[] {
+): TextBox[] {
   const seen = new Uint8Array(mapW * mapH);
+  // Each row's leftmost and rightmost pixel of the current region: its hull is theirs.
+  const rowMin = new Int32Array(mapH).fill(mapW);
+  const rowMax = new Int32Array(mapH).fill(-1);
   const stack: number[] = [];
-  const boxes: Box[] = [];
-  for (let start = 0; start < map.length; start++) {
+  const rects: RotatedRect[] = [];
+  const scores: number[] = [];
+  for (let start = 0; start < map.length && rects.length < MAX_BOXES; start++) {
     if (seen[start] || map[start]! <= o.threshold) continue;
-    let x1 = mapW,
-      y1 = mapH,
-      x2 = 0,
-      y2 = 0,
+    let top = mapH,
+      bottom = 0,
       sum = 0,
       count = 0;
     stack.push(start);
@@ -52,10 +63,10 @@ export function boxesFromMap(
         y = (p - x) / mapW;
       sum += map[p]!;
       count++;
-      if (x < x1) x1 = x;
-      if (x > x2) x2 = x;
-      if (y < y1) y1 = y;
-      if (y > y2) y2 = y;
+      if (x < rowMin[y]!) rowMin[y] = x;
+      if (x > rowMax[y]!) rowMax[y] = x;
+      if (y < top) top = y;
+      if (y > bottom) bottom = y;
       for (const q of [
         x > 0 ? p - 1 : -1,
         x < mapW - 1 ? p + 1 : -1,
@@ -68,25 +79,28 @@ export function boxesFromMap(
         }
       }
     }
-    const w = x2 - x1 + 1,
-      h = y2 - y1 + 1;
+    // The pixels' outer corners (a region of one row still has a height).
+    const outline: Point[] = [];
+    for (let y = top; y <= bottom; y++) {
+      const [l, r] = [rowMin[y]!, rowMax[y]! + 1];
+      outline.push([l, y], [r, y], [l, y + 1], [r, y + 1]);
+      rowMin[y] = mapW;
+      rowMax[y] = -1;
+    }
+    const rect = minAreaRect(convexHull(outline));
     const score = sum / count;
-    if (Math.min(w, h) < o.minSize || score < o.boxThreshold) continue;
-    const d = (w * h * o.unclipRatio) / (2 * (w + h));
-    const sx = imageW / mapW,
-      sy = imageH / mapH;
-    boxes.push({
-      x1: Math.max(0, Math.floor((x1 - d) * sx)),
-      y1: Math.max(0, Math.floor((y1 - d) * sy)),
-      x2: Math.min(imageW, Math.ceil((x2 + 1 + d) * sx)),
-      y2: Math.min(imageH, Math.ceil((y2 + 1 + d) * sy)),
-      score: +score.toFixed(4),
-    });
+    if (Math.min(rect.width, rect.height) < o.minSize || score < o.boxThreshold) continue;
+    const grown = unclip(rect, o.unclipRatio);
+    if (Math.min(grown.width, grown.height) < o.minSize + 2) continue;
+    rects.push(grown);
+    scores.push(+score.toFixed(4));
   }
-  // Reading order: by line (boxes whose vertical centres are within half a line height), then left to right.
-  boxes.sort((a, b) => a.y1 - b.y1);
-  return boxes.sort((a, b) => {
-    const sameLine = Math.abs((a.y1 + a.y2) / 2 - (b.y1 + b.y2) / 2) < Math.min(a.y2 - a.y1, b.y2 - b.y1) / 2;
-    return sameLine ? a.x1 - b.x1 : a.y1 - b.y1;
-  });
+  const dir = dominantDirection(rects);
+  const oriented = rects.map((r) => orient(r, dir));
+  const sx = imageW / mapW,
+    sy = imageH / mapH;
+  return readingOrder(oriented, dir).map((k) => ({
+    points: corners(oriented[k]!).map(([x, y]) => [x * sx, y * sy] as const) as unknown as Quad,
+    score: scores[k]!,
+  }));
 }

@@ -17,17 +17,19 @@ const Params = z
   .strict();
 type RecognizerParams = z.infer<typeof Params>;
 
-/** A text-line image: bytes as sent, or raw RGB already decoded (crops from the page pipeline). */
-type LineImage = string | Uint8Array | { rgb: Uint8Array; width: number; height: number };
+/**
+ * A text-line image: bytes as sent, or raw RGB already decoded (crops from the page pipeline), read
+ * turned by 180° when `upsideDown`.
+ */
+export type LineImage = string | Uint8Array | { rgb: Uint8Array; width: number; height: number; upsideDown?: boolean };
 
 /** A line image resized to height 48 (aspect kept, width capped), as raw RGB. */
 async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buffer; width: number }> {
   if (typeof item === 'object' && !(item instanceof Uint8Array)) {
     const width = Math.min(p.maxWidth, Math.max(8, Math.round((item.width * HEIGHT) / item.height)));
-    const { data } = await sharp(item.rgb, { raw: { width: item.width, height: item.height, channels: 3 } })
-      .resize(width, HEIGHT, { fit: 'fill' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const image = sharp(item.rgb, { raw: { width: item.width, height: item.height, channels: 3 } });
+    if (item.upsideDown) image.rotate(180);
+    const { data } = await image.resize(width, HEIGHT, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
     return { rgb: data, width };
   }
   const img = await decodeImage(item, { height: HEIGHT, maxPixels: p.maxPixels });
@@ -37,14 +39,15 @@ async function toLine(item: LineImage, p: RecognizerParams): Promise<{ rgb: Buff
 
 /**
  * The recogniser step's input (`lines`, the model's NCHW input): every line at height 48, padded to the
- * widest line of the batch (as PaddleOCR does), BGR channel order, values (x/255 − 0.5) / 0.5.
+ * widest line of the batch (as PaddleOCR does) or to `width`, BGR channel order, values (x/255 − 0.5) / 0.5.
  */
 export async function lineFeeds(
   items: readonly LineImage[],
   ctx: Pick<PluginContext<RecognizerParams>, 'params'>,
+  width = 0,
 ): Promise<Record<string, Tensor>> {
   const lines = await Promise.all(items.map((i) => toLine(i, ctx.params)));
-  const width = Math.ceil(Math.max(...lines.map((l) => l.width)) / 8) * 8;
+  width ||= Math.ceil(Math.max(...lines.map((l) => l.width)) / 8) * 8;
   const plane = HEIGHT * width;
   const data = new Float32Array(items.length * 3 * plane);
   lines.forEach((l, n) => {

@@ -4,7 +4,7 @@ import { packageDir } from '../../core/package-dir.ts';
 import { loadInWorker } from '../../runtimes/worker/index.ts';
 import type { RuntimeSession } from '../../runtimes/runtime.ts';
 import { decodeImage } from '../image/decode.ts';
-import { boxesOf, detectorStep } from './page-step.ts';
+import { detectionsOf, detectorStep } from './page-step.ts';
 import { linesOf, recognizerStep } from './rec-step.ts';
 import { lineFeeds } from './recognizer.ts';
 import sharp from 'sharp';
@@ -34,7 +34,7 @@ afterAll(() => Promise.all(sessions.map((s) => s.dispose())));
 // Where the work runs is decided by the module the worker imports: these run both steps in real worker
 // threads, as the gateway does (the HTTP thread never sees a probability map or a CTC matrix).
 describe('OCR worker steps, in worker threads on the real PP-OCRv4 models', () => {
-  it("the detector step turns a page into its three line boxes, in the page's own coordinates", async () => {
+  it("the detector step turns a page into its three lines' boxes and level crops, in the page's own coordinates", async () => {
     const det = await inWorker('ch_PP-OCRv4_det_infer.onnx', detectorStep, {
       threshold: 0.3,
       boxThreshold: 0.6,
@@ -49,12 +49,24 @@ describe('OCR worker steps, in worker threads on the real PP-OCRv4 models', () =
       .toBuffer();
     const out = await det.runStep!({
       pixels: { name: 'pixels', datatype: 'UINT8', shape: [1, H, W, 3], data: new Uint8Array(pixels) },
-      size: { name: 'size', datatype: 'INT32', shape: [1, 2], data: Int32Array.of(page.width, page.height) },
+      page: { name: 'page', datatype: 'UINT8', shape: [1, page.height, page.width, 3], data: new Uint8Array(page.rgb) },
     });
-    const [boxes] = boxesOf(out);
-    expect(boxes).toHaveLength(3);
-    expect(boxes!.map((b) => b.y1)).toEqual([...boxes!.map((b) => b.y1)].sort((a, b) => a - b));
-    for (const b of boxes!) expect(b.x2 <= page.width && b.y2 <= page.height && b.score > 0.6).toBe(true);
+    const [lines] = detectionsOf(out);
+    expect(lines).toHaveLength(3);
+    // Reading order, top to bottom; corners clockwise from the top-left, inside the page.
+    const tops = lines!.map((l) => l.points[0][1]);
+    expect(tops).toEqual([...tops].sort((a, b) => a - b));
+    for (const { points, score, crop } of lines!) {
+      const [tl, tr, br, bl] = points;
+      expect(tl[0] < tr[0] && tr[1] < br[1] && bl[0] < br[0] && tl[1] < bl[1]).toBe(true);
+      for (const [x, y] of points) expect(x >= 0 && x <= page.width && y >= 0 && y <= page.height).toBe(true);
+      expect(score).toBeGreaterThan(0.6);
+      // The crop is the box at its own size: a level strip, wider than high, with dark text on the light page.
+      expect(crop.rgb.length).toBe(crop.width * crop.height * 3);
+      expect(Math.abs(crop.width - Math.hypot(tr[0] - tl[0], tr[1] - tl[1]))).toBeLessThanOrEqual(1);
+      expect(crop.width).toBeGreaterThan(3 * crop.height);
+      expect(Math.min(...crop.rgb)).toBeLessThan(80);
+    }
   });
 
   it('the recogniser step answers decoded text per line, from its own thread', async () => {
