@@ -33,8 +33,9 @@ export const BatchingSchema = z
      */
     maxQueueDelayMs: z.number().min(0).default(2),
     /**
-     * `'adaptive'`: a partial batch goes at once unless the measured arrival rate and batch cost curve say
-     * that waiting (at most `maxQueueDelayMs`) lowers the per-row latency (gateway/scheduling/adaptive.ts).
+     * `'adaptive'` (default): a partial batch is held (at most `maxQueueDelayMs`) only while clients just answered
+     * on keep-alive connections are on their way back, or while the measured arrival rate and batch cost curve say
+     * that waiting lowers the per-row latency; otherwise it goes at once (gateway/scheduling/adaptive.ts).
      * `'fixed'`: it waits `maxQueueDelayMs` (Triton's `max_queue_delay_microseconds`).
      */
     queueDelay: z.enum(['adaptive', 'fixed']).default('adaptive'),
