@@ -21,6 +21,8 @@ export interface Report {
   rows: ReportRow[];
   ratios: Record<string, number>;
   extra?: Record<string, unknown>;
+  /** Further charts (SVG text), written as `<scenario>-<name>.svg`. */
+  charts?: Record<string, string>;
 }
 
 /** The arithmetic mean of samples. */
@@ -92,9 +94,14 @@ export function writeReport(r: Report): void {
   const base = RESULTS + r.scenario;
   writeFileSync(
     `${base}.json`,
-    JSON.stringify({ ...r, date: new Date().toISOString(), cores: cpus().length, node: process.version }, null, 2),
+    JSON.stringify(
+      { ...r, charts: undefined, date: new Date().toISOString(), cores: cpus().length, node: process.version },
+      null,
+      2,
+    ),
   );
   writeFileSync(`${base}.md`, markdown(r));
   writeFileSync(`${base}.svg`, svg(r));
+  for (const [name, chart] of Object.entries(r.charts ?? {})) writeFileSync(`${base}-${name}.svg`, chart);
   process.stdout.write(`\n${markdown(r)}\nwritten: ${base}.{json,md,svg}\n`);
 }

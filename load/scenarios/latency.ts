@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mlp } from '../../tools/onnx/mlp.ts';
 import { cannon, type CannonResult } from '../lib/cannon.ts';
+import { batchCounters } from '../lib/metrics.ts';
+import { curves } from '../lib/curves.ts';
 import { startGateway } from '../lib/processes.ts';
 import { noise } from '../lib/requests.ts';
 import type { Report, ReportRow } from '../lib/report.ts';
 
 const INPUTS = 1024;
+/** One row of 1,024 floats as JSON, the same for every request. */
+const BODY = JSON.stringify({
+  inputs: [{ name: 'features', datatype: 'FP32', shape: [1, INPUTS], data: Array.from(noise(INPUTS)) }],
+});
 const CONNECTIONS = [1, 4, 16, 64] as const;
 /** The models: one whose run costs little beside HTTP, and the batching scenario's `--variant rows` MLP. */
 const MODELS = {
@@ -42,9 +48,36 @@ interface Cell {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  /** Mean rows per batch run, and mean time a request waited in the queue (ms), over both halves. */
+  batch: number;
+  queueMs: number;
 }
 
-function join2(a: CannonResult, b: CannonResult): Cell {
+/** A half of a cell: autocannon's result and the gateway's batch counters over it. */
+interface Half {
+  run: CannonResult;
+  batches: number;
+  rows: number;
+  dequeued: number;
+  queueS: number;
+}
+
+async function half(url: string, label: string, connections: number, durationS: number): Promise<Half> {
+  const base = url.slice(0, url.indexOf('/v2/'));
+  const before = await batchCounters(base, 'mlp');
+  const run = await cannon({ label, url, body: BODY, connections, durationS });
+  const after = await batchCounters(base, 'mlp');
+  return {
+    run,
+    batches: after.batches - before.batches,
+    rows: after.rows - before.rows,
+    dequeued: after.dequeued - before.dequeued,
+    queueS: after.queueS - before.queueS,
+  };
+}
+
+function join2(h1: Half, h2: Half): Cell {
+  const [a, b] = [h1.run, h2.run];
   const reqPerSec = (a.requests + b.requests) / (a.durationS + b.durationS);
   return {
     reqPerSec,
@@ -52,6 +85,8 @@ function join2(a: CannonResult, b: CannonResult): Cell {
     p50Ms: (a.latencyMs.p50 + b.latencyMs.p50) / 2,
     p99Ms: Math.max(a.latencyMs.p99, b.latencyMs.p99),
     failures: a.non2xx + a.errors + b.non2xx + b.errors,
+    batch: (h1.rows + h2.rows) / Math.max(1, h1.batches + h2.batches),
+    queueMs: (1000 * (h1.queueS + h2.queueS)) / Math.max(1, h1.dequeued + h2.dequeued),
   };
 }
 
@@ -64,20 +99,16 @@ async function cells(model: Uint8Array, durationS: number, port: number): Promis
   const modes = Object.keys(MODES) as Mode[];
   const gws = await Promise.all(modes.map((m, i) => startGateway({ MODEL_STORE: store(model, MODES[m]) }, port + i)));
   try {
-    const body = JSON.stringify({
-      inputs: [{ name: 'features', datatype: 'FP32', shape: [1, INPUTS], data: Array.from(noise(INPUTS)) }],
-    });
     const urls = gws.map((g) => `${g.url}/v2/models/mlp/infer`);
-    for (const url of urls) await cannon({ label: 'warm-up', url, body, connections: 64, durationS: 3 });
+    for (const url of urls) await cannon({ label: 'warm-up', url, body: BODY, connections: 64, durationS: 3 });
     const out = Object.fromEntries(modes.map((m) => [m, [] as Cell[]])) as Record<Mode, Cell[]>;
-    const half = durationS / 2;
+    const halfS = durationS / 2;
     // 64 connections (the warm-up) right before 1: the adaptive delay must follow the drop within the cell.
     for (const connections of CONNECTIONS) {
-      const first: CannonResult[] = [];
-      for (let i = 0; i < modes.length; i++)
-        first.push(await cannon({ label: modes[i]!, url: urls[i]!, body, connections, durationS: half }));
+      const first: Half[] = [];
+      for (let i = 0; i < modes.length; i++) first.push(await half(urls[i]!, modes[i]!, connections, halfS));
       for (let i = modes.length - 1; i >= 0; i--) {
-        const second = await cannon({ label: modes[i]!, url: urls[i]!, body, connections, durationS: half });
+        const second = await half(urls[i]!, modes[i]!, connections, halfS);
         out[modes[i]!].push(join2(first[i]!, second));
       }
     }
@@ -111,7 +142,9 @@ export async function latency(opts: { durationS: number }): Promise<Report> {
           unit: 'req/s',
           p50Ms: r.p50Ms,
           p99Ms: r.p99Ms,
-          note: `mean ${r.meanMs.toFixed(2)} ms${r.failures ? `; ${r.failures} failed` : ''}`,
+          note:
+            `mean ${r.meanMs.toFixed(2)} ms; batch ${r.batch.toFixed(1)} rows, queue ${r.queueMs.toFixed(2)} ms` +
+            (r.failures ? `; ${r.failures} failed` : ''),
         });
       }
     });
@@ -128,6 +161,17 @@ export async function latency(opts: { durationS: number }): Promise<Report> {
     command: `npm run load -- latency --duration ${opts.durationS}`,
     rows,
     ratios,
+    charts: {
+      curves: curves({
+        title: 'Mean latency (ms, log scale): batching off, fixed 5 ms delay, adaptive',
+        x: CONNECTIONS.map(String),
+        xTitle: 'connections (closed loop)',
+        panels: Object.entries(table).map(([name, runs]) => ({
+          title: `${name}: ${MODELS[name as keyof typeof MODELS].title}`,
+          series: Object.fromEntries(Object.entries(runs).map(([mode, rs]) => [mode, rs.map((r) => r.meanMs)])),
+        })),
+      }),
+    },
     extra: {
       models: Object.fromEntries(Object.entries(MODELS).map(([k, v]) => [k, v.title])),
       modes: MODES,
