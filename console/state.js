@@ -55,6 +55,8 @@ export function metadataOf(/** @type {string} */ name) {
 }
 
 let ticks = 0;
+/** The gateway refused the page's key: polling waits until a key is given (no request every 2 s that must fail). */
+let waitingForKey = false;
 
 /** Reads the metadata of loaded versions not seen yet (and of all of them every fifth refresh: instances change). */
 async function refreshMetadata() {
@@ -79,7 +81,7 @@ async function refreshHistory() {
   state.history = { interval_s: h.interval_s, keep: h.keep, samples };
 }
 
-/** Reads everything once and tells the views. */
+/** Reads everything once and tells the views (also after a refused key: it is how a new key is tried). */
 export async function refresh() {
   try {
     const [server, index, experiments, jobs] = await Promise.all([
@@ -95,27 +97,37 @@ export async function refresh() {
     state.jobs = jobs.jobs;
     await refreshMetadata();
     state.error = null;
+    waitingForKey = false;
   } catch (e) {
     state.error = e instanceof ApiError ? e : new ApiError(0, 'INTERNAL', String(e));
+    waitingForKey = state.error.status === 401 || state.error.status === 403;
   }
   ticks += 1;
   state.generation += 1;
-  for (const l of listeners) l();
+  for (const l of listeners)
+    try {
+      l();
+    } catch (e) {
+      console.error('a view failed to update', e); // the next refresh still comes
+    }
 }
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let timer;
 
 /**
- * Refreshes every `ms` while the tab is visible (at once when it shows again).
+ * Refreshes every `ms` while the tab is visible (at once when it shows again) and the key is not refused.
  *
  * @param {number} ms
  */
 export function poll(ms) {
   const loop = async () => {
     clearTimeout(timer);
-    if (!document.hidden) await refresh();
-    timer = setTimeout(loop, ms);
+    try {
+      if (!document.hidden && !waitingForKey) await refresh();
+    } finally {
+      timer = setTimeout(loop, ms);
+    }
   };
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void loop();

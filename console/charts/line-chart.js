@@ -25,17 +25,21 @@ export function niceCeil(v) {
 }
 
 /**
- * Minutes back from the end of the window, newest first.
+ * Times back from the end of the window, newest first: every 15 s, 30 s or minute, as the window is long.
  *
  * @param {number} from
  * @param {number} to
  * @returns {Array<[number, string]>}
  */
-const timeTicks = (from, to) =>
-  Array.from({ length: Math.floor((to - from) / 60_000) + 1 }, (_, i) => [
-    to - i * 60_000,
-    i === 0 ? 'now' : `−${i} min`,
-  ]);
+function timeTicks(from, to) {
+  const span = to - from;
+  const step = span <= 90_000 ? 15_000 : span <= 180_000 ? 30_000 : 60_000;
+  /** @type {Array<[number, string]>} */
+  const ticks = [];
+  for (let back = 0; back <= span; back += step)
+    ticks.push([to - back, back === 0 ? 'now' : step < 60_000 ? `−${back / 1000} s` : `−${back / 60_000} min`]);
+  return ticks;
+}
 
 /**
  * Whole epochs, a nice step apart, the last first.
@@ -55,7 +59,8 @@ function epochTicks(from, to) {
 /**
  * A line chart drawn as SVG by hand: time (or epochs) on x, over the window given, one line per series (colours by position, the
  * same position in every chart of a page), a y axis from 0 to a nice maximum, a legend with the latest values. The
- * figure says its latest values in its accessible name and, for scripts, as JSON in `data-latest`.
+ * figure says its latest values in its accessible name and, for scripts, as JSON in `data-latest` (and the largest of
+ * the window in `data-max`).
  *
  * @example
  * const chart = createChart({ id: 'throughput', title: 'Throughput', unit: 'req/s' });
@@ -77,7 +82,11 @@ export function createChart(o) {
     legend,
   );
   const fmt = (/** @type {number | null | undefined} */ v) =>
-    v === null || v === undefined ? '–' : o.percent ? `${num(v * 100, 0)} %` : num(v);
+    v === null || v === undefined
+      ? '–'
+      : o.percent
+        ? `${num(v * 100, 0)} %`
+        : num(v, Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
 
   /**
    * Redraws the chart.
@@ -130,6 +139,13 @@ export function createChart(o) {
     const latest = {};
     for (const s of series) latest[s.name] = s.points.findLast((p) => p[1] !== null)?.[1] ?? null;
     figure.dataset.latest = JSON.stringify(latest);
+    /** @type {Record<string, number | null>} */
+    const most = {};
+    for (const s of series) {
+      const vs = /** @type {number[]} */ (s.points.filter((p) => p[0] >= from && p[1] !== null).map((p) => p[1]));
+      most[s.name] = vs.length ? Math.max(...vs) : null;
+    }
+    figure.dataset.max = JSON.stringify(most);
     const said = series.map((s) => `${s.name} ${fmt(latest[s.name])}`).join(', ');
     plot.setAttribute('aria-label', `${o.title} in ${o.unit}, latest: ${said || 'no data'}`);
     legend.replaceChildren(

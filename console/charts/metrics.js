@@ -90,14 +90,17 @@ export function metricCharts(model) {
   );
   const update = () => {
     const { samples, interval_s, keep } = state.history;
+    // The window: the history held, at least a minute, at most what the gateway keeps.
     const to = samples.at(-1)?.t ?? Date.now();
-    const from = to - keep * interval_s * 1000;
+    const held = to - (samples[0]?.t ?? to) + interval_s * 1000;
+    const from = to - Math.min(Math.max(held, 60_000), keep * interval_s * 1000);
     const models = model ? [model] : busiest();
+    const kept = `${Math.round((keep * interval_s) / 60)} minutes`;
     note.textContent = model
-      ? `Sampled every ${interval_s} s from the gateway's metrics; the last ${Math.round((keep * interval_s) / 60)} minutes.`
+      ? `Sampled every ${interval_s} s from the gateway's metrics (the last ${kept} are kept).`
       : models.length
-        ? `The ${models.length === 1 ? 'model' : `${models.length} models`} with traffic in the last ${Math.round((keep * interval_s) / 60)} minutes (sampled every ${interval_s} s); latency is the 95th percentile.`
-        : `No inference traffic in the last ${Math.round((keep * interval_s) / 60)} minutes.`;
+        ? `The ${models.length === 1 ? 'model' : `${models.length} models`} with traffic in the last ${kept}, sampled every ${interval_s} s; latency is the 95th percentile.`
+        : `No inference traffic in the last ${kept}.`;
     const series = model
       ? [
           ofModel(model, { 'req/s': (m) => m.rps, 'errors/s': (m) => m.error_rps }),
