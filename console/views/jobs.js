@@ -192,9 +192,10 @@ function jobDetail(id) {
           `${job.model} rolled back`,
         ).then(refresh),
       );
-      const progress = job.progress
-        ? h('progress', { max: job.progress.total, value: job.progress.done, 'aria-label': 'Feature extraction' })
-        : null;
+      const progress =
+        job.progress && job.state === 'extracting'
+          ? h('progress', { max: job.progress.total, value: job.progress.done, 'aria-label': 'Feature extraction' })
+          : null;
       keepingFocus(element, () =>
         replace(
           head,

@@ -238,7 +238,17 @@ export function modelPage(root, name) {
         .filter((r) => r.version !== undefined && r.state === 'READY')
         .map((r) => /** @type {string} */ (r.version));
       const tryKey = JSON.stringify([versions, meta?.parameters.modality]);
-      if (meta && tryKey !== tried) {
+      if (!meta && tried !== 'none') {
+        tried = 'none';
+        tryitSlot.replaceChildren(
+          h(
+            'section',
+            { class: 'card tryit' },
+            h('h2', {}, 'Try it'),
+            h('p', { class: 'hint' }, `${name} is not serving: load it to try it.`),
+          ),
+        );
+      } else if (meta && tryKey !== tried) {
         tried = tryKey;
         tryitSlot.replaceChildren(
           tryIt({
