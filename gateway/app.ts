@@ -32,6 +32,7 @@ import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
 import { activeTracer } from './telemetry/spans.ts';
 import { traceRequests } from './telemetry/http.ts';
+import { createConsole } from './console/index.ts';
 
 export interface Gateway {
   app: Hono<GatewayEnv>;
@@ -167,6 +168,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     }),
   );
   app.route('/', experimentRoutes(experiments));
+  const operatorConsole = createConsole(metrics.registry); // the page at /console and its metrics history
+  app.route('/', operatorConsole.routes);
   app.get('/metrics', async (c) => c.text(await metrics.render(), 200, { 'content-type': metrics.contentType }));
 
   let watcher: StoreWatcher | undefined;
@@ -222,6 +225,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       jobs.stopAll('the gateway shut down during the job; nothing was published');
       await Promise.allSettled(runningJobs);
       experiments.close();
+      operatorConsole.close();
       await repository.close();
       await cache.close();
     },

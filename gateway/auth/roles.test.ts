@@ -27,7 +27,12 @@ describe('route access table', () => {
     ['POST', '/v1/experiments/ab/weights', 'admin'],
     ['POST', '/v1/experiments/ab/promote', 'admin'],
     ['PUT', '/v2/repository/models/m/labels/stable', 'admin'],
-    ['GET', '/console', 'admin'],
+    ['GET', '/console', 'public'],
+    ['GET', '/console/views/models.js', 'public'],
+    ['GET', '/console/../v2/repository/index', 'admin'],
+    ['GET', '/console/.hidden', 'admin'],
+    ['POST', '/console', 'admin'],
+    ['GET', '/v1/metrics/history', 'admin'],
   ])('%s %s needs %s', (method, path, access) => {
     expect(requiredAccess(method, path, true)).toBe(access);
   });

@@ -15,12 +15,15 @@ const MODEL = '/v2/models/[^/]+(?:/versions/[^/]+)?';
 
 /**
  * The one route → access table. First match wins; a route not listed needs `admin`, so a new
- * route (experiments, fine-tune, cache flush, console…) is admin-only until it is added here.
+ * route (experiments, fine-tune, cache flush…) is admin-only until it is added here.
  * HEAD counts as GET.
  */
 const RULES: readonly Rule[] = [
   { methods: ['GET'], path: /^\/v2\/health\/(?:live|ready)$/, access: 'public' },
   { methods: ['GET'], path: /^\/metrics$/, access: 'metrics' },
+  // The console's page and files: the repository's static files, no data (a browser cannot send a key when it
+  // navigates). Everything the page shows or does is read and done through the API with the admin key it asks for.
+  { methods: ['GET'], path: /^\/console(?:\/[\w-][\w.-]*)*$/, access: 'public' },
   { methods: ['GET'], path: /^\/v2$/, access: 'infer' },
   { methods: ['GET'], path: new RegExp(`^${MODEL}(?:/ready)?$`), access: 'infer' },
   { methods: ['POST'], path: new RegExp(`^${MODEL}/infer$`), access: 'infer' },

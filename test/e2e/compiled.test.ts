@@ -65,6 +65,13 @@ describe('the compiled gateway (npm start: dist/, no tsx)', () => {
     expect(body.outputs.find((o) => o.name === 'y')?.data).toEqual([2, 4, 6, 8]);
     // The server's version comes from package.json, found from dist/ as from the sources.
     expect(((await (await fetch(`${gw.url}/v2`)).json()) as { version: string }).version).toBe('0.1.0');
+    // So are the console's files (the repository's console/: served as they are, nothing to compile).
+    const page = await fetch(`${gw.url}/console`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(await page.text()).toContain('/console/main.js');
+    expect((await fetch(`${gw.url}/console/main.js`)).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
 
     // An external runtime (a JavaScript package) runs in worker threads that import it by its URL.
     const echo = await infer(gw.url, 'echo', {
