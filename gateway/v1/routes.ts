@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
+import { clientSignal, parseJsonBody, readForm, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
@@ -21,19 +21,36 @@ const PredictSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
+/** The multipart field holding the request's parameters as one JSON object (text, or a JSON file part). */
+const PARAMETERS_FIELD = 'parameters';
+
+/**
+ * Multipart upload: every file field becomes one instance (its raw bytes); a `parameters` field is a JSON object of
+ * parameters (`-F 'parameters={"top_k": 3}'`), and every other text field one parameter (numbers parsed), which wins
+ * over the same key in `parameters`.
+ */
 async function fromMultipart(
   c: Context<GatewayEnv>,
 ): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
   const form = await readForm(c);
   const instances: unknown[] = [];
-  const parameters: Record<string, unknown> = {};
+  let fromJson: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = {};
   for (const [key, value] of form.entries()) {
-    if (typeof value === 'string') parameters[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    if (key === PARAMETERS_FIELD) {
+      const text = typeof value === 'string' ? Buffer.from(value) : new Uint8Array(await value.arrayBuffer());
+      if (text.length > 0) fromJson = parametersObject(parseJsonBody(c, text));
+    } else if (typeof value === 'string') fields[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
     else instances.push(new Uint8Array(await value.arrayBuffer()));
   }
   if (instances.length === 0) throw invalidInput('the multipart body has no file field');
-  return { instances, parameters };
+  return { instances, parameters: { ...fromJson, ...fields } };
+}
+
+function parametersObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidInput(`the multipart field '${PARAMETERS_FIELD}' must be a JSON object, e.g. {"top_k": 3}`);
+  return value as Record<string, unknown>;
 }
 
 /** A JSON text stored as its UTF-8 bytes. */
@@ -70,8 +87,9 @@ export function v1Routes(
       ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}),
     }),
   );
-  app.get('/v1/models/:spec', (c) => {
-    const name = c.req.param('spec');
+  // Model names never hold ':', so `GET /v1/models/m:predict` matches no GET route: 405 with `Allow: POST`.
+  app.get('/v1/models/:name{[^/:]+}', async (c) => {
+    const name = c.req.param('name');
     const exp = experiments?.registry.get(name);
     if (exp) {
       const control = experiments!.registry.resolve(exp.control);
@@ -82,7 +100,7 @@ export function v1Routes(
         experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) },
       });
     }
-    const model = repository.get(name);
+    const model = await repository.acquire(name);
     const { description, finetuned } = model.describe();
     return c.json({
       name,
@@ -92,18 +110,13 @@ export function v1Routes(
       ...(finetuned ? { parameters: { finetuned } } : {}),
     });
   });
-  app.post('/v1/models/:spec', async (c) => {
+  app.post('/v1/models/:spec{[^/]+:predict}', async (c) => {
     const spec = c.req.param('spec');
     const at = spec.lastIndexOf(':');
-    if (at < 0 || spec.slice(at + 1) !== 'predict')
-      throw new GatewayError(
-        'MODEL_NOT_FOUND',
-        `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`,
-      );
     // `name@version` and `name@label` pick a version; a bare experiment name is routed to a variant.
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const exp = version === undefined ? experiments?.registry.get(name) : undefined;
-    if (!exp) return predictOn(c, repository.get(name, version));
+    if (!exp) return predictOn(c, await repository.acquire(name, version));
     // With no key in a header or the query, a JSON body is read first for `parameters.ab_key` (parsed once).
     let key = stickyKey(c, exp, experiments!.keyHeader);
     let pre: PredictBody | undefined;
@@ -113,6 +126,13 @@ export function v1Routes(
     }
     const route = experiments!.registry.route(exp, key);
     return servedBy(c, metrics, route, () => predictOn(c, route.model, route, pre));
+  });
+
+  app.post('/v1/models/:spec', (c) => {
+    throw new GatewayError(
+      'MODEL_NOT_FOUND',
+      `no such endpoint: POST /v1/models/${c.req.param('spec')} (use /v1/models/{name}:predict)`,
+    );
   });
 
   /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
