@@ -9,6 +9,7 @@ import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { isMultipart, requireJsonType } from '../http/content.ts';
+import { methodNotAllowed } from '../http/methods.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -87,9 +88,10 @@ export function v1Routes(
       ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}),
     }),
   );
-  // Model names never hold ':', so `GET /v1/models/m:predict` matches no GET route: 405 with `Allow: POST`.
-  app.get('/v1/models/:name{[^/:]+}', async (c) => {
-    const name = c.req.param('name');
+  app.get('/v1/models/:spec', async (c) => {
+    const name = c.req.param('spec');
+    // `m:predict` (model names never hold ':') is the predict route, asked with the wrong method.
+    if (name.includes(':')) return methodNotAllowed(c, 'POST');
     const exp = experiments?.registry.get(name);
     if (exp) {
       const control = experiments!.registry.resolve(exp.control);
@@ -110,9 +112,14 @@ export function v1Routes(
       ...(finetuned ? { parameters: { finetuned } } : {}),
     });
   });
-  app.post('/v1/models/:spec{[^/]+:predict}', async (c) => {
+  app.post('/v1/models/:spec', async (c) => {
     const spec = c.req.param('spec');
     const at = spec.lastIndexOf(':');
+    if (at < 0 || spec.slice(at + 1) !== 'predict')
+      throw new GatewayError(
+        'MODEL_NOT_FOUND',
+        `no such endpoint: POST /v1/models/${spec} (use /v1/models/{name}:predict)`,
+      );
     // `name@version` and `name@label` pick a version; a bare experiment name is routed to a variant.
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const exp = version === undefined ? experiments?.registry.get(name) : undefined;
@@ -126,13 +133,6 @@ export function v1Routes(
     }
     const route = experiments!.registry.route(exp, key);
     return servedBy(c, metrics, route, () => predictOn(c, route.model, route, pre));
-  });
-
-  app.post('/v1/models/:spec', (c) => {
-    throw new GatewayError(
-      'MODEL_NOT_FOUND',
-      `no such endpoint: POST /v1/models/${c.req.param('spec')} (use /v1/models/{name}:predict)`,
-    );
   });
 
   /** `pre`: the JSON body, already read by an experiment looking for its sticky key in `parameters`. */
