@@ -110,9 +110,11 @@ export function versionLoader(deps: LoaderDeps) {
   return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
     if (entry.config.ensemble) {
       // Members that load on first use load now; one that fails is reported by buildEnsemble.
-      if (deps.acquire)
-        for (const m of memberSpecs(entry.config.ensemble))
-          await deps.acquire(m.model, m.version).catch(() => undefined);
+      const acquire = deps.acquire;
+      if (acquire)
+        await Promise.all(
+          memberSpecs(entry.config.ensemble).map((m) => acquire(m.model, m.version).catch(() => undefined)),
+        );
       return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
     }
     const t0 = performance.now();
