@@ -301,9 +301,8 @@ export class ModelRepository<T extends LoadedVersion> {
     if (!s) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
     if ((s.lazy || s.waking) && s.versions.size === 0) {
       if (wake) void this.wake(name, s).catch(() => undefined);
-      throw new GatewayError('MODEL_NOT_READY', `model '${name}' is loading on first use; retry shortly`, {
-        retryAfterS: 1,
-      });
+      const why = s.waking ? 'is loading on first use; retry shortly' : LAZY;
+      throw new GatewayError('MODEL_NOT_READY', `model '${name}' ${why}`, { retryAfterS: 1 });
     }
     if (version !== undefined) {
       let n: number;
