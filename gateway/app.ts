@@ -3,7 +3,7 @@ import { GatewayError } from '../core/errors.ts';
 import { log, setLogLevel } from '../core/log.ts';
 import { PACKAGE_VERSION } from '../core/package-root.ts';
 import { ModelRepository } from '../model-store/repository.ts';
-import { ignoredFolders, listModels, readModelConfig } from '../model-store/scan.ts';
+import { ignoredFolders, listModels } from '../model-store/scan.ts';
 import { join } from 'node:path';
 import { runtimeNames } from '../runtimes/registry.ts';
 import { loadPlugins, type PluginRegistry } from '../plugins/registry.ts';
@@ -14,6 +14,7 @@ import { useLimits } from './http/limits.ts';
 import { notFoundOr405 } from './http/methods.ts';
 import { addScrubRoot } from './http/scrub.ts';
 import { versionLoader } from './models/load-version.ts';
+import { loadAtStartUp } from './models/start-up.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
@@ -57,14 +58,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-function isEnsemble(store: string, name: string): boolean {
-  try {
-    return readModelConfig(name, join(store, name)).ensemble !== undefined;
-  } catch {
-    return false; // the load itself reports the config error
-  }
-}
-
 /**
  * Builds the gateway: plugins validated, repository wired, routes mounted. Nothing is loaded until
  * `start()`, so `/v2/health/live` answers while models load and `/v2/health/ready` turns 200 after.
@@ -90,9 +83,19 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   );
   const repository: ModelRepository<Servable> = new ModelRepository(
     config.modelStore,
-    versionLoader({ config, plugins, metrics, resolve: (name, version) => repository.get(name, version) }),
-    { hidden: (name) => declaredExperiment(config.modelStore, name) !== undefined },
+    versionLoader({
+      config,
+      plugins,
+      metrics,
+      resolve: (name, version) => repository.get(name, version),
+      acquire: (name, version) => repository.acquire(name, version),
+    }),
+    {
+      hidden: (name) => declaredExperiment(config.modelStore, name) !== undefined,
+      onLoad: (name, error) => metrics.modelLoaded(name, error),
+    },
   );
+  metrics.trackModels(() => repository.states());
   const experiments = new ExperimentRegistry({
     store: config.modelStore,
     repository,
@@ -186,24 +189,33 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     },
     readiness() {
       const ready = started && repository.ready();
-      return { ready, body: { ready, models: repository.readyModels().length, cache: cache.status() } };
+      const unavailable = repository.unavailableModels().length;
+      return {
+        ready,
+        body: {
+          ready,
+          models: repository.readyModels().length,
+          ...(unavailable ? { unavailable } : {}),
+          cache: cache.status(),
+        },
+      };
     },
     async start() {
-      // Ensembles load after the models they vote over.
-      const names = (config.loadModels ?? listModels(config.modelStore))
-        .filter((name) => !experiments.isDeclared(name)) // experiment folders are built below, not loaded
-        .map((name) => ({ name, ensemble: isEnsemble(config.modelStore, name) }))
-        .sort((a, b) => Number(a.ensemble) - Number(b.ensemble))
-        .map((m) => m.name);
-      const failures = new Map<string, string>();
-      // One after another: loads at once would compete for the same cores and slow each other.
-      for (const name of names) {
-        try {
-          await repository.load(name, { required: true });
-        } catch (e) {
-          failures.set(name, (e as Error).message);
-        }
-      }
+      const names = (config.loadModels ?? listModels(config.modelStore)).filter(
+        (name) => !experiments.isDeclared(name), // experiment folders are built below, not loaded
+      );
+      if (names.length === 0)
+        log.warn(
+          'the model store holds no model: nothing is served until one is added and loaded (POST /v2/repository/models/{name}/load)',
+          { store: config.modelStore },
+        );
+      const { failures } = await loadAtStartUp({
+        repository,
+        store: config.modelStore,
+        names,
+        listed: config.loadModels !== undefined,
+        concurrency: config.loadConcurrency,
+      });
       if (failures.size && config.onModelError === 'exit') {
         throw new GatewayError(
           'MODEL_LOAD_FAILED',

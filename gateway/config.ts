@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { PACKAGE_ROOT } from '../core/package-root.ts';
 import { GatewayError } from '../core/errors.ts';
 import { readApiKeys, type ApiKey } from './auth/keys.ts';
@@ -58,6 +59,8 @@ export const EnvSchema = z.object({
   ON_MODEL_ERROR: z.enum(['exit', 'continue']).default('exit'),
   /** Models to load at start (comma list); all when unset (Triton's --load-model). */
   LOAD_MODELS: csv.optional(),
+  /** Models loaded at once at start-up; the default is the cores available, at most 4. */
+  LOAD_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   REDIS_URL: z.string().optional(),
   /** In-process response cache size in MiB; 0 turns the memory tier off. */
   CACHE_MEMORY_MB: num(64).pipe(z.number().min(0)),
@@ -197,6 +200,8 @@ export interface GatewayConfig {
   tfjsBackends: string[];
   onModelError: 'exit' | 'continue';
   loadModels?: string[] | undefined;
+  /** Models loaded at once at start-up. */
+  loadConcurrency: number;
   cache: { redisUrl?: string | undefined; memoryBytes: number; maxEntryBytes: number };
   workerNice: number;
   workerSchedIdle: boolean;
@@ -279,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tfjsBackends: e.TFJS_BACKENDS,
     onModelError: e.ON_MODEL_ERROR,
     loadModels: e.LOAD_MODELS,
+    loadConcurrency: e.LOAD_CONCURRENCY ?? Math.max(1, Math.min(4, availableParallelism())),
     cache: {
       redisUrl: e.REDIS_URL,
       memoryBytes: Math.round(e.CACHE_MEMORY_MB * 1024 * 1024),

@@ -13,6 +13,7 @@ import { workerStart } from './scenarios/worker-start.ts';
 import { finetune } from './scenarios/finetune.ts';
 import { tracing } from './scenarios/tracing.ts';
 import { latency } from './scenarios/latency.ts';
+import { coldStartScenario } from './scenarios/cold-start.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V] [--cpu-share F]`: runs a load scenario against a
@@ -34,6 +35,7 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   finetune,
   tracing,
   latency,
+  'cold-start': coldStartScenario,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
 const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };

@@ -47,7 +47,7 @@ describe('ModelRepository readiness and index', () => {
     expect(r.ready()).toBe(true);
   });
 
-  it('a failed explicit load is UNAVAILABLE with its reason but leaves readiness alone; a failed start-up load does not', async () => {
+  it('a failed explicit load is UNAVAILABLE with its reason but leaves readiness alone; so does a failed start-up load while another model serves', async () => {
     const store = tempStore();
     model(store, 'ok');
     model(store, 'broken');
@@ -65,8 +65,47 @@ describe('ModelRepository readiness and index', () => {
     });
     expect(r.ready()).toBe(true);
     await expect(r.load('broken', { required: true })).rejects.toThrow();
-    expect(r.ready()).toBe(false);
+    expect(r.ready()).toBe(true); // serving what it can: 'ok'
+    expect(r.unavailableModels()).toEqual(['broken']);
+    expect(r.states()).toEqual(
+      expect.arrayContaining([
+        { name: 'ok', ready: true },
+        { name: 'broken', ready: false },
+      ]),
+    );
+    expect(() => r.get('broken')).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
+    await r.unload('ok');
+    expect(r.ready()).toBe(false); // every model it was configured to serve failed
     await r.unload('broken');
+    expect(r.ready()).toBe(true);
+  });
+
+  it('is not ready while a model it was configured to serve is still loading', async () => {
+    const store = tempStore();
+    model(store, 'fast');
+    model(store, 'slow');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const loading = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const r = new ModelRepository<LoadedVersion>(store, async (entry, v) => {
+      if (entry.name === 'slow') {
+        started();
+        await gate;
+      }
+      return { version: v.version, close: async () => {} };
+    });
+    await r.load('fast', { required: true });
+    const slow = r.load('slow', { required: true });
+    await loading;
+    expect(r.index().find((e) => e.name === 'slow')?.state).toBe('LOADING');
+    expect(r.ready()).toBe(false);
+    release();
+    await slow;
     expect(r.ready()).toBe(true);
   });
 
@@ -125,5 +164,55 @@ describe('ModelRepository default version and labelled versions', () => {
     expect(r.versionsOf('m').map((v) => v.version)).toEqual([2]); // unlabelled and outside the policy: unloaded
     expect(closed).toContain('m/1');
     expect(r.get('m').version).toBe(2);
+  });
+});
+
+describe('ModelRepository lazy models (load on first use)', () => {
+  it('a deferred model loads on its first use, once for concurrent callers, and never blocks readiness', async () => {
+    const store = tempStore();
+    model(store, 'eager');
+    model(store, 'lazy');
+    const loads: string[] = [];
+    const r = new ModelRepository<LoadedVersion>(store, async (entry, v) => {
+      loads.push(entry.name);
+      return { version: v.version, close: async () => {} };
+    });
+    await r.load('eager', { required: true });
+    r.defer('lazy');
+    expect(loads).toEqual(['eager']);
+    expect(r.ready()).toBe(true);
+    expect(r.index().find((e) => e.name === 'lazy')).toEqual({
+      name: 'lazy',
+      state: 'UNAVAILABLE',
+      reason: 'not loaded yet: loads on its first request ("load": "lazy")',
+    });
+    expect(() => r.get('lazy', undefined, false)).toThrow(expect.objectContaining({ code: 'MODEL_NOT_READY' }));
+    expect(loads).toEqual(['eager']); // a probe does not load it
+    const [a, b] = await Promise.all([r.acquire('lazy'), r.acquire('lazy')]);
+    expect([a.version, b.version]).toEqual([1, 1]);
+    expect(loads).toEqual(['eager', 'lazy']);
+    expect(r.readyModels()).toEqual(['eager', 'lazy']);
+    expect(r.ready()).toBe(true);
+  });
+
+  it("a lazy model's failed first load answers MODEL_NOT_READY with the reason, is in the index, and is not retried", async () => {
+    const store = tempStore();
+    model(store, 'lazy');
+    writeFileSync(join(store, 'lazy', '1', 'fail'), 'corrupt weights');
+    const { r } = repo(store);
+    r.defer('lazy');
+    await expect(r.acquire('lazy')).rejects.toMatchObject({
+      code: 'MODEL_NOT_READY',
+      message: expect.stringContaining('corrupt weights'),
+    });
+    expect(r.index()[0]).toMatchObject({
+      name: 'lazy',
+      state: 'UNAVAILABLE',
+      reason: expect.stringContaining('corrupt'),
+    });
+    rmSync(join(store, 'lazy', '1', 'fail'));
+    await expect(r.acquire('lazy')).rejects.toMatchObject({ code: 'MODEL_NOT_READY' }); // not retried by requests
+    await r.load('lazy'); // an operator's load call does
+    expect((await r.acquire('lazy')).version).toBe(1);
   });
 });

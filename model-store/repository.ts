@@ -49,6 +49,8 @@ interface IndexEntry {
 interface RepositoryOptions {
   /** Store folders that are not models (experiments declared in the store): left out of the index. */
   hidden?(name: string): boolean;
+  /** Told of every load's outcome (metrics): the model, and the error when it failed. */
+  onLoad?(name: string, error?: GatewayError): void;
 }
 
 interface Slot<T> {
@@ -66,6 +68,10 @@ interface Slot<T> {
   failed?: { version?: number | undefined; reason: string } | undefined;
   /** Version labels (label → version), read at each load, changed by setLabel/deleteLabel. */
   labels: VersionLabels;
+  /** Loaded on first use (`defer`): not loaded yet, and no load of it tried since. */
+  lazy: boolean;
+  /** The first-use load in progress, shared by the requests that wait for it. */
+  waking?: Promise<boolean> | undefined;
 }
 
 /**
@@ -77,9 +83,14 @@ interface Slot<T> {
  * - Every name is checked (model-store/names.ts) before anything is recorded: an invalid name is
  *   INVALID_NAME, a valid name with no folder in the store is MODEL_NOT_FOUND, and neither creates an
  *   entry. Entries exist only for folders of the store, so the index cannot grow from requests.
- * - The server is ready when every *required* model is READY. Required: the models the server was
- *   configured to serve at start-up (`load(name, { required: true })`, even when that load failed), and
- *   every model an operator loaded successfully since; an unload makes a model not required.
+ * - The server is ready when it serves what it can: no *required* model is still loading (or has no live
+ *   instance, its worker restarting), and at least one required model is READY unless none failed. Required: the
+ *   models the server was configured to serve at start-up (`load(name, { required: true })`, even when that load
+ *   failed), and every model an operator loaded successfully since; an unload makes a model not required. So a model
+ *   that failed at start-up (ON_MODEL_ERROR=continue) stays UNAVAILABLE with its reason in the index and answers 503
+ *   itself, while the server is ready for the others; if every required model failed, it is not ready.
+ * - A deferred model (`defer`, config `"load": "lazy"`) is loaded on first use: `get` starts its load and answers
+ *   MODEL_NOT_READY meanwhile, `acquire` waits for it. It does not count for readiness until it has loaded.
  * - A failed explicit load of a model that was not serving leaves it UNAVAILABLE in the index with the
  *   reason, and does not change readiness. A failed reload of a READY model leaves the old versions
  *   serving (still READY); the failure is returned to the caller, logged, and shown in the index as an
@@ -109,6 +120,7 @@ export class ModelRepository<T extends LoadedVersion> {
         required: false,
         pending: 0,
         labels: {},
+        lazy: false,
       };
       this.slots.set(name, s);
     }
@@ -170,6 +182,7 @@ export class ModelRepository<T extends LoadedVersion> {
     return this.exclusive(name, async (s) => {
       if (options.ifServing && s.versions.size === 0) return false;
       if (options.required) s.required = true;
+      s.lazy = false;
       const wasReady = s.state === 'READY';
       if (!wasReady) s.state = 'LOADING';
       let entry: ModelEntry;
@@ -201,6 +214,7 @@ export class ModelRepository<T extends LoadedVersion> {
           s.failed = { version: current, reason: error.message };
         }
         log.error('model load failed', { model: name, version: current, error: String(e), stillServing: wasReady });
+        this.options.onLoad?.(name, error);
         throw error;
       }
       const old = s.versions;
@@ -211,6 +225,7 @@ export class ModelRepository<T extends LoadedVersion> {
       s.reason = '';
       s.failed = undefined;
       log.info('model ready', { model: name, versions: [...fresh.keys()] });
+      this.options.onLoad?.(name);
       await Promise.all([...old.values()].map((l) => l.close()));
       return true;
     });
@@ -230,6 +245,7 @@ export class ModelRepository<T extends LoadedVersion> {
       s.state = 'UNAVAILABLE';
       s.reason = 'unloaded';
       s.required = false;
+      s.lazy = false;
       s.failed = undefined;
       await Promise.all([...old.values()].map((l) => l.close()));
       log.info('model unloaded', { model: name });
@@ -238,13 +254,56 @@ export class ModelRepository<T extends LoadedVersion> {
   }
 
   /**
-   * The loaded version to serve: the newest when `version` is absent.
-   * Unknown model or version → 404 codes; known but not loaded → MODEL_NOT_READY.
+   * Records a model of the store as loaded on first use (config `"load": "lazy"`): it is not loaded now, shows in the
+   * index as UNAVAILABLE saying so, does not count for readiness, and the first `get` or `acquire` loads it.
    */
-  get(name: string, version?: string): T {
+  defer(name: string): void {
+    checkModelName(name);
+    if (!modelExists(this.store, name))
+      throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+    const s = this.slot(name);
+    if (s.versions.size > 0 || s.pending > 0) return;
+    s.lazy = true;
+    s.reason = LAZY;
+  }
+
+  /**
+   * The version to serve, as `get` finds it, except that a deferred model not loaded yet is loaded first (one load
+   * for all the requests that wait for it). Its load failing answers the load's error.
+   */
+  async acquire(name: string, version?: string): Promise<T> {
+    const s = this.slots.get(name);
+    // A failed load is logged and in the index; `get` then answers MODEL_NOT_READY with its reason.
+    if (s?.lazy || s?.waking) await this.wake(name, s).catch(() => undefined);
+    return this.get(name, version);
+  }
+
+  /** Starts (or joins) the first-use load of a deferred model. */
+  private wake(name: string, s: Slot<T>): Promise<boolean> {
+    if (!s.waking) {
+      log.info('loading a lazy model on first use', { model: name });
+      s.waking = this.load(name).finally(() => {
+        s.waking = undefined;
+      });
+      s.waking.catch(() => undefined); // answered to whoever waits; the failure is logged and in the index
+    }
+    return s.waking;
+  }
+
+  /**
+   * The loaded version to serve: the newest when `version` is absent.
+   * Unknown model or version → 404 codes; known but not loaded → MODEL_NOT_READY. A deferred model not loaded yet
+   * starts loading (MODEL_NOT_READY with a retry delay meanwhile) unless `wake` is false.
+   */
+  get(name: string, version?: string, wake = true): T {
     checkModelName(name); // INVALID_NAME (400) for any name that could not be a model
     const s = this.slots.get(name);
     if (!s) throw new GatewayError('MODEL_NOT_FOUND', `model '${name}' is not in the repository`);
+    if ((s.lazy || s.waking) && s.versions.size === 0) {
+      if (wake) void this.wake(name, s).catch(() => undefined);
+      const why = s.waking ? 'is loading on first use; retry shortly' : LAZY;
+      throw new GatewayError('MODEL_NOT_READY', `model '${name}' ${why}`, { retryAfterS: 1 });
+    }
     if (version !== undefined) {
       let n: number;
       if (isVersionLabel(version)) {
@@ -381,9 +440,34 @@ export class ModelRepository<T extends LoadedVersion> {
     return rows;
   }
 
-  /** True when every required model (see the class comment) is serving. */
+  /**
+   * True when the server serves what it can (see the class comment): no required model loading or without a live
+   * instance, and a required model serving unless none failed.
+   */
   ready(): boolean {
-    return [...this.slots.values()].every((s) => !s.required || (s.state === 'READY' && allLive(s.versions)));
+    let serving = 0;
+    let failed = 0;
+    for (const s of this.slots.values()) {
+      if (!s.required) continue;
+      if (s.state === 'LOADING') return false;
+      if (s.state !== 'READY') failed += 1;
+      else if (!allLive(s.versions)) return false;
+      else serving += 1;
+    }
+    return serving > 0 || failed === 0;
+  }
+
+  /** Models the server was configured to serve (required) that are not serving: their load failed. */
+  unavailableModels(): string[] {
+    return [...this.slots.entries()]
+      .filter(([, s]) => s.required && s.state === 'UNAVAILABLE')
+      .map(([n]) => n)
+      .sort();
+  }
+
+  /** Every model the repository has an entry for, and whether it serves now (READY with a live instance). */
+  states(): Array<{ name: string; ready: boolean }> {
+    return [...this.slots.entries()].map(([name, s]) => ({ name, ready: s.state === 'READY' && allLive(s.versions) }));
   }
 
   /** Names of the models currently serving. */
@@ -415,6 +499,9 @@ function defaultVersion<T>(s: Slot<T>): number | undefined {
   if (stable !== undefined && s.versions.has(stable)) return stable;
   return [...s.versions.keys()].sort((a, b) => b - a)[0];
 }
+
+/** The index reason of a deferred model not loaded yet. */
+const LAZY = 'not loaded yet: loads on its first request ("load": "lazy")';
 
 // Liveness hook (worker supervision): a loaded version whose instances are all dead is not ready.
 const NOT_LIVE = 'no live instance (model worker exited; restarting)';

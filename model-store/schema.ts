@@ -144,6 +144,11 @@ export const ModelConfigSchema = z
     runtime: z.string().optional(),
     /** Execution providers in order of preference (onnx: cpu, cuda, webgpu; tfjs: tensorflow, wasm, cpu). */
     providers: z.array(z.string()).min(1).optional(),
+    /**
+     * When the gateway loads the model: `eager` at start-up (the default), `lazy` on its first request (which waits for
+     * the load), so that a model seldom used costs no start-up time nor memory until then.
+     */
+    load: z.enum(['eager', 'lazy']).default('eager'),
     /** Worker-thread instances per loaded version. */
     instances: positiveInt.max(64).default(1),
     /**

@@ -1,4 +1,4 @@
-import type { Env, Hono, NotFoundHandler } from 'hono';
+import type { Context, Env, Hono, NotFoundHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { errorBody } from './status.ts';
 import { infoOf } from './request-id.ts';
@@ -39,10 +39,22 @@ export function notFoundOr405<E extends Env>(app: Hono<E>): NotFoundHandler<E> {
       if (info !== undefined) info.code = 'NOT_FOUND';
       return c.json({ error: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404);
     }
-    const { status, body } = errorBody(
-      new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`),
-    );
-    if (info !== undefined) info.code = body.code;
-    return c.json(body, status, { Allow: allow });
+    return methodNotAllowed(c, allow);
   };
+}
+
+/**
+ * The 405 METHOD_NOT_ALLOWED answer for a request whose path is served with other methods: `Allow` lists them, and
+ * the code goes to the request's access log line. For a route that serves several paths under one pattern, some of
+ * which take other methods (`GET /v1/models/m:predict`).
+ *
+ * @example if (spec.includes(':')) return methodNotAllowed(c, 'POST');
+ */
+export function methodNotAllowed(c: Context, allow: string): Response {
+  const { status, body } = errorBody(
+    new GatewayError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path} (allowed: ${allow})`),
+  );
+  const info = infoOf(c);
+  if (info !== undefined) info.code = body.code;
+  return c.json(body, status, { Allow: allow });
 }

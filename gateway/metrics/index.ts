@@ -106,6 +106,23 @@ export function createMetrics() {
     labelNames: expLabels,
     registers: [registry],
   });
+  const loadFailures = new Counter({
+    name: 'massgate_model_load_failures_total',
+    help: 'Loads of a model that failed (start-up, load calls, versions published by file drop, first use of a lazy model)',
+    labelNames: ['model'],
+    registers: [registry],
+  });
+  let models: () => Array<{ name: string; ready: boolean }> = () => [];
+  new Gauge({
+    name: 'massgate_model_ready',
+    help: 'Per model the gateway has tried to serve: 1 while it serves (READY, an instance alive), 0 when it does not (failed to load, loading, unloaded, lazy and not loaded yet)',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const m of models()) this.set({ model: m.name }, m.ready ? 1 : 0);
+    },
+  });
   const live = new Map<string, { model: string; version: string; stats: () => SchedulerStats }>();
   new Gauge({
     name: 'massgate_inference_queue_depth',
@@ -156,6 +173,14 @@ export function createMetrics() {
     instanceHooks(model: string, version: string) {
       const labels = { model, version };
       return { onExit: () => exits.inc(labels), onRestart: () => restarts.inc(labels) };
+    },
+    /** Where `massgate_model_ready` reads the models' states from (the repository), at each scrape. */
+    trackModels(states: () => Array<{ name: string; ready: boolean }>): void {
+      models = states;
+    },
+    /** Counts a model's failed load (`error` set); a successful one is not counted. */
+    modelLoaded(model: string, error?: unknown): void {
+      if (error !== undefined) loadFailures.inc({ model });
     },
     /** Starts reporting a loaded version's queue depth; the returned function stops it. */
     track(model: string, version: string, stats: () => SchedulerStats): () => void {

@@ -15,7 +15,7 @@ import { createScheduler } from '../scheduling/index.ts';
 import { ServedModel } from './served-model.ts';
 import { warmUp } from './warm-up.ts';
 import type { Servable } from './servable.ts';
-import { buildEnsemble } from '../ensembles/ensemble-model.ts';
+import { buildEnsemble, memberSpecs } from '../ensembles/ensemble-model.ts';
 import { issuesText } from '../../core/issues.ts';
 
 interface LoaderDeps {
@@ -24,6 +24,8 @@ interface LoaderDeps {
   metrics?: Metrics;
   /** Another served model, for plugins' companion models. */
   resolve(name: string, version?: string): Servable;
+  /** Another served model, loaded first when it loads on first use (an ensemble's members). */
+  acquire?(name: string, version?: string): Promise<Servable>;
 }
 
 /** Which runtime serves a version: the config's, else the one its file format implies, else the plugin's. */
@@ -83,6 +85,17 @@ function companion(m: Servable): CompanionModel {
   };
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * The process's resident memory after a load and its growth since `rss0` (MiB). Worker threads share the process: with
+ * loads in parallel (LOAD_CONCURRENCY > 1) the growth also counts what the other loads allocated meanwhile.
+ */
+function memoryFigures(rss0: number): { rssMB: number; rssDeltaMB: number } {
+  const rss = process.memoryUsage.rss();
+  return { rssMB: Math.round(rss / MIB), rssDeltaMB: Math.round((rss - rss0) / MIB) };
+}
+
 /**
  * Builds what serves one version: an ensemble over other models of the store, or a ServedModel: starts its instances
  * (one worker thread each), binds its
@@ -95,7 +108,17 @@ function companion(m: Servable): CompanionModel {
  */
 export function versionLoader(deps: LoaderDeps) {
   return async (entry: ModelEntry, source: VersionEntry): Promise<Servable> => {
-    if (entry.config.ensemble) return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
+    if (entry.config.ensemble) {
+      // Members that load on first use load now; one that fails is reported by buildEnsemble.
+      const acquire = deps.acquire;
+      if (acquire)
+        await Promise.all(
+          memberSpecs(entry.config.ensemble).map((m) => acquire(m.model, m.version).catch(() => undefined)),
+        );
+      return buildEnsemble(entry.name, source.version, entry.config, deps.resolve);
+    }
+    const t0 = performance.now();
+    const rss0 = process.memoryUsage.rss();
     const plugin = entry.config.plugin ? deps.plugins.get(entry.config.plugin) : undefined;
     const runtime = runtimeFor(entry, source, plugin?.runtime);
     // One provider list per instance: the instance groups', else `instances` copies of the model's.
@@ -232,6 +255,8 @@ export function versionLoader(deps: LoaderDeps) {
         instances: sessions.length,
         plugin: plugin?.name,
         ...(source.head ? { head: source.head.feature } : {}),
+        ms: Math.round(performance.now() - t0),
+        ...memoryFigures(rss0),
       });
       return model;
     } catch (e) {

@@ -80,16 +80,22 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
   app.get('/v2/health/live', (c) => c.json({ live: true }));
   app.get('/v2/health/ready', (c) => {
     const ready = deps.started() && repository.ready();
-    const body = { ready, models: repository.readyModels().length, ...deps.readinessDetail?.() };
+    const unavailable = repository.unavailableModels().length;
+    const body = {
+      ready,
+      models: repository.readyModels().length,
+      ...(unavailable ? { unavailable } : {}),
+      ...deps.readinessDetail?.(),
+    };
     return c.json(body, ready ? 200 : 503);
   });
   app.get('/v2', (c) => c.json({ name: 'massgate', version: deps.serverVersion, extensions: EXTENSIONS }));
 
-  const metadata = (c: Context<GatewayEnv>) => {
+  const metadata = async (c: Context<GatewayEnv>) => {
     const name = c.req.param('name')!;
     const exp = c.req.param('version') === undefined ? deps.experiments?.get(name) : undefined;
     if (exp) return c.json(experimentMetadata(exp, deps.experiments!, repository));
-    const model = repository.get(name, c.req.param('version'));
+    const model = await repository.acquire(name, c.req.param('version'));
     return c.json(
       modelMetadata(
         model,
@@ -106,7 +112,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     try {
       const exp = c.req.param('version') === undefined ? deps.experiments?.get(name) : undefined;
       if (exp) deps.experiments!.resolve(exp.control);
-      else repository.get(name, c.req.param('version'));
+      else repository.get(name, c.req.param('version'), false); // a readiness probe does not load a lazy model
       return c.json({ name, ready: true });
     } catch (e) {
       if ((e as { code?: string }).code === 'MODEL_NOT_READY')
@@ -227,7 +233,7 @@ export function oipRoutes(deps: OipDeps): Hono<GatewayEnv> {
     const name = c.req.param('name')!;
     const version = c.req.param('version');
     const exp = version === undefined ? deps.experiments?.get(name) : undefined;
-    if (!exp) return inferOn(c, repository.get(name, version));
+    if (!exp) return inferOn(c, await repository.acquire(name, version));
     // Routed first, then the chosen variant's own path (its cache keys carry its model and version). With
     // no key in a header or the query, the body is read first for `parameters.ab_key` (parsed once).
     let key = stickyKey(c, exp, deps.experimentKeyHeader ?? 'x-user-id');

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { GatewayError, invalidInput } from '../../core/errors.ts';
 import type { ModelRepository } from '../../model-store/repository.ts';
 import type { Servable } from '../models/servable.ts';
-import { clientOf, clientSignal, readForm, readJson, type GatewayEnv } from '../http/body.ts';
+import { clientOf, clientSignal, parseJsonBody, readForm, readJson, type GatewayEnv } from '../http/body.ts';
 import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
 import { isMultipart, requireJsonType } from '../http/content.ts';
+import { methodNotAllowed } from '../http/methods.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -21,19 +22,36 @@ const PredictSchema = z.object({
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Multipart upload: every file field becomes one instance (its raw bytes); other fields are parameters. */
+/** The multipart field holding the request's parameters as one JSON object (text, or a JSON file part). */
+const PARAMETERS_FIELD = 'parameters';
+
+/**
+ * Multipart upload: every file field becomes one instance (its raw bytes); a `parameters` field is a JSON object of
+ * parameters (`-F 'parameters={"top_k": 3}'`), and every other text field one parameter (numbers parsed), which wins
+ * over the same key in `parameters`.
+ */
 async function fromMultipart(
   c: Context<GatewayEnv>,
 ): Promise<{ instances: unknown[]; parameters: Record<string, unknown> }> {
   const form = await readForm(c);
   const instances: unknown[] = [];
-  const parameters: Record<string, unknown> = {};
+  let fromJson: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = {};
   for (const [key, value] of form.entries()) {
-    if (typeof value === 'string') parameters[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    if (key === PARAMETERS_FIELD) {
+      const text = typeof value === 'string' ? Buffer.from(value) : new Uint8Array(await value.arrayBuffer());
+      if (text.length > 0) fromJson = parametersObject(parseJsonBody(c, text));
+    } else if (typeof value === 'string') fields[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
     else instances.push(new Uint8Array(await value.arrayBuffer()));
   }
   if (instances.length === 0) throw invalidInput('the multipart body has no file field');
-  return { instances, parameters };
+  return { instances, parameters: { ...fromJson, ...fields } };
+}
+
+function parametersObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidInput(`the multipart field '${PARAMETERS_FIELD}' must be a JSON object, e.g. {"top_k": 3}`);
+  return value as Record<string, unknown>;
 }
 
 /** A JSON text stored as its UTF-8 bytes. */
@@ -70,8 +88,10 @@ export function v1Routes(
       ...(experiments ? { experiments: experiments.registry.names().filter((n) => experiments.registry.get(n)) } : {}),
     }),
   );
-  app.get('/v1/models/:spec', (c) => {
+  app.get('/v1/models/:spec', async (c) => {
     const name = c.req.param('spec');
+    // `m:predict` (model names never hold ':') is the predict route, asked with the wrong method.
+    if (name.includes(':')) return methodNotAllowed(c, 'POST');
     const exp = experiments?.registry.get(name);
     if (exp) {
       const control = experiments!.registry.resolve(exp.control);
@@ -82,7 +102,7 @@ export function v1Routes(
         experiment: { control: exp.control.name, variants: exp.definition.variants.map((v) => v.name) },
       });
     }
-    const model = repository.get(name);
+    const model = await repository.acquire(name);
     const { description, finetuned } = model.describe();
     return c.json({
       name,
@@ -103,7 +123,7 @@ export function v1Routes(
     // `name@version` and `name@label` pick a version; a bare experiment name is routed to a variant.
     const [name, version] = spec.slice(0, at).split('@') as [string, string | undefined];
     const exp = version === undefined ? experiments?.registry.get(name) : undefined;
-    if (!exp) return predictOn(c, repository.get(name, version));
+    if (!exp) return predictOn(c, await repository.acquire(name, version));
     // With no key in a header or the query, a JSON body is read first for `parameters.ab_key` (parsed once).
     let key = stickyKey(c, exp, experiments!.keyHeader);
     let pre: PredictBody | undefined;

@@ -71,7 +71,7 @@ function classScores(
 }
 
 /**
- * Image classification with sharp preprocessing: decode (JPEG, PNG, WebP, GIF, TIFF; EXIF orientation,
+ * Image classification with sharp preprocessing: decode (JPEG, PNG, WebP, AVIF, GIF, TIFF; EXIF orientation,
  * alpha, CMYK and greyscale handled), resize to the model's input, scale to [0,1] with optional
  * mean/std normalisation; answers the top-k labels with scores.
  */
@@ -90,7 +90,7 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
       throw new Error(`the model outputs ${width} classes but ${ctx.labels.length} labels are configured`);
     }
   },
-  parseInstance: (instance) => encodedInstance(instance, ['b64', 'image', 'url'], 'an image'),
+  parseInstance: (instance) => encodedInstance(instance, ['b64', 'image'], 'an image'),
   fromTensors: (inputs) => bytesInput(inputs, 'image'),
   async preprocess(items, ctx) {
     const g = geometry(ctx);

@@ -60,6 +60,53 @@ describe('image decoding', () => {
     });
   });
 
+  it("decodes AVIF (sharp's prebuilt libvips reads it)", async () => {
+    const avif = await sharp(fixture('chelsea.jpg')).avif({ quality: 60 }).toBuffer();
+    const img = await decodeImage(avif, { width: 16, height: 16 });
+    expect(img.rgb.length).toBe(16 * 16 * 3);
+    const jpeg = await decodeImage(fixture('chelsea.jpg'), { width: 16, height: 16 });
+    expect([img.original.width, img.original.height]).toEqual([jpeg.original.width, jpeg.original.height]);
+    await expect(decodeImage(avif.toString('base64'), { width: 8, height: 8 })).resolves.toMatchObject({ width: 8 });
+  });
+
+  it('refuses well-known formats it does not decode as unsupported media (415), raw or base64, naming the format', async () => {
+    const bmp = (() => {
+      const pixels = Buffer.alloc(2 * 4); // 2×2, 24-bit rows padded to 4 bytes
+      const b = Buffer.alloc(54 + pixels.length);
+      b.write('BM', 0, 'latin1');
+      b.writeUInt32LE(b.length, 2);
+      b.writeUInt32LE(54, 10);
+      b.writeUInt32LE(40, 14); // BITMAPINFOHEADER
+      b.writeInt32LE(2, 18);
+      b.writeInt32LE(2, 22);
+      b.writeUInt16LE(1, 26);
+      b.writeUInt16LE(24, 28);
+      pixels.copy(b, 54);
+      return b;
+    })();
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1')]);
+    const svg = Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>');
+    for (const [bytes, name] of [
+      [bmp, 'BMP'],
+      [heic, 'HEIC'],
+      [svg, 'SVG'],
+    ] as const) {
+      for (const input of [bytes, bytes.toString('base64')]) {
+        await expect(decodeImage(input, { width: 8, height: 8 })).rejects.toMatchObject({
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: expect.stringContaining(`${name} images are not supported`),
+        });
+      }
+    }
+  });
+
+  it('says that URLs are not fetched when one is sent instead of an image', async () => {
+    await expect(decodeImage('https://example.com/cat.jpg', { width: 8, height: 8 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('does not fetch URLs'),
+    });
+  });
+
   it('refuses a decompression bomb before decoding it', async () => {
     const bomb = await sharp({ create: { width: 12000, height: 12000, channels: 3, background: '#fff' } })
       .png()

@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import { base64Bytes, type Base64Problem } from '../../core/base64.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { DECODED_TEXT, sniffImage, unsupportedImage } from './formats.ts';
+import { refuseUrl } from '../instances.ts';
 
 type Fit = 'fill' | 'cover' | 'contain';
 
@@ -25,53 +27,40 @@ export interface DecodedImage {
   original: { width: number; height: number; format: string };
 }
 
-const MAGIC: Array<[string, (b: Uint8Array) => boolean]> = [
-  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ['png', (b) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47],
-  ['gif', (b) => b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46],
-  ['webp', (b) => b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45],
-  [
-    'tiff',
-    (b) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 0x2a),
-  ],
-];
-
-/** The image format its first bytes announce, if any. */
-function sniff(bytes: Uint8Array): string | undefined {
-  return MAGIC.find(([, test]) => test(bytes))?.[0];
-}
-
 /**
  * Image bytes from what a client sent: raw image bytes, or base64 text (optionally a `data:` URL).
  * @example imageBytes('data:image/png;base64,iVBOR…')
  */
 export function imageBytes(input: Uint8Array | string): Uint8Array {
-  if (typeof input !== 'string' && sniff(input)) return input;
+  if (typeof input !== 'string' && (sniffImage(input) || unsupportedImage(input))) return input;
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
+  refuseUrl(text.slice(0, 64), 'an image');
   return base64Bytes(text, (problem) => new GatewayError('INVALID_IMAGE', IMAGE_PROBLEMS[problem]));
 }
 
 const IMAGE_PROBLEMS: Record<Base64Problem, string> = {
   empty: 'the image is empty',
-  'not base64': 'could not decode image: neither image bytes (JPEG, PNG, WebP, GIF, TIFF) nor base64',
+  'not base64': `could not decode image: neither image bytes (${DECODED_TEXT}) nor base64`,
   'data URL not base64': 'data URLs must be base64-encoded',
 };
 
 /**
- * Decodes and resizes an image with sharp: EXIF orientation applied, alpha flattened onto the
- * background, CMYK and greyscale converted to sRGB RGB. Corrupt or truncated data is INVALID_IMAGE;
+ * Decodes and resizes an image with sharp (JPEG, PNG, WebP, AVIF, GIF, TIFF): EXIF orientation applied, alpha flattened onto the
+ * background, CMYK and greyscale converted to sRGB RGB. Corrupt or truncated data is INVALID_IMAGE, a well-known
+ * format that is not decoded (BMP, HEIC, SVG…) UNSUPPORTED_MEDIA_TYPE;
  * an image over `maxPixels` is refused (PAYLOAD_TOO_LARGE) before its pixels are decoded.
  *
  * @example const { rgb } = await decodeImage(jpegBytes, { width: 224, height: 224 });
  */
 export async function decodeImage(input: Uint8Array | string, o: DecodeOptions): Promise<DecodedImage> {
   const bytes = imageBytes(input);
-  const format = sniff(bytes);
-  if (!format)
-    throw new GatewayError(
-      'INVALID_IMAGE',
-      'could not decode image: unknown format (send JPEG, PNG, WebP, GIF or TIFF)',
-    );
+  const format = sniffImage(bytes);
+  if (!format) {
+    const other = unsupportedImage(bytes);
+    if (other)
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} images are not supported: send ${DECODED_TEXT}`);
+    throw new GatewayError('INVALID_IMAGE', `could not decode image: unknown format (send ${DECODED_TEXT})`);
+  }
   const maxPixels = o.maxPixels ?? 40_000_000;
   const [r, g, b] = o.background ?? [255, 255, 255];
   try {

@@ -254,8 +254,12 @@ export const tfjsRuntime: Runtime = {
   async load(spec: LoadSpec): Promise<RuntimeSession> {
     const provider = await initBackend(spec.providers?.length ? spec.providers : BACKENDS);
     // Some converted graph models (vscode-languagedetection) only run with this flag on; each worker
-    // thread holds one model, so setting it here affects that model alone.
-    if (spec.options?.keepIntermediateTensors === true) tf.env().set('KEEP_INTERMEDIATE_TENSORS', true);
+    // thread holds one model, so setting it here affects that model alone. Set without its hook, which prints "Keep
+    // intermediate tensors is ON. This will print the values of all intermediate tensors…": in this tfjs the flag
+    // prints nothing, it makes each run keep a clone of every intermediate tensor until the next run (memory, and a
+    // little time, on a small text model).
+    if (spec.options?.keepIntermediateTensors === true)
+      tf.env().setFlags({ ...tf.env().getFlags(), KEEP_INTERMEDIATE_TENSORS: true });
     const { artifacts, kind } = readArtifacts(spec.path, spec.format);
     const handler = tf.io.fromMemory(artifacts);
     try {

@@ -15,6 +15,13 @@
  * const y = tf.tidy(() => tf.relu(tf.tensor2d([[-1, 2]])));
  */
 import '@tensorflow/tfjs-backend-cpu';
+import { env } from '@tensorflow/tfjs-core';
+
+// Production mode: TensorFlow.js's console notices are off in every thread that imports it, above all the CPU
+// backend's banner on its first tensor ("Hi, looks like you are running TensorFlow.js in Node.js…", printed once per
+// worker thread), which advises installing tfjs-node: the gateway picks its backends itself (TFJS_BACKENDS). In
+// tfjs-core 4.22 the flag does nothing else (no check is skipped).
+env().set('PROD', true);
 
 export * from '@tensorflow/tfjs-core';
 export * from '@tensorflow/tfjs-layers';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { postJson, getJson, useGateway } from '../support/gateway.ts';
 
 const fixture = (f: string) => readFileSync(new URL(`../fixtures/images/${f}`, import.meta.url));
@@ -85,5 +86,58 @@ describe('real pretrained image classifier (nsfwjs MobileNetV2 on TensorFlow.js)
     expect(r.body.code).toBe('INVALID_IMAGE');
     expect((await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { instances: [] })).status).toBe(400);
     expect((await postJson(`${gw.url}/v1/models/nope:predict`, { instances: ['x'] })).status).toBe(404);
+  });
+
+  it('GET on the predict route is 405 with Allow: POST, not a 404 about a model named "m:predict"', async () => {
+    const res = await fetch(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    expect((await getJson(`${gw.url}/v1/models/nsfw-mobilenet-v2`)).body).toMatchObject({ ready: true, version: '1' });
+  });
+
+  it('honours a multipart "parameters" field holding JSON; a text field of its own wins; a bad one is a 400', async () => {
+    const upload = async (fields: Record<string, string>) => {
+      const form = new FormData();
+      form.append('image', new Blob([fixture('chelsea.jpg')], { type: 'image/jpeg' }), 'chelsea.jpg');
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      const res = await fetch(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { method: 'POST', body: form });
+      return { status: res.status, body: await res.json() };
+    };
+    expect((await upload({ parameters: '{"top_k": 2}' })).body.predictions[0].top_k).toHaveLength(2);
+    expect((await upload({ parameters: '{"top_k": 2}', top_k: '4' })).body.predictions[0].top_k).toHaveLength(4);
+    expect((await upload({})).body.predictions[0].top_k).toHaveLength(5); // the model's default
+    const bad = await upload({ parameters: '[1, 2]' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain("'parameters' must be a JSON object");
+    expect((await upload({ parameters: '{"top_k": ' })).status).toBe(400);
+  });
+
+  it('decodes AVIF; BMP is 415 naming the format; a URL instance is a 400 saying URLs are not fetched', async () => {
+    const avif = await sharp(fixture('chelsea.jpg')).avif().toBuffer();
+    const ok = await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, {
+      instances: [avif.toString('base64')],
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.predictions[0].label).toBe('Neutral');
+    const bmp = Buffer.alloc(54 + 16);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(bmp.length, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(2, 18);
+    bmp.writeInt32LE(2, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    const form = new FormData();
+    form.append('image', new Blob([bmp], { type: 'image/bmp' }), 'x.bmp');
+    const res = await fetch(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { method: 'POST', body: form });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', error: expect.stringContaining('BMP') });
+    for (const instance of [{ url: 'http://169.254.169.254/latest/meta-data' }, 'https://example.com/cat.jpg']) {
+      const r = await postJson(`${gw.url}/v1/models/nsfw-mobilenet-v2:predict`, { instances: [instance] });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toContain('does not fetch URLs');
+    }
   });
 });
