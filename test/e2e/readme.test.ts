@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -34,7 +34,10 @@ function modelsOf(commands: string): string[] {
     names.add(name);
     const config = JSON.parse(readFileSync(new URL(`models/${name}/config.json`, ROOT), 'utf8'));
     for (const m of config.ensemble?.members ?? []) add(typeof m === 'string' ? m.split(':')[0] : m.model);
-    if (typeof config.params?.recognizer === 'string') add(config.params.recognizer);
+    // Companion models a plugin or an ensemble names in its config (the OCR page's recogniser and classifier,
+    // the emotion models' face detector): any string there that is a model of the store.
+    for (const v of [...Object.values(config.params ?? {}), ...Object.values(config.ensemble ?? {})])
+      if (typeof v === 'string' && existsSync(new URL(`models/${v}/config.json`, ROOT))) add(v);
   };
   for (const [, name] of commands.matchAll(/\/v[12]\/models\/([A-Za-z0-9_.-]+?)(?=[:/@\s'"]|$)/g)) add(name!);
   return [...names];
