@@ -112,6 +112,14 @@ export const EnsembleSchema = z
      * Cascade: members in order, cheapest first; a member's answer stands when its confidence reaches the threshold.
      */
     threshold: z.number().min(0).max(1).default(0.9),
+    /**
+     * Vote per face: the model (plugin face-detector) that finds the faces of each image, once; every face goes
+     * to every member (plugin face-classifier) as `{image, box}` and is voted on by itself.
+     */
+    detector: z
+      .string()
+      .refine(isModelName, 'not a valid model name (letters, digits, _ . -, starting with a letter or digit)')
+      .optional(),
   })
   .strict();
 export type EnsembleConfig = z.infer<typeof EnsembleSchema>;

@@ -200,7 +200,8 @@ export class ServedModel implements Servable {
     if (plugin.predict) {
       const scoped: typeof ctx = {
         ...ctx,
-        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }),
+        // A run that names no outputs gets those the caller asked for (fine-tuning asks for an internal feature).
+        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs: outputs ?? options?.outputs }),
         ...(plugin.step ? { runStep: step } : {}),
       };
       return plugin.predict(feeds, scoped, items);
