@@ -113,6 +113,14 @@ export const EnsembleSchema = z
      */
     threshold: z.number().min(0).max(1).default(0.9),
     /**
+     * Abstain: the answer is `label` (BCP-47 'und' for language identification) when the combined top score is
+     * below `below` (or no member had an opinion).
+     */
+    unknown: z
+      .object({ label: z.string().min(1).default('und'), below: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
+    /**
      * Vote per face: the model (plugin face-detector) that finds the faces of each image, once; every face goes
      * to every member (plugin face-classifier) as `{image, box}` and is voted on by itself.
      */
@@ -145,6 +153,8 @@ const Sha256Schema = z.union([
 export const ModelConfigSchema = z
   .object({
     description: z.string().optional(),
+    /** A sample friendly-API instance shown in the model's metadata; its plugin's when absent. */
+    example: z.json().optional(),
     /** Plugin name for request/response conversion; absent for plain tensor models. */
     plugin: z.string().optional(),
     /** Runtime adapter name; inferred from the model file when absent (.onnx → onnx, model.json → tfjs). */

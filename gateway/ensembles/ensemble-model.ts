@@ -5,7 +5,7 @@ import type { SubmitOptions } from '../scheduling/scheduler.ts';
 import type { Scores, Servable } from '../models/servable.ts';
 import { align, normalise, project, type Alignment } from './labels.ts';
 import { combine, type MemberVote } from './strategies.ts';
-import { topK, topKParam } from '../../plugins/top-k.ts';
+import { topK, topKParam, undetermined } from '../../plugins/top-k.ts';
 import { inSpan } from '../telemetry/spans.ts';
 import { checkFaceEnsemble, planFaces } from './faces.ts';
 
@@ -140,9 +140,11 @@ class EnsembleModel implements Servable {
         quorum: this.quorum,
         label_set: this.cfg.labelSet,
         ...(this.cfg.strategy === 'cascade' ? { threshold: this.cfg.threshold } : {}),
+        ...(this.cfg.unknown ? { unknown: this.cfg.unknown } : {}),
         ...(this.cfg.detector ? { detector: this.cfg.detector } : {}),
       },
       labels: this.labels,
+      label_count: this.labels.length,
       ...(this.config.description ? { description: this.config.description } : {}),
     };
   }
@@ -356,13 +358,24 @@ class EnsembleModel implements Servable {
     });
   }
 
-  /** One combined result as clients see it; `parameters.members` adds each member's answer. */
+  /**
+   * One combined result as clients see it: no label (null) when no member had an opinion, the `unknown` label
+   * when configured and the top score is below its threshold; `parameters.members` adds each member's answer
+   * (its label null when it had no opinion on the ensemble's labels).
+   */
   private answer(r: Awaited<ReturnType<EnsembleModel['run']>>[number], parameters: Record<string, unknown>) {
     const top = (p: readonly number[]) => topK(p, this.labels);
+    const score = r.probabilities[r.winner] ?? 0;
+    const combined = undetermined(
+      {
+        label: score > 0 ? this.labels[r.winner]! : null,
+        score,
+        top_k: top(r.probabilities).slice(0, topKParam(parameters, 5)),
+      },
+      this.cfg.unknown,
+    );
     return {
-      label: this.labels[r.winner],
-      score: r.probabilities[r.winner],
-      top_k: top(r.probabilities).slice(0, topKParam(parameters, 5)),
+      ...combined,
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),
@@ -371,7 +384,8 @@ class EnsembleModel implements Servable {
             members: Object.fromEntries(
               r.votes.map((v) => {
                 const t = top(v.probabilities)[0]!;
-                return [v.member, { label: t.label, score: t.score, probabilities: v.probabilities }];
+                const label = t.score > 0 ? t.label : null;
+                return [v.member, { label, score: t.score, probabilities: v.probabilities }];
               }),
             ),
           }

@@ -113,8 +113,13 @@ export class ServedModel implements Servable {
       ...(this.plugin
         ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs }
         : {}),
-      ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
-      ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
+      ...((c.example ?? this.plugin?.example) !== undefined
+        ? { example: { instances: [c.example ?? this.plugin?.example] } }
+        : {}),
+      // Class labels: always their count; the list itself up to 1000 (an OCR alphabet of 6623 is left out).
+      ...(this.labels
+        ? { label_count: this.labels.length, ...(this.labels.length <= 1000 ? { labels: this.labels } : {}) }
+        : {}),
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),
       ...(this.source.config?.finetuned ? { finetuned: this.source.config.finetuned } : {}),
