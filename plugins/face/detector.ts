@@ -10,8 +10,8 @@ import { faceDetectorStep, facesOf } from './detector-step.ts';
 const Params = z
   .object({
     /**
-     * Lowest detector confidence that counts as a face. BlazeFace gives real faces ≈ 0.8–0.95 and, on our
-     * fixtures, a cat's face 0.74 and a coffee cup seen from above 0.61: 0.75 keeps those out.
+     * Lowest detector confidence that counts as a face. BlazeFace gives real faces ≈ 0.85–0.95 and, on our
+     * fixtures, a cat's face ≈ 0.73 and a coffee cup seen from above ≈ 0.66: 0.75 keeps those out.
      */
     minScore: z.number().min(0).max(1).default(0.75),
     /** Candidates overlapping more than this are one face (weighted NMS). */
