@@ -16,6 +16,8 @@ const INTEGRATION = [
   'plugins/audio/vad.test.ts', // Silero VAD
   'plugins/text/classifier.test.ts', // fastText lid.176
   'plugins/ocr/*.test.ts', // PaddleOCR detector and recogniser
+  'plugins/face/detector.test.ts', // BlazeFace, in-thread and in a worker
+  'plugins/face/classifier.test.ts', // BlazeFace and Human's emotion model
   'training/head.test.ts', // trains on nsfwjs features
   'training/train.test.ts', // trains TensorFlow.js heads
   'training/worker/index.test.ts', // trains in worker threads

@@ -113,6 +113,22 @@ export const EnsembleSchema = z
      * Cascade: members in order, cheapest first; a member's answer stands when its confidence reaches the threshold.
      */
     threshold: z.number().min(0).max(1).default(0.9),
+    /**
+     * Abstain: the answer is `label` (BCP-47 'und' for language identification) when the combined top score is
+     * below `below` (or no member had an opinion).
+     */
+    unknown: z
+      .object({ label: z.string().min(1).default('und'), below: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
+    /**
+     * Vote per face: the model (plugin face-detector) that finds the faces of each image, once; every face goes
+     * to every member (plugin face-classifier) as `{image, box}` and is voted on by itself.
+     */
+    detector: z
+      .string()
+      .refine(isModelName, 'not a valid model name (letters, digits, _ . -, starting with a letter or digit)')
+      .optional(),
   })
   .strict();
 export type EnsembleConfig = z.infer<typeof EnsembleSchema>;
@@ -138,6 +154,8 @@ const Sha256Schema = z.union([
 export const ModelConfigSchema = z
   .object({
     description: z.string().optional(),
+    /** A sample friendly-API instance shown in the model's metadata; its plugin's when absent. */
+    example: z.json().optional(),
     /** Plugin name for request/response conversion; absent for plain tensor models. */
     plugin: z.string().optional(),
     /** Runtime adapter name; inferred from the model file when absent (.onnx → onnx, model.json → tfjs). */

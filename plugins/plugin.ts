@@ -57,6 +57,11 @@ export interface FinetuneCapability<Item, P = Record<string, unknown>> {
   /** One uploaded or server-side file → an item (an image's bytes, a text…). */
   fromFile(bytes: Uint8Array, ctx: PluginContext<P>): Item;
   /**
+   * One JSON example → an item, where training reads an example differently from a request (a face
+   * classifier trains on face crops as given, where a request is searched for faces). Default: `parseInstance`.
+   */
+  fromInstance?(instance: unknown, ctx: PluginContext<P>): Item;
+  /**
    * Checks that an example can be used (decodes it) before a job is accepted; throws a GatewayError naming the problem.
    */
   check(item: Item, ctx: PluginContext<P>): Promise<void>;

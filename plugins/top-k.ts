@@ -41,3 +41,23 @@ export function predictions(scores: readonly ArrayLike<number>[], labels: readon
     return { label: ranked[0]!.score > 0 ? ranked[0]!.label : null, score: ranked[0]!.score, top_k: ranked };
   });
 }
+
+/** An abstaining answer: `label` (e.g. BCP-47 'und', undetermined) when the top score is below `below`. */
+export interface Unknown {
+  label: string;
+  below: number;
+}
+
+/**
+ * A prediction that abstains when its top score is below `unknown.below`: the label becomes `unknown.label`,
+ * the score stays the best guess's (how unsure it was), `top_k` keeps the guesses that scored above 0.
+ * Without `unknown`, the prediction as it is.
+ *
+ * @example undetermined({ label: 'ko', score: 0.12, top_k: [...] }, { label: 'und', below: 0.25 }) // label 'und'
+ */
+export function undetermined<
+  T extends { label: string | null | undefined; score: number | undefined; top_k: Ranked[] },
+>(p: T, unknown: Unknown | undefined): T | (Omit<T, 'label'> & { label: string }) {
+  if (!unknown || (p.score ?? 0) >= unknown.below) return p;
+  return { ...p, label: unknown.label, score: p.score ?? 0, top_k: p.top_k.filter((r) => r.score > 0) };
+}

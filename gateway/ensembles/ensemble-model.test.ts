@@ -32,7 +32,7 @@ function member(name: string, labels: string[], scores: number[][], delayMs = 0,
 
 /** What the ensemble's `predict` answers for one instance (the fields these tests read). */
 interface Prediction {
-  label: string;
+  label: string | null;
   score: number;
   answered: string[];
   missing?: Array<{ member: string; error: string }>;
@@ -120,6 +120,19 @@ describe('ensemble model', () => {
     expect(out[0]!.answered).toEqual(['a']);
     expect(out[1]!.answered).toEqual(['a', 'b']);
     expect(calls).toEqual([1]); // b saw only the unsure item
+  });
+
+  it('abstains with its unknown label below the threshold, and shows a member without an opinion as null, not as its first label', async () => {
+    const unsure = member('unsure', ['cat', 'dog'], [[0.55, 0.45]]);
+    const silent = member('silent', ['cat', 'dog'], [[0, 0]]);
+    const e = ensemble([unsure, silent], { quorum: 2, unknown: { below: 0.5 } });
+    const [p] = (await e.predict(['x'], { members: true })) as Prediction[];
+    expect(p!.label).toBe('und'); // (0.55 + 0) / 2 < 0.5
+    expect(p!.score).toBeCloseTo(0.275);
+    expect(p!.members?.silent).toMatchObject({ label: null, score: 0 });
+    expect(e.describe().ensemble).toMatchObject({ unknown: { label: 'und', below: 0.5 } });
+    const [none] = (await ensemble([silent, silent], { quorum: 1 }).predict(['x'], {})) as Prediction[];
+    expect([none!.label, none!.score]).toEqual([null, 0]); // no opinion, no 'unknown' configured: no label
   });
 
   it('max-confidence picks the most confident member', async () => {

@@ -5,8 +5,9 @@ import type { SubmitOptions } from '../scheduling/scheduler.ts';
 import type { Scores, Servable } from '../models/servable.ts';
 import { align, normalise, project, type Alignment } from './labels.ts';
 import { combine, type MemberVote } from './strategies.ts';
-import { topK, topKParam } from '../../plugins/top-k.ts';
+import { topK, topKParam, undetermined } from '../../plugins/top-k.ts';
 import { inSpan } from '../telemetry/spans.ts';
+import { checkFaceEnsemble, planFaces } from './faces.ts';
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 interface MemberSpec {
@@ -139,8 +140,11 @@ class EnsembleModel implements Servable {
         quorum: this.quorum,
         label_set: this.cfg.labelSet,
         ...(this.cfg.strategy === 'cascade' ? { threshold: this.cfg.threshold } : {}),
+        ...(this.cfg.unknown ? { unknown: this.cfg.unknown } : {}),
+        ...(this.cfg.detector ? { detector: this.cfg.detector } : {}),
       },
       labels: this.labels,
+      label_count: this.labels.length,
       ...(this.config.description ? { description: this.config.description } : {}),
     };
   }
@@ -312,32 +316,81 @@ class EnsembleModel implements Servable {
     parameters: Record<string, unknown>,
     options: SubmitOptions = {},
   ): Promise<unknown[]> {
-    const k = topKParam(parameters, 5);
-    const withMembers = parameters.members === true;
+    if (this.cfg.detector) return this.predictFaces(this.cfg.detector, instances, parameters, options);
     const results = await this.run(
       instances.length,
       (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o),
       options,
     );
+    return results.map((r) => this.answer(r, parameters));
+  }
+
+  /**
+   * Per face: the detector finds each image's faces once, the members vote on every face (`{image, box}`), and
+   * each image answers `{label, score, top_k, faces: [{box, detection_score, label, score, top_k, answered…}]}`
+   * (largest face first, the top-level fields its), or `{label: null, faces: [], no_face: true}`. Crops
+   * (`"detect": false`) are voted on as they are and answer like any ensemble.
+   */
+  private async predictFaces(
+    detector: string,
+    instances: readonly unknown[],
+    parameters: Record<string, unknown>,
+    options: SubmitOptions,
+  ): Promise<unknown[]> {
+    const { plans, asked } = await planFaces(this.resolve(detector), instances, options);
+    const results = asked.length
+      ? await this.run(
+          asked.length,
+          (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => asked[r]) : asked, o),
+          options,
+        )
+      : [];
+    return plans.map((plan) => {
+      if (plan.crop) return this.answer(results[plan.row]!, parameters);
+      if (plan.faces.length === 0) return { label: null, faces: [], no_face: true };
+      const faces = plan.faces.map((f) => ({
+        box: f.box,
+        detection_score: f.score,
+        ...this.answer(results[f.row]!, parameters),
+      }));
+      const { label, score, top_k } = faces[0]!;
+      return { label, score, top_k, faces };
+    });
+  }
+
+  /**
+   * One combined result as clients see it: no label (null) when no member had an opinion, the `unknown` label
+   * when configured and the top score is below its threshold; `parameters.members` adds each member's answer
+   * (its label null when it had no opinion on the ensemble's labels).
+   */
+  private answer(r: Awaited<ReturnType<EnsembleModel['run']>>[number], parameters: Record<string, unknown>) {
     const top = (p: readonly number[]) => topK(p, this.labels);
-    return results.map((r) => ({
-      label: this.labels[r.winner],
-      score: r.probabilities[r.winner],
-      top_k: top(r.probabilities).slice(0, k),
+    const score = r.probabilities[r.winner] ?? 0;
+    const combined = undetermined(
+      {
+        label: score > 0 ? this.labels[r.winner]! : null,
+        score,
+        top_k: top(r.probabilities).slice(0, topKParam(parameters, 5)),
+      },
+      this.cfg.unknown,
+    );
+    return {
+      ...combined,
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),
-      ...(withMembers
+      ...(parameters.members === true
         ? {
             members: Object.fromEntries(
               r.votes.map((v) => {
                 const t = top(v.probabilities)[0]!;
-                return [v.member, { label: t.label, score: t.score, probabilities: v.probabilities }];
+                const label = t.score > 0 ? t.label : null;
+                return [v.member, { label, score: t.score, probabilities: v.probabilities }];
               }),
             ),
           }
         : {}),
-    }));
+    };
   }
 
   async close(): Promise<void> {
@@ -388,6 +441,13 @@ export function buildEnsemble(
         `ensemble '${name}': member '${specs[i]!.model}' takes different inputs than '${specs[0]!.model}'`,
       );
   }
+  if (cfg.detector)
+    checkFaceEnsemble(
+      name,
+      cfg.detector,
+      resolve,
+      members.map((model, i) => ({ spec: specs[i]!.model, model })),
+    );
   const modality = first.describe().modality;
   return new EnsembleModel({
     name,

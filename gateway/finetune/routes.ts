@@ -92,7 +92,7 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     const cap = pre.model.plugin!.finetune!;
     const ctx = pre.model.ctx!;
     const reader: ItemReader = {
-      fromInstance: (i) => pre.model.plugin!.parseInstance(i, ctx),
+      fromInstance: (i) => (cap.fromInstance ? cap.fromInstance(i, ctx) : pre.model.plugin!.parseInstance(i, ctx)),
       fromFile: (b) => cap.fromFile(b, ctx),
     };
     const ds = isMultipart(type)

@@ -95,3 +95,34 @@ describe('a plugin model asked for more items than maxBatchSize', () => {
     await model.close();
   });
 });
+
+describe("a model's metadata", () => {
+  const served = (labels: string[], config: Record<string, unknown> = {}) => {
+    const s = session();
+    const batching = BatchingSchema.parse({});
+    return new ServedModel({
+      entry: { name: 'm', dir: '/nonexistent', config: ModelConfigSchema.parse(config), versions: [] },
+      source: { version: 1, dir: '/nonexistent/1', path: '/x', shownPath: 'm/1/model.onnx', format: 'onnx' },
+      runtime: 'onnx',
+      sessions: [s],
+      scheduler: createScheduler([s], batching),
+      labels,
+      timeoutMs: batching.timeoutMs,
+    });
+  };
+
+  it('counts its labels in label_count, and lists them up to 1000 (an OCR alphabet of 6623 is not a string)', async () => {
+    const few = served(['a', 'b']);
+    const many = served(Array.from({ length: 6623 }, (_, i) => String(i)));
+    expect(few.describe()).toMatchObject({ labels: ['a', 'b'], label_count: 2 });
+    expect(many.describe().label_count).toBe(6623);
+    expect(many.describe().labels).toBeUndefined();
+    await Promise.all([few.close(), many.close()]);
+  });
+
+  it("shows the model's own example instance", async () => {
+    const m = served(['a'], { example: { text: 'print(1)' } });
+    expect(m.describe().example).toEqual({ instances: [{ text: 'print(1)' }] });
+    await m.close();
+  });
+});

@@ -113,8 +113,13 @@ export class ServedModel implements Servable {
       ...(this.plugin
         ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs }
         : {}),
-      ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
-      ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
+      ...((c.example ?? this.plugin?.example) !== undefined
+        ? { example: { instances: [c.example ?? this.plugin?.example] } }
+        : {}),
+      // Class labels: always their count; the list itself up to 1000 (an OCR alphabet of 6623 is left out).
+      ...(this.labels
+        ? { label_count: this.labels.length, ...(this.labels.length <= 1000 ? { labels: this.labels } : {}) }
+        : {}),
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),
       ...(this.source.config?.finetuned ? { finetuned: this.source.config.finetuned } : {}),
@@ -200,7 +205,8 @@ export class ServedModel implements Servable {
     if (plugin.predict) {
       const scoped: typeof ctx = {
         ...ctx,
-        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }),
+        // A run that names no outputs gets those the caller asked for (fine-tuning asks for an internal feature).
+        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs: outputs ?? options?.outputs }),
         ...(plugin.step ? { runStep: step } : {}),
       };
       return plugin.predict(feeds, scoped, items);

@@ -9,7 +9,8 @@ import { augmentImage, IMAGE_AUGMENTATIONS } from './augment.ts';
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 
-const Params = z
+/** The image classifier's params (also the face classifier's image settings). */
+export const ImageParams = z
   .object({
     /** [height, width]; read from the model's input shape when absent. */
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
@@ -24,9 +25,10 @@ const Params = z
     maxPixels: z.number().int().positive().default(40_000_000),
   })
   .strict();
-type ImageParams = z.infer<typeof Params>;
+export type ImageParams = z.infer<typeof ImageParams>;
 
-interface Geometry {
+/** Where an image goes in a classifier model. */
+export interface Geometry {
   input: TensorInfo;
   height: number;
   width: number;
@@ -36,7 +38,7 @@ interface Geometry {
 }
 
 /** Where the image goes in the model: its single image input, size and layout. */
-function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'modelName'>): Geometry {
+export function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'modelName'>): Geometry {
   const input = ctx.inputs[0];
   if (!input || ctx.inputs.length !== 1 || input.shape.length !== 4) {
     throw new GatewayError(
@@ -51,6 +53,24 @@ function geometry(ctx: Pick<PluginContext<ImageParams>, 'inputs' | 'params' | 'm
     throw new GatewayError('CONFIG_INVALID', `model '${ctx.modelName}' has a dynamic image size: set params.size`);
   const channels = (layout === 'nhwc' ? input.shape[3] : input.shape[1]) === 1 ? 1 : 3;
   return { input, height, width, layout, channels };
+}
+
+/**
+ * Interleaved RGB of the model's input size → the model's float layout at `offset` of `data` (RGB or luma,
+ * NHWC or NCHW, `(x / 255 - mean) / std`).
+ */
+export function writePixels(rgb: Uint8Array, g: Geometry, p: ImageParams, data: Float32Array, offset: number): void {
+  if (g.channels === 3) toFloat(rgb, g.width, g.height, g.layout, p.mean, p.std, data, offset);
+  else toGrey(rgb, p.mean[0], p.std[0], data, offset);
+}
+
+/** Refuses a model whose image input is unusable or whose output width differs from its label count. */
+export function validateImageModel(ctx: Omit<PluginContext<ImageParams>, 'run' | 'runStep' | 'model'>): void {
+  geometry(ctx);
+  const width = ctx.outputs[0]?.shape.at(-1);
+  if (ctx.labels && width !== undefined && width > 0 && width !== ctx.labels.length) {
+    throw new Error(`the model outputs ${width} classes but ${ctx.labels.length} labels are configured`);
+  }
 }
 
 /** The model's first output as probabilities per item (softmax applied when it is not already). */
@@ -80,16 +100,10 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
   modality: 'image',
   description: 'Image → top-k labels. Friendly API instances: base64 image strings, {"b64": …} or multipart files.',
   runtime: 'tfjs',
-  params: Params,
+  params: ImageParams,
   inputs: [{ name: 'image', datatype: 'BYTES', shape: [-1] }],
   example: { b64: '<base64 JPEG or PNG>' },
-  validate(ctx) {
-    geometry(ctx);
-    const width = ctx.outputs[0]?.shape.at(-1);
-    if (ctx.labels && width !== undefined && width > 0 && width !== ctx.labels.length) {
-      throw new Error(`the model outputs ${width} classes but ${ctx.labels.length} labels are configured`);
-    }
-  },
+  validate: validateImageModel,
   parseInstance: (instance) => encodedInstance(instance, ['b64', 'image'], 'an image'),
   fromTensors: (inputs) => bytesInput(inputs, 'image'),
   async preprocess(items, ctx) {
@@ -106,8 +120,7 @@ export const imageClassifier = definePlugin<string | Uint8Array, ImageParams>({
           background: p.background,
           maxPixels: p.maxPixels,
         });
-        if (g.channels === 3) toFloat(img.rgb, g.width, g.height, g.layout, p.mean, p.std, data, i * size);
-        else toGrey(img.rgb, p.mean[0], p.std[0], data, i * size);
+        writePixels(img.rgb, g, p, data, i * size);
       }),
     );
     const shape =

@@ -4,13 +4,16 @@ import { GatewayError } from '../../core/errors.ts';
 import { DECODED_TEXT, sniffImage, unsupportedImage } from './formats.ts';
 import { refuseUrl } from '../instances.ts';
 
-type Fit = 'fill' | 'cover' | 'contain';
+type Fit = 'fill' | 'cover' | 'contain' | 'inside';
 
 export interface DecodeOptions {
   /** Target size; give only the height to keep the aspect ratio, neither to keep the original size. */
   width?: number;
   height?: number;
-  /** 'fill' stretches to the size, 'cover' centre-crops, 'contain' letterboxes on `background`. */
+  /**
+   * 'fill' stretches to the size, 'cover' centre-crops, 'contain' letterboxes on `background`, 'inside' shrinks
+   * to fit within it keeping the aspect ratio (never enlarges).
+   */
   fit?: Fit;
   /** Background for transparent pixels and letterboxing, as [r, g, b] (white by default). */
   background?: readonly [number, number, number];
@@ -76,8 +79,9 @@ export async function decodeImage(input: Uint8Array | string, o: DecodeOptions):
     let pipeline = img.rotate().flatten({ background: { r, g, b } }).toColourspace('srgb');
     if (o.width !== undefined || o.height !== undefined) {
       pipeline = pipeline.resize(o.width ?? null, o.height ?? null, {
-        fit: o.fit === 'cover' ? 'cover' : o.fit === 'contain' ? 'contain' : 'fill',
+        fit: o.fit ?? 'fill',
         background: { r, g, b },
+        withoutEnlargement: o.fit === 'inside',
       });
     }
     const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });

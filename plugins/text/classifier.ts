@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidInput } from '../../core/errors.ts';
 import { bytesOf, concat, floats, fromUtf8, tensor, utf8, type Tensor } from '../../core/tensor.ts';
 import { definePlugin, type PluginContext } from '../plugin.ts';
-import { predictions, topKParam } from '../top-k.ts';
+import { predictions, topKParam, undetermined } from '../top-k.ts';
 import { bytesInput } from '../instances.ts';
 
 const Params = z
@@ -12,6 +12,14 @@ const Params = z
     topK: z.number().int().positive().default(3),
     /** The model takes one text per run (its graph has a fixed batch of 1): texts are run one by one. */
     onePerRun: z.boolean().default(false),
+    /**
+     * Language identification: the answer is `label` (BCP-47 'und', undetermined) when the top score is below
+     * `below`, and for a text without a letter (digits, emoji, punctuation), whose scores are then all 0.
+     */
+    unknown: z
+      .object({ label: z.string().min(1).default('und'), below: z.number().min(0).max(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 type TextParams = z.infer<typeof Params>;
@@ -30,11 +38,20 @@ function text(instance: unknown, p: TextParams): string {
   return t;
 }
 
+/** Whether a text has a letter of any script (a language to tell). */
+export const hasLetters = (text: string): boolean => /\p{L}/u.test(text);
+
 /**
- * Rows of the model's score output (the first numeric output as wide as the labels, else the first),
- * each scaled to sum to 1 (all zeros stays all zeros: no opinion).
+ * Rows of the model's score output (the first numeric output as wide as the labels, else the first), each
+ * scaled down to sum to 1 where it sums to more (a row summing to less keeps its scale: CLD3 scores only its
+ * top languages, and the rest is doubt; all zeros stays all zeros: no opinion). With `unknown`, the rows of
+ * texts without a letter are all zeros.
  */
-function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, 'labels'>) {
+function classScores(
+  outputs: Record<string, Tensor>,
+  ctx: Pick<PluginContext<TextParams>, 'labels' | 'params'>,
+  items: readonly string[],
+) {
   const all = Object.values(outputs);
   const t = all.find((o) => o.datatype !== 'BYTES' && o.shape.at(-1) === ctx.labels?.length) ?? all[0]!;
   const width = t.shape.at(-1)!;
@@ -42,15 +59,17 @@ function classScores(outputs: Record<string, Tensor>, ctx: Pick<PluginContext, '
   const labels = ctx.labels ?? Array.from({ length: width }, (_, i) => String(i));
   const scores = Array.from({ length: values.length / width }, (_, r) => {
     const row = Array.from(values.subarray(r * width, (r + 1) * width));
+    if (ctx.params.unknown && items[r] !== undefined && !hasLetters(items[r])) return row.fill(0);
     const sum = row.reduce((a, b) => a + b, 0);
-    return sum > 0 ? row.map((v) => v / sum) : row;
+    return sum > 1 + 1e-6 ? row.map((v) => v / sum) : row;
   });
   return { labels, scores };
 }
 
 /**
  * Text classification (language identification with fastText, CLD3 or lande; any model taking a BYTES
- * text and giving one score per label). Friendly API instances: a string or {"text": "…"}.
+ * text and giving one score per label). Friendly API instances: a string or {"text": "…"}. With
+ * `params.unknown` (the language identifiers), an unsure answer or a text without letters is 'und'.
  */
 export const textClassifier = definePlugin<string, TextParams>({
   name: 'text-classifier',
@@ -81,8 +100,10 @@ export const textClassifier = definePlugin<string, TextParams>({
     return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,
-  postprocess(outputs, ctx, _items, options) {
-    const { labels, scores } = classScores(outputs, ctx);
-    return predictions(scores, labels, topKParam(options, ctx.params.topK));
+  postprocess(outputs, ctx, items, options) {
+    const { labels, scores } = classScores(outputs, ctx, items);
+    return predictions(scores, labels, topKParam(options, ctx.params.topK)).map((p) =>
+      undetermined(p, ctx.params.unknown),
+    );
   },
 });

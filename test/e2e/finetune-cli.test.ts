@@ -43,7 +43,7 @@ describe('npm run finetune: the CLI over the HTTP API', () => {
       .sort();
 
   beforeAll(async () => {
-    store = storeWithShippedModel(MODEL, {});
+    store = storeWithShippedModel(MODEL, {}, ['face-detector']);
     gw = await startGateway({ MODEL_STORE: store, FINETUNE_CPU_SHARE: '1' });
     data = mkdtempSync(join(tmpdir(), 'massgate-cli-data-'));
     const [docs, photos] = await Promise.all([documentImages(10, 21), photoImages(PHOTO_SOURCES.train, 10, 22)]);

@@ -13,7 +13,10 @@ describe('fine-tuning a second image model (emotion-human) and deploying it as a
   let examples: Array<{ label: string; b64: string }>;
 
   beforeAll(async () => {
-    gw = await startGateway({ MODEL_STORE: storeWithShippedModel(MODEL, {}), FINETUNE_CPU_SHARE: '1' });
+    gw = await startGateway({
+      MODEL_STORE: storeWithShippedModel(MODEL, {}, ['face-detector']),
+      FINETUNE_CPU_SHARE: '1',
+    });
     const [docs, photos] = await Promise.all([documentImages(12, 11), photoImages(PHOTO_SOURCES.train, 12, 12)]);
     // A canary shares labels with the version it runs beside (an experiment compares their answers): 'neutral' is one
     // of the model's.

@@ -53,6 +53,44 @@ describe('language identification on real models (fastText lid.176, CLD3, lande)
     expect(unsure.label).toBe('fr'); // fastText alone is only 35% sure of it
   });
 
+  it.each(['lang-fasttext', 'lang-cld3', 'lang-lande', 'lang-ensemble', 'lang-cascade'])(
+    "%s answers 'und' (undetermined) for text with no language: emoji, digits, punctuation",
+    async (model) => {
+      const r = await postJson(`${gw.url}/v1/models/${model}:predict`, {
+        instances: ['😀😂🎉', '12345', '2024-01-01 12:00', '!!! ??? ...'],
+        parameters: { members: true },
+      });
+      expect(r.status).toBe(200);
+      for (const p of r.body.predictions) {
+        expect(p).toMatchObject({ label: 'und', score: 0, top_k: [] });
+        // An ensemble's members had no opinion: none shows a label (CLD3's used to show as 'en' with 0).
+        for (const m of Object.values(p.members ?? {}) as Array<{ label: unknown }>) expect(m.label).toBeNull();
+      }
+    },
+  );
+
+  it("answers 'he' for Hebrew, CLD3 included (it says 'iw', the code withdrawn in 1989)", async () => {
+    for (const model of ['lang-fasttext', 'lang-cld3', 'lang-ensemble', 'lang-cascade']) {
+      const r = await postJson(`${gw.url}/v1/models/${model}:predict`, { instances: ['שלום עולם, מה שלומך היום?'] });
+      expect(r.body.predictions[0].label, model).toBe('he');
+    }
+    const meta = await getJson(`${gw.url}/v2/models/lang-cld3`);
+    expect(meta.body.parameters.labels).toContain('he');
+    expect(meta.body.parameters.labels).not.toContain('iw');
+  });
+
+  it("an unsure model answers 'und' with its best guess's score; the threshold is in the model's metadata", async () => {
+    const meta = await getJson(`${gw.url}/v2/models/lang-fasttext`);
+    const r = await postJson(`${gw.url}/v1/models/lang-fasttext:predict`, { instances: ['Hi'] });
+    expect(r.body.predictions[0].label).toBe('und');
+    expect(r.body.predictions[0].score).toBeLessThan(0.25);
+    expect((await getJson(`${gw.url}/v2/models/lang-ensemble`)).body.parameters.ensemble.unknown).toEqual({
+      label: 'und',
+      below: 0.3,
+    });
+    expect(meta.body.parameters.label_count).toBe(176);
+  });
+
   it('is reachable over v2 with a BYTES input', async () => {
     const r = await postJson(`${gw.url}/v2/models/lang-fasttext/infer`, {
       inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: [SENTENCES.fr] }],
@@ -82,6 +120,14 @@ describe("programming-language detection (VS Code's model on TensorFlow.js)", ()
     rs: 'use std::collections::HashMap;\n\nfn main() {\n    let mut counts: HashMap<String, i32> = HashMap::new();\n    for word in "a b a".split_whitespace() {\n        *counts.entry(word.to_string()).or_insert(0) += 1;\n    }\n    println!("{:?}", counts);\n}\n',
     sql: 'SELECT customers.name, COUNT(orders.id) AS order_count\nFROM customers\nLEFT JOIN orders ON orders.customer_id = customers.id\nGROUP BY customers.name\nORDER BY order_count DESC;\n',
   };
+
+  it('shows a code snippet as its example, and names its language', async () => {
+    const meta = await getJson(`${gw.url}/v2/models/code-language`);
+    const [example] = meta.body.parameters.example.instances;
+    expect(example.text).toMatch(/def greet/);
+    const r = await postJson(`${gw.url}/v1/models/code-language:predict`, { instances: [example] });
+    expect(r.body.predictions[0].label).toBe('py');
+  });
 
   it('names the language of real source snippets', async () => {
     const r = await postJson(`${gw.url}/v1/models/code-language:predict`, { instances: Object.values(SNIPPETS) });

@@ -38,11 +38,17 @@ export function tempStore(): string {
 
 /**
  * A fresh store holding a copy of the default store's model `name` (`models/<name>`), with `batching`
- * merged into its config's batching section.
+ * merged into its config's batching section, and unchanged copies of the `companions` it calls (the
+ * face-detector an emotion model finds faces with).
  */
-export function storeWithShippedModel(name: string, batching: Record<string, unknown>): string {
+export function storeWithShippedModel(
+  name: string,
+  batching: Record<string, unknown>,
+  companions: readonly string[] = [],
+): string {
   const store = tempStore();
-  cpSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)), join(store, name), { recursive: true });
+  for (const model of [name, ...companions])
+    cpSync(fileURLToPath(new URL(`../../models/${model}`, import.meta.url)), join(store, model), { recursive: true });
   const file = join(store, name, 'config.json');
   const config = JSON.parse(readFileSync(file, 'utf8'));
   writeFileSync(file, JSON.stringify({ ...config, batching: { ...config.batching, ...batching } }));

@@ -1,0 +1,2 @@
+export { faceDetector } from './detector.ts';
+export { faceClassifier } from './classifier.ts';
