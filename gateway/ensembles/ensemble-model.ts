@@ -7,6 +7,20 @@ import { align, normalise, project, type Alignment } from './labels.ts';
 import { combine, type MemberVote } from './strategies.ts';
 import { topK, topKParam } from '../../plugins/top-k.ts';
 import { inSpan } from '../telemetry/spans.ts';
+import type { StreamListener } from '../models/servable.ts';
+import { pumpStream, type StreamTarget } from '../models/stream.ts';
+import type { TimeSegment } from '../../plugins/stream.ts';
+import { ensembleSegments, type MemberSegments } from './segments.ts';
+
+/** Errors that are the client's fault, not a member's: they fail the request rather than the vote. */
+const CLIENT_FAULTS: readonly string[] = [
+  'INVALID_INPUT',
+  'INVALID_IMAGE',
+  'INVALID_AUDIO',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+];
+const clientFault = (e: unknown) => isGatewayError(e) && CLIENT_FAULTS.includes(e.code);
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 interface MemberSpec {
@@ -50,6 +64,20 @@ interface Answer {
   weight: number;
   /** Rows projected onto the ensemble's labels. */
   rows: number[][];
+  /** Per row, the member's time segments (a VAD's speech), when it tells them. */
+  segments?: TimeSegment[][] | undefined;
+}
+
+/** An item's outcome: the combined vote, who voted, and the merged segments when every voter told its own. */
+interface Verdict {
+  probabilities: number[];
+  winner: number;
+  votes: MemberVote[];
+  decidedBy?: string | undefined;
+  failures: Array<{ member: string; error: string }>;
+  /** Per member that voted, its segments (present when every voter told its segments). */
+  spans?: MemberSegments[];
+  segments?: TimeSegment[];
 }
 
 interface Gathered {
@@ -77,6 +105,8 @@ interface EnsembleOptions {
   resolve: (name: string, version?: string) => Servable;
   /** The members' modality (image, text, audio), for clients and tools. */
   modality?: string;
+  /** The media types every member takes as a streamed body (see Servable.streamTypes). */
+  streamTypes?: readonly string[];
 }
 
 /**
@@ -100,6 +130,7 @@ class EnsembleModel implements Servable {
   private readonly alignment: Alignment;
   private readonly resolve: (name: string, version?: string) => Servable;
   private readonly modality: string | undefined;
+  readonly streamTypes: readonly string[];
   private readonly quorum: number;
   private readonly indexCache = new WeakMap<readonly string[], Int32Array>();
 
@@ -115,6 +146,7 @@ class EnsembleModel implements Servable {
     this.inputs = o.inputs;
     this.resolve = o.resolve;
     this.modality = o.modality;
+    this.streamTypes = o.streamTypes ?? [];
     this.outputs = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, o.labels.length] }];
     this.quorum = this.cfg.quorum ?? Math.floor(this.members.length / 2) + 1;
     if (this.quorum > this.members.length)
@@ -184,6 +216,7 @@ class EnsembleModel implements Servable {
           member: spec.model,
           weight: spec.weight,
           rows: scores.scores.map((r) => project(r, idx, this.labels.length)),
+          segments: scores.segments,
         };
       }),
     );
@@ -193,13 +226,7 @@ class EnsembleModel implements Servable {
       if (s.status === 'fulfilled') answers.push(s.value);
       else {
         // Bad input is the client's fault, not a member's: it fails the request rather than the vote.
-        if (
-          isGatewayError(s.reason) &&
-          ['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(
-            s.reason.code,
-          )
-        )
-          throw s.reason;
+        if (clientFault(s.reason)) throw s.reason;
         failures.push({
           member: specs[i]!.model,
           error: s.reason instanceof Error ? s.reason.message : String(s.reason),
@@ -224,16 +251,20 @@ class EnsembleModel implements Servable {
    * top score reaches the threshold stand, the rest go to the other members and are combined by weighted
    * soft voting over every member that answered.
    */
-  private async run(count: number, ask: Ask, options: SubmitOptions) {
-    const perItem: Array<{ votes: MemberVote[]; decidedBy?: string }> = Array.from({ length: count }, () => ({
-      votes: [],
-    }));
+  private async run(count: number, ask: Ask, options: SubmitOptions): Promise<Verdict[]> {
+    const perItem: Array<{ votes: MemberVote[]; spans: MemberSegments[]; decidedBy?: string }> = Array.from(
+      { length: count },
+      () => ({ votes: [], spans: [] }),
+    );
     const failures: Gathered['failures'] = [];
     const add = (g: Gathered, rows: readonly number[]) => {
       failures.push(...g.failures);
       for (const a of g.answers)
         a.rows.forEach((p, k) => {
-          perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight });
+          const item = perItem[rows[k]!]!;
+          item.votes.push({ member: a.member, probabilities: p, weight: a.weight });
+          const segments = a.segments?.[k];
+          if (segments) item.spans.push({ member: a.member, weight: a.weight, segments });
         });
     };
     const all = Array.from({ length: count }, (_, i) => i);
@@ -259,12 +290,29 @@ class EnsembleModel implements Servable {
       this.checkQuorum(g);
       add(g, all);
     }
-    return perItem.map((p) => ({
-      ...combine(p.decidedBy ? 'soft' : this.cfg.strategy, p.votes),
-      votes: p.votes,
-      decidedBy: p.decidedBy,
+    return perItem.map((p) => this.verdict(p.votes, p.spans, p.decidedBy, failures));
+  }
+
+  /**
+   * An item's votes combined by the strategy (a cascade decided by its first member: that member's
+   * answer), and the voters' segments merged (gateway/ensembles/segments.ts) when every voter told them.
+   */
+  private verdict(
+    votes: MemberVote[],
+    spans: MemberSegments[],
+    decidedBy: string | undefined,
+    failures: Verdict['failures'],
+  ): Verdict {
+    const c = combine(decidedBy ? 'soft' : this.cfg.strategy, votes);
+    const told = spans.length > 0 && spans.length === votes.length;
+    return {
+      probabilities: c.probabilities,
+      winner: c.winner,
+      votes,
+      decidedBy,
       failures,
-    }));
+      ...(told ? { spans, segments: ensembleSegments(spans, decidedBy ?? c.decidedBy) } : {}),
+    };
   }
 
   private static pick(inputs: Record<string, Tensor>, rows: readonly number[]): Record<string, Tensor> {
@@ -319,11 +367,17 @@ class EnsembleModel implements Servable {
       (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o),
       options,
     );
+    return results.map((r) => this.answer(r, k, withMembers));
+  }
+
+  /** One item's prediction: the winning label, its score and top k, who answered and, when told, the segments. */
+  private answer(r: Verdict, k: number, withMembers: boolean) {
     const top = (p: readonly number[]) => topK(p, this.labels);
-    return results.map((r) => ({
+    return {
       label: this.labels[r.winner],
       score: r.probabilities[r.winner],
       top_k: top(r.probabilities).slice(0, k),
+      ...(r.segments ? { segments: r.segments } : {}),
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),
@@ -332,12 +386,76 @@ class EnsembleModel implements Servable {
             members: Object.fromEntries(
               r.votes.map((v) => {
                 const t = top(v.probabilities)[0]!;
-                return [v.member, { label: t.label, score: t.score, probabilities: v.probabilities }];
+                const segments = r.spans?.find((s) => s.member === v.member)?.segments;
+                return [
+                  v.member,
+                  { label: t.label, score: t.score, probabilities: v.probabilities, ...(segments ? { segments } : {}) },
+                ];
               }),
             ),
           }
         : {}),
-    }));
+    };
+  }
+
+  /**
+   * A streamed body (a recording) read once and fed to every member's stream at the same pace (each
+   * member's chunks run through its own scheduler; the slowest member paces the body), then voted as
+   * `predict` votes one instance, segments merged. A member that fails or misses its deadline (per
+   * chunk) is left out; fewer answers than the quorum is a 503. A cascade's members all run at once
+   * (a stream cannot be read twice): the first member's answer stands when it is confident enough.
+   */
+  async predictStream(
+    parts: AsyncIterable<Uint8Array>,
+    parameters: Record<string, unknown>,
+    options: SubmitOptions = {},
+    listener: StreamListener = {},
+  ): Promise<unknown> {
+    const opened: Array<{ spec: MemberSpec; target: StreamTarget & { release(): void } }> = [];
+    try {
+      for (const spec of this.members) {
+        const member = this.resolve(spec.model, spec.version);
+        if (!member.openStream)
+          throw new GatewayError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `ensemble '${this.name}': member '${spec.model}' takes no streamed body`,
+          );
+        const timeoutMs = Math.min(spec.timeoutMs, options.timeoutMs ?? Infinity);
+        opened.push({ spec, target: member.openStream(parameters, { ...options, timeoutMs }) });
+      }
+      const failed = await pumpStream(
+        parts,
+        opened.map((o) => o.target),
+        { onStarted: () => listener.onStarted?.(), keepGoing: (_, e) => !clientFault(e) },
+      );
+      const votes: MemberVote[] = [];
+      const spans: MemberSegments[] = [];
+      const failures: Verdict['failures'] = [];
+      opened.forEach(({ spec, target }, i) => {
+        if (failed.has(i)) {
+          const e = failed.get(i);
+          failures.push({ member: spec.model, error: e instanceof Error ? e.message : String(e) });
+          return;
+        }
+        const s = target.session.scores();
+        const vote = { member: spec.model, weight: spec.weight };
+        votes.push({ ...vote, probabilities: project(s.scores, this.indexFor(spec, s.labels), this.labels.length) });
+        const segments = target.session.segments?.();
+        if (segments) spans.push({ ...vote, segments });
+      });
+      this.checkQuorum({ answers: votes.map((v) => ({ ...v, rows: [] })), failures });
+      const first = votes[0]?.member === this.members[0]!.model ? votes[0] : undefined;
+      const decided =
+        this.cfg.strategy === 'cascade' && first && Math.max(...first.probabilities) >= this.cfg.threshold
+          ? first
+          : undefined;
+      const verdict = decided
+        ? this.verdict([decided], spans.slice(0, 1), decided.member, failures)
+        : this.verdict(votes, spans, undefined, failures);
+      return this.answer(verdict, topKParam(parameters, 5), parameters.members === true);
+    } finally {
+      for (const o of opened) o.target.release();
+    }
   }
 
   async close(): Promise<void> {
@@ -389,6 +507,7 @@ export function buildEnsemble(
       );
   }
   const modality = first.describe().modality;
+  const streamTypes = (first.streamTypes ?? []).filter((t) => members.every((m) => m.streamTypes?.includes(t)));
   return new EnsembleModel({
     name,
     version,
@@ -398,6 +517,7 @@ export function buildEnsemble(
     labels: display,
     inputs: first.inputs,
     resolve,
+    streamTypes,
     ...(typeof modality === 'string' ? { modality } : {}),
   });
 }

@@ -2,7 +2,7 @@ import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts';
-import { contentEncoding, decodeContent, requireJsonType } from './content.ts';
+import { contentEncoding, decodeContent, isAudioType, requireJsonType } from './content.ts';
 import { checkJsonDepth } from './json-depth.ts';
 import { DEFAULT_LIMITS, type EdgeLimits } from './limits.ts';
 import type { RequestInfo } from './request-id.ts';
@@ -18,10 +18,12 @@ const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the r
 
 /**
  * Refuses bodies whose Content-Length exceeds `limit` (413) before reading them, and hands the limit to
- * `readBody` for bodies sent without a length (chunked). Reads nothing itself.
+ * `readBody` (or `bodyParts`) for bodies sent without a length (chunked). An `audio/*` body, streamed to
+ * a model a chunk at a time rather than held whole, has its own `audioLimit`. Reads nothing itself.
  */
-export function limitBody(limit: number): MiddlewareHandler<GatewayEnv> {
+export function limitBody(bodyLimit: number, audioLimit = bodyLimit): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
+    const limit = isAudioType(c.req.header('content-type')) ? audioLimit : bodyLimit;
     const length = c.req.header('content-length');
     if (length !== undefined && !(Number(length) <= limit)) {
       if (/^\s*\d+\s*$/.test(length)) throw tooLarge(limit);
