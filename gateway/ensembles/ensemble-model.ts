@@ -160,6 +160,7 @@ class EnsembleModel implements Servable {
     return {
       version: String(this.version),
       ...(this.modality ? { modality: this.modality } : {}),
+      ...(this.streamTypes.length ? { stream_types: this.streamTypes } : {}),
       ensemble: {
         strategy: this.cfg.strategy,
         members: this.members.map((m) => ({

@@ -115,6 +115,7 @@ export class ServedModel implements Servable {
         ? { plugin: this.plugin.name, modality: this.plugin.modality, model_inputs: this.modelInputs }
         : {}),
       ...(this.plugin?.example !== undefined ? { example: { instances: [this.plugin.example] } } : {}),
+      ...(this.plugin?.stream ? { stream_types: this.plugin.stream.contentTypes } : {}),
       ...(this.labels ? { labels: this.labels.length <= 1000 ? this.labels : `${this.labels.length} labels` } : {}),
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),

@@ -196,7 +196,13 @@ describe('a recording streamed as the request body (Content-Type: audio/wav)', (
     expect(ok.status).toBe(200);
   });
 
-  it('415 where no streamed body is taken (the v2 route), naming what is', async () => {
+  it('says in model metadata which bodies it takes as a stream; 415 where none is taken (the v2 route)', async () => {
+    for (const model of ['vad-silero-v5', 'vad-ensemble']) {
+      const meta = (await (await fetch(`${gw.url}/v2/models/${model}`)).json()) as {
+        parameters: { stream_types: string[] };
+      };
+      expect(meta.parameters.stream_types).toContain('audio/wav');
+    }
     const v2 = await postStream(`${gw.url}/v2/models/vad-silero-v5/infer`, [header({})], WAV);
     expect(v2.status).toBe(415);
   });
