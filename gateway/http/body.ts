@@ -10,7 +10,15 @@ import type { RequestInfo } from './request-id.ts';
 /** What the gateway's Hono apps carry per request. */
 export type GatewayEnv = {
   /** `trace`: the request's trace context (its server span's), set only while tracing is on (telemetry/http.ts). */
-  Variables: { bodyLimit: number; limits: EdgeLimits; request: RequestInfo; trace: TraceContext };
+  Variables: {
+    /** The largest body read whole (readBody). */
+    bodyLimit: number;
+    /** The largest body read as a stream (bodyParts): an `audio/*` body's own limit. */
+    streamLimit: number;
+    limits: EdgeLimits;
+    request: RequestInfo;
+    trace: TraceContext;
+  };
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 };
 
@@ -18,8 +26,9 @@ const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the r
 
 /**
  * Refuses bodies whose Content-Length exceeds `limit` (413) before reading them, and hands the limit to
- * `readBody` (or `bodyParts`) for bodies sent without a length (chunked). An `audio/*` body, streamed to
- * a model a chunk at a time rather than held whole, has its own `audioLimit`. Reads nothing itself.
+ * `readBody` for bodies sent without a length (chunked). An `audio/*` body, streamed to a model a chunk
+ * at a time (`bodyParts`) rather than held whole, has its own `audioLimit`; read whole, any body stops
+ * at `bodyLimit`. Reads nothing itself.
  */
 export function limitBody(bodyLimit: number, audioLimit = bodyLimit): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
@@ -29,7 +38,8 @@ export function limitBody(bodyLimit: number, audioLimit = bodyLimit): Middleware
       if (/^\s*\d+\s*$/.test(length)) throw tooLarge(limit);
       throw new GatewayError('INVALID_INPUT', 'Content-Length is not a non-negative integer');
     }
-    c.set('bodyLimit', limit);
+    c.set('bodyLimit', bodyLimit);
+    c.set('streamLimit', limit);
     await next();
   };
 }

@@ -69,15 +69,15 @@ const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the r
 /**
  * The request body as it arrives, a part at a time, for a consumer that uses it as it goes (a streamed
  * recording): nothing is buffered beyond the part being handed over, the next part is read only when
- * asked for, and the body is capped at the request's body limit (413 once it passes it). A compressed
- * body (Content-Encoding) is refused with 415. A consumer that stops early (an error) leaves the rest
- * of the body to be read and dropped, so that its answer can be sent; nothing thrown in the stream's
- * listeners escapes.
+ * asked for, and the body is capped at the request's stream limit (`AUDIO_BODY_LIMIT_MB` for an
+ * `audio/*` body; 413 once it passes it). A compressed body (Content-Encoding) is refused with 415. A
+ * consumer that stops early (an error) leaves the rest of the body to be read and dropped, so that its
+ * answer can be sent; nothing thrown in the stream's listeners escapes.
  *
  * @example for await (const part of bodyParts(c)) session.write(part);
  */
 export async function* bodyParts(c: Context<GatewayEnv>): AsyncGenerator<Uint8Array> {
-  const limit = c.get('bodyLimit') ?? Infinity;
+  const limit = c.get('streamLimit') ?? c.get('bodyLimit') ?? Infinity;
   if (contentEncoding(c.req.header('content-encoding')) !== undefined)
     throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'a streamed body is taken uncompressed: send no Content-Encoding');
   const incoming = c.env?.incoming;
