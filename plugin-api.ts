@@ -11,7 +11,15 @@
  * export const doubler = definePlugin<number[]>({ name: 'doubler', modality: 'tensor', … });
  */
 export { definePlugin } from './plugins/plugin.ts';
-export type { CompanionModel, FinetuneCapability, ModelPlugin, PluginContext } from './plugins/plugin.ts';
+export type {
+  CompanionModel,
+  FinetuneCapability,
+  ModelPlugin,
+  PluginContext,
+  StreamCapability,
+  StreamSession,
+  TimeSegment,
+} from './plugins/plugin.ts';
 export type { HeadSpec, LoadSpec, Runtime, RuntimeSession } from './runtimes/runtime.ts';
 export { defineWorkerStep } from './runtimes/worker/step.ts';
 export type { StepContext, WorkerStep } from './runtimes/worker/step.ts';

@@ -123,7 +123,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   app.notFound(notFoundOr405(app)); // a known path with another method: 405 + Allow; an unknown path: 404
   app.use('*', access(answered)); // first: every answer, refusals included, gets its request id and is counted
   app.use('*', guard({ keys: config.auth.keys, metricsAuth: config.auth.metricsAuth, rateLimit: config.rateLimit }));
-  app.use('*', limitBody(config.bodyLimitBytes));
+  app.use('*', limitBody(config.bodyLimitBytes, config.audioBodyLimitBytes));
   app.use('/v2/repository/*', limitBody(config.repositoryBodyLimitBytes));
   app.use('*', useLimits(config.limits));
   app.route(

@@ -30,6 +30,11 @@ export const EnvSchema = z.object({
   MODEL_STORE: z.string().default(DEFAULT_STORE),
   /** Largest request body in MiB (413 above). */
   BODY_LIMIT_MB: num(64).pipe(z.number().positive()),
+  /**
+   * Largest `audio/*` request body in MiB (413 above): a recording streamed to a model (a VAD) and
+   * analysed a chunk at a time, never held whole.
+   */
+  AUDIO_BODY_LIMIT_MB: num(1024).pipe(z.number().positive().max(1_048_576)),
   /** Largest body of the repository routes (load, unload, index) in KiB (413 above). */
   REPOSITORY_BODY_LIMIT_KB: num(64).pipe(z.number().positive()),
   /** Deepest nesting of arrays and objects in a JSON body (400 above). */
@@ -190,6 +195,8 @@ export interface GatewayConfig {
   host: string;
   modelStore: string;
   bodyLimitBytes: number;
+  /** Largest streamed `audio/*` body. */
+  audioBodyLimitBytes: number;
   repositoryBodyLimitBytes: number;
   limits: { maxJsonDepth: number; maxTensorElements: number; maxInstances: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -275,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     modelStore: e.MODEL_STORE,
     bodyLimitBytes: Math.round(e.BODY_LIMIT_MB * 1024 * 1024),
+    audioBodyLimitBytes: Math.round(e.AUDIO_BODY_LIMIT_MB * 1024 * 1024),
     repositoryBodyLimitBytes: Math.round(e.REPOSITORY_BODY_LIMIT_KB * 1024),
     limits: { maxJsonDepth: e.MAX_JSON_DEPTH, maxTensorElements: e.MAX_TENSOR_ELEMENTS, maxInstances: e.MAX_INSTANCES },
     logLevel: e.LOG_LEVEL,

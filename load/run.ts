@@ -14,12 +14,14 @@ import { finetune } from './scenarios/finetune.ts';
 import { tracing } from './scenarios/tracing.ts';
 import { latency } from './scenarios/latency.ts';
 import { coldStartScenario } from './scenarios/cold-start.ts';
+import { vadStream } from './scenarios/vad-stream.ts';
 
 /**
  * `npm run load -- <scenario> [--duration S] [--variant V] [--cpu-share F]`: runs a load scenario against a
  * gateway it starts itself and writes load/results/<scenario>.{json,md,svg}. `--variant` picks the batching
  * scenario's model (`windows`, the default, or `rows`; for `tracing`, `rows` is its default), the `faults` sub-cases (comma list) or the `fuzz`
- * categories left out (comma list); `--cpu-share` sets the `finetune` scenario's FINETUNE_CPU_SHARE.
+ * categories left out (comma list), or the `vad-stream` model (`vad-silero-v5`, or `vad-ensemble`; its
+ * `--duration` is the recording's length, 3600 s by default); `--cpu-share` sets the `finetune` scenario's FINETUNE_CPU_SHARE.
  */
 const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuShare?: number }) => Promise<Report>> = {
   health,
@@ -36,9 +38,10 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   tracing,
   latency,
   'cold-start': coldStartScenario,
+  'vad-stream': vadStream,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
-const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };
+const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20, 'vad-stream': 3600 };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

@@ -22,6 +22,11 @@ export interface PluginConformanceOptions<Item, P> {
   invalidInstances: unknown[];
   /** Optional check of each JSON prediction (e.g. the label a real input must get). */
   expectPrediction?: (prediction: unknown, index: number, items: Item[]) => void;
+  /**
+   * For a plugin with a `stream`: request bodies it must take as a stream, each with the instance that
+   * sends the same input whole (whose prediction the streamed answer must equal).
+   */
+  streamBodies?: Array<{ body: Uint8Array; instance: unknown }>;
 }
 
 /**
@@ -29,7 +34,9 @@ export interface PluginConformanceOptions<Item, P> {
  * validation accepts the model, preprocess output matches the model's declared inputs (names,
  * datatypes, shapes with -1 wildcards, first dimension = item count) — or its worker step's, which then
  * runs here on the context's model and must return its declared outputs —, postprocess answers one
- * JSON-serialisable value per item, and bad input is refused with a client error, not a crash.
+ * JSON-serialisable value per item, and bad input is refused with a client error, not a crash. A
+ * plugin with a `stream` takes each of `streamBodies` written in small parts, its chunks run by its
+ * step, and answers exactly what the same input gets whole.
  *
  * @example
  * pluginConformance(myPlugin, {
@@ -89,6 +96,29 @@ export function pluginConformance<Item, P>(plugin: ModelPlugin<Item, P>, o: Plug
         o.expectPrediction?.(p, i, items);
       });
     });
+
+    if (plugin.stream) {
+      it('takes a body streamed in small parts and answers what the same input gets whole', async () => {
+        expect(o.streamBodies?.length, 'a plugin with a stream needs streamBodies to check').toBeGreaterThan(0);
+        const ctx = withStep(plugin, await o.ctx());
+        for (const { body, instance } of o.streamBodies!) {
+          const items = [await plugin.parseInstance(instance, ctx)];
+          const whole = plugin.postprocess(await ctx.runStep!(await plugin.preprocess(items, ctx)), ctx, items, {});
+          const session = plugin.stream!.open(ctx, {});
+          const run = async () => {
+            while (session.ready()) session.took(await ctx.runStep!(session.next()));
+          };
+          for (let at = 0; at < body.length; at += 997) {
+            session.write(body.subarray(at, at + 997));
+            await run();
+          }
+          session.end();
+          await run();
+          expect(session.done).toBe(true);
+          expect(session.result()).toEqual(whole[0]);
+        }
+      });
+    }
 
     it.each(o.invalidInstances.map((v, i) => [i, v] as const))(
       'refuses invalid instance #%i with a client error',

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { Tensor, TensorInfo } from '../core/tensor.ts';
 import type { WorkerStep } from '../runtimes/worker/step.ts';
+import type { StreamCapability, TimeSegment } from './stream.ts';
 
 export { defineWorkerStep, type StepContext, type WorkerStep } from '../runtimes/worker/step.ts';
+export type { StreamCapability, StreamSession, TimeSegment } from './stream.ts';
 
 /** What a plugin sees of the model it serves. */
 export interface PluginContext<P = Record<string, unknown>> {
@@ -132,6 +134,16 @@ export interface ModelPlugin<Item = unknown, P = Record<string, unknown>> {
     ctx: PluginContext<P>,
     items: Item[],
   ): { labels: readonly string[]; scores: number[][] };
+  /**
+   * Model outputs → the time segments of each item (a VAD's speech), for ensembles that merge their
+   * members' segments. Optional.
+   */
+  segments?(outputs: Record<string, Tensor>, ctx: PluginContext<P>, items: Item[]): TimeSegment[][];
+  /**
+   * Takes a request body as a stream (`Content-Type` one of its `contentTypes`), a chunk at a time
+   * through its worker `step` (plugins/stream.ts): an hour-long recording with flat memory. Needs a `step`.
+   */
+  stream?: StreamCapability<P>;
   /** Whether and how models served by this plugin can be fine-tuned; absent: they cannot. */
   finetune?: FinetuneCapability<Item, P>;
   /** Model outputs → one JSON value per item. `options` carries request parameters such as `top_k`. */

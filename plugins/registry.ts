@@ -43,6 +43,18 @@ export function validatePlugin(p: ModelPlugin, origin: string, knownRuntimes: re
     throw new GatewayError('PLUGIN_INVALID', `${who} declares no inputs`);
   checkMassgateRange(p.massgate, who);
   if (p.step !== undefined) validateStep(p, who);
+  if (p.stream !== undefined) {
+    if (!p.step) throw new GatewayError('PLUGIN_INVALID', `${who}: a stream needs a worker step to run its chunks`);
+    const types = p.stream.contentTypes;
+    if (
+      !Array.isArray(types) ||
+      types.length === 0 ||
+      types.some((t) => typeof t !== 'string' || t !== t.toLowerCase())
+    )
+      throw new GatewayError('PLUGIN_INVALID', `${who}: its stream must list its content types, in lower case`);
+    if (typeof p.stream.open !== 'function')
+      throw new GatewayError('PLUGIN_INVALID', `${who}: its stream has no open()`);
+  }
 }
 
 /** A worker step must say where the worker finds it and what it takes and returns. */

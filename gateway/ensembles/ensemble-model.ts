@@ -8,6 +8,20 @@ import { combine, type MemberVote } from './strategies.ts';
 import { topK, topKParam, undetermined } from '../../plugins/top-k.ts';
 import { inSpan } from '../telemetry/spans.ts';
 import { checkFaceEnsemble, planFaces } from './faces.ts';
+import type { StreamListener } from '../models/servable.ts';
+import { pumpStream, type StreamTarget } from '../models/stream.ts';
+import type { TimeSegment } from '../../plugins/stream.ts';
+import { ensembleSegments, type MemberSegments } from './segments.ts';
+
+/** Errors that are the client's fault, not a member's: they fail the request rather than the vote. */
+const CLIENT_FAULTS: readonly string[] = [
+  'INVALID_INPUT',
+  'INVALID_IMAGE',
+  'INVALID_AUDIO',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+];
+const clientFault = (e: unknown) => isGatewayError(e) && CLIENT_FAULTS.includes(e.code);
 
 /** A member as configured: model, optional pinned version, weight, label mapping, deadline. */
 interface MemberSpec {
@@ -51,6 +65,20 @@ interface Answer {
   weight: number;
   /** Rows projected onto the ensemble's labels. */
   rows: number[][];
+  /** Per row, the member's time segments (a VAD's speech), when it tells them. */
+  segments?: TimeSegment[][] | undefined;
+}
+
+/** An item's outcome: the combined vote, who voted, and the merged segments when every voter told its own. */
+interface Verdict {
+  probabilities: number[];
+  winner: number;
+  votes: MemberVote[];
+  decidedBy?: string | undefined;
+  failures: Array<{ member: string; error: string }>;
+  /** Per member that voted, its segments (present when every voter told its segments). */
+  spans?: MemberSegments[];
+  segments?: TimeSegment[];
 }
 
 interface Gathered {
@@ -78,6 +106,8 @@ interface EnsembleOptions {
   resolve: (name: string, version?: string) => Servable;
   /** The members' modality (image, text, audio), for clients and tools. */
   modality?: string;
+  /** The media types every member takes as a streamed body (see Servable.streamTypes). */
+  streamTypes?: readonly string[];
 }
 
 /**
@@ -101,6 +131,7 @@ class EnsembleModel implements Servable {
   private readonly alignment: Alignment;
   private readonly resolve: (name: string, version?: string) => Servable;
   private readonly modality: string | undefined;
+  readonly streamTypes: readonly string[];
   private readonly quorum: number;
   private readonly indexCache = new WeakMap<readonly string[], Int32Array>();
 
@@ -116,6 +147,7 @@ class EnsembleModel implements Servable {
     this.inputs = o.inputs;
     this.resolve = o.resolve;
     this.modality = o.modality;
+    this.streamTypes = o.streamTypes ?? [];
     this.outputs = [{ name: 'probabilities', datatype: 'FP32', shape: [-1, o.labels.length] }];
     this.quorum = this.cfg.quorum ?? Math.floor(this.members.length / 2) + 1;
     if (this.quorum > this.members.length)
@@ -129,6 +161,7 @@ class EnsembleModel implements Servable {
     return {
       version: String(this.version),
       ...(this.modality ? { modality: this.modality } : {}),
+      ...(this.streamTypes.length ? { stream_types: this.streamTypes } : {}),
       ensemble: {
         strategy: this.cfg.strategy,
         members: this.members.map((m) => ({
@@ -188,6 +221,7 @@ class EnsembleModel implements Servable {
           member: spec.model,
           weight: spec.weight,
           rows: scores.scores.map((r) => project(r, idx, this.labels.length)),
+          segments: scores.segments,
         };
       }),
     );
@@ -197,13 +231,7 @@ class EnsembleModel implements Servable {
       if (s.status === 'fulfilled') answers.push(s.value);
       else {
         // Bad input is the client's fault, not a member's: it fails the request rather than the vote.
-        if (
-          isGatewayError(s.reason) &&
-          ['INVALID_INPUT', 'INVALID_IMAGE', 'INVALID_AUDIO', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'].includes(
-            s.reason.code,
-          )
-        )
-          throw s.reason;
+        if (clientFault(s.reason)) throw s.reason;
         failures.push({
           member: specs[i]!.model,
           error: s.reason instanceof Error ? s.reason.message : String(s.reason),
@@ -228,16 +256,20 @@ class EnsembleModel implements Servable {
    * top score reaches the threshold stand, the rest go to the other members and are combined by weighted
    * soft voting over every member that answered.
    */
-  private async run(count: number, ask: Ask, options: SubmitOptions) {
-    const perItem: Array<{ votes: MemberVote[]; decidedBy?: string }> = Array.from({ length: count }, () => ({
-      votes: [],
-    }));
+  private async run(count: number, ask: Ask, options: SubmitOptions): Promise<Verdict[]> {
+    const perItem: Array<{ votes: MemberVote[]; spans: MemberSegments[]; decidedBy?: string }> = Array.from(
+      { length: count },
+      () => ({ votes: [], spans: [] }),
+    );
     const failures: Gathered['failures'] = [];
     const add = (g: Gathered, rows: readonly number[]) => {
       failures.push(...g.failures);
       for (const a of g.answers)
         a.rows.forEach((p, k) => {
-          perItem[rows[k]!]!.votes.push({ member: a.member, probabilities: p, weight: a.weight });
+          const item = perItem[rows[k]!]!;
+          item.votes.push({ member: a.member, probabilities: p, weight: a.weight });
+          const segments = a.segments?.[k];
+          if (segments) item.spans.push({ member: a.member, weight: a.weight, segments });
         });
     };
     const all = Array.from({ length: count }, (_, i) => i);
@@ -263,12 +295,29 @@ class EnsembleModel implements Servable {
       this.checkQuorum(g);
       add(g, all);
     }
-    return perItem.map((p) => ({
-      ...combine(p.decidedBy ? 'soft' : this.cfg.strategy, p.votes),
-      votes: p.votes,
-      decidedBy: p.decidedBy,
+    return perItem.map((p) => this.verdict(p.votes, p.spans, p.decidedBy, failures));
+  }
+
+  /**
+   * An item's votes combined by the strategy (a cascade decided by its first member: that member's
+   * answer), and the voters' segments merged (gateway/ensembles/segments.ts) when every voter told them.
+   */
+  private verdict(
+    votes: MemberVote[],
+    spans: MemberSegments[],
+    decidedBy: string | undefined,
+    failures: Verdict['failures'],
+  ): Verdict {
+    const c = combine(decidedBy ? 'soft' : this.cfg.strategy, votes);
+    const told = spans.length > 0 && spans.length === votes.length;
+    return {
+      probabilities: c.probabilities,
+      winner: c.winner,
+      votes,
+      decidedBy,
       failures,
-    }));
+      ...(told ? { spans, segments: ensembleSegments(spans, decidedBy ?? c.decidedBy) } : {}),
+    };
   }
 
   private static pick(inputs: Record<string, Tensor>, rows: readonly number[]): Record<string, Tensor> {
@@ -360,10 +409,11 @@ class EnsembleModel implements Servable {
 
   /**
    * One combined result as clients see it: no label (null) when no member had an opinion, the `unknown` label
-   * when configured and the top score is below its threshold; `parameters.members` adds each member's answer
-   * (its label null when it had no opinion on the ensemble's labels).
+   * when configured and the top score is below its threshold, the merged segments of segmenters;
+   * `parameters.members` adds each member's answer (its label null when it had no opinion on the ensemble's
+   * labels, its own segments when it has some).
    */
-  private answer(r: Awaited<ReturnType<EnsembleModel['run']>>[number], parameters: Record<string, unknown>) {
+  private answer(r: Verdict, parameters: Record<string, unknown>) {
     const top = (p: readonly number[]) => topK(p, this.labels);
     const score = r.probabilities[r.winner] ?? 0;
     const combined = undetermined(
@@ -376,6 +426,7 @@ class EnsembleModel implements Servable {
     );
     return {
       ...combined,
+      ...(r.segments ? { segments: r.segments } : {}),
       answered: r.votes.map((v) => v.member),
       ...(r.failures.length ? { missing: r.failures } : {}),
       ...(r.decidedBy ? { decided_by: r.decidedBy } : {}),
@@ -385,12 +436,76 @@ class EnsembleModel implements Servable {
               r.votes.map((v) => {
                 const t = top(v.probabilities)[0]!;
                 const label = t.score > 0 ? t.label : null;
-                return [v.member, { label, score: t.score, probabilities: v.probabilities }];
+                const segments = r.spans?.find((s) => s.member === v.member)?.segments;
+                return [
+                  v.member,
+                  { label, score: t.score, probabilities: v.probabilities, ...(segments ? { segments } : {}) },
+                ];
               }),
             ),
           }
         : {}),
     };
+  }
+
+  /**
+   * A streamed body (a recording) read once and fed to every member's stream at the same pace (each
+   * member's chunks run through its own scheduler; the slowest member paces the body), then voted as
+   * `predict` votes one instance, segments merged. A member that fails or misses its deadline (per
+   * chunk) is left out; fewer answers than the quorum is a 503. A cascade's members all run at once
+   * (a stream cannot be read twice): the first member's answer stands when it is confident enough.
+   */
+  async predictStream(
+    parts: AsyncIterable<Uint8Array>,
+    parameters: Record<string, unknown>,
+    options: SubmitOptions = {},
+    listener: StreamListener = {},
+  ): Promise<unknown> {
+    const opened: Array<{ spec: MemberSpec; target: StreamTarget & { release(): void } }> = [];
+    try {
+      for (const spec of this.members) {
+        const member = this.resolve(spec.model, spec.version);
+        if (!member.openStream)
+          throw new GatewayError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `ensemble '${this.name}': member '${spec.model}' takes no streamed body`,
+          );
+        const timeoutMs = Math.min(spec.timeoutMs, options.timeoutMs ?? Infinity);
+        opened.push({ spec, target: member.openStream(parameters, { ...options, timeoutMs }) });
+      }
+      const failed = await pumpStream(
+        parts,
+        opened.map((o) => o.target),
+        { onStarted: () => listener.onStarted?.(), keepGoing: (_, e) => !clientFault(e) },
+      );
+      const votes: MemberVote[] = [];
+      const spans: MemberSegments[] = [];
+      const failures: Verdict['failures'] = [];
+      opened.forEach(({ spec, target }, i) => {
+        if (failed.has(i)) {
+          const e = failed.get(i);
+          failures.push({ member: spec.model, error: e instanceof Error ? e.message : String(e) });
+          return;
+        }
+        const s = target.session.scores();
+        const vote = { member: spec.model, weight: spec.weight };
+        votes.push({ ...vote, probabilities: project(s.scores, this.indexFor(spec, s.labels), this.labels.length) });
+        const segments = target.session.segments?.();
+        if (segments) spans.push({ ...vote, segments });
+      });
+      this.checkQuorum({ answers: votes.map((v) => ({ ...v, rows: [] })), failures });
+      const first = votes[0]?.member === this.members[0]!.model ? votes[0] : undefined;
+      const decided =
+        this.cfg.strategy === 'cascade' && first && Math.max(...first.probabilities) >= this.cfg.threshold
+          ? first
+          : undefined;
+      const verdict = decided
+        ? this.verdict([decided], spans.slice(0, 1), decided.member, failures)
+        : this.verdict(votes, spans, undefined, failures);
+      return this.answer(verdict, parameters);
+    } finally {
+      for (const o of opened) o.target.release();
+    }
   }
 
   async close(): Promise<void> {
@@ -449,6 +564,7 @@ export function buildEnsemble(
       members.map((model, i) => ({ spec: specs[i]!.model, model })),
     );
   const modality = first.describe().modality;
+  const streamTypes = (first.streamTypes ?? []).filter((t) => members.every((m) => m.streamTypes?.includes(t)));
   return new EnsembleModel({
     name,
     version,
@@ -458,6 +574,7 @@ export function buildEnsemble(
     labels: display,
     inputs: first.inputs,
     resolve,
+    streamTypes,
     ...(typeof modality === 'string' ? { modality } : {}),
   });
 }

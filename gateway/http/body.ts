@@ -2,7 +2,7 @@ import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts';
-import { contentEncoding, decodeContent, requireJsonType } from './content.ts';
+import { contentEncoding, decodeContent, isAudioType, requireJsonType } from './content.ts';
 import { checkJsonDepth } from './json-depth.ts';
 import { DEFAULT_LIMITS, type EdgeLimits } from './limits.ts';
 import type { RequestInfo } from './request-id.ts';
@@ -10,7 +10,15 @@ import type { RequestInfo } from './request-id.ts';
 /** What the gateway's Hono apps carry per request. */
 export type GatewayEnv = {
   /** `trace`: the request's trace context (its server span's), set only while tracing is on (telemetry/http.ts). */
-  Variables: { bodyLimit: number; limits: EdgeLimits; request: RequestInfo; trace: TraceContext };
+  Variables: {
+    /** The largest body read whole (readBody). */
+    bodyLimit: number;
+    /** The largest body read as a stream (bodyParts): an `audio/*` body's own limit. */
+    streamLimit: number;
+    limits: EdgeLimits;
+    request: RequestInfo;
+    trace: TraceContext;
+  };
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
 };
 
@@ -18,16 +26,20 @@ const tooLarge = (limit: number) => new GatewayError('PAYLOAD_TOO_LARGE', `the r
 
 /**
  * Refuses bodies whose Content-Length exceeds `limit` (413) before reading them, and hands the limit to
- * `readBody` for bodies sent without a length (chunked). Reads nothing itself.
+ * `readBody` for bodies sent without a length (chunked). An `audio/*` body, streamed to a model a chunk
+ * at a time (`bodyParts`) rather than held whole, has its own `audioLimit`; read whole, any body stops
+ * at `bodyLimit`. Reads nothing itself.
  */
-export function limitBody(limit: number): MiddlewareHandler<GatewayEnv> {
+export function limitBody(bodyLimit: number, audioLimit = bodyLimit): MiddlewareHandler<GatewayEnv> {
   return async (c, next) => {
+    const limit = isAudioType(c.req.header('content-type')) ? audioLimit : bodyLimit;
     const length = c.req.header('content-length');
     if (length !== undefined && !(Number(length) <= limit)) {
       if (/^\s*\d+\s*$/.test(length)) throw tooLarge(limit);
       throw new GatewayError('INVALID_INPUT', 'Content-Length is not a non-negative integer');
     }
-    c.set('bodyLimit', limit);
+    c.set('bodyLimit', bodyLimit);
+    c.set('streamLimit', limit);
     await next();
   };
 }

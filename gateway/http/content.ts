@@ -83,3 +83,9 @@ export async function decodeContent(encoding: string, body: Buffer, limit: numbe
 
 /** True for a multipart/form-data content type. */
 export const isMultipart = (type: string | undefined): boolean => /^\s*multipart\/form-data/i.test(type ?? '');
+
+/** The media type of a Content-Type or Accept entry: lower case, without its parameters. */
+export const mediaType = (type: string | undefined): string => (type ?? '').split(';', 1)[0]!.trim().toLowerCase();
+
+/** True for an `audio/*` Content-Type: a body streamed to a model (a WAV recording), under the audio body limit. */
+export const isAudioType = (type: string | undefined): boolean => mediaType(type).startsWith('audio/');

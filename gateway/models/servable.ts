@@ -3,11 +3,23 @@ import type { Tensor, TensorInfo } from '../../core/tensor.ts';
 import type { LoadedVersion } from '../../model-store/repository.ts';
 import type { ModelConfig } from '../../model-store/schema.ts';
 import type { SubmitOptions } from '../scheduling/scheduler.ts';
+import type { TimeSegment } from '../../plugins/stream.ts';
+import type { StreamTarget } from './stream.ts';
 
 /** Class scores per item over a label list: what voting ensembles combine. */
 export interface Scores {
   labels: readonly string[];
   scores: number[][];
+  /** Per item, the time segments found (a VAD's speech), when the model's plugin tells them. */
+  segments?: TimeSegment[][];
+}
+
+/** What a streamed body's client hears before the prediction. */
+export interface StreamListener {
+  /** The body's header was read and accepted: the answer can start. */
+  onStarted?(): void;
+  /** Things found so far (a VAD's segments), as JSON values. */
+  onEvents?(events: unknown[]): void;
 }
 
 /**
@@ -39,6 +51,20 @@ export interface Servable extends LoadedVersion {
    * refused before its body is read; absent where that cannot be known up front (ensembles).
    */
   refusal?(): GatewayError | undefined;
+  /** The media types it takes as a streamed request body (a VAD: `audio/wav`…); absent or empty: none. */
+  readonly streamTypes?: readonly string[];
+  /**
+   * A request body streamed to it (`parts` as they arrive), analysed a chunk at a time with flat memory:
+   * events as they are found, the prediction (as `predict` gives it for one instance) at the end.
+   */
+  predictStream?(
+    parts: AsyncIterable<Uint8Array>,
+    parameters: Record<string, unknown>,
+    options?: SubmitOptions,
+    listener?: StreamListener,
+  ): Promise<unknown>;
+  /** Its side of a streamed body read by several models (an ensemble's members); call `release` when done. */
+  openStream?(parameters: Record<string, unknown>, options?: SubmitOptions): StreamTarget & { release(): void };
   /** Extra metadata (`parameters` of the OIP model metadata). */
   describe(): Record<string, unknown>;
 }

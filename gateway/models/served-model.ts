@@ -5,7 +5,8 @@ import type { ModelEntry, VersionEntry } from '../../model-store/scan.ts';
 import type { ModelPlugin, PluginContext } from '../../plugins/plugin.ts';
 import type { Scheduler, SubmitOptions } from '../scheduling/scheduler.ts';
 import { joinChunks } from '../scheduling/chunks.ts';
-import type { Scores, Servable } from './servable.ts';
+import type { Scores, Servable, StreamListener } from './servable.ts';
+import { pumpStream, type StreamTarget } from './stream.ts';
 import { inSpan, inSpanSync } from '../telemetry/spans.ts';
 
 const PLATFORMS: Record<string, string> = { onnx: 'onnxruntime_onnx', tfjs: 'tensorflowjs' };
@@ -116,6 +117,7 @@ export class ServedModel implements Servable {
       ...((c.example ?? this.plugin?.example) !== undefined
         ? { example: { instances: [c.example ?? this.plugin?.example] } }
         : {}),
+      ...(this.plugin?.stream ? { stream_types: this.plugin.stream.contentTypes } : {}),
       // Class labels: always their count; the list itself up to 1000 (an OCR alphabet of 6623 is left out).
       ...(this.labels
         ? { label_count: this.labels.length, ...(this.labels.length <= 1000 ? { labels: this.labels } : {}) }
@@ -140,16 +142,70 @@ export class ServedModel implements Servable {
     return this.scheduler.refusal();
   }
 
-  private async track<T>(work: () => Promise<T>): Promise<T> {
+  /** Counts work in flight until the returned function is called (close() waits for it). */
+  private begin(): () => void {
     if (this.closing)
       throw new GatewayError('MODEL_NOT_READY', `model '${this.name}' version ${this.version} is unloading`, {
         retryAfterS: 1,
       });
     this.inflight++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--this.inflight === 0) this.idle?.();
+    };
+  }
+
+  private async track<T>(work: () => Promise<T>): Promise<T> {
+    const end = this.begin();
     try {
       return await work();
     } finally {
-      if (--this.inflight === 0) this.idle?.();
+      end();
+    }
+  }
+
+  get streamTypes(): readonly string[] {
+    return this.plugin?.stream?.contentTypes ?? [];
+  }
+
+  /**
+   * A streamed body's session on this model (its plugin's `stream`), its chunks run by the worker step
+   * through the scheduler with `options` (a deadline per chunk). The version stays loaded until `release`.
+   */
+  openStream(parameters: Record<string, unknown>, options?: SubmitOptions): StreamTarget & { release(): void } {
+    const { plugin, ctx } = this.pluginOrThrow();
+    if (!plugin.stream)
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `model '${this.name}' takes no streamed body: send JSON`);
+    const release = this.begin();
+    try {
+      return {
+        session: plugin.stream.open(ctx, parameters),
+        run: (feeds) => this.scheduler.submit(feeds, { ...options, outputs: undefined, step: true }),
+        release,
+      };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  async predictStream(
+    parts: AsyncIterable<Uint8Array>,
+    parameters: Record<string, unknown>,
+    options?: SubmitOptions,
+    listener: StreamListener = {},
+  ): Promise<unknown> {
+    const target = this.openStream(parameters, options);
+    try {
+      await pumpStream(parts, [target], {
+        onStarted: () => listener.onStarted?.(),
+        onEvents: (_, events) => listener.onEvents?.(events),
+      });
+      return target.session.result();
+    } finally {
+      target.release();
     }
   }
 
@@ -248,8 +304,15 @@ export class ServedModel implements Servable {
     return { 'massgate.plugin': this.plugin?.name ?? '', 'massgate.items': items };
   }
 
-  /** Class scores from model outputs: the plugin's `scores`, else the first output as wide as the labels. */
+  /** Class scores from model outputs, with the plugin's time segments when it tells them. */
   private scoresOf(outputs: Record<string, Tensor>, items: unknown[]): Scores {
+    const scores = this.classScores(outputs, items);
+    const segments = this.ctx && this.plugin?.segments?.(outputs, this.ctx, items);
+    return segments ? { ...scores, segments } : scores;
+  }
+
+  /** The plugin's `scores`, else the first output as wide as the labels. */
+  private classScores(outputs: Record<string, Tensor>, items: unknown[]): Scores {
     if (this.plugin?.scores && this.ctx) return this.plugin.scores(outputs, this.ctx, items);
     const labels = this.labels;
     if (!labels) throw new GatewayError('CONFIG_INVALID', `model '${this.name}' has no labels to vote with`);

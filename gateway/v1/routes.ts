@@ -8,8 +8,9 @@ import { requestTimeoutMs } from '../oip/request.ts';
 import { observed, refuseEarly } from '../http/observe.ts';
 import { cachesFor, throughCache, type CacheCodec, type RunOptions } from '../http/cached.ts';
 import { canonicalJson, type ResponseCache } from '../cache/index.ts';
-import { isMultipart, requireJsonType } from '../http/content.ts';
+import { isAudioType, isMultipart, requireJsonType } from '../http/content.ts';
 import { methodNotAllowed } from '../http/methods.ts';
+import { predictStreamed } from './streamed.ts';
 import { checkInstances, DEFAULT_LIMITS } from '../http/limits.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { ExperimentRegistry, Route } from '../experiments/registry.ts';
@@ -72,7 +73,8 @@ async function readPredictBody(c: Context<GatewayEnv>): Promise<PredictBody> {
 /**
  * The friendly JSON API (KServe v1 style): `POST /v1/models/{m}:predict` with `{"instances": [...]}`
  * answers `{"predictions": [...]}`; plugin models take their own instance format (an image as
- * base64, a text…), and a multipart upload sends files directly.
+ * base64, a text…), a multipart upload sends files directly, and a model that takes a streamed body (a
+ * VAD) takes a recording as the body itself (`Content-Type: audio/wav`, see ./streamed.ts).
  */
 export function v1Routes(
   repository: ModelRepository<Servable>,
@@ -127,7 +129,8 @@ export function v1Routes(
     // With no key in a header or the query, a JSON body is read first for `parameters.ab_key` (parsed once).
     let key = stickyKey(c, exp, experiments!.keyHeader);
     let pre: PredictBody | undefined;
-    if (key === undefined && !isMultipart(c.req.header('content-type') ?? '')) {
+    const type = c.req.header('content-type');
+    if (key === undefined && !isMultipart(type) && !isAudioType(type)) {
       pre = await readPredictBody(c);
       key = parameterKey(pre.parameters);
     }
@@ -139,6 +142,7 @@ export function v1Routes(
   const predictOn = (c: Context<GatewayEnv>, model: Servable, route?: Route, pre?: PredictBody) => {
     return observed(c, metrics, model, async () => {
       const type = c.req.header('content-type') ?? '';
+      if (isAudioType(type)) return predictStreamed(c, model, defaultTimeoutMs);
       requireJsonType(type, ['multipart/form-data']);
       const multipart = isMultipart(type);
       refuseEarly(model, !multipart && cachesFor(cache, model.config));

@@ -14,45 +14,95 @@ export function resample(input: Float32Array, from: number, to: number, taps = 1
   return out;
 }
 
-/** A signal read a range at a time (a WAV's data chunk, say): `read(start, count)` returns those samples. */
-interface SampleSource {
-  readonly length: number;
-  read(start: number, count: number): Float32Array;
-}
-
 /** How many samples `length` input samples become at the new rate. */
 export function resampledLength(length: number, from: number, to: number): number {
   return from === to ? length : Math.max(1, Math.round(length * (to / from)));
 }
 
+/** Where a StreamResampler stands: input samples received, the tail it keeps, the next output sample. */
+export interface ResamplerState {
+  /** Input samples received so far. */
+  received: number;
+  /** The next output sample to compute. */
+  next: number;
+  /** The input index of `tail[0]`. */
+  tailStart: number;
+  /** The input samples the next outputs weigh (a kernel's width or so). */
+  tail: Float32Array;
+}
+
 /**
- * The same resampling a block of `block` output samples at a time (the last block shorter), reading only
- * the input each block needs: memory stays proportional to the block whatever the signal's length, and
- * the samples are exactly those `resample` gives for the whole signal.
+ * The same resampling as `resample`, fed a signal a part at a time, whose length is known only at
+ * its end: each `push` returns the output samples its input completes, `end` the rest. Only a
+ * kernel's width of input is kept between calls, and the samples are exactly those `resample` gives
+ * for the whole signal, however it is cut. Its `state()` can be carried elsewhere and resumed.
  *
- * @example for (const part of resampleBlocks({ length: n, read: (s, c) => readMono(wav, s, c) }, 44_100, 16_000)) use(part);
+ * @example
+ * const r = new StreamResampler(44_100, 16_000);
+ * for (const part of parts) use(r.push(part));
+ * use(r.end());
  */
-export function* resampleBlocks(
-  source: SampleSource,
-  from: number,
-  to: number,
-  block = 32_768,
-  taps = 16,
-): Generator<Float32Array> {
-  const total = resampledLength(source.length, from, to);
-  const k = from === to ? undefined : kernel(from, to, taps);
-  for (let begin = 0; begin < total; begin += block) {
-    const end = Math.min(total, begin + block);
-    if (!k) {
-      yield source.read(begin, end - begin);
-      continue;
+export class StreamResampler {
+  private readonly k: Kernel | undefined;
+  private s: ResamplerState;
+
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    state?: ResamplerState,
+    taps = 16,
+  ) {
+    this.k = from === to ? undefined : kernel(from, to, taps);
+    this.s = state ?? { received: 0, next: 0, tailStart: 0, tail: new Float32Array(0) };
+  }
+
+  /** More input; returns the output samples that need nothing beyond it. */
+  push(input: Float32Array): Float32Array {
+    const s = this.s;
+    s.received += input.length;
+    if (!this.k) {
+      s.next += input.length;
+      return input;
     }
-    // The input samples that output samples [begin, end) weigh.
-    const lo = Math.max(0, Math.floor((begin * k.M) / k.L) - k.half);
-    const hi = Math.min(source.length - 1, Math.floor(((end - 1) * k.M) / k.L) + k.half);
-    const out = new Float32Array(end - begin);
-    resampleRange(source.read(lo, hi - lo + 1), lo, source.length, k, out, begin, begin, end);
-    yield out;
+    const tail = new Float32Array(s.tail.length + input.length);
+    tail.set(s.tail);
+    tail.set(input, s.tail.length);
+    s.tail = tail;
+    const { L, M, half } = this.k;
+    // Output i needs input up to floor(i·M/L) + half: the outputs before `end` have all of theirs.
+    const end = s.received - half > 0 ? Math.floor(((s.received - half) * L - 1) / M) + 1 : 0;
+    return this.produce(Math.max(s.next, end), s.received);
+  }
+
+  /** The input has ended: the remaining output samples (up to `resampledLength` of all the input). */
+  end(): Float32Array {
+    const s = this.s;
+    if (!this.k) return new Float32Array(0);
+    return this.produce(resampledLength(s.received, this.from, this.to), s.received);
+  }
+
+  /** Where it stands, to resume with `new StreamResampler(from, to, state)`. */
+  state(): ResamplerState {
+    return this.s;
+  }
+
+  /**
+   * Output samples [next, end) from the tail, `total` input samples known. Before the input's end that
+   * is `received`: the outputs computed then reach no sample past it, so their weights are those the
+   * whole signal gives (resampleRange's window is cut only at the signal's real ends).
+   */
+  private produce(end: number, total: number): Float32Array {
+    const s = this.s;
+    const k = this.k!;
+    const out = new Float32Array(end - s.next);
+    if (out.length) resampleRange(s.tail, s.tailStart, total, k, out, s.next, s.next, end);
+    s.next = end;
+    const keep = Math.max(0, Math.floor((end * k.M) / k.L) - k.half);
+    if (keep > s.tailStart) {
+      s.tail = s.tail.slice(Math.min(s.tail.length, keep - s.tailStart));
+      s.tailStart = keep;
+    }
+    return out;
   }
 }
 

@@ -15,6 +15,11 @@ export const VadParamsSchema = z
     minSpeechMs: z.number().min(0).default(250),
     /** Longer clips are refused (413) from their WAV header, before anything is decoded. */
     maxSeconds: z.number().positive().default(60),
+    /**
+     * Longest WAV taken as a streamed request body (`Content-Type: audio/wav`), analysed a chunk at a
+     * time with flat memory: refused (413) from its header when it declares more, else once it passes it.
+     */
+    maxStreamSeconds: z.number().positive().default(14_400),
   })
   .strict();
 export type VadParams = z.infer<typeof VadParamsSchema>;

@@ -22,4 +22,8 @@ pluginConformance(sileroVad, {
     fixture('not-wav.mp3').toString('base64'),
   ],
   expectPrediction: (p, i) => expect(p).toMatchObject({ speech: i === 0 }),
+  streamBodies: ['speech.wav', 'speech-24k-stereo-float.wav', 'silence.wav'].map((f) => ({
+    body: fixture(f),
+    instance: fixture(f).toString('base64'),
+  })),
 });

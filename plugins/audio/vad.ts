@@ -6,6 +6,9 @@ import { bytesInput, encodedInstance } from '../instances.ts';
 import { RATE, variant, VadParamsSchema, type VadParams } from './silero.ts';
 import { sileroVadStep } from './vad-step.ts';
 import { readWavHeader } from './wav.ts';
+import { segments } from './segments.ts';
+import { summarise } from './summary.ts';
+import { prediction, vadStream } from './vad-stream.ts';
 
 /** One clip: the bytes as sent (their WAV header checked; the samples are decoded in the worker step). */
 interface Clip {
@@ -20,35 +23,6 @@ function clipBytes(instance: unknown): Uint8Array {
   return base64Bytes(v, (problem) =>
     invalidInput(problem === 'empty' ? 'the audio is empty' : 'the audio is not base64'),
   );
-}
-
-/** Speech segments from frame probabilities, with Silero's hysteresis and minimum durations. */
-export function segments(
-  probs: ArrayLike<number>,
-  frameSeconds: number,
-  p: Pick<VadParams, 'threshold' | 'minSilenceMs' | 'minSpeechMs'>,
-) {
-  const out: Array<{ start_s: number; end_s: number }> = [];
-  const neg = p.threshold - 0.15;
-  let start = -1;
-  let silentSince = -1;
-  const close = (end: number) => {
-    if ((end - start) * frameSeconds * 1000 >= p.minSpeechMs)
-      out.push({ start_s: +(start * frameSeconds).toFixed(3), end_s: +(end * frameSeconds).toFixed(3) });
-    start = -1;
-    silentSince = -1;
-  };
-  for (let i = 0; i < probs.length; i++) {
-    const v = probs[i]!;
-    if (start < 0) {
-      if (v >= p.threshold) start = i;
-    } else if (v < neg) {
-      if (silentSince < 0) silentSince = i;
-      if ((i - silentSince + 1) * frameSeconds * 1000 >= p.minSilenceMs) close(silentSince);
-    } else silentSince = -1;
-  }
-  if (start >= 0) close(silentSince >= 0 ? silentSince : probs.length);
-  return out;
 }
 
 /** Per clip, its frame probabilities (the first `lengths[i]` of row i). */
@@ -70,7 +44,10 @@ function clip(bytes: Uint8Array, params: VadParams): Clip {
  * resampled to 16 kHz), speech segments out. Only the WAV header is read on the HTTP thread: decoding,
  * resampling and the stateful frame loop (each state fed back) run in the model's worker thread
  * (`sileroVadStep`), one scheduled request per chunk of clips, all its clips together along the batch
- * dimension.
+ * dimension. A WAV sent as the request body itself (`Content-Type: audio/wav`) is streamed instead
+ * (`vadStream`): read and analysed 30 s at a time, up to `maxStreamSeconds`, with the model's state
+ * carried from chunk to chunk, so an hour-long recording takes flat memory and gets the segments the
+ * whole clip would.
  */
 export const sileroVad = definePlugin<Clip, VadParams>({
   name: 'silero-vad',
@@ -92,32 +69,28 @@ export const sileroVad = definePlugin<Clip, VadParams>({
     return { audio: { name: 'audio', datatype: 'BYTES', shape: [items.length], data: items.map((c) => c.bytes) } };
   },
   step: sileroVadStep,
+  stream: vadStream,
   /** Clip-level scores for ensembles: speech = the best 3-frame mean probability (robust to a lone spike). */
-  scores(outputs) {
+  scores(outputs, ctx) {
     return {
       labels: ['speech', 'no-speech'],
       scores: rows(outputs).map((p) => {
-        let best = 0;
-        for (let i = 0; i < p.length; i++)
-          best = Math.max(best, (p[i]! + (p[i + 1] ?? p[i]!) + (p[i + 2] ?? p[i]!)) / 3);
-        return [best, 1 - best];
+        const { best3 } = summarise(p, ctx.params.threshold);
+        return [best3, 1 - best3];
       }),
     };
   },
+  /** Each clip's speech segments, for ensembles that merge them. */
+  segments: (outputs, ctx) => rows(outputs).map((p) => segments(p, variant(ctx).frame / RATE, ctx.params)),
   postprocess(outputs, ctx, _items, options) {
-    const v = variant(ctx);
-    const frameSeconds = v.frame / RATE;
-    return rows(outputs).map((p) => {
-      const segs = segments(p, frameSeconds, ctx.params);
-      const speechFrames = Array.from(p).filter((x) => x >= ctx.params.threshold).length;
-      return {
-        speech: segs.length > 0,
-        speech_ratio: +(speechFrames / Math.max(1, p.length)).toFixed(4),
-        max_probability: +Math.max(0, ...Array.from(p)).toFixed(4),
-        duration_s: +(p.length * frameSeconds).toFixed(3),
-        segments: segs,
-        ...(options.frames === true ? { frames: Array.from(p, (x) => +x.toFixed(4)) } : {}),
-      };
-    });
+    const frameSeconds = variant(ctx).frame / RATE;
+    return rows(outputs).map((p) =>
+      prediction(
+        summarise(p, ctx.params.threshold),
+        segments(p, frameSeconds, ctx.params),
+        frameSeconds,
+        options.frames === true ? p : undefined,
+      ),
+    );
   },
 });

@@ -19,16 +19,104 @@ const FORMATS: Array<[string, (b: Uint8Array) => boolean]> = [
 
 const bad = (message: string) => new GatewayError('INVALID_AUDIO', `invalid WAV: ${message}`);
 
-/** A checked WAV file: its format and where its samples lie, nothing decoded yet. */
-interface WavInfo {
+/** How a WAV's samples are stored. */
+export interface PcmFormat {
   sampleRate: number;
   channels: number;
   bitsPerSample: number;
   format: 'pcm' | 'float';
+}
+
+/** A checked WAV file: its format and where its samples lie, nothing decoded yet. */
+interface WavInfo extends PcmFormat {
   /** Sample frames (one sample per channel each). */
   frames: number;
   /** The data chunk's bytes. */
   data: Uint8Array;
+}
+
+/** Where a WAV's samples start: its format, the data chunk's offset and declared size (absent: to the end). */
+interface WavStart extends PcmFormat {
+  dataOffset: number;
+  /** The data chunk's declared size; absent when a streaming writer left it 0 or 0xFFFFFFFF. */
+  dataBytes?: number;
+}
+
+/** Bytes of one sample frame (a sample per channel). */
+export const frameBytes = (f: PcmFormat): number => (f.bitsPerSample / 8) * f.channels;
+
+/** 413 when `frames` at `rate` last longer than `maxSeconds`. */
+export function checkSeconds(frames: number, rate: number, maxSeconds: number | undefined): void {
+  const seconds = frames / rate;
+  if (maxSeconds !== undefined && seconds > maxSeconds) {
+    throw new GatewayError(
+      'PAYLOAD_TOO_LARGE',
+      `the audio lasts ${seconds.toFixed(1)} s; the limit is ${maxSeconds} s`,
+    );
+  }
+}
+
+/** Refuses what is not RIFF/WAVE: other audio formats by name (415), anything else 400. */
+function notWav(bytes: Uint8Array): GatewayError {
+  const other = FORMATS.find(([, test]) => test(bytes))?.[0];
+  if (other)
+    return new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} audio is not supported: send WAV (PCM or float)`);
+  return new GatewayError('INVALID_AUDIO', 'not a WAV file (no RIFF/WAVE header)');
+}
+
+const isRiffWave = (b: Uint8Array) =>
+  String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WAVE';
+
+/**
+ * Finds the data chunk of a RIFF/WAVE file from its first bytes, its format checked (see readWavHeader).
+ * While the fmt chunk or the data chunk's header has not arrived it says what is missing (the error
+ * of a file that ends there); the data's length is not checked (it may not have arrived either).
+ *
+ * @example const start = wavStart(firstBytes); if ('missing' in start) readMore(); else begin(start.dataOffset);
+ */
+export function wavStart(bytes: Uint8Array): WavStart | { missing: string } {
+  const riff = [0x52, 0x49, 0x46, 0x46]; // 'RIFF': anything else is refused from its first bytes
+  if (riff.some((b, i) => i < bytes.length && bytes[i] !== b)) throw notWav(bytes);
+  if (bytes.length < 12) return { missing: 'not a WAV file (no RIFF/WAVE header)' };
+  if (!isRiffWave(bytes)) throw notWav(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let fmt: PcmFormat | undefined;
+  for (let o = 12; o + 8 <= bytes.length; ) {
+    const id = String.fromCharCode(...bytes.subarray(o, o + 4));
+    const size = view.getUint32(o + 4, true);
+    const body = o + 8;
+    if (id === 'data') {
+      if (!fmt) throw bad('no fmt chunk before the data chunk');
+      const streamed = size === 0 || size === 0xffffffff; // streaming writers: the data runs to the end of the file
+      return { ...fmt, dataOffset: body, ...(streamed ? {} : { dataBytes: size }) };
+    }
+    if (id === 'fmt ') {
+      if (size < 16) throw bad('truncated fmt chunk');
+      if (body + size > bytes.length) return { missing: 'truncated fmt chunk' };
+      fmt = checkFormat(view, body, size);
+    }
+    o = body + size + (size & 1);
+  }
+  return { missing: fmt ? 'no data chunk' : 'no fmt chunk' };
+}
+
+/** The fmt chunk at `body` checked: PCM 8/16/24/32-bit or float 32/64, plain or EXTENSIBLE. */
+function checkFormat(view: DataView, body: number, size: number): PcmFormat {
+  let format = view.getUint16(body, true);
+  if (format === 0xfffe && size >= 40) format = view.getUint16(body + 24, true); // EXTENSIBLE: the sub-format GUID starts with the format code
+  const channels = view.getUint16(body + 2, true);
+  const rate = view.getUint32(body + 4, true);
+  const bits = view.getUint16(body + 14, true);
+  if (format !== 1 && format !== 3)
+    throw new GatewayError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `WAV format code ${format} is not supported (PCM or IEEE float only)`,
+    );
+  if (channels < 1 || channels > 32) throw bad(`${channels} channels`);
+  if (rate < 1000 || rate > 384_000) throw bad(`sample rate ${rate} Hz`);
+  if (!(format === 1 ? [8, 16, 24, 32] : [32, 64]).includes(bits))
+    throw bad(`${bits}-bit ${format === 1 ? 'PCM' : 'float'} is not supported`);
+  return { sampleRate: rate, channels, bitsPerSample: bits, format: format === 3 ? 'float' : 'pcm' };
 }
 
 /**
@@ -41,73 +129,30 @@ interface WavInfo {
  * @example const { sampleRate, frames } = readWavHeader(bytes, { maxSeconds: 60 });
  */
 export function readWavHeader(bytes: Uint8Array, o: { maxSeconds?: number } = {}): WavInfo {
-  if (
-    bytes.length < 12 ||
-    String.fromCharCode(...bytes.subarray(0, 4)) !== 'RIFF' ||
-    String.fromCharCode(...bytes.subarray(8, 12)) !== 'WAVE'
-  ) {
-    const other = FORMATS.find(([, test]) => test(bytes))?.[0];
-    if (other)
-      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `${other} audio is not supported: send WAV (PCM or float)`);
-    throw new GatewayError('INVALID_AUDIO', 'not a WAV file (no RIFF/WAVE header)');
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let fmt: { format: number; channels: number; rate: number; bits: number; align: number } | undefined;
-  let data: Uint8Array | undefined;
-  for (let o = 12; o + 8 <= bytes.length; ) {
-    const id = String.fromCharCode(...bytes.subarray(o, o + 4));
-    const size = view.getUint32(o + 4, true);
-    const body = o + 8;
-    if (id === 'fmt ') {
-      if (size < 16 || body + size > bytes.length) throw bad('truncated fmt chunk');
-      let format = view.getUint16(body, true);
-      if (format === 0xfffe && size >= 40) format = view.getUint16(body + 24, true); // EXTENSIBLE: the sub-format GUID starts with the format code
-      fmt = {
-        format,
-        channels: view.getUint16(body + 2, true),
-        rate: view.getUint32(body + 4, true),
-        align: view.getUint16(body + 12, true),
-        bits: view.getUint16(body + 14, true),
-      };
-    } else if (id === 'data') {
-      // Streaming writers leave the size 0 or 0xFFFFFFFF: then the data runs to the end of the file.
-      const streamed = size === 0 || size === 0xffffffff;
-      if (!streamed && body + size > bytes.length)
-        throw bad(`truncated: the data chunk declares ${size} bytes, the file holds ${bytes.length - body}`);
-      data = bytes.subarray(body, streamed ? bytes.length : body + size);
-      if (streamed) break;
-    }
-    o = body + size + (size & 1);
-  }
-  if (!fmt) throw bad('no fmt chunk');
-  if (!data) throw bad('no data chunk');
-  const { format, channels, rate, bits } = fmt;
-  if (format !== 1 && format !== 3)
-    throw new GatewayError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `WAV format code ${format} is not supported (PCM or IEEE float only)`,
-    );
-  if (channels < 1 || channels > 32) throw bad(`${channels} channels`);
-  if (rate < 1000 || rate > 384_000) throw bad(`sample rate ${rate} Hz`);
-  if (!(format === 1 ? [8, 16, 24, 32] : [32, 64]).includes(bits))
-    throw bad(`${bits}-bit ${format === 1 ? 'PCM' : 'float'} is not supported`);
-  const frames = Math.floor(data.length / ((bits / 8) * channels));
+  if (bytes.length < 12 || !isRiffWave(bytes)) throw notWav(bytes);
+  const start = wavStart(bytes);
+  if ('missing' in start) throw bad(start.missing);
+  const { dataOffset, dataBytes, ...format } = start;
+  if (dataBytes !== undefined && dataOffset + dataBytes > bytes.length)
+    throw bad(`truncated: the data chunk declares ${dataBytes} bytes, the file holds ${bytes.length - dataOffset}`);
+  const data = bytes.subarray(dataOffset, dataBytes === undefined ? bytes.length : dataOffset + dataBytes);
+  const frames = Math.floor(data.length / frameBytes(format));
   if (frames === 0) throw bad('no samples');
-  const seconds = frames / rate;
-  if (o.maxSeconds !== undefined && seconds > o.maxSeconds) {
-    throw new GatewayError(
-      'PAYLOAD_TOO_LARGE',
-      `the audio lasts ${seconds.toFixed(1)} s; the limit is ${o.maxSeconds} s`,
-    );
-  }
-  return { sampleRate: rate, channels, bitsPerSample: bits, format: format === 3 ? 'float' : 'pcm', frames, data };
+  checkSeconds(frames, format.sampleRate, o.maxSeconds);
+  return { ...format, frames, data };
 }
 
 /**
- * Sample frames [start, start + count) of a checked WAV as mono samples in [-1, 1] (channels averaged),
- * written to `out` (a new array by default): a long clip can be decoded a block at a time.
+ * Sample frames [start, start + count) of a checked WAV's data (or of any PCM bytes in a checked
+ * format) as mono samples in [-1, 1] (channels averaged), written to `out` (a new array by default): a
+ * long clip can be decoded a block at a time.
  */
-export function readMono(info: WavInfo, start: number, count: number, out = new Float32Array(count)): Float32Array {
+export function readMono(
+  info: PcmFormat & { data: Uint8Array },
+  start: number,
+  count: number,
+  out = new Float32Array(count),
+): Float32Array {
   const { data, channels, bitsPerSample: bits, format } = info;
   const bytesPer = bits / 8;
   const frame = bytesPer * channels;
