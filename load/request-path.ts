@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../gateway/http/limits.ts';
+import { sideBySide } from './lib/side-by-side.ts';
 
 /**
  * One-off: the v2 JSON request path (body bytes → validated tensors: depth check, parse, schema, data) of two
@@ -27,14 +28,7 @@ for (const [label, n, values] of [
     Object.is(v, (newPath().inputs.x!.data as Float32Array)[i]),
   );
   const iterations = Math.max(5, Math.round(2e6 / n));
-  const time = (f: () => unknown) => {
-    for (let i = 0; i < Math.min(iterations, 50); i++) f();
-    const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) f();
-    return ((performance.now() - t0) * 1000) / iterations;
-  };
-  const rounds = [0, 1, 2].map(() => [time(oldPath), time(newPath)]);
-  const [o, a] = [0, 1].map((k) => Math.min(...rounds.map((r) => r[k]!)));
+  const [o, a] = sideBySide([oldPath, newPath], iterations);
   console.log(
     `${label} (${(body.length / 1024).toFixed(0)} KiB): before ${o!.toFixed(1)} µs, after ${a!.toFixed(1)} µs, ` +
       `before/after ${(o! / a!).toFixed(2)}×, same tensor: ${same}`,

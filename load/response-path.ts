@@ -1,5 +1,6 @@
 import { tensor } from '../core/tensor.ts';
 import type { InferRequest } from '../gateway/oip/request.ts';
+import { sideBySide } from './lib/side-by-side.ts';
 
 /**
  * One-off: the v2 response path of two source trees side by side in one process (`BEFORE` = the old
@@ -29,13 +30,6 @@ for (const [label, n, binary] of [
     );
   const newPath = () => after.renderInferResponse(model, 'id', after.encodeOutputs(request, [t]));
   const iterations = Math.max(5, Math.round(2e6 / n));
-  const time = (f: () => unknown) => {
-    for (let i = 0; i < Math.min(iterations, 50); i++) f();
-    const t0 = performance.now();
-    for (let i = 0; i < iterations; i++) f();
-    return ((performance.now() - t0) * 1000) / iterations;
-  };
-  const rounds = [0, 1, 2].map(() => [time(oldPath), time(newPath)]);
-  const [o, a] = [0, 1].map((k) => Math.min(...rounds.map((r) => r[k]!)));
+  const [o, a] = sideBySide([oldPath, newPath], iterations);
   console.log(`${label}: before ${o!.toFixed(1)} µs, after ${a!.toFixed(1)} µs, before/after ${(o! / a!).toFixed(2)}×`);
 }

@@ -1,11 +1,5 @@
 import { GatewayError } from '../../core/errors.ts';
-
-const OPEN_ARRAY = 0x5b,
-  OPEN_OBJECT = 0x7b,
-  CLOSE_ARRAY = 0x5d,
-  CLOSE_OBJECT = 0x7d,
-  QUOTE = 0x22,
-  BACKSLASH = 0x5c;
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-bytes.ts';
 
 /**
  * The deepest nesting of arrays and objects in JSON text, found by one linear scan of its UTF-8 bytes

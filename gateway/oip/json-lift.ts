@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { tooDeep } from '../http/json-depth.ts';
 import { scanNumberArray, type NumberArray } from './json-numbers.ts';
-
-const OPEN_ARRAY = 0x5b,
-  OPEN_OBJECT = 0x7b,
-  CLOSE_ARRAY = 0x5d,
-  CLOSE_OBJECT = 0x7d,
-  QUOTE = 0x22,
-  BACKSLASH = 0x5c,
-  COLON = 0x3a,
-  SPACE = 0x20,
-  TAB = 0x09,
-  LF = 0x0a,
-  CR = 0x0d;
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  isSpace,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+} from '../http/json-bytes.ts';
 
 /** A v2 body's JSON with its inputs' flat number arrays lifted out: the rest as text, and the arrays. */
 export interface LiftedJson {
@@ -71,7 +69,7 @@ export function liftInputData(bytes: Uint8Array, maxDepth: number): LiftedJson {
       afterKey = false;
       continue;
     }
-    if (b === SPACE || b === LF || b === CR || b === TAB) continue;
+    if (isSpace(b)) continue;
     if (b === COLON) {
       afterKey = keyFrom >= 0;
       continue;

@@ -1,20 +1,7 @@
 import { invalidInput } from '../../core/errors.ts';
 import { allocate, type DataType, type TensorData } from '../../core/tensor.ts';
 import { putNumber } from './json-data.ts';
-
-const SPACE = 0x20,
-  TAB = 0x09,
-  LF = 0x0a,
-  CR = 0x0d,
-  COMMA = 0x2c,
-  MINUS = 0x2d,
-  PLUS = 0x2b,
-  DOT = 0x2e,
-  ZERO = 0x30,
-  NINE = 0x39,
-  CLOSE = 0x5d,
-  LOWER_E = 0x65,
-  UPPER_E = 0x45;
+import { CLOSE_ARRAY, COMMA, DOT, isSpace, LOWER_E, MINUS, NINE, PLUS, UPPER_E, ZERO } from '../http/json-bytes.ts';
 
 /** A flat JSON array of numbers inside a body: where it lies (`[` to just past `]`) and how many it holds. */
 export interface NumberArray {
@@ -24,7 +11,6 @@ export interface NumberArray {
   count: number;
 }
 
-const isSpace = (b: number) => b === SPACE || b === LF || b === CR || b === TAB;
 const isDigit = (b: number) => b >= ZERO && b <= NINE;
 
 /** Index just past a JSON number starting at `i`, or -1 when the bytes there are not one (RFC 8259 grammar). */
@@ -56,13 +42,13 @@ export function scanNumberArray(bytes: Uint8Array, start: number): NumberArray |
   let i = start + 1;
   let count = 0;
   while (isSpace(bytes[i]!)) i++;
-  if (bytes[i] === CLOSE) return { bytes, start, end: i + 1, count };
+  if (bytes[i] === CLOSE_ARRAY) return { bytes, start, end: i + 1, count };
   for (;;) {
     i = numberEnd(bytes, i);
     if (i < 0) return undefined;
     count++;
     while (isSpace(bytes[i]!)) i++;
-    if (bytes[i] === CLOSE) return { bytes, start, end: i + 1, count };
+    if (bytes[i] === CLOSE_ARRAY) return { bytes, start, end: i + 1, count };
     if (bytes[i] !== COMMA) return undefined;
     i++;
     while (isSpace(bytes[i]!)) i++;
