@@ -100,8 +100,10 @@ describe('a recording streamed as the request body (Content-Type: audio/wav)', (
   });
 
   it('the ensemble reads the stream once for its three members and merges their segments by majority per instant', async () => {
+    // Chunks of 5 s, not the default 30 s: each member's deadline (the ensemble's 10 s memberTimeoutMs) is per
+    // chunk, and three members analysing 30 s each on a busy 2-core host can take longer than that.
     const rec = recording({ seconds: 60, rate: 16_000, speechAt: [8, 33] });
-    const r = await postStream(predict('vad-ensemble', '?members=true'), rec.parts(), WAV);
+    const r = await postStream(predict('vad-ensemble', '?members=true&chunk_s=5'), rec.parts(), WAV);
     expect(r.status, r.text).toBe(200);
     const p = JSON.parse(r.text).predictions[0];
     expect(p.label).toBe('speech');
