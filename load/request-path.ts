@@ -24,11 +24,10 @@ for (const [label, n, values] of [
   const path = (tree: typeof after) => () =>
     tree.requestOf(tree.parseBody(body, undefined, 64), inputs, outputs, { ...DEFAULT_LIMITS, maxTensorElements: 1e7 });
   const [oldPath, newPath] = [path(before), path(after)];
-  const same = (oldPath().inputs.x!.data as Float32Array).every((v, i) =>
-    Object.is(v, (newPath().inputs.x!.data as Float32Array)[i]),
-  );
+  const [oldData, newData] = [oldPath(), newPath()].map((r) => r.inputs.x!.data as Float32Array);
+  const same = oldData!.every((v, i) => Object.is(v, newData![i]));
   const iterations = Math.max(5, Math.round(2e6 / n));
-  const [o, a] = sideBySide([oldPath, newPath], iterations);
+  const [o, a] = sideBySide([oldPath, newPath], iterations, 9);
   console.log(
     `${label} (${(body.length / 1024).toFixed(0)} KiB): before ${o!.toFixed(1)} µs, after ${a!.toFixed(1)} µs, ` +
       `before/after ${(o! / a!).toFixed(2)}×, same tensor: ${same}`,

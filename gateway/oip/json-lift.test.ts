@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { liftedArray, liftInputData } from './json-lift.ts';
 
-const lift = (text: string, maxDepth = 64) => liftInputData(Buffer.from(text), maxDepth);
+const lift = (text: string, maxDepth = 64) => liftInputData(Buffer.from(text), maxDepth, 0);
 const parsed = (text: string) => {
   const l = lift(text);
   return { l, value: JSON.parse(l.text) };
@@ -52,6 +52,13 @@ describe('liftInputData', () => {
     expect(() => lift('{"inputs":[{"data":[1]}]}', 3)).toThrow(expect.objectContaining({ code: 'INVALID_JSON' }));
     expect(lift('{"inputs":[{"data":[1]}]}', 4).arrays).toHaveLength(1);
     expect(() => lift('[[[[[1]]]]]', 4)).toThrow(/nests deeper than 4 levels/);
+  });
+
+  it('parses a short body whole (lifting costs more than it saves there), a long one lifted', () => {
+    const body = (n: number) => `{"inputs":[{"name":"x","data":[${Array(n).fill('0.5').join(',')}]}]}`;
+    expect(liftInputData(Buffer.from(body(16)), 64).arrays).toEqual([]);
+    expect(liftInputData(Buffer.from(body(1024)), 64).arrays[0]?.count).toBe(1024);
+    expect(() => liftInputData(Buffer.from('[[[[[1]]]]]'), 4)).toThrow(/nests deeper than 4 levels/);
   });
 
   it('does not take a placeholder a client wrote for a lifted array', () => {
