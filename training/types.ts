@@ -1,3 +1,5 @@
+import type { SoftLoss } from './soft.ts';
+
 /**
  * The training core's contract: what a fine-tuning job hands to `trainHead` / `startTraining` and
  * what comes back. The trained head is a standard TensorFlow.js layers model whose input is one
@@ -39,6 +41,20 @@ export interface TrainData {
   validation: { features: Float32Array; labels: Int32Array };
   /** Only for unfreeze > 0: the base TensorFlow.js layers model and the layer whose output the features are. */
   base?: { path: string; format: string; feature: string };
+  /**
+   * Distillation: the teacher's class probabilities, trained on with a soft-target loss at `temperature`
+   * (training/soft.ts) instead of cross-entropy on one-hot `labels`. The `labels` then hold the teacher's
+   * top class of each example, so that accuracy is top-1 agreement with the teacher.
+   */
+  soft?: {
+    /** N × classes: the teacher's probabilities for the training examples (each row sums to 1). */
+    targets: Float32Array;
+    /** The same for the validation examples (validation loss, hence early stopping, uses them too). */
+    validation: Float32Array;
+    /** > 0: the teacher's and the student's probabilities are tempered as softmax(log p / T). */
+    temperature: number;
+    loss: SoftLoss;
+  };
 }
 
 /** Metrics of one epoch (numbered from 1); `ms` is its wall time, pauses for the CPU share included. */
