@@ -5,7 +5,7 @@ import { parseVersion } from '../../model-store/names.ts';
 /** Files of a fine-tuned version that are its own, not the base model's. */
 const OWN = new Set(['head', 'config.json', 'report.json', 'curves.svg', 'READY']);
 
-interface Publication {
+export interface Publication {
   /** The model folder (`<store>/<model>`). */
   modelDir: string;
   /** The base version's folder: its model file(s) are copied, its own head and reports are not. */
