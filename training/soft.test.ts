@@ -42,7 +42,7 @@ function withTeacher(data: TrainData, temperature = 3): TrainData {
       const max = Math.max(...z);
       const e = z.map((v) => Math.exp(v - max));
       const sum = e.reduce((a, b) => a + b);
-      e.forEach((v, c) => (out[i * k + c] = v / sum));
+      for (const [c, v] of e.entries()) out[i * k + c] = v / sum;
       top[i] = z.indexOf(max);
     }
     return { out, top };
@@ -79,7 +79,7 @@ describe('soft targets (distillation)', () => {
       const tfLoss = tf.tidy(() =>
         Array.from(softTargetLoss(2, kind)(tf.tensor2d(targets), tf.tensor2d(predicted)).dataSync()),
       );
-      targets.forEach((t, i) => expect(softLossOf(t, predicted[i]!, 2, kind)).toBeCloseTo(tfLoss[i]!, 4));
+      for (const [i, t] of targets.entries()) expect(softLossOf(t, predicted[i]!, 2, kind)).toBeCloseTo(tfLoss[i]!, 4);
     }
     const same = Array.from(temper(Float32Array.from(row()), 4, 3));
     expect(softLossOf(same, row(), 3, 'kl')).toBeGreaterThan(0);

@@ -140,6 +140,20 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
     const ySoft = soft ? new Float32Array(batch * k) : undefined;
     const epochs: EpochReport[] = [];
     let stoppedEarly = false;
+    if (options.patience > 0 && data.base?.output) {
+      // A head that starts as its base (its output layer reused) is scored before training, as epoch 0: if no
+      // epoch beats it on validation loss, the base's own weights come back rather than worse ones.
+      const start = await evaluate(
+        model,
+        data.validation.features,
+        data.validation.labels,
+        shape,
+        k,
+        hooks,
+        soft?.validation,
+      );
+      Object.assign(best, { epoch: 0, loss: start.loss, weights: model.getWeights().map((w) => w.clone()) });
+    }
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const started = performance.now();
       shuffleInPlace(order, rand);

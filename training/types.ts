@@ -40,7 +40,16 @@ export interface TrainData {
   classes: string[];
   validation: { features: Float32Array; labels: Int32Array };
   /** Only for unfreeze > 0: the base TensorFlow.js layers model and the layer whose output the features are. */
-  base?: { path: string; format: string; feature: string };
+  base?: {
+    path: string;
+    format: string;
+    feature: string;
+    /**
+     * Start the output layer from the base's own, weights included, instead of a new one: the classes are
+     * the base's labels in the same order (a distilled student starts as its base). Needs `hidden: 0`.
+     */
+    output?: boolean;
+  };
   /**
    * Distillation: the teacher's class probabilities, trained on with a soft-target loss at `temperature`
    * (training/soft.ts) instead of cross-entropy on one-hot `labels`. The `labels` then hold the teacher's
@@ -77,7 +86,10 @@ export interface TrainResult {
   /** The contents of weights.bin. */
   weights: Uint8Array;
   epochs: EpochReport[];
-  /** The epoch whose weights `weights` holds (the best one when early stopping restored it). */
+  /**
+   * The epoch whose weights `weights` holds (the best one when early stopping restored it; 0: the starting
+   * weights, when a head that starts as its base — `base.output` — was not improved on).
+   */
   bestEpoch: number;
   stoppedEarly: boolean;
   /** TensorFlow.js backend used ('tensorflow', 'wasm', 'cpu'…). */
