@@ -30,6 +30,17 @@ function text(instance: unknown, p: TextParams): string {
   return t;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text file's contents: UTF-8 (a byte-order mark is dropped); INVALID_INPUT otherwise. */
+function textFile(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw invalidInput('the file is not UTF-8 text');
+  }
+}
+
 /**
  * Rows of the model's score output (the first numeric output as wide as the labels, else the first),
  * each scaled to sum to 1 (all zeros stays all zeros: no opinion).
@@ -81,6 +92,16 @@ export const textClassifier = definePlugin<string, TextParams>({
     return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,
+  // A head can be trained on a model whose config names a feature output (the `ngram` runtime's `ngrams`):
+  // the language-ID student a distillation trains. Runtimes that are not tensor models (fastText, CLD3,
+  // lande) have none, and stay NOT_TRAINABLE.
+  finetune: {
+    augmentations: [],
+    fromFile: textFile,
+    async check(item, ctx) {
+      text(item, ctx.params);
+    },
+  },
   postprocess(outputs, ctx, _items, options) {
     const { labels, scores } = classScores(outputs, ctx);
     return predictions(scores, labels, topKParam(options, ctx.params.topK));
