@@ -24,7 +24,7 @@ export interface TrainingFeatures {
 export class JobFeatures {
   private base?: Features;
   private readonly augmented = new Map<number, TrainingFeatures>();
-  private done = 0;
+  private done: number;
   private total: number;
   private readonly copies: number;
 
@@ -38,9 +38,12 @@ export class JobFeatures {
     private readonly train: readonly unknown[],
     private readonly heldOut: readonly unknown[],
     private readonly shared: boolean,
+    /** Items the job's progress counted before these features (a distillation's teacher pass). */
+    before = 0,
   ) {
     this.copies = o.augment.length ? (o.augmentCopies ?? 2) : 0;
-    this.total = train.length * (1 + this.copies) + heldOut.length;
+    this.done = before;
+    this.total = before + train.length * (1 + this.copies) + heldOut.length;
   }
 
   /** Training items, augmented copies of them, and held-out items (for the job's `examples`). */
@@ -68,7 +71,7 @@ export class JobFeatures {
 
   /** The held-out items' features and the served model's scores for them; then the training items' own. */
   async start(): Promise<Features> {
-    this.deps.jobs.update(this.job, { state: 'extracting', progress: { done: 0, total: this.total } });
+    this.deps.jobs.update(this.job, { state: 'extracting', progress: { done: this.done, total: this.total } });
     this.base = await this.extract(this.train, false);
     const validation = await this.extract(this.heldOut, true);
     return this.shared ? { ...validation, data: sharedCopy(validation.data) } : validation;

@@ -112,7 +112,8 @@ export interface JobRecord {
   finishedAt?: string;
   options: FinetuneOptions;
   classes: string[];
-  examples: { train: number; validation: number; augmented: number };
+  /** Training, held-out and augmented examples; distillation: and how many inputs carry labels. */
+  examples: { train: number; validation: number; augmented: number; labelled?: number };
   /** Feature extraction progress (examples done of total). */
   progress?: { done: number; total: number };
   /** The epochs of the run in progress (with `search`: of the current trial, at the end of the best). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../../core/errors.ts';
@@ -77,6 +78,8 @@ export class JobRegistry {
       epochs: [],
     };
     const abort = new AbortController();
+    // Every request a job sends through the schedulers (an ensemble's members, chunks) listens to its signal.
+    setMaxListeners(256, abort.signal);
     this.jobs.set(job.id, job);
     this.aborts.set(job.id, abort);
     this.save(job);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinDefault, type DeployDeps } from './deploy.ts';
-import { publishVersion, type Publication } from './publish.ts';
+import { publishModel, publishVersion, type ModelPublication, type Publication } from './publish.ts';
 
 /**
  * Publishes a trained candidate as the next version of `model` (atomically, publish.ts) and loads it: the
@@ -24,4 +24,19 @@ export async function publishAndLoad(
     throw e;
   }
   return { version, previousDefault };
+}
+
+/**
+ * Publishes a trained candidate as a new model of the store (publish.ts `publishModel`: config.json and
+ * version 1, atomically) and loads it; a model that cannot load is removed from the store again and the
+ * error thrown.
+ */
+export async function publishModelAndLoad(deps: DeployDeps, publication: ModelPublication): Promise<void> {
+  const dir = publishModel(publication);
+  try {
+    await deps.repository.load(publication.name);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }

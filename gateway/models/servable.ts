@@ -8,6 +8,8 @@ import type { SubmitOptions } from '../scheduling/scheduler.ts';
 export interface Scores {
   labels: readonly string[];
   scores: number[][];
+  /** An ensemble's members that failed or missed their deadline for some rows (their votes are not in). */
+  missing?: readonly string[];
 }
 
 /**
