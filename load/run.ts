@@ -11,6 +11,7 @@ import { soak } from './scenarios/soak.ts';
 import { rollout } from './scenarios/rollout.ts';
 import { workerStart } from './scenarios/worker-start.ts';
 import { finetune } from './scenarios/finetune.ts';
+import { distill } from './scenarios/distill.ts';
 import { tracing } from './scenarios/tracing.ts';
 import { latency } from './scenarios/latency.ts';
 
@@ -32,11 +33,12 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   rollout,
   'worker-start': workerStart,
   finetune,
+  distill,
   tracing,
   latency,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
-const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20 };
+const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20, distill: 20 };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
