@@ -3,6 +3,7 @@ import { curvesSvg } from '../../training/curves.ts';
 import { scoreReport } from '../../training/report.ts';
 import { stratifiedSplit } from '../../training/split.ts';
 import type { TrainData } from '../../training/types.ts';
+import { sharedCopy } from '../../training/worker/index.ts';
 import type { Servable } from '../models/servable.ts';
 import { startExperiment } from '../finetune/deploy.ts';
 import type { Features } from '../finetune/features.ts';
@@ -126,8 +127,10 @@ export function runDistill(
         onProgress: (done) => jobs.update(job, { progress: { done: n + done, total: 2 * n } }, 'progress'),
       });
       shape = all.shape;
-      valF = { data: pickRows(all.data, shape[0]!, validation), shape };
-      const t = { features: pickRows(all.data, shape[0]!, train), source: Int32Array.from(train, (_, r) => r) };
+      // With a search, in shared memory: every trial's training thread reads the same copy.
+      const keep = (a: Float32Array) => (o.search ? sharedCopy(a) : a);
+      valF = { data: keep(pickRows(all.data, shape[0]!, validation)), shape };
+      const t = { features: keep(pickRows(all.data, shape[0]!, train)), source: Int32Array.from(train, (_, r) => r) };
       trainingFor = async () => t;
     }
     const { result, trial } = await trainCandidate(deps, job, signal, o, async (strength): Promise<TrainData> => {

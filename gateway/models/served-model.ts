@@ -201,7 +201,8 @@ export class ServedModel implements Servable {
     if (plugin.predict) {
       const scoped: typeof ctx = {
         ...ctx,
-        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs }),
+        // A predict that names no outputs gets the request's (embed asks for a feature output through it).
+        run: (f, outputs) => this.scheduler.submit(f, { ...options, outputs: outputs ?? options?.outputs }),
         ...(plugin.step ? { runStep: step } : {}),
       };
       return plugin.predict(feeds, scoped, items);
