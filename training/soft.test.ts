@@ -1,6 +1,7 @@
 import * as tf from '../runtimes/tfjs/tf.ts';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../core/log.ts';
+import { loadTrainedHead } from '../test/support/heads.ts';
 import { seededRandom } from '../core/random.ts';
 import { softLossOf, softTargetLoss, temper } from './soft.ts';
 import { gaussianClusters } from './synthetic.ts';
@@ -106,16 +107,7 @@ describe('soft targets (distillation)', () => {
     expect(result.validation.accuracy).toBeGreaterThanOrEqual(0.9);
     expect(result.epochs.at(-1)!.loss).toBeLessThan(result.epochs[0]!.loss);
     // The reported validation loss is T²·KL against the tempered teacher: recompute it from the saved head.
-    const { weightsManifest, ...json } = result.modelJson as {
-      weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
-    };
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        ...json,
-        weightSpecs: weightsManifest[0]!.weights,
-        weightData: result.weights.slice().buffer,
-      }),
-    );
+    const model = await loadTrainedHead(result);
     const q = tf.tidy(() => (model.predict(tf.tensor2d(data.validation.features, [30, 32])) as tf.Tensor).dataSync());
     model.dispose();
     const targets = temper(softValidation, 3, 3);

@@ -140,18 +140,12 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
     const ySoft = soft ? new Float32Array(batch * k) : undefined;
     const epochs: EpochReport[] = [];
     let stoppedEarly = false;
+    const validate = (h: TrainHooks) =>
+      evaluate(model, data.validation.features, data.validation.labels, shape, k, h, soft?.validation);
     if (options.patience > 0 && data.base?.output) {
       // A head that starts as its base (its output layer reused) is scored before training, as epoch 0: if no
       // epoch beats it on validation loss, the base's own weights come back rather than worse ones.
-      const start = await evaluate(
-        model,
-        data.validation.features,
-        data.validation.labels,
-        shape,
-        k,
-        hooks,
-        soft?.validation,
-      );
+      const start = await validate(hooks);
       Object.assign(best, { epoch: 0, loss: start.loss, weights: model.getWeights().map((w) => w.clone()) });
     }
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
@@ -185,15 +179,7 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
         accuracy += a! * m;
         await checkpoint(hooks, performance.now() - start);
       }
-      const val = await evaluate(
-        model,
-        data.validation.features,
-        data.validation.labels,
-        shape,
-        k,
-        hooks,
-        soft?.validation,
-      );
+      const val = await validate(hooks);
       const report: EpochReport = {
         epoch,
         loss: lossSum / n,
@@ -217,7 +203,7 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
     if (best.weights && best.epoch !== epochs.length) model.setWeights(best.weights);
     const bestEpoch = best.weights ? best.epoch : epochs.length;
     seedDropouts(model, undefined);
-    const val = await evaluate(model, data.validation.features, data.validation.labels, shape, k, {}, soft?.validation);
+    const val = await validate({});
     const { modelJson, weights } = await saveModel(model);
     const { confusion } = scoreReport(val.predictions, data.validation.labels, data.classes);
     return { modelJson, weights, epochs, bestEpoch, stoppedEarly, backend, validation: { ...val, confusion } };

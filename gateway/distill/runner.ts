@@ -7,10 +7,10 @@ import { sharedCopy } from '../../training/worker/index.ts';
 import type { Servable } from '../models/servable.ts';
 import { startExperiment } from '../finetune/deploy.ts';
 import type { Features } from '../finetune/features.ts';
-import { judge, servedScores } from '../finetune/gate.ts';
+import { candidateResult, judge, passes, servedScores } from '../finetune/gate.ts';
 import type { DistillResult, JobRecord, JobResult, Scores } from '../finetune/job.ts';
 import { JobFeatures, type TrainingFeatures } from '../finetune/job-features.ts';
-import { cancelled, runJobWork } from '../finetune/lifecycle.ts';
+import { runJobWork } from '../finetune/lifecycle.ts';
 import { publishAndLoad, publishModelAndLoad } from '../finetune/release.ts';
 import type { RunnerDeps } from '../finetune/runner.ts';
 import { trainCandidate } from '../finetune/search.ts';
@@ -172,25 +172,8 @@ export function runDistill(
       'held-out agreement with the teacher',
     );
     const distill = distillFigures(p, classes, top, validation, result.validation.predictions, candidate, base, valF);
-    const outcome: JobResult = {
-      scores: { candidate, ...(base ? { served: base } : {}) },
-      gate,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      backend: result.backend,
-      ...(trial !== undefined ? { trial } : {}),
-      distill,
-    };
-    if (!gate.passed) {
-      jobs.update(job, {
-        state: 'rejected',
-        result: outcome,
-        ...(gate.reason !== undefined ? { error: gate.reason } : {}),
-      });
-      log.info('distilled student rejected by the gate', { job: job.id, model: job.model, reason: gate.reason });
-      return;
-    }
-    if (signal.aborted) throw cancelled();
+    const outcome: JobResult = { ...candidateResult(result, trial, candidate, base, gate), distill };
+    if (!passes(jobs, job, outcome, signal, 'distilled student')) return;
 
     jobs.update(job, { state: 'publishing' });
     const published = publication(deps.repository.store, p, job, result, outcome, classes);

@@ -1,6 +1,10 @@
+import { log } from '../../core/log.ts';
 import { scoreReport } from '../../training/report.ts';
+import type { TrainResult } from '../../training/types.ts';
 import type { Scores as ClassScores } from '../models/servable.ts';
-import type { JobResult, Scores } from './job.ts';
+import type { JobRecord, JobResult, Scores } from './job.ts';
+import type { JobRegistry } from './jobs.ts';
+import { cancelled } from './lifecycle.ts';
 
 /**
  * The served version's scores on the held-out examples from its own class scores (computed in the same
@@ -45,4 +49,37 @@ export function judge(
     };
   }
   return { ...gate, passed: true };
+}
+
+/** A trained candidate's result before publishing: its scores (and the served version's), the gate, the run. */
+export function candidateResult(
+  result: TrainResult,
+  trial: number | undefined,
+  candidate: Scores,
+  served: (Scores & { version: number }) | undefined,
+  gate: JobResult['gate'],
+): JobResult {
+  return {
+    scores: { candidate, ...(served ? { served } : {}) },
+    gate,
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    backend: result.backend,
+    ...(trial !== undefined ? { trial } : {}),
+  };
+}
+
+/**
+ * After the gate: a candidate it rejected ends the job `rejected` with its result and the reason (false);
+ * one it passed may be published unless the job was cancelled meanwhile (CANCELLED is thrown).
+ */
+export function passes(jobs: JobRegistry, job: JobRecord, outcome: JobResult, signal: AbortSignal, what: string): boolean {
+  const gate = outcome.gate;
+  if (!gate.passed) {
+    jobs.update(job, { state: 'rejected', result: outcome, ...(gate.reason !== undefined ? { error: gate.reason } : {}) });
+    log.info(`${what} rejected by the gate`, { job: job.id, model: job.model, reason: gate.reason });
+    return false;
+  }
+  if (signal.aborted) throw cancelled();
+  return true;
 }

@@ -5,11 +5,11 @@ import { stratifiedSplit } from '../../training/split.ts';
 import type { ServedModel } from '../models/served-model.ts';
 import type { Example } from './dataset.ts';
 import { deploy, type DeployDeps } from './deploy.ts';
-import { judge, servedScores } from './gate.ts';
-import type { JobRecord, JobResult } from './job.ts';
+import { candidateResult, judge, passes, servedScores } from './gate.ts';
+import type { JobRecord } from './job.ts';
 import { JobFeatures } from './job-features.ts';
 import type { JobRegistry } from './jobs.ts';
-import { cancelled, runJobWork } from './lifecycle.ts';
+import { runJobWork } from './lifecycle.ts';
 import type { FinetuneOptions } from './options.ts';
 import { publishAndLoad } from './release.ts';
 import { trainCandidate } from './search.ts';
@@ -88,24 +88,8 @@ export function runJob(deps: RunnerDeps, job: JobRecord, signal: AbortSignal, p:
     const served = servedScores(valF.scores, valLabels, p.classes, p.model.version);
     const minAccuracy = o.minAccuracy ?? deps.training.minAccuracy;
     const gate = judge(candidate, served, minAccuracy, o.notWorse);
-    const outcome: JobResult = {
-      scores: { candidate, ...(served ? { served } : {}) },
-      gate,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      backend: result.backend,
-      ...(trial !== undefined ? { trial } : {}),
-    };
-    if (!gate.passed) {
-      jobs.update(job, {
-        state: 'rejected',
-        result: outcome,
-        ...(gate.reason !== undefined ? { error: gate.reason } : {}),
-      });
-      log.info('fine-tuned candidate rejected by the gate', { job: job.id, model: job.model, reason: gate.reason });
-      return;
-    }
-    if (signal.aborted) throw cancelled();
+    const outcome = candidateResult(result, trial, candidate, served, gate);
+    if (!passes(jobs, job, outcome, signal, 'fine-tuned candidate')) return;
 
     jobs.update(job, { state: 'publishing' });
     const name = p.model.name;

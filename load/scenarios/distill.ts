@@ -1,5 +1,5 @@
 import type { DistillResult, JobRecord } from '../../gateway/finetune/job.ts';
-import { nsfwDistillInputs } from '../../test/support/finetune-data.ts';
+import { NSFW_DISTILL_OPTIONS, nsfwDistillInputs } from '../../test/support/finetune-data.ts';
 import { storeWithShippedModels } from '../../test/support/tiny-models.ts';
 import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { FINAL, waitForJob } from '../lib/jobs.ts';
@@ -12,19 +12,7 @@ const MEMBERS = ['nsfw-mobilenet-v2', 'nsfw-mobilenet-v2-mid', 'nsfw-inception-v
 /** Closed-loop clients: enough to fill the members' batches (maxBatchSize 8). */
 const CONNECTIONS = 8;
 /** The e2e test's options (test/e2e/distill.test.ts), timed on more held-out images and deployed nowhere. */
-const OPTIONS = {
-  epochs: 30,
-  learningRate: 0.001,
-  batchSize: 16,
-  validationSplit: 0.25,
-  patience: 6,
-  seed: 3,
-  temperature: 2,
-  unfreeze: 2,
-  benchmark: 30,
-  notWorse: false,
-  deploy: { mode: 'none' },
-};
+const OPTIONS = { ...NSFW_DISTILL_OPTIONS, benchmark: 30, deploy: { mode: 'none' } };
 
 /**
  * Issue 18's ensemble-versus-student figures. One gateway (child process, response cache off) serves

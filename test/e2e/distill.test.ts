@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getJson, postJson, startGateway, type RunningGateway } from '../support/gateway.ts';
 import { storeWithShippedModels } from '../support/tiny-models.ts';
-import { nsfwDistillInputs } from '../support/finetune-data.ts';
+import { NSFW_DISTILL_OPTIONS, nsfwDistillInputs } from '../support/finetune-data.ts';
 import { followJob } from '../support/jobs.ts';
 
 const ENSEMBLE = 'nsfw-ensemble';
@@ -31,21 +31,7 @@ describe('distilling nsfw-ensemble (three models) into nsfw-mobilenet-v2', () =>
   it('trains the cheapest member on the ensemble’s soft labels, publishes it as a shadow, and reports agreement, latency and throughput', async () => {
     const started = await postJson(`${gw.url}/v1/models/${ENSEMBLE}/distill`, {
       inputs,
-      options: {
-        epochs: 30,
-        learningRate: 0.001,
-        batchSize: 16,
-        validationSplit: 0.25,
-        patience: 6,
-        seed: 3,
-        temperature: 2,
-        unfreeze: 2,
-        benchmark: 8,
-        // The base is itself a member, and agrees with the ensemble on 29 of 30 held-out images or so: one image
-        // either way is noise here, so the gate checks the bar (0.8) only.
-        notWorse: false,
-        deploy: { mode: 'shadow' },
-      },
+      options: { ...NSFW_DISTILL_OPTIONS, benchmark: 8, deploy: { mode: 'shadow' } },
     });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     expect(started.body).toMatchObject({ kind: 'distill', model: ENSEMBLE, student: { model: STUDENT } });
