@@ -80,6 +80,7 @@ export function runDistill(
     const classes = [...p.teacher.labels!];
     const k = classes.length;
     const n = p.inputs.length;
+    const labelled = p.inputs.filter((x) => x.label !== undefined).length;
 
     jobs.update(job, { state: 'extracting', progress: { done: 0, total: 2 * n } });
     const probabilities = await teacherProbabilities(p.teacher, p.inputs, classes, signal, (done) =>
@@ -108,18 +109,13 @@ export function runDistill(
         o.search !== undefined,
         n,
       );
-      jobs.update(job, { examples: { ...features.counts, labelled: p.inputs.filter((x) => x.label).length } });
+      jobs.update(job, { examples: { ...features.counts, labelled } });
       valF = await features.start();
       shape = features.shape;
       trainingFor = (strength) => features.training(strength);
     } else {
       jobs.update(job, {
-        examples: {
-          train: train.length,
-          validation: validation.length,
-          augmented: 0,
-          labelled: p.inputs.filter((x) => x.label).length,
-        },
+        examples: { train: train.length, validation: validation.length, augmented: 0, labelled },
       });
       const all = await ngramFeatures(s, p.items, {
         signal,

@@ -37,7 +37,7 @@ describe('distilling nsfw-ensemble (three models) into nsfw-mobilenet-v2', () =>
     expect(started.body).toMatchObject({ kind: 'distill', model: ENSEMBLE, student: { model: STUDENT } });
     const { job, states, events } = await followJob(gw.url, started.body.id);
     const d = job.result?.distill;
-    console.info(JSON.stringify({ state: job.state, error: job.error, distill: d, scores: job.result?.scores.served }));
+    console.info(JSON.stringify({ state: job.state, error: job.error, distill: d }));
     expect(job.state, job.error).toBe('succeeded');
     expect(states.filter((x) => x !== 'queued')).toEqual([
       'extracting',
@@ -53,8 +53,10 @@ describe('distilling nsfw-ensemble (three models) into nsfw-mobilenet-v2', () =>
     expect(job.result?.version).toBe(2);
     expect(d?.student).toMatchObject({ model: STUDENT, version: 2, base: { model: STUDENT, version: 1 } });
     expect(d?.teacher).toBe(ENSEMBLE);
-    // Agreement with the ensemble on the 30 held-out images: a fraction, over the gate's bar; its base's beside it.
-    expect(d?.agreement.heldOut).toBe(30);
+    // Agreement with the ensemble on the held-out images (a quarter of each of the teacher's classes): a fraction,
+    // over the gate's bar; its base's beside it.
+    expect(d?.agreement.heldOut).toBe(job.examples.validation);
+    expect(d?.agreement.heldOut).toBeGreaterThanOrEqual(25);
     expect(d?.agreement.student).toBeGreaterThanOrEqual(0.8);
     expect(d?.agreement.student).toBeLessThanOrEqual(1);
     expect(d?.agreement.base! >= 0 && d?.agreement.base! <= 1).toBe(true);
