@@ -191,15 +191,18 @@ export function runDistill(
     } else {
       await publishModelAndLoad(deps, { ...published.files, report, curvesSvg: curves });
     }
-    const student = deps.repository.get(published.model, String(version));
     distill.student = { ...distill.student, model: published.model, version };
 
     if (o.benchmark > 0) {
       jobs.update(job, { state: 'measuring', result: outcome });
       const timed = validation.slice(0, o.benchmark).map((i) => p.inputs[i]!);
       try {
-        const teacherSpeed = await measureSpeed(p.teacher, timed, signal);
-        const studentSpeed = await measureSpeed(student, timed, signal);
+        const teacherSpeed = await measureSpeed(() => deps.repository.get(p.teacher.name), timed, signal);
+        const studentSpeed = await measureSpeed(
+          () => deps.repository.get(published.model, String(version)),
+          timed,
+          signal,
+        );
         distill.speed = {
           inputs: timed.length,
           teacher: teacherSpeed,

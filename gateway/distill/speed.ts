@@ -9,22 +9,25 @@ import type { DistillInput } from './inputs.ts';
 const CLIENTS = 4;
 
 /**
- * How fast `model` answers `inputs` through its serving path, as clients call it: latency of one-input
+ * How fast a model answers `inputs` through its serving path, as clients call it: latency of one-input
  * requests sent one after another (p50, p95), then throughput of the same inputs as one-input requests
  * `CLIENTS` at a time (the batcher combines them). One request first, untimed, warms the path.
- * Figures of a shared, busy machine: compare models measured the same way, one after the other.
+ * Figures of a shared, busy machine: compare models measured the same way, one after the other. `served`
+ * is looked up for every request, as a client's request would be (a reload — the store watcher seeing a
+ * version just published — swaps the instance under it).
  */
 export async function measureSpeed(
-  model: Servable,
+  served: () => Servable,
   inputs: readonly DistillInput[],
   signal: AbortSignal,
 ): Promise<Speed> {
-  await askScores(model, inputs.slice(0, 1), signal);
+  const ask = (xs: readonly DistillInput[]) => askScores(served(), xs, signal);
+  await ask(inputs.slice(0, 1));
   const ms: number[] = [];
   for (const x of inputs) {
     if (signal.aborted) throw cancelled();
     const t0 = performance.now();
-    await askScores(model, [x], signal);
+    await ask([x]);
     ms.push(performance.now() - t0);
   }
   const [p50, p95] = percentiles(Float64Array.from(ms), [50, 95]) as [number, number];
@@ -34,7 +37,7 @@ export async function measureSpeed(
     Array.from({ length: CLIENTS }, async () => {
       while (next < inputs.length) {
         if (signal.aborted) throw cancelled();
-        await askScores(model, [inputs[next++]!], signal);
+        await ask([inputs[next++]!]);
       }
     }),
   );
