@@ -73,10 +73,20 @@ export function candidateResult(
  * After the gate: a candidate it rejected ends the job `rejected` with its result and the reason (false);
  * one it passed may be published unless the job was cancelled meanwhile (CANCELLED is thrown).
  */
-export function passes(jobs: JobRegistry, job: JobRecord, outcome: JobResult, signal: AbortSignal, what: string): boolean {
+export function passes(
+  jobs: JobRegistry,
+  job: JobRecord,
+  outcome: JobResult,
+  signal: AbortSignal,
+  what: string,
+): boolean {
   const gate = outcome.gate;
   if (!gate.passed) {
-    jobs.update(job, { state: 'rejected', result: outcome, ...(gate.reason !== undefined ? { error: gate.reason } : {}) });
+    jobs.update(job, {
+      state: 'rejected',
+      result: outcome,
+      ...(gate.reason !== undefined ? { error: gate.reason } : {}),
+    });
     log.info(`${what} rejected by the gate`, { job: job.id, model: job.model, reason: gate.reason });
     return false;
   }

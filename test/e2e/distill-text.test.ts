@@ -66,7 +66,12 @@ describe('distilling lang-ensemble (fastText, CLD3, lande) into a character n-gr
     // Early stopping: the search ends once `patience` trials in a row have not improved on the best so far.
     let top = -1;
     let since = 0;
-    for (const t of trials) since = t.score! > top + 0.001 ? ((top = t.score!), 0) : since + 1;
+    for (const t of trials) {
+      if (t.score! > top + 0.001) {
+        top = t.score!;
+        since = 0;
+      } else since++;
+    }
     expect(job.search?.stoppedEarly).toBe(trials.length < 6);
     if (job.search?.stoppedEarly) expect(since).toBe(2);
 

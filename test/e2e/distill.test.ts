@@ -59,7 +59,8 @@ describe('distilling nsfw-ensemble (three models) into nsfw-mobilenet-v2', () =>
     expect(d?.agreement.heldOut).toBeGreaterThanOrEqual(25);
     expect(d?.agreement.student).toBeGreaterThanOrEqual(0.8);
     expect(d?.agreement.student).toBeLessThanOrEqual(1);
-    expect(d?.agreement.base! >= 0 && d?.agreement.base! <= 1).toBe(true);
+    const base = d!.agreement.base!;
+    expect(base >= 0 && base <= 1).toBe(true);
     expect(job.result?.scores.candidate.accuracy).toBe(d?.agreement.student);
     expect(Object.values(d!.teacherLabels).reduce((a, b) => a + b)).toBe(120);
     expect(d?.accuracy?.labelled).toBeGreaterThan(0);
