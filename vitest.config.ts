@@ -21,6 +21,9 @@ const INTEGRATION = [
   'training/head.test.ts', // trains on nsfwjs features
   'training/train.test.ts', // trains TensorFlow.js heads
   'training/worker/index.test.ts', // trains in worker threads
+  'training/soft.test.ts', // trains TensorFlow.js heads on soft targets
+  'training/search.test.ts', // trains TensorFlow.js heads, one per trial
+  'runtimes/ngram/index.test.ts', // the ngram runtime in worker threads
   'runtimes/worker/step.test.ts', // worker steps on real models in worker threads
 ];
 

@@ -29,6 +29,7 @@ import { labelRoutes } from './oip/label-routes.ts';
 import { declaredExperiment } from './experiments/persist.ts';
 import { JobRegistry } from './finetune/jobs.ts';
 import { finetuneRoutes } from './finetune/routes.ts';
+import { distillRoutes } from './distill/routes.ts';
 import { removeStaging } from './finetune/publish.ts';
 import { Slots } from './finetune/slots.ts';
 import { activeTracer } from './telemetry/spans.ts';
@@ -105,9 +106,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   });
 
   const jobs = new JobRegistry(join(config.modelStore, '.jobs'), config.finetune.jobsKept);
-  for (const j of jobs.interrupted) {
+  // Staging folders of jobs a stop interrupted: in the model folder (a version), the student's, or the store (a model).
+  for (const dir of new Set(jobs.interrupted.flatMap((j) => ['', j.model, ...(j.student ? [j.student.model] : [])]))) {
     try {
-      removeStaging(join(config.modelStore, j.model));
+      removeStaging(join(config.modelStore, dir));
     } catch {
       /* the model folder is gone */
     }
@@ -141,28 +143,28 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     }),
   );
   app.route('/', labelRoutes(repository));
-  app.route(
-    '/',
-    finetuneRoutes({
-      repository,
-      experiments,
-      jobs,
-      running: runningJobs,
-      slots: new Slots(config.finetune.concurrency),
-      training: {
-        cpuShare: config.finetune.cpuShare,
-        nice: config.finetune.nice,
-        minAccuracy: config.finetune.minAccuracy,
-        maxFeatureBytes: config.finetune.maxFeatureBytes,
-      },
-      limits: {
-        ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}),
-        maxExamples: config.finetune.maxExamples,
-        minPerClass: config.finetune.minPerClass,
-        maxFileBytes: config.bodyLimitBytes,
-      },
-    }),
-  );
+  // The training hook: fine-tuning and distillation share the job registry, the slots and the limits.
+  const training = {
+    repository,
+    experiments,
+    jobs,
+    running: runningJobs,
+    slots: new Slots(config.finetune.concurrency),
+    training: {
+      cpuShare: config.finetune.cpuShare,
+      nice: config.finetune.nice,
+      minAccuracy: config.finetune.minAccuracy,
+      maxFeatureBytes: config.finetune.maxFeatureBytes,
+    },
+    limits: {
+      ...(config.finetune.dataRoot !== undefined ? { dataRoot: config.finetune.dataRoot } : {}),
+      maxExamples: config.finetune.maxExamples,
+      minPerClass: config.finetune.minPerClass,
+      maxFileBytes: config.bodyLimitBytes,
+    },
+  };
+  app.route('/', finetuneRoutes(training));
+  app.route('/', distillRoutes(training));
   app.route(
     '/',
     v1Routes(repository, metrics, cache, config.inferTimeoutMs, {

@@ -11,6 +11,7 @@ import { soak } from './scenarios/soak.ts';
 import { rollout } from './scenarios/rollout.ts';
 import { workerStart } from './scenarios/worker-start.ts';
 import { finetune } from './scenarios/finetune.ts';
+import { distill } from './scenarios/distill.ts';
 import { tracing } from './scenarios/tracing.ts';
 import { latency } from './scenarios/latency.ts';
 import { coldStartScenario } from './scenarios/cold-start.ts';
@@ -35,13 +36,14 @@ const SCENARIOS: Record<string, (o: { durationS: number; variant?: string; cpuSh
   rollout,
   'worker-start': workerStart,
   finetune,
+  distill,
   tracing,
   latency,
   'cold-start': coldStartScenario,
   'vad-stream': vadStream,
 };
 /** `--duration` when not given: 10 s, or the scenario's own (per phase, for `finetune`). */
-const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20, 'vad-stream': 3600 };
+const DEFAULT_DURATION_S: Record<string, number> = { finetune: 20, distill: 20, 'vad-stream': 3600 };
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

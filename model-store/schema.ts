@@ -238,11 +238,33 @@ const FinetunedSchema = z
   })
   .strict();
 
+const VersionRef = z
+  .object({ model: z.string().refine(isModelName, 'not a valid model name'), version: positiveInt.max(MAX_VERSION) })
+  .strict();
+
+/** Where a distilled version came from: the `distilled` block of a version's config.json. */
+const DistilledSchema = z
+  .object({
+    /** The ensemble whose answers it was trained on. */
+    teacher: VersionRef,
+    /** The model whose features it reads, when it was not built from an architecture. */
+    base: VersionRef.optional(),
+    /** The architecture it was built from (`char-ngram`), when it was. */
+    architecture: z.string().min(1).max(64).optional(),
+    job: z.string().min(1).max(256),
+    createdAt: z.string().min(1).max(64),
+    /** Held-out agreement with the teacher (and accuracies on labelled inputs); null where not computed. */
+    scores: z.record(z.string(), z.number().nullable()),
+    temperature: z.number().positive(),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
 /**
  * `<store>/<model>/<version>/config.json` (optional): what differs for one version. `labels` replace
  * the model's for this version; `params` are merged over the model's; `head` serves the version as
  * the model file's `feature` output followed by a trained TensorFlow.js layers model (`path`,
- * relative to the version folder and inside it); `finetuned` records its provenance.
+ * relative to the version folder and inside it); `finetuned` (or `distilled`) records its provenance.
  *
  * @example
  * { "labels": ["document", "photo"], "head": { "path": "head/model.json", "feature": "flatten_1" },
@@ -267,6 +289,7 @@ export const VersionConfigSchema = z
       .strict()
       .optional(),
     finetuned: FinetunedSchema.optional(),
+    distilled: DistilledSchema.optional(),
   })
   .strict();
 export type VersionConfig = z.infer<typeof VersionConfigSchema>;

@@ -12,6 +12,7 @@ const LOADERS: Record<string, () => Promise<Runtime>> = {
   cld3: async () => (await import('./cld3/index.ts')).cld3Runtime,
   lande: async () => (await import('./lande/index.ts')).landeRuntime,
   faceapi: async () => (await import('./faceapi/index.ts')).faceapiRuntime,
+  ngram: async () => (await import('./ngram/index.ts')).ngramRuntime,
 };
 
 /** Module URLs of runtimes registered from outside this repository: worker threads import them. */

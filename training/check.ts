@@ -62,4 +62,32 @@ export function checkTrainInput(data: TrainData, options: TrainOptions): void {
     if (bad >= 0)
       throw invalidInput(`${name} label ${labels[bad]} at ${bad} is not a class index (0..${data.classes.length - 1})`);
   }
+  if (data.soft) checkSoftTargets(data);
+}
+
+/** Soft targets: one row of probabilities per example (finite, ≥ 0, summing to 1 ± 1e-3), a temperature in (0, 100]. */
+function checkSoftTargets(data: TrainData): void {
+  const soft = data.soft!;
+  const k = data.classes.length;
+  if (!(soft.temperature > 0 && soft.temperature <= 100))
+    throw invalidInput(`temperature must be in (0, 100], got ${String(soft.temperature)}`);
+  if (soft.loss !== 'kl' && soft.loss !== 'cross-entropy')
+    throw invalidInput(`the soft-target loss is 'kl' or 'cross-entropy', got '${String(soft.loss)}'`);
+  const sets = [
+    ['training', soft.targets, data.labels.length],
+    ['validation', soft.validation, data.validation.labels.length],
+  ] as const;
+  for (const [name, targets, n] of sets) {
+    if (!(targets instanceof Float32Array) || targets.length !== n * k)
+      throw invalidInput(`${name} soft targets must be a Float32Array of ${n} × ${k} probabilities`);
+    for (let r = 0; r < n; r++) {
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        const p = targets[r * k + c]!;
+        if (!(p >= 0 && p <= 1)) throw invalidInput(`${name} soft target ${r} holds ${p}, not a probability`);
+        sum += p;
+      }
+      if (Math.abs(sum - 1) > 1e-3) throw invalidInput(`${name} soft target ${r} sums to ${sum}, not 1`);
+    }
+  }
 }

@@ -94,6 +94,76 @@ describe('buildHead with unfreeze on nsfwjs MobileNetV2', () => {
     x.dispose();
   });
 
+  it('with base.output, ends with the base’s own output layer: the head answers as the base does', async () => {
+    const head = await buildHead(
+      { featureShape: [1280], classes: ['a', 'b', 'c', 'd', 'e'], base: { ...nsfw(), output: true } },
+      { ...opts, unfreeze: 1 },
+    );
+    expect(layerNames(head).at(-1)).toBe('Dense:dense_3:T');
+    const { artifacts } = readArtifacts(nsfw().path, 'tfjs-minjs');
+    const base = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    expect(base.getLayer('dense_3').getConfig().activation).toBe('softmax');
+    const x = tf.randomNormal([2, 1280], 0, 1, 'float32', 4);
+    const viaBase = tf.sequential({
+      layers: [
+        tf.layers.inputLayer({ inputShape: [1280] }),
+        base.getLayer('dense_1'),
+        base.getLayer('dense_2'),
+        base.getLayer('dense_3'),
+      ],
+    });
+    expect(Array.from((head.predict(x) as tf.Tensor).dataSync())).toEqual(
+      Array.from((viaBase.predict(x) as tf.Tensor).dataSync()),
+    );
+    await expect(
+      buildHead(
+        { featureShape: [1280], classes: ['a', 'b'], base: { ...nsfw(), output: true } },
+        { ...opts, unfreeze: 1 },
+      ),
+    ).rejects.toThrow(/does not give 2 classes/);
+    head.dispose();
+    base.dispose();
+    x.dispose();
+  });
+
+  it('a head that starts as its base comes back as its base (best epoch 0) when training only makes it worse', async () => {
+    const { artifacts } = readArtifacts(nsfw().path, 'tfjs-minjs');
+    const base = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const viaBase = tf.sequential({
+      layers: [
+        tf.layers.inputLayer({ inputShape: [1280] }),
+        ...['dense_1', 'dense_2', 'dense_3'].map((n) => base.getLayer(n)),
+      ],
+    });
+    const rand = seededRandom(8);
+    const features = (n: number) => Float32Array.from({ length: n * 1280 }, () => rand() * 2);
+    const [train, validation] = [features(32), features(16)];
+    // Validation targets: the base's own answers (it is perfect there); training targets: noise, learnt fast.
+    const valTargets = tf.tidy(() => (viaBase.predict(tf.tensor2d(validation, [16, 1280])) as tf.Tensor).dataSync());
+    const trainTargets = Float32Array.from({ length: 32 * 5 }, (_, i) => (i % 5 === Math.floor(i / 5) % 3 ? 1 : 0));
+    const argmax = (p: ArrayLike<number>, n: number) =>
+      Int32Array.from({ length: n }, (_, r) =>
+        [0, 1, 2, 3, 4].reduce((b, c) => (p[r * 5 + c]! > p[r * 5 + b]! ? c : b), 0),
+      );
+    const result = await trainHead(
+      {
+        features: train,
+        featureShape: [1280],
+        labels: argmax(trainTargets, 32),
+        classes: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'],
+        validation: { features: validation, labels: argmax(valTargets, 16) },
+        base: { ...nsfw(), output: true },
+        soft: { targets: trainTargets, validation: Float32Array.from(valTargets), temperature: 1, loss: 'kl' },
+      },
+      { epochs: 6, learningRate: 0.05, batchSize: 8, patience: 3, seed: 1, hidden: 0, dropout: 0, unfreeze: 2 },
+    );
+    expect(result.bestEpoch).toBe(0);
+    expect(result.validation.accuracy).toBe(1);
+    expect(result.validation.loss).toBeLessThan(Math.min(...result.epochs.map((e) => e.valLoss)));
+    viaBase.dispose();
+    base.dispose();
+  });
+
   it('keeps the layers before the unfrozen ones, frozen', async () => {
     const head = await buildHead({ featureShape: [1280], classes: ['a', 'b'], base: nsfw() }, { ...opts, unfreeze: 1 });
     expect(layerNames(head)).toEqual([

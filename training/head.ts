@@ -17,7 +17,7 @@ export function nextSeed(rand: () => number): number {
  * - then, while the output is still a map: GlobalAveragePooling2D for H×W×C (a rank-4 D×H×W×C map is
  *   first reshaped to (D·H)×W×C), Flatten for rank 2;
  * - optionally Dense(hidden, relu), then Dropout(dropout) if > 0;
- * - Dense(classes, softmax).
+ * - Dense(classes, softmax), or with `data.base.output` the base's own output layer with its weights.
  *
  * New layers are named `head_*` and their weights are initialised from `rand` (the run's seed).
  *
@@ -35,7 +35,14 @@ export async function buildHead(
       'NOT_TRAINABLE',
       `unfreeze ${options.unfreeze} needs the base model's layers, and this model offers none (only TensorFlow.js layers models can be unfrozen)`,
     );
-  const reused = options.unfreeze > 0 ? await reuseBaseLayers(data.base!, options.unfreeze, data.featureShape) : [];
+  if (data.base?.output && (options.hidden > 0 || options.unfreeze < 1))
+    throw new GatewayError('NOT_TRAINABLE', `the base's output layer is reused only with unfreeze ≥ 1 and hidden 0`);
+  const reused =
+    options.unfreeze > 0
+      ? await reuseBaseLayers(data.base!, options.unfreeze, data.featureShape, data.classes.length)
+      : [];
+  // The base's own output layer, when reused, comes last, after the head's dropout.
+  const output = data.base?.output ? reused.pop() : undefined;
   const model = tf.sequential({ name: 'head' });
   try {
     model.add(tf.layers.inputLayer({ inputShape: data.featureShape, name: 'head_features' }));
@@ -59,19 +66,21 @@ export async function buildHead(
     }
     if (options.dropout > 0) model.add(tf.layers.dropout({ rate: options.dropout, name: 'head_dropout' }));
     model.add(
-      tf.layers.dense({
-        units: data.classes.length,
-        activation: 'softmax',
-        name: 'head_output',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed(rand) }),
-      }),
+      output?.layer ??
+        tf.layers.dense({
+          units: data.classes.length,
+          activation: 'softmax',
+          name: 'head_output',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: nextSeed(rand) }),
+        }),
     );
-    for (const r of reused) r.layer.setWeights(r.weights);
+    for (const r of output ? [...reused, output] : reused) r.layer.setWeights(r.weights);
     return model;
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
     for (const r of reused) tf.dispose(r.weights);
+    if (output) tf.dispose(output.weights);
   }
 }

@@ -26,7 +26,8 @@ function cloneLayer(layer: tf.layers.Layer, trainable: boolean): tf.layers.Layer
  * The base layers model's layers between the `feature` layer and its final (classification) layer,
  * rebuilt with their weights: the last `unfreeze` of them that have weights are trainable, and the
  * layers before those (e.g. a Dense that sits between the feature layer and the unfrozen ones) are
- * copied frozen, so that the head still takes the feature layer's output. Only a plain chain of
+ * copied frozen, so that the head still takes the feature layer's output. With `base.output`, the base's
+ * final layer is rebuilt too (trainable, with its weights; it must give `classes` values). Only a plain chain of
  * single-input layers can be reused. Throws NOT_TRAINABLE when the base is not a layers model, lacks
  * the feature layer, its output is not `featureShape`, or fewer than `unfreeze` layers with weights follow it.
  *
@@ -38,6 +39,7 @@ export async function reuseBaseLayers(
   base: NonNullable<TrainData['base']>,
   unfreeze: number,
   featureShape: readonly number[],
+  classes = 0,
 ): Promise<ReusedLayer[]> {
   const { artifacts, kind } = readArtifacts(base.path, base.format);
   if (kind !== 'layers')
@@ -75,10 +77,17 @@ export async function reuseBaseLayers(
     }
     const firstTrainable = withWeights[withWeights.length - unfreeze]!;
     let trainable = false;
-    return chain.map((layer) => {
+    const reused = chain.map((layer) => {
       trainable ||= layer === firstTrainable;
       return { layer: cloneLayer(layer, trainable), weights: layer.getWeights().map((w) => w.clone()) };
     });
+    if (base.output) {
+      const last = model.layers.at(-1)!;
+      if ((last.outputShape as (number | null)[]).at(-1) !== classes)
+        throw notTrainable(`the base model's output layer '${last.name}' does not give ${classes} classes`);
+      reused.push({ layer: cloneLayer(last, true), weights: last.getWeights().map((w) => w.clone()) });
+    }
+    return reused;
   } finally {
     model.dispose();
   }

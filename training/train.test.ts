@@ -1,6 +1,7 @@
 import * as tf from '../runtimes/tfjs/tf.ts';
 import { describe, expect, it } from 'vitest';
 import { setLogLevel } from '../core/log.ts';
+import { loadTrainedHead } from '../test/support/heads.ts';
 import { gaussianClusters } from './synthetic.ts';
 import { dutyCyclePauseMs, isMissingKernel, trainHead } from './train.ts';
 import type { TrainOptions } from './types.ts';
@@ -31,16 +32,7 @@ describe('trainHead (current thread)', () => {
     expect(result.modelJson).toMatchObject({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] });
     expect(result.validation.confusion.flat().reduce((a, b) => a + b)).toBe(30);
 
-    const { weightsManifest, ...json } = result.modelJson as {
-      weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
-    };
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({
-        ...json,
-        weightSpecs: weightsManifest[0]!.weights,
-        weightData: result.weights.slice().buffer,
-      }),
-    );
+    const model = await loadTrainedHead(result);
     const probs = tf.tidy(() =>
       tf.argMax(model.predict(tf.tensor(data.validation.features, [30, 64])) as tf.Tensor, -1).dataSync(),
     );

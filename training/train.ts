@@ -8,6 +8,7 @@ import { scoreReport } from './report.ts';
 import { saveModel } from './save.ts';
 import { seededRandom } from '../core/random.ts';
 import { shuffleInPlace } from './split.ts';
+import { softLossOf, softTargetLoss, temper, type SoftLoss } from './soft.ts';
 import type { EpochReport, TrainData, TrainHooks, TrainOptions, TrainResult } from './types.ts';
 
 /** Keras's clipping of probabilities in cross-entropy. */
@@ -49,7 +50,17 @@ async function checkpoint(hooks: TrainHooks, computeMs: number): Promise<void> {
   } while (pause > 0);
 }
 
-/** Loss, accuracy and predicted classes of `model` on a labelled set, in chunks. */
+/** Tempered soft targets of a set (distillation): the loss is then the soft-target loss against them. */
+interface SoftScoring {
+  targets: Float32Array;
+  temperature: number;
+  loss: SoftLoss;
+}
+
+/**
+ * Loss, accuracy and predicted classes of `model` on a labelled set, in chunks; with `soft`, the loss is the
+ * soft-target loss (accuracy stays top-1 against `labels`, the teacher's top classes).
+ */
 async function evaluate(
   model: tf.LayersModel,
   features: Float32Array,
@@ -57,6 +68,7 @@ async function evaluate(
   shape: number[],
   classes: number,
   hooks: TrainHooks,
+  soft?: SoftScoring,
 ) {
   const row = sizeOf(shape);
   const predictions = new Int32Array(labels.length);
@@ -76,7 +88,15 @@ async function evaluate(
       predictions[b + i] = best;
       const label = labels[b + i]!;
       if (best === label) correct++;
-      loss -= Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, p[i * classes + label]!)));
+      const at = (b + i) * classes;
+      loss += soft
+        ? softLossOf(
+            soft.targets.subarray(at, at + classes),
+            p.subarray(i * classes, (i + 1) * classes),
+            soft.temperature,
+            soft.loss,
+          )
+        : -Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, p[i * classes + label]!)));
     }
     await checkpoint(hooks, performance.now() - start);
   }
@@ -98,21 +118,40 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
   const best: { epoch: number; loss: number; weights?: tf.Tensor[] } = { epoch: 0, loss: Infinity };
   const optimizer = tf.train.adam(options.learningRate);
   try {
-    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const k = data.classes.length;
+    // Distillation: the teacher's probabilities, tempered once; the loss tempers the student's per batch.
+    const soft = data.soft && {
+      train: temper(data.soft.targets, k, data.soft.temperature),
+      validation: {
+        targets: temper(data.soft.validation, k, data.soft.temperature),
+        temperature: data.soft.temperature,
+        loss: data.soft.loss,
+      },
+    };
+    const loss = data.soft ? softTargetLoss(data.soft.temperature, data.soft.loss) : 'categoricalCrossentropy';
+    model.compile({ optimizer, loss, metrics: ['accuracy'] });
     const shape = data.featureShape;
     const row = sizeOf(shape);
-    const k = data.classes.length;
     const n = data.labels.length;
     const order = Int32Array.from({ length: n }, (_, i) => i);
     const batch = Math.min(options.batchSize, n);
     const xs = new Float32Array(batch * row);
     const ys = new Int32Array(batch);
+    const ySoft = soft ? new Float32Array(batch * k) : undefined;
     const epochs: EpochReport[] = [];
     let stoppedEarly = false;
+    const validate = (h: TrainHooks) =>
+      evaluate(model, data.validation.features, data.validation.labels, shape, k, h, soft?.validation);
+    if (options.patience > 0 && data.base?.output) {
+      // A head that starts as its base (its output layer reused) is scored before training, as epoch 0: if no
+      // epoch beats it on validation loss, the base's own weights come back rather than worse ones.
+      const start = await validate(hooks);
+      Object.assign(best, { epoch: 0, loss: start.loss, weights: model.getWeights().map((w) => w.clone()) });
+    }
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const started = performance.now();
       shuffleInPlace(order, rand);
-      let loss = 0;
+      let lossSum = 0;
       let accuracy = 0;
       for (let b = 0; b < n; b += batch) {
         const m = Math.min(batch, n - b);
@@ -120,11 +159,14 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
           const src = order[b + i]!;
           xs.set(data.features.subarray(src * row, (src + 1) * row), i * row);
           ys[i] = data.labels[src]!;
+          ySoft?.set(soft!.train.subarray(src * k, (src + 1) * k), i * k);
         }
         seedDropouts(model, rand);
         const start = performance.now();
         const x = tf.tensor(xs.subarray(0, m * row), [m, ...shape]);
-        const y = tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, m), 'int32'), k));
+        const y = ySoft
+          ? tf.tensor2d(ySoft.subarray(0, m * k), [m, k])
+          : tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, m), 'int32'), k));
         let out: number | number[];
         try {
           out = await model.trainOnBatch(x, y);
@@ -133,14 +175,14 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
           y.dispose();
         }
         const [l, a] = out as number[];
-        loss += l! * m;
+        lossSum += l! * m;
         accuracy += a! * m;
         await checkpoint(hooks, performance.now() - start);
       }
-      const val = await evaluate(model, data.validation.features, data.validation.labels, shape, k, hooks);
+      const val = await validate(hooks);
       const report: EpochReport = {
         epoch,
-        loss: loss / n,
+        loss: lossSum / n,
         accuracy: accuracy / n,
         valLoss: val.loss,
         valAccuracy: val.accuracy,
@@ -161,7 +203,7 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
     if (best.weights && best.epoch !== epochs.length) model.setWeights(best.weights);
     const bestEpoch = best.weights ? best.epoch : epochs.length;
     seedDropouts(model, undefined);
-    const val = await evaluate(model, data.validation.features, data.validation.labels, shape, k, {});
+    const val = await validate({});
     const { modelJson, weights } = await saveModel(model);
     const { confusion } = scoreReport(val.predictions, data.validation.labels, data.classes);
     return { modelJson, weights, epochs, bestEpoch, stoppedEarly, backend, validation: { ...val, confusion } };
@@ -174,7 +216,8 @@ async function run(data: TrainData, options: TrainOptions, hooks: TrainHooks, ba
 
 /**
  * Trains a new head on precomputed features in the current thread (call it from a worker:
- * `startTraining` does): Adam, categorical cross-entropy on one-hot labels, seeded shuffling each
+ * `startTraining` does): Adam, categorical cross-entropy on one-hot labels (or, with `data.soft`, a
+ * soft-target loss on the teacher's tempered probabilities: training/soft.ts), seeded shuffling each
  * epoch, validation after each epoch, early stopping on validation loss with the best epoch's weights
  * restored (`patience` > 0), cancellation checked after every batch. Tensors are made per batch and
  * disposed, so memory does not grow with the epochs. Runs on `initBackend()`'s backend; if a step

@@ -1,3 +1,5 @@
+import type { SoftLoss } from './soft.ts';
+
 /**
  * The training core's contract: what a fine-tuning job hands to `trainHead` / `startTraining` and
  * what comes back. The trained head is a standard TensorFlow.js layers model whose input is one
@@ -38,7 +40,30 @@ export interface TrainData {
   classes: string[];
   validation: { features: Float32Array; labels: Int32Array };
   /** Only for unfreeze > 0: the base TensorFlow.js layers model and the layer whose output the features are. */
-  base?: { path: string; format: string; feature: string };
+  base?: {
+    path: string;
+    format: string;
+    feature: string;
+    /**
+     * Start the output layer from the base's own, weights included, instead of a new one: the classes are
+     * the base's labels in the same order (a distilled student starts as its base). Needs `hidden: 0`.
+     */
+    output?: boolean;
+  };
+  /**
+   * Distillation: the teacher's class probabilities, trained on with a soft-target loss at `temperature`
+   * (training/soft.ts) instead of cross-entropy on one-hot `labels`. The `labels` then hold the teacher's
+   * top class of each example, so that accuracy is top-1 agreement with the teacher.
+   */
+  soft?: {
+    /** N × classes: the teacher's probabilities for the training examples (each row sums to 1). */
+    targets: Float32Array;
+    /** The same for the validation examples (validation loss, hence early stopping, uses them too). */
+    validation: Float32Array;
+    /** > 0: the teacher's and the student's probabilities are tempered as softmax(log p / T). */
+    temperature: number;
+    loss: SoftLoss;
+  };
 }
 
 /** Metrics of one epoch (numbered from 1); `ms` is its wall time, pauses for the CPU share included. */
@@ -61,7 +86,10 @@ export interface TrainResult {
   /** The contents of weights.bin. */
   weights: Uint8Array;
   epochs: EpochReport[];
-  /** The epoch whose weights `weights` holds (the best one when early stopping restored it). */
+  /**
+   * The epoch whose weights `weights` holds (the best one when early stopping restored it; 0: the starting
+   * weights, when a head that starts as its base — `base.output` — was not improved on).
+   */
   bestEpoch: number;
   stoppedEarly: boolean;
   /** TensorFlow.js backend used ('tensorflow', 'wasm', 'cpu'…). */

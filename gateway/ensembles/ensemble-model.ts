@@ -348,7 +348,16 @@ class EnsembleModel implements Servable {
       (m, rows, o) => m.scoreTensors(rows ? EnsembleModel.pick(inputs, rows) : inputs, o),
       options,
     );
-    return { labels: this.labels, scores: results.map((r) => r.probabilities) };
+    return EnsembleModel.scores(this.labels, results);
+  }
+
+  /** Combined rows, and the members missing from any of them. */
+  private static scores(
+    labels: readonly string[],
+    results: ReadonlyArray<{ probabilities: number[]; failures: Gathered['failures'] }>,
+  ): Scores {
+    const missing = [...new Set(results.flatMap((r) => r.failures.map((f) => f.member)))];
+    return { labels, scores: results.map((r) => r.probabilities), ...(missing.length ? { missing } : {}) };
   }
 
   async scoreInstances(instances: readonly unknown[], options: SubmitOptions = {}): Promise<Scores> {
@@ -357,7 +366,7 @@ class EnsembleModel implements Servable {
       (m, rows, o) => m.scoreInstances(rows ? rows.map((r) => instances[r]) : instances, o),
       options,
     );
-    return { labels: this.labels, scores: results.map((r) => r.probabilities) };
+    return EnsembleModel.scores(this.labels, results);
   }
 
   async predict(

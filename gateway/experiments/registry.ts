@@ -118,12 +118,15 @@ export class ExperimentRegistry {
   private build(name: string, def: Definition, previous?: Experiment, fromStore = false): Experiment {
     checkModelName(name);
     const where = `experiment '${name}'`;
-    // A model's own name may route that model's traffic (a canary of its versions): only when every
-    // variant names one of its versions or labels, so that nothing else hides behind the model's name.
+    // A model's own name may route that model's traffic: when every variant names one of its versions or
+    // labels (a canary of its versions), or when its control is the model itself (a canary or shadow of
+    // another model against it: a distilled student against its ensemble). Nothing else may hide behind it.
     const ownVersions = def.variants.every((v) => v.parsed.model === name && v.parsed.version !== undefined);
-    if (!fromStore && modelExistsSafe(this.o.store, name) && !this.isDeclared(name) && !ownVersions) {
+    const control = def.variants.find((v) => v.name === def.control)!;
+    const againstItself = control.parsed.model === name && control.parsed.version === undefined;
+    if (!fromStore && modelExistsSafe(this.o.store, name) && !this.isDeclared(name) && !ownVersions && !againstItself) {
       throw invalidInput(
-        `${where}: the name is taken by a model of the store (an experiment named after a model must route between its versions: "${name}:2", "${name}@stable")`,
+        `${where}: the name is taken by a model of the store (an experiment named after a model must route between its versions, "${name}:2", "${name}@stable", or have the model itself, "${name}", as its control)`,
       );
     }
     const shapes = def.variants.map((v) => {

@@ -1,6 +1,6 @@
 import { GatewayError, invalidInput, isGatewayError } from '../../core/errors.ts';
 import { shown } from '../../model-store/names.ts';
-import type { Dataset, Example } from './dataset.ts';
+import type { Dataset } from './dataset.ts';
 
 /**
  * Checks what a dataset can train: training examples present, two classes at least, `minPerClass`
@@ -39,11 +39,11 @@ export function checkClasses(ds: Dataset, minPerClass: number): string[] {
 }
 
 /**
- * Runs the plugin's check (a full decode) on every example, a few at a time, and reports up to five
+ * Runs the plugin's check (a full decode) on every example (labelled or not), a few at a time, and reports up to five
  * that fail in one INVALID_INPUT (a PAYLOAD_TOO_LARGE of one example is passed on as it is).
  */
 export async function checkExamples(
-  examples: readonly Example[],
+  examples: readonly { name: string; item: unknown; label?: string | undefined }[],
   check: (item: unknown) => Promise<void>,
   concurrency = 4,
 ): Promise<void> {
@@ -58,7 +58,8 @@ export async function checkExamples(
       } catch (err) {
         if (isGatewayError(err) && err.code === 'PAYLOAD_TOO_LARGE')
           tooLarge ??= new GatewayError('PAYLOAD_TOO_LARGE', `${shown(e.name)}: ${err.message}`);
-        failures.push(`${shown(e.name)} (label '${shown(e.label)}'): ${(err as Error).message}`);
+        const label = e.label !== undefined ? ` (label '${shown(e.label)}')` : '';
+        failures.push(`${shown(e.name)}${label}: ${(err as Error).message}`);
       }
     }
   };

@@ -39,7 +39,7 @@ export interface DatasetLimits {
 const LABEL = /^[\p{L}\p{N}][\p{L}\p{N} _.+-]{0,63}$/u;
 
 /** Checks a class label: 1 to 64 letters, digits, space, _ . + -, starting with a letter or digit. */
-function checkLabel(label: unknown, where: string): string {
+export function checkLabel(label: unknown, where: string): string {
   if (typeof label !== 'string' || !LABEL.test(label)) {
     throw invalidInput(
       `${where}: a label is 1 to 64 letters, digits, spaces, _ . + -, starting with a letter or digit (got ${typeof label === 'string' ? `'${shown(label)}'` : typeof label})`,
@@ -64,7 +64,8 @@ const JsonBody = z
   })
   .strict();
 
-function tooMany(count: number, limits: DatasetLimits): void {
+/** PAYLOAD_TOO_LARGE when `count` examples exceed FINETUNE_MAX_EXAMPLES. */
+export function tooMany(count: number, limits: DatasetLimits): void {
   if (count > limits.maxExamples)
     throw new GatewayError(
       'PAYLOAD_TOO_LARGE',
@@ -166,34 +167,65 @@ async function insideRoot(path: string, root: string | undefined): Promise<{ dir
   return { dir: real, realRoot };
 }
 
+/** A file of a server-side dataset folder: its bytes, its label (the folder it is in) unless it lies at the top. */
+export interface FolderFile {
+  label?: string;
+  /** `<label>/<file>`, or `<file>` at the top. */
+  name: string;
+  bytes: Uint8Array;
+}
+
 /**
  * A server-side dataset folder laid out `<label>/<file>` (dot files skipped), inside the data root:
- * paths, symlinks included, that lead outside it are refused.
+ * paths, symlinks included, that lead outside it are refused. With `unlabelled`, files at the top of the
+ * folder are read too, without a label (distillation); otherwise they are ignored. At most `room` files.
  */
-async function fromFolder(path: string, reader: ItemReader, limits: DatasetLimits, room: number): Promise<Example[]> {
+export async function readFolder(
+  path: string,
+  limits: DatasetLimits,
+  room: number,
+  unlabelled = false,
+): Promise<FolderFile[]> {
   const { dir, realRoot } = await insideRoot(path, limits.dataRoot);
   if (!(await stat(dir)).isDirectory()) throw invalidInput(`dataset '${shown(path)}' is not a folder`);
-  const out: Example[] = [];
-  for (const cls of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (cls.name.startsWith('.')) continue;
-    const classDir = await realpath(join(dir, cls.name));
-    if (!isInside(realRoot, classDir) || !(await stat(classDir)).isDirectory()) continue;
-    const label = checkLabel(cls.name, `dataset folder '${shown(cls.name)}'`);
-    for (const f of (await readdir(classDir)).sort()) {
-      if (f.startsWith('.')) continue;
-      const file = await realpath(join(classDir, f));
-      const name = `${label}/${f}`;
-      if (!isInside(realRoot, file)) throw invalidInput(`dataset file '${shown(name)}' leads outside the data root`);
-      const s = await stat(file);
-      if (!s.isFile()) continue;
-      if (s.size > limits.maxFileBytes)
-        throw new GatewayError(
-          'PAYLOAD_TOO_LARGE',
-          `dataset file '${shown(name)}' is larger than ${limits.maxFileBytes} bytes`,
-        );
-      if (out.length >= room) tooMany(limits.maxExamples + 1, limits);
-      out.push({ label, item: reader.fromFile(new Uint8Array(await readFile(file))), name });
+  const out: FolderFile[] = [];
+  const add = async (file: string, name: string, label?: string) => {
+    const real = await realpath(file);
+    if (!isInside(realRoot, real)) throw invalidInput(`dataset file '${shown(name)}' leads outside the data root`);
+    const s = await stat(real);
+    if (!s.isFile()) return;
+    if (s.size > limits.maxFileBytes)
+      throw new GatewayError(
+        'PAYLOAD_TOO_LARGE',
+        `dataset file '${shown(name)}' is larger than ${limits.maxFileBytes} bytes`,
+      );
+    if (out.length >= room) tooMany(limits.maxExamples + 1, limits);
+    out.push({ ...(label !== undefined ? { label } : {}), name, bytes: new Uint8Array(await readFile(real)) });
+  };
+  for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.')) continue;
+    const real = await realpath(join(dir, entry.name));
+    if (!isInside(realRoot, real)) {
+      if (unlabelled) throw invalidInput(`dataset file '${shown(entry.name)}' leads outside the data root`);
+      continue;
+    }
+    if (!(await stat(real)).isDirectory()) {
+      if (unlabelled) await add(join(dir, entry.name), entry.name);
+      continue;
+    }
+    const label = checkLabel(entry.name, `dataset folder '${shown(entry.name)}'`);
+    for (const f of (await readdir(real)).sort()) {
+      if (!f.startsWith('.')) await add(join(real, f), `${label}/${f}`, label);
     }
   }
   return out;
+}
+
+/** A labelled server-side dataset folder as examples (files at its top are ignored). */
+async function fromFolder(path: string, reader: ItemReader, limits: DatasetLimits, room: number): Promise<Example[]> {
+  return (await readFolder(path, limits, room)).map((f) => ({
+    label: f.label!,
+    item: reader.fromFile(f.bytes),
+    name: f.name,
+  }));
 }

@@ -52,24 +52,42 @@ export async function deploy(
   }
   if (mode === 'canary' || mode === 'shadow') {
     await repository.setLabel(model, CANDIDATE_LABEL, version);
-    const variants =
-      mode === 'canary'
-        ? [
-            { name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}`, weight: 100 - weight },
-            { name: CANDIDATE_LABEL, target: `${model}:${version}`, weight },
-          ]
-        : [
-            { name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}` },
-            { name: CANDIDATE_LABEL, target: `${model}:${version}`, shadow: true },
-          ];
-    experiments.put(model, {
-      description: `fine-tuned version ${version} of ${model} as a ${mode}`,
-      variants,
-      control: DEFAULT_LABEL,
+    startExperiment(deps, model, `fine-tuned version ${version} of ${model} as a ${mode}`, {
+      control: { name: DEFAULT_LABEL, target: `${model}@${DEFAULT_LABEL}` },
+      candidate: { name: CANDIDATE_LABEL, target: `${model}:${version}` },
+      mode,
+      weight,
     });
     return { mode, experiment: model, previousDefault, ...(mode === 'canary' ? { weight } : {}) };
   }
   return { mode, previousDefault };
+}
+
+/**
+ * Starts (or replaces) the experiment `name` that routes the traffic of the model of that name between its
+ * `control` and a `candidate`: `canary` gives the candidate `weight` % of it (sticky per key), `shadow` a copy
+ * of every request, its agreement with the control's answer recorded. The experiment is checked against the
+ * loaded models before it replaces anything (experiments/registry.ts).
+ */
+export function startExperiment(
+  deps: DeployDeps,
+  name: string,
+  description: string,
+  v: {
+    control: { name: string; target: string };
+    candidate: { name: string; target: string };
+    mode: 'canary' | 'shadow';
+    weight: number;
+  },
+): void {
+  const variants =
+    v.mode === 'canary'
+      ? [
+          { ...v.control, weight: 100 - v.weight },
+          { ...v.candidate, weight: v.weight },
+        ]
+      : [v.control, { ...v.candidate, shadow: true }];
+  deps.experiments.put(name, { description, variants, control: v.control.name });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../../core/errors.ts';
@@ -12,7 +13,8 @@ type JobListener = (event: 'state' | 'progress' | 'epoch', job: JobRecord) => vo
 /** Least time between two writes of a job's record for progress and epoch changes. */
 const SAVE_EVERY_MS = 1000;
 
-const ID = /^ft-[0-9a-z]{6,20}-[0-9a-f]{8}$/;
+/** `ft-…` fine-tuning, `ds-…` distillation. */
+const ID = /^(?:ft|ds)-[0-9a-z]{6,20}-[0-9a-f]{8}$/;
 
 /**
  * The fine-tuning jobs: one active job per model (a second is CONFLICT), each record written to
@@ -64,18 +66,20 @@ export class JobRegistry {
     if (busy)
       throw new GatewayError(
         'CONFLICT',
-        `model '${init.model}' already has a fine-tuning job running (${busy.id}); cancel it or wait for it to finish`,
+        `model '${init.model}' already has a ${busy.kind === 'distill' ? 'distillation' : 'fine-tuning'} job running (${busy.id}); cancel it or wait for it to finish`,
       );
     const now = new Date().toISOString();
     const job: JobRecord = {
       ...init,
-      id: `ft-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+      id: `${init.kind === 'distill' ? 'ds' : 'ft'}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
       state: 'queued',
       createdAt: now,
       updatedAt: now,
       epochs: [],
     };
     const abort = new AbortController();
+    // Every request a job sends through the schedulers (an ensemble's members, chunks) listens to its signal.
+    setMaxListeners(256, abort.signal);
     this.jobs.set(job.id, job);
     this.aborts.set(job.id, abort);
     this.save(job);
@@ -91,7 +95,7 @@ export class JobRegistry {
   /** A job by id; JOB_NOT_FOUND for an unknown or malformed id. */
   get(id: string): JobRecord {
     const job = ID.test(id) ? this.jobs.get(id) : undefined;
-    if (!job) throw new GatewayError('JOB_NOT_FOUND', `no fine-tuning job '${id.slice(0, 64)}'`);
+    if (!job) throw new GatewayError('JOB_NOT_FOUND', `no job '${id.slice(0, 64)}'`);
     return job;
   }
 

@@ -16,6 +16,59 @@ const DeploySchema = z
   })
   .strict();
 
+/** Bounds of each searchable option, as the options themselves have them. */
+const BOUNDS = {
+  learningRate: { min: 0, exclusiveMin: true, max: 1, integer: false },
+  epochs: { min: 1, exclusiveMin: false, max: 1000, integer: true },
+  batchSize: { min: 1, exclusiveMin: false, max: 1024, integer: true },
+  augmentStrength: { min: 0, exclusiveMin: true, max: 1, integer: false },
+} as const;
+
+/** One option's search space: values to pick from, or a range `{min, max, log?}` drawn at random. */
+function spaceOf(name: keyof typeof BOUNDS) {
+  const b = BOUNDS[name];
+  const value = z
+    .number()
+    .refine(
+      (v) => (b.exclusiveMin ? v > b.min : v >= b.min) && v <= b.max && (!b.integer || Number.isInteger(v)),
+      `${name} values must be ${b.integer ? 'integers' : 'numbers'} in ${b.exclusiveMin ? '(' : '['}${b.min}, ${b.max}]`,
+    );
+  return z.union([
+    z.array(value).min(1).max(64),
+    z
+      .object({ min: value, max: value, log: z.boolean().optional() })
+      .strict()
+      .refine((r) => r.min <= r.max, 'min must not exceed max'),
+  ]);
+}
+
+/**
+ * `search` of a request: random search over some of the options; each trial trains a candidate on the same
+ * features, and the best by validation score goes through the gate.
+ */
+const SearchSchema = z
+  .object({
+    /** Trials at most (trial 1 runs the options as sent). */
+    trials: z.number().int().min(2).max(100),
+    /** The search stops when this many trials in a row have not improved the best validation score by more than `minDelta`. */
+    patience: z.number().int().min(1).max(100).default(3),
+    minDelta: z.number().min(0).max(1).default(0.001),
+    /** What varies; default: learning rate 1e-4..1e-1 (log-uniform) and batch size 16, 32 or 64. */
+    space: z
+      .object({
+        learningRate: spaceOf('learningRate').optional(),
+        epochs: spaceOf('epochs').optional(),
+        batchSize: spaceOf('batchSize').optional(),
+        augmentStrength: spaceOf('augmentStrength').optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** The search space when a request names none. */
+export const DEFAULT_SEARCH_SPACE = { learningRate: { min: 1e-4, max: 0.1, log: true }, batchSize: [16, 32, 64] };
+
 /** The options of `POST /v1/models/{m}/finetune`, checked before a job is accepted. */
 export const FinetuneOptionsSchema = z
   .object({
@@ -50,6 +103,8 @@ export const FinetuneOptionsSchema = z
     /** The version fine-tuned (a number or label); default: the model's default version. */
     baseVersion: z.union([z.number().int().positive(), z.string().max(64)]).optional(),
     deploy: DeploySchema.default({ mode: 'none', weight: 10 }),
+    /** Hyper-parameter search (random search with early stopping); none by default. */
+    search: SearchSchema.optional(),
   })
   .strict();
 

@@ -16,7 +16,7 @@ import { FINAL_STATES, type JobRecord } from './job.ts';
 import { parseOptions } from './options.ts';
 import { runJob, type RunnerDeps } from './runner.ts';
 
-interface FinetuneRouteDeps extends RunnerDeps {
+export interface FinetuneRouteDeps extends RunnerDeps {
   repository: ModelRepository<Servable>;
   limits: Omit<DatasetLimits, 'maxFileBytes'> & { minPerClass: number; maxFileBytes: number };
   /** Jobs running now (the gateway waits for them on close). */
@@ -64,7 +64,7 @@ function ensemblesOver(repository: ModelRepository<Servable>, name: string): str
 }
 
 /** A job as answered: the record plus links. */
-function shownJob(job: JobRecord): Record<string, unknown> {
+export function shownJob(job: JobRecord): Record<string, unknown> {
   return { ...job, links: { self: `/v1/jobs/${job.id}`, events: `/v1/jobs/${job.id}/events` } };
 }
 

@@ -12,6 +12,8 @@ export interface Scores {
   scores: number[][];
   /** Per item, the time segments found (a VAD's speech), when the model's plugin tells them. */
   segments?: TimeSegment[][];
+  /** An ensemble's members that failed or missed their deadline for some rows (their votes are not in). */
+  missing?: readonly string[];
 }
 
 /** What a streamed body's client hears before the prediction. */

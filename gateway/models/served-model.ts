@@ -125,6 +125,7 @@ export class ServedModel implements Servable {
       ...(c.license ? { license: c.license } : {}),
       ...(this.source.source ? { source: this.source.source } : {}),
       ...(this.source.config?.finetuned ? { finetuned: this.source.config.finetuned } : {}),
+      ...(this.source.config?.distilled ? { distilled: this.source.config.distilled } : {}),
     };
   }
 

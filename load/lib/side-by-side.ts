@@ -12,6 +12,9 @@ export function sideBySide(fns: ReadonlyArray<() => unknown>, iterations: number
     return ((performance.now() - t0) * 1000) / iterations;
   };
   const best = fns.map(() => Infinity);
-  for (let r = 0; r < rounds; r++) fns.forEach((f, k) => (best[k] = Math.min(best[k]!, time(f))));
+  for (let r = 0; r < rounds; r++)
+    fns.forEach((f, k) => {
+      best[k] = Math.min(best[k]!, time(f));
+    });
   return best;
 }

@@ -4,6 +4,7 @@ import { documentImages, photoImages, PHOTO_SOURCES } from '../../test/support/f
 import { cannon, type CannonResult } from '../lib/cannon.ts';
 import { percentile } from '../../core/percentile.ts';
 import { callJson } from '../lib/json.ts';
+import { FINAL, waitForJob } from '../lib/jobs.ts';
 import type { JobRecord } from '../../gateway/finetune/job.ts';
 import { eventLoopDelayMs } from '../lib/metrics.ts';
 import { probeInChild } from '../lib/probe.ts';
@@ -30,7 +31,6 @@ const TRAINING = {
   seed: 1,
   deploy: { mode: 'none' },
 };
-const FINAL = ['succeeded', 'rejected', 'failed', 'cancelled'];
 
 interface Phase {
   label: string;
@@ -57,15 +57,6 @@ const byGroup = (figures: Record<string, number>) =>
     .filter(([, v]) => v >= 0.005)
     .map(([k, v]) => `${GROUPS[k] ?? k} ${v.toFixed(2)}`)
     .join(', ');
-
-/** The job record, polled every 100 ms until `done(record)` holds. */
-async function waitForJob(url: string, done: (job: JobRecord) => boolean): Promise<JobRecord> {
-  for (;;) {
-    const { json } = await callJson<JobRecord>(url, 'GET');
-    if (done(json)) return json;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Issue 13's fine-tuning-while-serving scenario. One gateway (child process, response cache off) serves

@@ -41,6 +41,17 @@ function text(instance: unknown, p: TextParams): string {
 /** Whether a text has a letter of any script (a language to tell). */
 export const hasLetters = (text: string): boolean => /\p{L}/u.test(text);
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text file's contents: UTF-8 (a byte-order mark is dropped); INVALID_INPUT otherwise. */
+function textFile(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw invalidInput('the file is not UTF-8 text');
+  }
+}
+
 /**
  * Rows of the model's score output (the first numeric output as wide as the labels, else the first), each
  * scaled down to sum to 1 where it sums to more (a row summing to less keeps its scale: CLD3 scores only its
@@ -100,6 +111,16 @@ export const textClassifier = definePlugin<string, TextParams>({
     return Object.fromEntries(Object.keys(rows[0]!).map((k) => [k, concat(rows.map((r) => r[k]!))]));
   },
   scores: classScores,
+  // A head can be trained on a model whose config names a feature output (the `ngram` runtime's `ngrams`):
+  // the language-ID student a distillation trains. Runtimes that are not tensor models (fastText, CLD3,
+  // lande) have none, and stay NOT_TRAINABLE.
+  finetune: {
+    augmentations: [],
+    fromFile: textFile,
+    async check(item, ctx) {
+      text(item, ctx.params);
+    },
+  },
   postprocess(outputs, ctx, items, options) {
     const { labels, scores } = classScores(outputs, ctx, items);
     return predictions(scores, labels, topKParam(options, ctx.params.topK)).map((p) =>

@@ -2,6 +2,7 @@ import * as tf from '../../runtimes/tfjs/tf.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../runtimes/tfjs/backend.ts';
+import type { TrainResult } from '../../training/types.ts';
 
 /**
  * A tiny trained-head stand-in: a TensorFlow.js layers model taking features of `inputShape` (no batch
@@ -44,4 +45,14 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
     }),
   );
   return join(dir, 'model.json');
+}
+
+/** The head a training run returned (`modelJson` + `weights`), loaded as a TensorFlow.js layers model. */
+export async function loadTrainedHead(result: Pick<TrainResult, 'modelJson' | 'weights'>): Promise<tf.LayersModel> {
+  const { weightsManifest, ...json } = result.modelJson as {
+    weightsManifest: Array<{ weights: tf.io.WeightsManifestEntry[] }>;
+  };
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ ...json, weightSpecs: weightsManifest[0]!.weights, weightData: result.weights.slice().buffer }),
+  );
 }

@@ -55,6 +55,14 @@ export function storeWithShippedModel(
   return store;
 }
 
+/** A fresh store holding copies of the default store's models `names` (an ensemble and its members, say). */
+export function storeWithShippedModels(...names: string[]): string {
+  const store = tempStore();
+  for (const name of names)
+    cpSync(fileURLToPath(new URL(`../../models/${name}`, import.meta.url)), join(store, name), { recursive: true });
+  return store;
+}
+
 /** Writes `<store>/<name>/<version>/model.onnx` (and config.json when given). */
 export function writeModel(store: string, name: string, version: number, onnx: Uint8Array, config?: unknown): void {
   mkdirSync(join(store, name, String(version)), { recursive: true });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gaussianClusters } from '../synthetic.ts';
 import type { EpochReport, TrainOptions } from '../types.ts';
-import { activeTrainingWorkers, startTraining } from './index.ts';
+import { activeTrainingWorkers, sharedCopy, startTraining } from './index.ts';
 
 const options: TrainOptions = {
   epochs: 10,
@@ -51,6 +51,20 @@ describe('startTraining (worker thread)', () => {
     expect(result.validation.predictions).toHaveLength(30);
     expect(['wasm', 'cpu', 'tensorflow']).toContain(result.backend);
     if (process.platform === 'linux') expect(during.some((t) => t.nice === 17)).toBe(true);
+  });
+
+  it('reads features in shared memory in place: two runs on one copy, nothing detached, the same result', async () => {
+    const data = clusters(7);
+    const shared = {
+      ...data,
+      features: sharedCopy(data.features),
+      validation: { ...data.validation, features: sharedCopy(data.validation.features) },
+    };
+    const first = await startTraining(shared, { ...options, epochs: 3 }, { cpuShare: 1, nice: 0 }).result;
+    expect(shared.features.length).toBe(90 * 64); // still there for the next run
+    const second = await startTraining(shared, { ...options, epochs: 3 }, { cpuShare: 1, nice: 0 }).result;
+    expect(second.epochs.map((e) => e.loss)).toEqual(first.epochs.map((e) => e.loss));
+    expect(first.validation.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
   it('gives the same epoch-1 loss for the same seed', async () => {

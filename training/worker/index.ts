@@ -51,11 +51,25 @@ export function activeTrainingWorkers(): number {
 }
 
 /**
- * The buffers to move to the thread: whole, unshared ArrayBuffers only; a view into a larger buffer is copied instead.
+ * A copy of `a` in shared memory: handed to training threads as it is (neither copied nor detached), so that
+ * several runs — the trials of a search — train on one copy of the features.
+ *
+ * @example const features = sharedCopy(trainFeatures); startTraining({ ...data, features }, …); // still usable here
+ */
+export function sharedCopy(a: Float32Array): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/**
+ * The buffers to move to the thread: whole, unshared ArrayBuffers only; a view into a larger buffer is copied
+ * instead, and shared memory is passed as it is.
  */
 function movable(data: TrainData): { data: TrainData; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
   const own = (a: Float32Array): Float32Array => {
+    if (typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer) return a;
     if (
       a.buffer instanceof ArrayBuffer &&
       a.byteOffset === 0 &&
@@ -75,7 +89,8 @@ function movable(data: TrainData): { data: TrainData; transfer: ArrayBuffer[] } 
 /**
  * Trains a head (see `trainHead`) in a worker thread at lower priority and a bounded CPU share, never
  * on the caller's thread. The feature buffers are transferred, not copied: `data.features` and
- * `data.validation.features` are detached (empty) in the caller afterwards. The thread is unref'd
+ * `data.validation.features` are detached (empty) in the caller afterwards — unless they are in shared
+ * memory (`sharedCopy`), which the thread reads in place. The thread is unref'd
  * (it does not keep the process alive) and always ends with the run; `result` settles once it has.
  *
  * @example
