@@ -30,7 +30,8 @@ export function distillRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     const name = checkModelName(c.req.param('model'));
     const type = c.req.header('content-type');
     requireJsonType(type, ['multipart/form-data']);
-    const teacher = repository.get(name);
+    // A lazy ensemble ("load": "lazy") loads now, with its members, as a first request would.
+    const teacher = await repository.acquire(name);
     if (teacher.platform !== 'ensemble' || !teacher.labels)
       throw new GatewayError(
         'NOT_TRAINABLE',

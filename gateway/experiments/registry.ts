@@ -190,6 +190,23 @@ export class ExperimentRegistry {
     return exp;
   }
 
+  /**
+   * Loads the models a definition's variants name that load on first use (`"load": "lazy"`), as a first request
+   * would, so that creating or replacing an experiment over one does not fail on it; anything wrong with the
+   * definition is left for `create`/`put` to report.
+   */
+  async wake(name: string, raw: unknown): Promise<void> {
+    let def: Definition;
+    try {
+      def = parseDefinition(raw, `experiment '${name}'`);
+    } catch {
+      return;
+    }
+    await Promise.all(
+      def.variants.map((v) => this.o.repository.acquire(v.parsed.model, v.parsed.version).catch(() => undefined)),
+    );
+  }
+
   /** Creates an experiment (CONFLICT when one of that name runs). */
   create(name: string, raw: unknown): Experiment {
     checkModelName(name);

@@ -23,6 +23,7 @@ export function experimentRoutes(registry: ExperimentRegistry): Hono<GatewayEnv>
   app.post('/v1/experiments', async (c) => {
     const { name, ...definition } = await objectBody(c);
     if (typeof name !== 'string') throw invalidInput('expected {"name": "<experiment>", "variants": [...], ...}');
+    await registry.wake(name, definition);
     registry.create(name, definition);
     return c.json(registry.describe(name), 201);
   });
@@ -30,6 +31,7 @@ export function experimentRoutes(registry: ExperimentRegistry): Hono<GatewayEnv>
     const { name, ...definition } = await objectBody(c);
     if (name !== undefined && name !== c.req.param('name'))
       throw invalidInput('"name" in the body differs from the path');
+    await registry.wake(c.req.param('name'), definition);
     registry.put(c.req.param('name'), definition);
     return c.json(registry.describe(c.req.param('name')));
   });

@@ -23,13 +23,16 @@ export interface FinetuneRouteDeps extends RunnerDeps {
   running: Set<Promise<void>>;
 }
 
-/** The served version to fine-tune, with its plugin's capability and the feature output; NOT_TRAINABLE otherwise. */
-function trainable(
+/**
+ * The served version to fine-tune (a lazy model loads now, as a first request would), with its plugin's capability
+ * and the feature output; NOT_TRAINABLE otherwise.
+ */
+async function trainable(
   repository: ModelRepository<Servable>,
   name: string,
   version?: string,
-): { model: ServedModel; feature: string } {
-  const model = repository.get(name, version);
+): Promise<{ model: ServedModel; feature: string }> {
+  const model = await repository.acquire(name, version);
   if (!(model instanceof ServedModel))
     throw new GatewayError('NOT_TRAINABLE', `'${name}' is an ensemble: fine-tune its members (or distil it)`);
   if (!model.plugin?.finetune || !model.ctx) {
@@ -82,7 +85,7 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     const type = c.req.header('content-type');
     requireJsonType(type, ['multipart/form-data']);
     // Cheap refusals first, before the body is read: unknown model, not trainable, a job already running.
-    const pre = trainable(repository, name);
+    const pre = await trainable(repository, name);
     const busy = jobs.active(name);
     if (busy)
       throw new GatewayError(
@@ -108,8 +111,8 @@ export function finetuneRoutes(deps: FinetuneRouteDeps): Hono<GatewayEnv> {
     // meanwhile).
     const { model, feature } =
       options.baseVersion !== undefined
-        ? trainable(repository, name, String(options.baseVersion))
-        : trainable(repository, name);
+        ? await trainable(repository, name, String(options.baseVersion))
+        : await trainable(repository, name);
     const classes = checkClasses(ds, deps.limits.minPerClass);
     if (options.deploy.mode === 'replace' && !sameSet(classes, model.labels)) {
       const voters = ensemblesOver(repository, name);
