@@ -28,6 +28,7 @@ export function curves(o: {
   const names = [...new Set(o.panels.flatMap((p) => Object.keys(p.series)))];
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(o.title)}</title>`,
     '<rect width="100%" height="100%" fill="white"/>',
     `<text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(o.title)}</text>`,
   ];
