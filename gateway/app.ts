@@ -14,7 +14,7 @@ import { useLimits } from './http/limits.ts';
 import { notFoundOr405 } from './http/methods.ts';
 import { addScrubRoot } from './http/scrub.ts';
 import { versionLoader } from './models/load-version.ts';
-import { loadAtStartUp } from './models/start-up.ts';
+import { loadAtStartUp, withCompanions } from './models/start-up.ts';
 import type { Servable } from './models/servable.ts';
 import { oipRoutes } from './oip/routes.ts';
 import { v1Routes } from './v1/routes.ts';
@@ -203,7 +203,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       };
     },
     async start() {
-      const names = (config.loadModels ?? listModels(config.modelStore)).filter(
+      const stored = listModels(config.modelStore);
+      // Listed models bring what they need: ensemble members and the companions their configs name.
+      const names = (config.loadModels ? withCompanions(config.modelStore, config.loadModels, stored) : stored).filter(
         (name) => !experiments.isDeclared(name), // experiment folders are built below, not loaded
       );
       if (names.length === 0)

@@ -6,7 +6,7 @@ import { ModelRepository } from '../../model-store/repository.ts';
 import { listModels } from '../../model-store/scan.ts';
 import { tempStore } from '../../test/support/tiny-models.ts';
 import type { Servable } from './servable.ts';
-import { loadAtStartUp } from './start-up.ts';
+import { loadAtStartUp, withCompanions } from './start-up.ts';
 
 setLogLevel('silent');
 
@@ -67,5 +67,22 @@ describe('loading the store at start-up', () => {
     expect(most()).toBe(1);
     expect(order.sort()).toEqual(['a', 'big']);
     expect(deferred).toEqual([]);
+  });
+});
+
+describe('withCompanions', () => {
+  it('adds what listed models need: ensemble members and the models their configs name, recursively, once each', () => {
+    const store = tempStore();
+    model(store, 'rec');
+    model(store, 'cls');
+    model(store, 'det');
+    model(store, 'page', { params: { recognizer: 'rec', classifier: 'cls', note: 'not a model', size: 3 } });
+    model(store, 'face', { params: { detector: 'det' } });
+    model(store, 'vote', { ensemble: { members: ['face', { model: 'page' }], detector: 'det' } });
+    model(store, 'alone');
+    const all = listModels(store);
+    expect(withCompanions(store, ['page'], all)).toEqual(['page', 'rec', 'cls']);
+    expect(withCompanions(store, ['vote'], all)).toEqual(['vote', 'face', 'det', 'page', 'rec', 'cls']);
+    expect(withCompanions(store, ['alone', 'missing'], all)).toEqual(['alone', 'missing']);
   });
 });

@@ -33,6 +33,39 @@ function kindOf(store: string, name: string): { ensemble: boolean; lazy: boolean
   }
 }
 
+/**
+ * The models an operator listed (LOAD_MODELS) and, after them, what they need to answer: an ensemble's members
+ * and the companion models a config names (a string in its `params` or `ensemble` settings that is a model of the
+ * store: the OCR page's recogniser and direction classifier, the emotion models' face detector), recursively.
+ *
+ * @example withCompanions(store, ['ocr']) // ['ocr', 'ocr-rec', 'ocr-cls']
+ */
+export function withCompanions(store: string, listed: readonly string[], models: readonly string[]): string[] {
+  const known = new Set(models);
+  const out: string[] = [];
+  const add = (name: string) => {
+    if (out.includes(name)) return;
+    out.push(name);
+    let config: ReturnType<typeof readModelConfig>;
+    try {
+      config = readModelConfig(name, join(store, name));
+    } catch {
+      return; // its load reports the error
+    }
+    const members = (config.ensemble?.members ?? []).map((m) =>
+      typeof m === 'string' ? m.split(/[:@]/)[0]! : (m as { model: string }).model,
+    );
+    const named = [...Object.values(config.params ?? {}), ...Object.values(config.ensemble ?? {})].filter(
+      (v): v is string => typeof v === 'string' && known.has(v),
+    );
+    for (const c of [...members, ...named]) if (c !== name && known.has(c)) add(c);
+  };
+  for (const name of listed) add(name);
+  const added = out.filter((n) => !listed.includes(n));
+  if (added.length) log.info('loading the companions of the listed models', { listed, added });
+  return out;
+}
+
 /** Runs `work` on every item, `limit` at a time. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
