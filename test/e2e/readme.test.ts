@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { withCompanions } from '../../gateway/models/start-up.ts';
+import { listModels } from '../../model-store/scan.ts';
 import { decodeWav } from '../../plugins/audio/wav.ts';
 import { wav } from '../support/fuzz/media.ts';
 import { useGateway } from '../support/gateway.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const README = readFileSync(new URL('README.md', ROOT), 'utf8');
+const STORE = fileURLToPath(new URL('models/', ROOT));
 /** A README shell block preceded by this comment is run by this test, as written. */
 const MARKER = '<!-- readme-test';
 /** The size past which `-d "$(base64 file)"` no longer fits in one command-line argument (128 KiB of base64). */
@@ -26,21 +30,13 @@ function markedBlocks(text: string): string[] {
   return blocks;
 }
 
-/** The models the commands call, with what they need loaded as well: ensemble members, a plugin's companion model. */
+/**
+ * The models the commands call, with what they need loaded as well (ensemble members, a plugin's companion models),
+ * found as the gateway finds them for LOAD_MODELS.
+ */
 function modelsOf(commands: string): string[] {
-  const names = new Set<string>();
-  const add = (name: string) => {
-    if (names.has(name)) return;
-    names.add(name);
-    const config = JSON.parse(readFileSync(new URL(`models/${name}/config.json`, ROOT), 'utf8'));
-    for (const m of config.ensemble?.members ?? []) add(typeof m === 'string' ? m.split(':')[0] : m.model);
-    // Companion models a plugin or an ensemble names in its config (the OCR page's recogniser and classifier,
-    // the emotion models' face detector): any string there that is a model of the store.
-    for (const v of [...Object.values(config.params ?? {}), ...Object.values(config.ensemble ?? {})])
-      if (typeof v === 'string' && existsSync(new URL(`models/${v}/config.json`, ROOT))) add(v);
-  };
-  for (const [, name] of commands.matchAll(/\/v[12]\/models\/([A-Za-z0-9_.-]+?)(?=[:/@\s'"]|$)/g)) add(name!);
-  return [...names];
+  const called = [...commands.matchAll(/\/v[12]\/models\/([A-Za-z0-9_.-]+?)(?=[:/@\s'"]|$)/g)].map((m) => m[1]!);
+  return withCompanions(STORE, [...new Set(called)], listModels(STORE));
 }
 
 const blocks = markedBlocks(README);
